@@ -1,0 +1,35 @@
+"""The only platformdirs importer: where the database, the cache and bundled files live."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+import platformdirs
+
+APP = "prepcli"
+
+
+def default_db_path() -> Path:
+    return Path(platformdirs.user_data_dir(APP, appauthor=False)) / "prepcli.sqlite3"
+
+
+def cache_dir() -> Path:
+    override = os.environ.get("PREPCLI_CACHE_DIR")
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_cache_dir(APP, appauthor=False))
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def bundled(name: str) -> Path:
+    """A folder shipped in the package (`decks`, `plans`), or the source tree's own copy."""
+    packaged = Path(str(resources.files("prepcli"))) / name
+    if packaged.is_dir():
+        return packaged
+    # An editable install runs from src/prepcli; the authors' copy is at the repository top.
+    return Path(__file__).resolve().parents[2] / name

@@ -1,0 +1,481 @@
+"""The only sqlite3 importer: the database file, its migrations and every SQL statement.
+
+One file per user. Each answer is its own committed transaction, written with
+BEGIN IMMEDIATE so two prepcli processes never interleave a read-modify-write; WAL
+lets readers run beside a writer. Times are UTC epoch milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from prepcli.errors import PrepError
+from prepcli.models import CardState, Phase, Review, ReviewKind
+
+T = TypeVar("T")
+
+# Ordered, append-only: a shipped migration is never edited; a change is a new entry.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (  # 1: cards, the review log, settings
+        """CREATE TABLE card (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            phase INTEGER NOT NULL DEFAULT 0,
+            step INTEGER,
+            stability REAL,
+            difficulty REAL,
+            due_ms INTEGER,
+            due_day INTEGER,
+            last_review_ms INTEGER,
+            reps INTEGER NOT NULL DEFAULT 0,
+            lapses INTEGER NOT NULL DEFAULT 0,
+            suspended INTEGER NOT NULL DEFAULT 0,
+            buried_until_day INTEGER,
+            leech INTEGER NOT NULL DEFAULT 0,
+            modified_ms INTEGER NOT NULL
+        )""",
+        "CREATE INDEX card_due ON card(phase, due_day)",
+        """CREATE TABLE review (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            card_id INTEGER NOT NULL REFERENCES card(id),
+            reviewed_ms INTEGER NOT NULL,
+            study_day INTEGER NOT NULL,
+            tz_offset_min INTEGER NOT NULL,
+            rating INTEGER NOT NULL CHECK (rating BETWEEN 0 AND 4),
+            kind INTEGER NOT NULL,
+            duration_ms INTEGER,
+            elapsed_days REAL,
+            scheduled_days REAL,
+            r_predicted REAL,
+            desired_retention REAL,
+            b_phase INTEGER NOT NULL, b_step INTEGER, b_stability REAL, b_difficulty REAL,
+            b_due_ms INTEGER, b_due_day INTEGER, b_last_review_ms INTEGER,
+            b_reps INTEGER NOT NULL, b_lapses INTEGER NOT NULL, b_leech INTEGER NOT NULL,
+            a_phase INTEGER NOT NULL, a_step INTEGER, a_stability REAL, a_difficulty REAL,
+            a_due_ms INTEGER, a_due_day INTEGER, a_last_review_ms INTEGER,
+            a_reps INTEGER NOT NULL, a_lapses INTEGER NOT NULL, a_leech INTEGER NOT NULL
+        )""",
+        "CREATE INDEX review_card ON review(card_id, reviewed_ms)",
+        "CREATE INDEX review_day ON review(study_day)",
+        "CREATE TABLE setting (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_STATE_FIELDS = (
+    "phase", "step", "stability", "difficulty", "due_ms", "due_day",
+    "last_review_ms", "reps", "lapses", "leech",
+)  # fmt: skip
+_CARD_COLUMNS = "key, id, " + ", ".join(_STATE_FIELDS) + ", suspended, buried_until_day"
+_REVIEW_COLUMNS = (
+    "review.id, card.key, reviewed_ms, study_day, tz_offset_min, rating, kind, duration_ms, "
+    "elapsed_days, scheduled_days, r_predicted, "
+    + ", ".join(f"b_{f}" for f in _STATE_FIELDS)
+    + ", "
+    + ", ".join(f"a_{f}" for f in _STATE_FIELDS)
+)
+
+
+@dataclass(frozen=True)
+class AnswerContext:
+    """Where and when an answer happened, for its review-log row."""
+
+    reviewed_ms: int
+    study_day: int
+    tz_offset_min: int
+    duration_ms: int | None
+    desired_retention: float
+
+
+@dataclass(frozen=True)
+class LoggedChange:
+    """A state change to write: the new state plus its review-log facts."""
+
+    after: CardState
+    rating: int
+    kind: ReviewKind
+    elapsed_days: float | None = None
+    scheduled_days: float | None = None
+    r_predicted: float | None = None
+
+
+class Store:
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self.db = connection
+        self.path = path
+
+    # --- connection and transactions -------------------------------------------------
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction that takes the write lock up front (no upgrade deadlocks)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # --- cards -----------------------------------------------------------------------
+
+    def states(self) -> dict[str, CardState]:
+        rows = self.db.execute(f"SELECT {_CARD_COLUMNS} FROM card").fetchall()
+        return {row[0]: _state_from_row(row) for row in rows}
+
+    def state(self, key: str) -> CardState | None:
+        row = self.db.execute(f"SELECT {_CARD_COLUMNS} FROM card WHERE key = ?", (key,)).fetchone()
+        return _state_from_row(row) if row else None
+
+    def _state_or_new(self, key: str) -> CardState:
+        return self.state(key) or CardState(key=key)
+
+    def change(
+        self, key: str, decide: Callable[[CardState], LoggedChange], context: AnswerContext
+    ) -> tuple[CardState, LoggedChange, int]:
+        """Read a card, decide its new state, and log both, atomically.
+
+        `decide` runs inside the write lock, so an answer given in another terminal in the
+        meantime is seen, never overwritten. Returns (before, change, review id).
+        """
+        with self.transaction():
+            before = self._state_or_new(key)
+            change = decide(before)
+            card_id = self._write_state(change.after, context.reviewed_ms)
+            values = (
+                card_id, context.reviewed_ms, context.study_day, context.tz_offset_min,
+                change.rating, int(change.kind), context.duration_ms, change.elapsed_days,
+                change.scheduled_days, change.r_predicted, context.desired_retention,
+                *_snapshot(before), *_snapshot(change.after),
+            )  # fmt: skip
+            marks = ", ".join("?" for _ in values)
+            columns = (
+                "card_id, reviewed_ms, study_day, tz_offset_min, rating, kind, duration_ms, "
+                "elapsed_days, scheduled_days, r_predicted, desired_retention, "
+                + ", ".join(f"b_{f}" for f in _STATE_FIELDS)
+                + ", "
+                + ", ".join(f"a_{f}" for f in _STATE_FIELDS)
+            )
+            cursor = self.db.execute(f"INSERT INTO review ({columns}) VALUES ({marks})", values)
+            review_id = cursor.lastrowid
+            assert review_id is not None
+        return before, change, review_id
+
+    def _write_state(self, state: CardState, modified_ms: int) -> int:
+        self.db.execute(
+            """INSERT INTO card (key, phase, step, stability, difficulty, due_ms, due_day,
+                   last_review_ms, reps, lapses, leech, suspended, buried_until_day, modified_ms)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(key) DO UPDATE SET
+                   phase = excluded.phase, step = excluded.step,
+                   stability = excluded.stability, difficulty = excluded.difficulty,
+                   due_ms = excluded.due_ms, due_day = excluded.due_day,
+                   last_review_ms = excluded.last_review_ms, reps = excluded.reps,
+                   lapses = excluded.lapses, leech = excluded.leech,
+                   suspended = excluded.suspended, buried_until_day = excluded.buried_until_day,
+                   modified_ms = excluded.modified_ms""",
+            (state.key, *_snapshot(state)[:-1], int(state.leech), int(state.suspended),
+             state.buried_until_day, modified_ms),
+        )  # fmt: skip
+        row = self.db.execute("SELECT id FROM card WHERE key = ?", (state.key,)).fetchone()
+        return int(row[0])
+
+    def set_flags(
+        self,
+        key: str,
+        modified_ms: int,
+        *,
+        suspended: bool | None = None,
+        buried_until_day: int | None | bool = False,
+    ) -> CardState:
+        """Suspend/unsuspend or bury a card (not logged as a review; no history changes)."""
+        with self.transaction():
+            state = self._state_or_new(key)
+            if suspended is not None:
+                state = _replace(state, suspended=suspended)
+            if buried_until_day is not False:
+                state = _replace(state, buried_until_day=buried_until_day)
+            self._write_state(state, modified_ms)
+        return state
+
+    def apply_renames(self, renames: dict[str, str]) -> int:
+        """Move history from old card keys to their new ones (`formerly:`); returns moves."""
+        if not renames:
+            return 0
+        olds = list(renames)
+        found = [
+            row[0]
+            for start in range(0, len(olds), 500)
+            for row in self.db.execute(
+                "SELECT key FROM card WHERE key IN ({})".format(
+                    ",".join("?" * len(olds[start : start + 500]))
+                ),
+                olds[start : start + 500],
+            )
+        ]
+        moved = 0
+        if found:
+            with self.transaction():
+                for old in found:
+                    new = renames[old]
+                    if self.db.execute("SELECT 1 FROM card WHERE key = ?", (new,)).fetchone():
+                        continue  # the new id already has its own history; keep both apart
+                    self.db.execute("UPDATE card SET key = ? WHERE key = ?", (new, old))
+                    moved += 1
+        return moved
+
+    # --- the review log --------------------------------------------------------------
+
+    def undo_last(self) -> Review | None:
+        """Remove the newest review-log row and restore its card's state before it."""
+        with self.transaction():
+            row = self.db.execute(
+                f"SELECT {_REVIEW_COLUMNS} FROM review JOIN card ON card.id = review.card_id "
+                "ORDER BY review.id DESC LIMIT 1"
+            ).fetchone()
+            if row is None:
+                return None
+            review = _review_from_row(row)
+            before = review.before
+            self.db.execute(
+                "UPDATE card SET "
+                + ", ".join(f"{f} = ?" for f in _STATE_FIELDS)
+                + " WHERE key = ?",
+                (*_snapshot(before), review.card_key),
+            )
+            self.db.execute("DELETE FROM review WHERE id = ?", (review.id,))
+        return review
+
+    def history(self, key: str) -> list[Review]:
+        rows = self.db.execute(
+            f"SELECT {_REVIEW_COLUMNS} FROM review JOIN card ON card.id = review.card_id "
+            "WHERE card.key = ? ORDER BY review.id",
+            (key,),
+        ).fetchall()
+        return [_review_from_row(row) for row in rows]
+
+    def day_counts(self, day: int) -> tuple[int, int, int]:
+        """(answers, new cards introduced, review-card answers) on a study day."""
+        row = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(b_phase = 0), 0), COALESCE(SUM(b_phase = 2), 0) "
+            "FROM review "
+            "WHERE study_day = ? AND rating > 0",
+            (day,),
+        ).fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
+
+    def review_days(self) -> list[int]:
+        """Every study day with at least one answer, ascending."""
+        rows = self.db.execute(
+            "SELECT DISTINCT study_day FROM review WHERE rating > 0 ORDER BY study_day"
+        )
+        return [int(r[0]) for r in rows]
+
+    def durations_on(self, day: int) -> int:
+        row = self.db.execute(
+            "SELECT COALESCE(SUM(duration_ms), 0) FROM review WHERE study_day = ? AND rating > 0",
+            (day,),
+        ).fetchone()
+        return int(row[0])
+
+    def review_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM review").fetchone()[0])
+
+    # --- settings --------------------------------------------------------------------
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            name: json.loads(value)
+            for name, value in self.db.execute("SELECT name, value FROM setting")
+        }
+
+    def put_setting(self, name: str, value: Any) -> None:
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO setting (name, value) VALUES (?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                (name, json.dumps(value)),
+            )
+
+    def delete_setting(self, name: str) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM setting WHERE name = ?", (name,))
+
+
+def _replace(state: CardState, **changes: Any) -> CardState:
+    from dataclasses import replace
+
+    return replace(state, **changes)
+
+
+def _snapshot(state: CardState) -> tuple[Any, ...]:
+    return (
+        int(state.phase), state.step, state.stability, state.difficulty, state.due_ms,
+        state.due_day, state.last_review_ms, state.reps, state.lapses, int(state.leech),
+    )  # fmt: skip
+
+
+def _state_from_fields(key: str, card_id: int, values: tuple[Any, ...], **extra: Any) -> CardState:
+    phase, step, stability, difficulty, due_ms, due_day, last_ms, reps, lapses, leech = values
+    return CardState(
+        key=key, card_id=card_id, phase=Phase(phase), step=step, stability=stability,
+        difficulty=difficulty, due_ms=due_ms, due_day=due_day, last_review_ms=last_ms,
+        reps=reps, lapses=lapses, leech=bool(leech), **extra,
+    )  # fmt: skip
+
+
+def _state_from_row(row: tuple[Any, ...]) -> CardState:
+    key, card_id, *rest = row
+    fields, (suspended, buried) = tuple(rest[:10]), rest[10:]
+    return _state_from_fields(
+        key, card_id, fields, suspended=bool(suspended), buried_until_day=buried
+    )
+
+
+def _review_from_row(row: tuple[Any, ...]) -> Review:
+    (rid, key, reviewed_ms, day, offset, rating, kind, duration, elapsed, scheduled, r_pred) = row[
+        :11
+    ]
+    return Review(
+        id=rid, card_key=key, reviewed_ms=reviewed_ms, study_day=day, tz_offset_min=offset,
+        rating=rating, kind=ReviewKind(kind), duration_ms=duration, elapsed_days=elapsed,
+        scheduled_days=scheduled, r_predicted=r_pred,
+        before=_state_from_fields(key, 0, tuple(row[11:21])),
+        after=_state_from_fields(key, 0, tuple(row[21:31])),
+    )  # fmt: skip
+
+
+# --- opening ---------------------------------------------------------------------------
+
+
+def open_store(path: Path, *, create_parents: bool = True) -> Store:
+    """Open (creating and migrating as needed) the database at `path`, or raise PrepError.
+
+    A file from a newer prepcli, or one that is not a prepcli database, is refused before
+    anything is written to it.
+    """
+    _prepare_file(path, create_parents)
+    try:
+        connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise PrepError(f"cannot open database {path}: {exc}") from None
+    try:
+        _configure(connection, path)
+        _migrate(connection, path)
+    except sqlite3.DatabaseError as exc:
+        connection.close()
+        raise PrepError(f"{path} is not a usable prepcli database ({exc})") from None
+    except BaseException:
+        connection.close()
+        raise
+    return Store(connection, path)
+
+
+def _prepare_file(path: Path, create_parents: bool) -> None:
+    if path.exists():
+        if path.is_dir():
+            raise PrepError(f"database path {path} is a directory")
+        return
+    parent = path.parent
+    if not parent.exists():
+        if not create_parents:
+            raise PrepError(f"cannot create database {path}: folder {parent} does not exist")
+        try:
+            parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PrepError(f"cannot create folder {parent}: {exc.strerror or exc}") from None
+    try:  # create it private to the user before SQLite touches it
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise PrepError(f"cannot create database {path}: {exc.strerror or exc}") from None
+
+
+def _configure(connection: sqlite3.Connection, path: Path) -> None:
+    version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise PrepError(
+            f"{path} was written by a newer prepcli (schema version {version}; this one "
+            f"knows up to {SCHEMA_VERSION}). Upgrade prepcli; the file was not changed."
+        )
+    if version == 0 and _has_foreign_tables(connection):
+        raise PrepError(f"{path} is an SQLite file but not a prepcli database; it was not changed")
+    connection.execute("PRAGMA busy_timeout = 30000")
+    connection.execute("PRAGMA foreign_keys = ON")
+    try:
+        connection.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.OperationalError:
+        pass  # e.g. a read-only location: keep the default journal and let writes fail clearly
+    # NORMAL in WAL mode loses nothing when a process dies; only power loss can drop the
+    # last commits, and it never corrupts.
+    connection.execute("PRAGMA synchronous = NORMAL")
+
+
+def _has_foreign_tables(connection: sqlite3.Connection) -> bool:
+    row = connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    return int(row[0]) > 0
+
+
+def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+    version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+    if version == SCHEMA_VERSION:
+        return
+    if version > 0:
+        backup_before_migration(connection, path, version)
+    for number, statements in enumerate(MIGRATIONS, start=1):
+        if number <= version:
+            continue
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while we waited for the lock.
+            current = int(connection.execute("PRAGMA user_version").fetchone()[0])
+            if current >= number:
+                connection.execute("ROLLBACK")
+                continue
+            for statement in statements:
+                connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {number}")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+
+def backup_before_migration(connection: sqlite3.Connection, path: Path, version: int) -> Path:
+    target = path.with_name(f"{path.name}.schema-v{version}.bak")
+    destination = sqlite3.connect(target)
+    try:
+        connection.backup(destination)
+    finally:
+        destination.close()
+    os.chmod(target, 0o600)
+    return target
+
+
+def read_only_error(exc: sqlite3.Error) -> bool:
+    return "readonly" in str(exc).lower()
+
+
+def run_guarded(action: Callable[[], T], path: Path) -> T:
+    """Run a store action, turning SQLite's failures into a clear PrepError."""
+    try:
+        return action()
+    except sqlite3.OperationalError as exc:
+        if read_only_error(exc):
+            raise PrepError(
+                f"cannot write to {path}: the file or its folder is read-only"
+            ) from None
+        raise PrepError(f"database error on {path}: {exc}") from None
+    except sqlite3.DatabaseError as exc:
+        raise PrepError(f"database {path} is damaged: {exc}") from None

@@ -1,0 +1,245 @@
+"""The application layer: one user's collection (decks + database + settings) at one instant.
+
+The CLI and the interactive session both go through here, so an answer given with
+`prepcli answer` and one given in `prepcli review` are the same code path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+
+from prepcli import agenda as agenda_mod
+from prepcli.agenda import Agenda, DayProgress
+from prepcli.clock import StudyCalendar, to_ms, zone_named
+from prepcli.config import settings_from
+from prepcli.decks import DeckSet, cache_name, load_decks
+from prepcli.errors import PrepError, UsageError
+from prepcli.models import CardDef, CardState, Phase, Rating, Review, ReviewKind, Settings
+from prepcli.scheduler import Outcome, Scheduler
+from prepcli.store import AnswerContext, LoggedChange, Store, open_store, run_guarded
+
+
+@dataclass(frozen=True)
+class Locations:
+    db: Path
+    deck_roots: tuple[Path, ...]
+    cache_dir: Path
+    create_db_parents: bool = True
+
+
+@dataclass(frozen=True)
+class TodaySummary:
+    study_date: str
+    due_reviews: int
+    review_limit_left: int
+    learning_due: int
+    learning_later: int
+    new_today: int
+    new_unseen: int
+    answers_today: int
+    minutes_today: float
+    streak: int
+    longest_streak: int
+    decks: int
+    cards: int
+    suspended: int
+    leeches: int
+    due_tomorrow: int
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    card: CardDef | None
+    state: CardState
+    retrievability: float | None
+    history: list[Review]
+
+
+class Study:
+    def __init__(self, store: Store, decks: DeckSet, now: datetime) -> None:
+        self.store = store
+        self.decks = decks
+        self.now = now
+        self.settings: Settings = settings_from(store.settings())
+        self.calendar = StudyCalendar(zone_named(self.settings.timezone), self.settings.rollover_hour)
+        self.today = self.calendar.day(now)
+        self.cards = decks.card_map()
+        store.apply_renames(decks.renames())
+
+    @classmethod
+    def open(cls, where: Locations, now: datetime) -> Study:
+        # Decks first: a bad deck is reported before the database is even opened.
+        decks = load_decks(where.deck_roots, where.cache_dir / cache_name(where.deck_roots))
+        store = open_store(where.db, create_parents=where.create_db_parents)
+        try:
+            return run_guarded(lambda: cls(store, decks, now), where.db)
+        except BaseException:
+            store.close()
+            raise
+
+    def close(self) -> None:
+        self.store.close()
+
+    @cached_property
+    def scheduler(self) -> Scheduler:
+        return Scheduler(self.settings, self.calendar)
+
+    # --- looking up ------------------------------------------------------------------
+
+    def card(self, key: str) -> CardDef:
+        if "/" not in key:
+            raise UsageError(f"card ids look like deck/id (e.g. llm-quiz.inference/kv-cache), got {key!r}")
+        card = self.cards.get(key)
+        if card is None:
+            raise UsageError(f"no card {key!r} in the decks")
+        return card
+
+    def state_of(self, key: str) -> CardState:
+        return self.store.state(key) or CardState(key=key)
+
+    def progress(self) -> DayProgress:
+        answers, new, reviews = self.store.day_counts(self.today)
+        return DayProgress(answers=answers, new_introduced=new, reviews_answered=reviews)
+
+    def agenda(
+        self, decks: tuple[str, ...] = (), tags: tuple[str, ...] = (), now: datetime | None = None
+    ) -> Agenda:
+        moment = now or self.now
+        today = self.calendar.day(moment)
+        cards = self.selection(decks, tags)
+        return agenda_mod.build_agenda(
+            cards,
+            self.store.states(),
+            now_ms=to_ms(moment),
+            today=today,
+            day_end_ms=to_ms(self.calendar.day_start(today + 1)),
+            progress=self.progress(),
+            new_per_day=self.settings.new_per_day,
+            reviews_per_day=self.settings.reviews_per_day,
+        )
+
+    def selection(self, decks: tuple[str, ...] = (), tags: tuple[str, ...] = ()) -> list[CardDef]:
+        known_decks = {d.id for d in self.decks.decks}
+        for deck in decks:
+            if deck not in known_decks and not any(k.startswith(deck + ".") for k in known_decks):
+                raise UsageError(f"no deck {deck!r} (see `prepcli deck list`)")
+        deck_tags = {d.id: d.tags for d in self.decks.decks}
+        return agenda_mod.select_cards(self.decks.cards(), decks, tags, deck_tags)
+
+    def summary(self) -> TodaySummary:
+        states = self.store.states()
+        plan = self.agenda()
+        progress = self.progress()
+        current, longest = agenda_mod.streaks(self.store.review_days(), self.today)
+        in_decks = [states[k] for k in self.cards if k in states]
+        tomorrow = self.today + 1
+        return TodaySummary(
+            study_date=self.calendar.date_of(self.today).isoformat(),
+            due_reviews=plan.reviews_due_total,
+            review_limit_left=max(0, self.settings.reviews_per_day - progress.reviews_answered),
+            learning_due=len(plan.learning_due),
+            learning_later=len(plan.learning_later),
+            new_today=len(plan.new),
+            new_unseen=plan.new_unseen_total,
+            answers_today=progress.answers,
+            minutes_today=self.store.durations_on(self.today) / 60_000,
+            streak=current,
+            longest_streak=longest,
+            decks=len(self.decks.decks),
+            cards=len(self.cards),
+            suspended=sum(s.suspended for s in in_decks),
+            leeches=sum(s.leech for s in in_decks),
+            due_tomorrow=sum(
+                1
+                for s in in_decks
+                if not s.suspended and s.phase != Phase.NEW and (s.due_day or 0) <= tomorrow
+            ),
+        )
+
+    # --- answering -------------------------------------------------------------------
+
+    def outcomes(self, key: str, now: datetime | None = None) -> dict[Rating, Outcome]:
+        return self.scheduler.outcomes(self.state_of(key), now or self.now)
+
+    def answer(
+        self, key: str, rating: Rating, now: datetime | None = None, duration_ms: int | None = None
+    ) -> tuple[CardState, Outcome]:
+        moment = now or self.now
+        chosen: list[Outcome] = []
+
+        def decide(before: CardState) -> LoggedChange:
+            outcome = self.scheduler.answer(before, rating, moment)
+            chosen.append(outcome)
+            return LoggedChange(
+                after=outcome.after,
+                rating=int(rating),
+                kind=outcome.kind,
+                elapsed_days=outcome.elapsed_days,
+                scheduled_days=outcome.scheduled_days,
+                r_predicted=outcome.r_predicted,
+            )
+
+        before, _change, _id = run_guarded(
+            lambda: self.store.change(key, decide, self._context(moment, duration_ms)),
+            self.store.path,
+        )
+        return before, chosen[0]
+
+    def forget(self, key: str) -> CardState:
+        def decide(before: CardState) -> LoggedChange:
+            fresh = CardState(key=key, card_id=before.card_id, suspended=before.suspended)
+            return LoggedChange(after=fresh, rating=0, kind=ReviewKind.MANUAL)
+
+        _before, change, _id = run_guarded(
+            lambda: self.store.change(key, decide, self._context(self.now, None)), self.store.path
+        )
+        return change.after
+
+    def undo(self) -> Review | None:
+        return run_guarded(self.store.undo_last, self.store.path)
+
+    def set_suspended(self, key: str, suspended: bool) -> CardState:
+        return run_guarded(
+            lambda: self.store.set_flags(key, to_ms(self.now), suspended=suspended),
+            self.store.path,
+        )
+
+    def bury(self, key: str, now: datetime | None = None) -> CardState:
+        day = self.calendar.day(now or self.now)
+        return run_guarded(
+            lambda: self.store.set_flags(key, to_ms(self.now), buried_until_day=day + 1),
+            self.store.path,
+        )
+
+    def info(self, key: str) -> CardInfo:
+        card = self.cards.get(key)
+        state = self.state_of(key)
+        if card is None and state.card_id == 0:
+            self.card(key)  # raises the usual "no card" error
+        return CardInfo(
+            card=card,
+            state=state,
+            retrievability=self.scheduler.retrievability(state, self.now),
+            history=self.store.history(key),
+        )
+
+    def _context(self, moment: datetime, duration_ms: int | None) -> AnswerContext:
+        if duration_ms is not None and duration_ms < 0:
+            raise UsageError("a duration cannot be negative")
+        return AnswerContext(
+            reviewed_ms=to_ms(moment),
+            study_day=self.calendar.day(moment),
+            tz_offset_min=self.calendar.offset_minutes(moment),
+            duration_ms=None if duration_ms is None else min(duration_ms, 3_600_000),
+            desired_retention=self.settings.desired_retention,
+        )
+
+
+def require_open_card(study: Study, key: str) -> CardDef:
+    card = study.card(key)
+    if study.state_of(key).suspended:
+        raise PrepError(f"{key} is suspended (`prepcli card unsuspend {key}` to bring it back)")
+    return card
