@@ -48,7 +48,9 @@ def select_cards(
     deck_list, tag_set = list(decks), set(tags)
     chosen = []
     for card in cards:
-        if deck_list and not any(card.deck == d or card.deck.startswith(d + ".") for d in deck_list):
+        if deck_list and not any(
+            card.deck == d or card.deck.startswith(d + ".") for d in deck_list
+        ):
             continue
         if tag_set:
             card_tags = set(card.tags) | set((deck_tags or {}).get(card.deck, ()))
@@ -78,7 +80,8 @@ def build_agenda(
     for card in cards:
         state = states.get(card.key)
         if state is not None and (
-            state.suspended or (state.buried_until_day is not None and state.buried_until_day > today)
+            state.suspended
+            or (state.buried_until_day is not None and state.buried_until_day > today)
         ):
             continue
         if state is None or state.phase == Phase.NEW:

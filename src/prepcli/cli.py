@@ -92,13 +92,20 @@ def main_callback(
     ctx: typer.Context,
     db: Annotated[
         Path | None,
-        typer.Option("--db", envvar="PREPCLI_DB", help="Database file (default: user data dir).",
-                     dir_okay=False),
+        typer.Option(
+            "--db",
+            envvar="PREPCLI_DB",
+            help="Database file (default: user data dir).",
+            dir_okay=False,
+        ),
     ] = None,
     decks: Annotated[
         list[Path] | None,
-        typer.Option("--decks", envvar="PREPCLI_DECKS",
-                     help="Deck folder or file instead of the bundled decks (repeatable)."),
+        typer.Option(
+            "--decks",
+            envvar="PREPCLI_DECKS",
+            help="Deck folder or file instead of the bundled decks (repeatable).",
+        ),
     ] = None,
     version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
 ) -> None:
@@ -118,9 +125,12 @@ def main_callback(
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 DeckOption = Annotated[
-    list[str] | None, typer.Option("--deck", "-d", help="Only this deck or deck prefix (repeatable).")
+    list[str] | None,
+    typer.Option("--deck", "-d", help="Only this deck or deck prefix (repeatable)."),
 ]
-TagOption = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Only cards with this tag (repeatable).")]
+TagOption = Annotated[
+    list[str] | None, typer.Option("--tag", "-t", help="Only cards with this tag (repeatable).")
+]
 
 
 @app.command()
@@ -144,7 +154,9 @@ def review(
     ctx: typer.Context,
     deck: DeckOption = None,
     tag: TagOption = None,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Stop after N answers.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", min=1, help="Stop after N answers.")
+    ] = None,
 ) -> None:
     """The daily review session (Space reveals, 1–4 rate, u undo, q quit)."""
     from prepcli import render
@@ -153,7 +165,9 @@ def review(
     from prepcli.session import ReviewSession, deck_reloader, moving_clock
 
     if not sys.stdin.isatty():
-        raise UsageError("`prepcli review` needs a terminal; scripts can use `prepcli next` and `prepcli answer`")
+        raise UsageError(
+            "`prepcli review` needs a terminal; scripts can use `prepcli next` and `prepcli answer`"
+        )
     where = _locations(ctx)
     study = _open(ctx)
     try:
@@ -165,7 +179,9 @@ def review(
             decks=selection[0],
             tags=selection[1],
             limit=limit,
-            reload_decks=deck_reloader(study, where.deck_roots, where.cache_dir / cache_name(where.deck_roots)),
+            reload_decks=deck_reloader(
+                study, where.deck_roots, where.cache_dir / cache_name(where.deck_roots)
+            ),
         )
         with KeyReader() as keys:
             result = session.run(keys)
@@ -212,7 +228,9 @@ def _card_json(study: Study, key: str) -> dict[str, Any]:
 
 
 @app.command("next")
-def next_card(ctx: typer.Context, deck: DeckOption = None, tag: TagOption = None, as_json: JsonOption = False) -> None:
+def next_card(
+    ctx: typer.Context, deck: DeckOption = None, tag: TagOption = None, as_json: JsonOption = False
+) -> None:
     """Print the next card due (for scripts and editor integrations)."""
     from prepcli import render
     from prepcli.clock import to_ms
@@ -254,7 +272,9 @@ def answer(
     ctx: typer.Context,
     card_id: Annotated[str, typer.Argument(help="The card, as deck/id.")],
     rating: Annotated[str, typer.Argument(help="1–4 or again, hard, good, easy.")],
-    duration_ms: Annotated[int | None, typer.Option("--duration-ms", min=0, help="Time taken to answer.")] = None,
+    duration_ms: Annotated[
+        int | None, typer.Option("--duration-ms", min=0, help="Time taken to answer.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Record an answer to a card."""
@@ -280,6 +300,7 @@ def answer(
 def undo(ctx: typer.Context) -> None:
     """Undo the last answer (also one given in an earlier session)."""
     from prepcli import render
+    from prepcli.models import Rating
 
     study = _open(ctx)
     try:
@@ -289,7 +310,7 @@ def undo(ctx: typer.Context) -> None:
     if undone is None:
         typer.echo("Nothing to undo.")
         return
-    what = render.RATING_NAMES[render.Rating(undone.rating)] if undone.rating else "change"
+    what = render.RATING_NAMES[Rating(undone.rating)] if undone.rating else "change"
     typer.echo(f"Undid {what} on {undone.card_key} ({render.iso_minutes(undone.reviewed_ms)} UTC).")
 
 
@@ -385,11 +406,17 @@ def config_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         _json({name: show_setting(name, settings) for name in SPECS})
     else:
-        _print(render.settings_table([(n, show_setting(n, settings), s.help) for n, s in SPECS.items()]))
+        _print(
+            render.settings_table(
+                [(n, show_setting(n, settings), s.help) for n, s in SPECS.items()]
+            )
+        )
 
 
 @config_app.command("get")
-def config_get(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Setting name.")]) -> None:
+def config_get(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Setting name.")]
+) -> None:
     """Print one setting's value."""
     from prepcli.config import SPECS, settings_from, show_setting
 
@@ -421,7 +448,9 @@ def config_set(
 
 
 @config_app.command("reset")
-def config_reset(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Setting name.")]) -> None:
+def config_reset(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Setting name.")]
+) -> None:
     """Return a setting to its default."""
     from prepcli.config import SPECS, settings_from, show_setting
 
@@ -445,7 +474,9 @@ def deck_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
     where = _locations(ctx)
     decks = load_decks(where.deck_roots, where.cache_dir / cache_name(where.deck_roots))
-    rows = [{"deck": d.id, "title": d.title, "cards": len(d.cards), "path": d.path} for d in decks.decks]
+    rows = [
+        {"deck": d.id, "title": d.title, "cards": len(d.cards), "path": d.path} for d in decks.decks
+    ]
     if as_json:
         _json(rows)
         return
@@ -457,7 +488,9 @@ def deck_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @deck_app.command("lint")
 def deck_lint(
     ctx: typer.Context,
-    paths_: Annotated[list[Path] | None, typer.Argument(metavar="[PATH]...", help="Deck files or folders.")] = None,
+    paths_: Annotated[
+        list[Path] | None, typer.Argument(metavar="[PATH]...", help="Deck files or folders.")
+    ] = None,
 ) -> None:
     """Check deck files and report every problem as path:line:col."""
     from prepcli.decks import check_decks
@@ -469,10 +502,12 @@ def deck_lint(
     typer.echo(f"{sum(len(d.cards) for d in decks)} cards in {len(decks)} decks: no problems.")
 
 
-def main() -> None:
-    """Entry point: run the app, turning PrepError into a message and an exit status."""
+def run(argv: list[str] | None = None) -> int:
+    """Run one command line and return its exit status; errors become messages."""
     try:
-        app(prog_name="prepcli")
+        app(args=argv, prog_name="prepcli")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except PrepError as exc:
         if os.environ.get("PREPCLI_DEBUG"):
             raise
@@ -482,6 +517,11 @@ def main() -> None:
             render.print_problems(exc.problems)
         else:
             render.print_error(str(exc))
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except KeyboardInterrupt:
-        sys.exit(130)
+        return 130
+    return 0
+
+
+def main() -> None:
+    sys.exit(run())

@@ -93,7 +93,8 @@ SPECS: dict[str, SettingSpec] = {
     for spec in (
         SettingSpec("desired_retention", "target recall probability at each review (0.7–0.99)",
                     _float_in(0.7, 0.99)),
-        SettingSpec("learning_steps", "steps for new cards, e.g. '1m 10m'", parse_steps, show_steps),
+        SettingSpec("learning_steps", "steps for new cards, e.g. '1m 10m'", parse_steps,
+                    show_steps),
         SettingSpec("relearning_steps", "steps after a lapse, e.g. '10m'", parse_steps, show_steps),
         SettingSpec("maximum_interval", "longest interval in days", _int_in(1, 36500)),
         SettingSpec("new_per_day", "new cards introduced per study day", _int_in(0, 9999)),
@@ -119,7 +120,9 @@ def settings_from(stored: Mapping[str, Any]) -> Settings:
         if isinstance(default, tuple):
             if isinstance(value, list) and all(isinstance(v, int) for v in value):
                 changes[field.name] = tuple(value)
-        elif type(value) is type(default) or (isinstance(default, float) and isinstance(value, int)):
+        elif type(value) is type(default) or (
+            isinstance(default, float) and isinstance(value, int)
+        ):
             changes[field.name] = value
     return replace(defaults, **changes)
 

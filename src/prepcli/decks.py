@@ -66,9 +66,7 @@ class DeckSet:
 
     def renames(self) -> dict[str, str]:
         """Old `deck/id` → current `deck/id` for every `formerly` entry."""
-        return {
-            f"{card.deck}/{old}": card.key for card in self.cards() for old in card.formerly
-        }
+        return {f"{card.deck}/{old}": card.key for card in self.cards() for old in card.formerly}
 
 
 def deck_files(roots: Iterable[Path]) -> list[Path]:
@@ -141,7 +139,9 @@ class _DeckValidator:
         self.problems = problems
 
     def problem(self, node: Node, message: str, *, at_key: bool = False) -> None:
-        line, col = (node.key_line, node.key_col) if at_key and node.key_line else (node.line, node.col)
+        line, col = (
+            (node.key_line, node.key_col) if at_key and node.key_line else (node.line, node.col)
+        )
         self.problems.append(Problem(self.path, line, col, message))
 
     def deck(self, root: Node) -> Deck | None:
@@ -189,7 +189,9 @@ class _DeckValidator:
         for key, value in fields.items():
             if key not in allowed:
                 names = ", ".join(sorted(allowed))
-                self.problem(value, f"unknown key {key!r} in {what} (allowed: {names})", at_key=True)
+                self.problem(
+                    value, f"unknown key {key!r} in {what} (allowed: {names})", at_key=True
+                )
         for key, required in allowed.items():
             if required and key not in fields:
                 self.problem(node, f"{what} is missing required key {key!r}")
@@ -221,10 +223,11 @@ class _DeckValidator:
 
     def slugs(self, node: Node | None, name: str) -> tuple[str, ...]:
         values = self.strings(node, name)
-        assert node is not None or not values
-        for value, item in zip(values, node.value if node and isinstance(node.value, list) else []):
+        for value, item in zip(values, _items(node), strict=False):
             if not SLUG.match(value):
-                self.problem(item, f"{name} entry {value!r} must be a lowercase slug like 'kv-cache'")
+                self.problem(
+                    item, f"{name} entry {value!r} must be a lowercase slug like 'kv-cache'"
+                )
         return values
 
     def cards(self, items: list[Node], deck_id: str) -> list[CardDef]:
@@ -232,16 +235,19 @@ class _DeckValidator:
         first_line: dict[str, int] = {}
         claimed: dict[str, str] = {}
         for item in items:
+            id_node = _field(item, "id") if isinstance(item.value, dict) else None
+            if id_node is not None and id_node is not item and isinstance(id_node.value, str):
+                if id_node.value in first_line:
+                    self.problem(
+                        id_node,
+                        f"duplicate card id {id_node.value!r} "
+                        f"(first at line {first_line[id_node.value]})",
+                    )
+                    continue
+                first_line[id_node.value] = id_node.line
             card = self.card(item, deck_id)
             if card is None:
                 continue
-            if card.id in first_line:
-                self.problem(
-                    _field(item, "id"),
-                    f"duplicate card id {card.id!r} (first at line {first_line[card.id]})",
-                )
-                continue
-            first_line[card.id] = _field(item, "id").line
             for old in card.formerly:
                 if old in claimed:
                     self.problem(
@@ -279,12 +285,16 @@ class _DeckValidator:
                 kind = Kind(kind_text)
             except ValueError:
                 names = ", ".join(sorted(k.value for k in Kind))
-                self.problem(fields["kind"], f"unknown kind {kind_text!r} (expected one of: {names})")
+                self.problem(
+                    fields["kind"], f"unknown kind {kind_text!r} (expected one of: {names})"
+                )
         texts = {key: self.text(fields.get(key), key) for key in _TEXT_KEYS}
         lists = {key: self.strings(fields.get(key), key) for key in _LIST_KEYS}
-        for tag, tag_node in zip(lists["tags"], _items(fields.get("tags"))):
+        for tag, tag_node in zip(lists["tags"], _items(fields.get("tags")), strict=False):
             if not SLUG.match(tag):
-                self.problem(tag_node, f"tags entry {tag!r} must be a lowercase slug like 'kv-cache'")
+                self.problem(
+                    tag_node, f"tags entry {tag!r} must be a lowercase slug like 'kv-cache'"
+                )
         time_limit = self.time_limit(fields.get("time_limit"))
         if fields.get("tests") is not None and texts["tests"] and not texts["solution"]:
             self.problem(fields["tests"], "a card with 'tests' needs a 'solution' to check them")

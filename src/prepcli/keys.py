@@ -13,6 +13,7 @@ import sys
 import termios
 import tty
 from types import TracebackType
+from typing import Any
 
 CTRL_C = "\x03"
 CTRL_D = "\x04"
@@ -22,7 +23,7 @@ ENTER = ("\r", "\n")
 class KeyReader:
     def __init__(self) -> None:
         self.fd = sys.stdin.fileno()
-        self.saved: list[object] | None = None
+        self.saved: list[Any] | None = None
         self.closed = False
 
     def __enter__(self) -> KeyReader:

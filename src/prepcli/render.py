@@ -25,15 +25,27 @@ if TYPE_CHECKING:
     from prepcli.study import CardInfo, TodaySummary
 
 CODE_THEME = "monokai"
-RATING_NAMES = {Rating.AGAIN: "Again", Rating.HARD: "Hard", Rating.GOOD: "Good", Rating.EASY: "Easy"}
-RATING_STYLES = {Rating.AGAIN: "red", Rating.HARD: "yellow", Rating.GOOD: "green", Rating.EASY: "cyan"}
+RATING_NAMES = {
+    Rating.AGAIN: "Again",
+    Rating.HARD: "Hard",
+    Rating.GOOD: "Good",
+    Rating.EASY: "Easy",
+}
+RATING_STYLES = {
+    Rating.AGAIN: "red",
+    Rating.HARD: "yellow",
+    Rating.GOOD: "green",
+    Rating.EASY: "cyan",
+}
 PHASE_NAMES = {Phase.NEW: "new", Phase.LEARNING: "learning", Phase.REVIEW: "review",
                Phase.RELEARNING: "relearning"}  # fmt: skip
 KIND_NAMES = {ReviewKind.LEARN: "learn", ReviewKind.REVIEW: "review", ReviewKind.RELEARN: "relearn",
               ReviewKind.EARLY: "early", ReviewKind.MANUAL: "manual"}  # fmt: skip
 
 
-def console(*, stderr: bool = False, file: IO[str] | None = None, width: int | None = None) -> Console:
+def console(
+    *, stderr: bool = False, file: IO[str] | None = None, width: int | None = None
+) -> Console:
     return Console(stderr=stderr, file=file, width=width, highlight=False, soft_wrap=False)
 
 
@@ -41,7 +53,8 @@ def print_problems(problems: Iterable[Problem], *, with_severity: bool = False) 
     err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
     for problem in problems:
         if with_severity:
-            err.print(f"{problem.path}:{problem.line}:{problem.col}: {problem.severity}: {problem.message}")
+            where = f"{problem.path}:{problem.line}:{problem.col}"
+            err.print(f"{where}: {problem.severity}: {problem.message}")
         else:
             err.print(str(problem))
 
@@ -141,7 +154,9 @@ def today_view(summary: TodaySummary, extra: Sequence[RenderableType] = ()) -> R
     table.add_column(style="bold")
     table.add_column()
     due_now = summary.due_reviews + summary.learning_due
-    table.add_row("Due now", f"{due_now} ({summary.due_reviews} reviews, {summary.learning_due} learning)")
+    table.add_row(
+        "Due now", f"{due_now} ({summary.due_reviews} reviews, {summary.learning_due} learning)"
+    )
     if summary.due_reviews > summary.review_limit_left:
         table.add_row("", f"[yellow]{summary.review_limit_left} left under today's review limit[/]")
     table.add_row("New today", f"{summary.new_today} of {summary.new_unseen} not yet studied")

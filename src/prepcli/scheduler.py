@@ -49,12 +49,12 @@ def card_seed(key: str) -> int:
 @contextmanager
 def _seeded_fuzz(seed: int) -> Iterator[None]:
     # py-fsrs draws fuzz from the module-global `random`; give it a private stream per call.
-    original = fsrs_scheduler_module.random
-    fsrs_scheduler_module.random = random.Random(seed).random
+    original = fsrs_scheduler_module.random  # type: ignore[attr-defined]
+    fsrs_scheduler_module.random = random.Random(seed).random  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        fsrs_scheduler_module.random = original
+        fsrs_scheduler_module.random = original  # type: ignore[attr-defined]
 
 
 class Scheduler:
@@ -156,9 +156,7 @@ class Scheduler:
             return False
         return (lapses - threshold) % max(1, math.ceil(threshold / 2)) == 0
 
-    def _order_intervals(
-        self, raw: dict[Rating, Outcome], now: datetime
-    ) -> dict[Rating, Outcome]:
+    def _order_intervals(self, raw: dict[Rating, Outcome], now: datetime) -> dict[Rating, Outcome]:
         """Hard ≤ Good ≤ Easy with at least a day between review intervals (Anki's rule)."""
         ordered = dict(raw)
         previous: int | None = None

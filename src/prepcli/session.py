@@ -150,7 +150,9 @@ class ReviewSession:
                 self.reload_decks()
         except ProblemsError as exc:
             render.print_problems(exc.problems)
-            self.console.print("[yellow]the deck has problems; keeping the version loaded before[/]")
+            self.console.print(
+                "[yellow]the deck has problems; keeping the version loaded before[/]"
+            )
             time.sleep(2)
         except PrepError as exc:
             render.print_error(str(exc))

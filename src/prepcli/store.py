@@ -7,6 +7,7 @@ lets readers run beside a writer. Times are UTC epoch milliseconds.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -196,7 +197,7 @@ class Store:
         modified_ms: int,
         *,
         suspended: bool | None = None,
-        buried_until_day: int | None | bool = False,
+        buried_until_day: int | bool | None = False,
     ) -> CardState:
         """Suspend/unsuspend or bury a card (not logged as a review; no history changes)."""
         with self.transaction():
@@ -413,10 +414,9 @@ def _configure(connection: sqlite3.Connection, path: Path) -> None:
         raise PrepError(f"{path} is an SQLite file but not a prepcli database; it was not changed")
     connection.execute("PRAGMA busy_timeout = 30000")
     connection.execute("PRAGMA foreign_keys = ON")
-    try:
+    # A read-only location cannot switch to WAL: keep the default journal, writes fail clearly.
+    with contextlib.suppress(sqlite3.OperationalError):
         connection.execute("PRAGMA journal_mode = WAL")
-    except sqlite3.OperationalError:
-        pass  # e.g. a read-only location: keep the default journal and let writes fail clearly
     # NORMAL in WAL mode loses nothing when a process dies; only power loss can drop the
     # last commits, and it never corrupts.
     connection.execute("PRAGMA synchronous = NORMAL")

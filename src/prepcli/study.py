@@ -64,7 +64,9 @@ class Study:
         self.decks = decks
         self.now = now
         self.settings: Settings = settings_from(store.settings())
-        self.calendar = StudyCalendar(zone_named(self.settings.timezone), self.settings.rollover_hour)
+        self.calendar = StudyCalendar(
+            zone_named(self.settings.timezone), self.settings.rollover_hour
+        )
         self.today = self.calendar.day(now)
         self.cards = decks.card_map()
         store.apply_renames(decks.renames())
@@ -91,7 +93,9 @@ class Study:
 
     def card(self, key: str) -> CardDef:
         if "/" not in key:
-            raise UsageError(f"card ids look like deck/id (e.g. llm-quiz.inference/kv-cache), got {key!r}")
+            raise UsageError(
+                f"card ids look like deck/id (e.g. llm-quiz.inference/kv-cache), got {key!r}"
+            )
         card = self.cards.get(key)
         if card is None:
             raise UsageError(f"no card {key!r} in the decks")

@@ -102,6 +102,9 @@ def parse(text: str, name: str) -> tuple[Node | None, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or exc.context or "cannot parse"
+        if exc.problem and exc.context and exc.context_mark and exc.context_mark is not mark:
+            start = exc.context_mark
+            what += f" ({exc.context} that starts at {start.line + 1}:{start.column + 1})"
         return None, [Problem(name, line, col, f"YAML syntax error: {what}")]
     except yaml.YAMLError as exc:  # e.g. a reader error on control characters
         return None, [Problem(name, 1, 1, f"YAML error: {exc}")]
@@ -135,6 +138,8 @@ class _Converter:
         if isinstance(node, yaml.MappingNode):
             return Node(self._mapping(node, depth), line, col)
         if isinstance(node, yaml.SequenceNode):
+            if node.tag != f"{_TAG}seq":
+                self._problem(line, col, f"unsupported YAML tag {node.tag!r}")
             return Node([self.convert(item, depth + 1) for item in node.value], line, col)
         assert isinstance(node, yaml.ScalarNode)
         if node.tag not in _SCALAR_TAGS:
@@ -162,7 +167,9 @@ class _Converter:
             key = str(key_node.value)
             if key in result:
                 first = result[key]
-                self._problem(kline, kcol, f"duplicate key {key!r} (first at line {first.key_line})")
+                self._problem(
+                    kline, kcol, f"duplicate key {key!r} (first at line {first.key_line})"
+                )
                 continue
             value = self.convert(value_node, depth + 1)
             result[key] = Node(value.value, value.line, value.col, kline, kcol)
