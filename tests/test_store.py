@@ -37,7 +37,7 @@ def test_a_new_database_is_private_and_current(tmp_path: Path) -> None:
 
 def test_explicit_path_with_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "missing" / "prep.sqlite3"
-    with pytest.raises(PrepError, match="folder .*missing does not exist"):
+    with pytest.raises(PrepError, match=r"folder .*missing does not exist"):
         open_store(path, create_parents=False)
     assert not path.parent.exists()
 
@@ -105,7 +105,7 @@ def test_someone_elses_sqlite_file_is_refused(tmp_path: Path) -> None:
 def test_an_answer_and_its_undo_are_single_transactions(db_path: Path) -> None:
     store = open_store(db_path)
     try:
-        before, change, review_id = store.change("d/a", _learned, CONTEXT)
+        before, _change, review_id = store.change("d/a", _learned, CONTEXT)
         assert before == CardState(key="d/a")
         assert store.state("d/a") == CardState(
             key="d/a", card_id=1, phase=Phase.REVIEW, stability=2.3, difficulty=5.0,

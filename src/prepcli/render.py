@@ -6,6 +6,7 @@ Rich honours NO_COLOR and the terminal width by itself.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING
@@ -81,7 +82,43 @@ def format_interval(days: float) -> str:
 
 
 def markdown(text: str) -> Markdown:
-    return Markdown(render_math_in(text), code_theme=CODE_THEME, inline_code_theme=CODE_THEME)
+    prepared = keep_line_breaks(render_math_in(text))
+    return Markdown(prepared, code_theme=CODE_THEME, inline_code_theme=CODE_THEME)
+
+
+_LIST_ITEM = re.compile(r"^\s*([-*+]|\d+[.)])\s")
+
+
+def keep_line_breaks(text: str) -> str:
+    """Keep the author's line layout: card text is laid out line by line on purpose.
+
+    Each line break outside code becomes a hard break, and an unindented line after a
+    list ends the list instead of being folded into its last item.
+    """
+    out: list[str] = []
+    in_fence = False
+    in_list = False
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+            out.append(line)
+            continue
+        if in_fence:
+            out.append(line)
+            continue
+        if not line.strip():
+            in_list = False
+        elif _LIST_ITEM.match(line):
+            in_list = True
+        elif in_list and not line.startswith((" ", "\t")):
+            out.append("")  # end the list here
+            in_list = False
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if line.strip() and following.strip() and not following.lstrip().startswith(("```", "~~~")):
+            line = line.rstrip() + "  "
+        out.append(line)
+    return "\n".join(out)
 
 
 def _code(source: str) -> Markdown:
