@@ -30,9 +30,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+plan_app = typer.Typer(
+    help="The six-week plan: start it, see where you stand, tick tasks.",
+    invoke_without_command=True,
+)
 card_app = typer.Typer(help="Look at one card or change its status.", no_args_is_help=True)
 config_app = typer.Typer(help="Show and change settings.", no_args_is_help=True)
 deck_app = typer.Typer(help="List and check deck files.", no_args_is_help=True)
+app.add_typer(plan_app, name="plan")
 app.add_typer(card_app, name="card")
 app.add_typer(config_app, name="config")
 app.add_typer(deck_app, name="deck")
@@ -42,6 +47,7 @@ app.add_typer(deck_app, name="deck")
 class Options:
     db: Path | None
     decks: tuple[Path, ...]
+    plans: tuple[Path, ...] = ()
 
 
 def _options(ctx: typer.Context) -> Options:
@@ -57,10 +63,12 @@ def _locations(ctx: typer.Context) -> Locations:
     options = _options(ctx)
     roots = options.decks or (paths.bundled("decks"),)
     db = options.db or paths.default_db_path()
+    plan_dirs = (*options.plans, paths.bundled("plans"))
     return Locations(
         db=db,
         deck_roots=roots,
         cache_dir=paths.cache_dir(),
+        plan_dirs=plan_dirs,
         create_db_parents=options.db is None,
     )
 
@@ -107,6 +115,15 @@ def main_callback(
             help="Deck folder or file instead of the bundled decks (repeatable).",
         ),
     ] = None,
+    plans: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--plans",
+            envvar="PREPCLI_PLANS",
+            help="Extra folder of plan files (repeatable).",
+            file_okay=False,
+        ),
+    ] = None,
     version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
 ) -> None:
     """Spaced repetition and a six-week study plan for LLM-lab interview loops.
@@ -118,7 +135,7 @@ def main_callback(
 
         typer.echo(f"prepcli {__version__}")
         raise typer.Exit()
-    ctx.obj = Options(db=db, decks=tuple(decks or ()))
+    ctx.obj = Options(db=db, decks=tuple(decks or ()), plans=tuple(plans or ()))
     if ctx.invoked_subcommand is None:
         today(ctx, as_json=False)
 
@@ -157,6 +174,9 @@ def review(
     limit: Annotated[
         int | None, typer.Option("--limit", "-n", min=1, help="Stop after N answers.")
     ] = None,
+    ahead: Annotated[
+        bool, typer.Option("--ahead", help="Also introduce later weeks' cards.")
+    ] = False,
 ) -> None:
     """The daily review session (Space reveals, 1–4 rate, u undo, q quit)."""
     from prepcli import render
@@ -179,13 +199,14 @@ def review(
             decks=selection[0],
             tags=selection[1],
             limit=limit,
+            ahead=ahead,
             reload_decks=deck_reloader(
                 study, where.deck_roots, where.cache_dir / cache_name(where.deck_roots)
             ),
         )
         with KeyReader() as keys:
             result = session.run(keys)
-        agenda = study.agenda(*selection, now=session.now())
+        agenda = study.agenda(*selection, now=session.now(), ahead=ahead)
         left = len(agenda.learning_due) + len(agenda.reviews) + len(agenda.new)
         summary = study.summary()
         _print(
@@ -312,6 +333,152 @@ def undo(ctx: typer.Context) -> None:
         return
     what = render.RATING_NAMES[Rating(undone.rating)] if undone.rating else "change"
     typer.echo(f"Undid {what} on {undone.card_key} ({render.iso_minutes(undone.reviewed_ms)} UTC).")
+
+
+# --- plan --------------------------------------------------------------------------------
+
+
+def _parse_date(text: str, what: str) -> int:
+    """An ISO date (YYYY-MM-DD) as a study-day number."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text.strip()).toordinal()
+    except ValueError:
+        raise UsageError(f"{what} must be a date like 2026-12-14, got {text!r}") from None
+
+
+@plan_app.callback()
+def plan_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Where you stand against the plan: this week, every week, the pace to catch up."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from prepcli import render
+
+    study = _open(ctx)
+    try:
+        status = study.plan_status()
+    finally:
+        study.close()
+    if status is None:
+        if as_json:
+            _json({"plan": None})
+            return
+        raise PrepError("no plan started yet (`prepcli plan start --interview YYYY-MM-DD`)")
+    if as_json:
+        _json(asdict(status))
+    else:
+        _print(render.plan_status_view(status))
+
+
+@plan_app.command("start")
+def plan_start(
+    ctx: typer.Context,
+    plan: Annotated[str, typer.Option("--plan", help="Which plan.")] = "six-week",
+    start: Annotated[
+        str | None, typer.Option("--start", help="First day (default: today).")
+    ] = None,
+    interview: Annotated[str | None, typer.Option("--interview", help="Interview date.")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a running plan without asking.")
+    ] = False,
+) -> None:
+    """Start a plan on a date, optionally with the interview date."""
+    from prepcli import render
+
+    start_day = None if start is None else _parse_date(start, "--start")
+    interview_day = None if interview is None else _parse_date(interview, "--interview")
+    study = _open(ctx)
+    try:
+        running = study.active_plan()
+        if running is not None and not force:
+            question = f"A plan ({running.plan.id}) is already running. Replace it?"
+            if not typer.confirm(question, default=False):
+                raise typer.Exit(1)
+        study.start_plan(plan, start_day if start_day is not None else study.today, interview_day)
+        status = study.plan_status()
+    finally:
+        study.close()
+    assert status is not None
+    typer.echo(f"Started {status.title}: {status.start_date} to {status.end_date}.")
+    if status.interview_date and status.interview_date < status.end_date:
+        typer.echo(
+            f"Note: the interview ({status.interview_date}) comes before the plan ends; "
+            "later weeks' cards will not all be introduced in time."
+        )
+    _print(render.plan_status_view(status))
+
+
+@plan_app.command("interview")
+def plan_interview(
+    ctx: typer.Context, when: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD.")]
+) -> None:
+    """Set or move the interview date."""
+    day = _parse_date(when, "the interview date")
+    study = _open(ctx)
+    try:
+        study.set_interview(day)
+        status = study.plan_status()
+    finally:
+        study.close()
+    assert status is not None
+    typer.echo(
+        f"Interview on {status.interview_date} ({status.days_to_interview} days from today)."
+    )
+
+
+@plan_app.command("done")
+def plan_done(ctx: typer.Context, task_id: Annotated[str, typer.Argument(help="Task id.")]) -> None:
+    """Tick a plan task."""
+    _mark(ctx, task_id, True)
+
+
+@plan_app.command("undo")
+def plan_undo(ctx: typer.Context, task_id: Annotated[str, typer.Argument(help="Task id.")]) -> None:
+    """Untick a plan task."""
+    _mark(ctx, task_id, False)
+
+
+def _mark(ctx: typer.Context, task_id: str, done: bool) -> None:
+    study = _open(ctx)
+    try:
+        changed = study.mark_task(task_id, done)
+    finally:
+        study.close()
+    state = "done" if done else "not done"
+    typer.echo(f"{task_id}: {state}" + ("" if changed else " (it already was)"))
+
+
+@plan_app.command("show")
+def plan_show(
+    ctx: typer.Context,
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="Which plan (default: the running one).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print the whole plan: every week's decks, cards and tasks."""
+    from prepcli import render
+    from prepcli.plan import assign_weeks
+    from prepcli.study import DEFAULT_PLAN
+
+    study = _open(ctx)
+    try:
+        active = study.active_plan()
+        chosen = (
+            study.find_plan(plan)
+            if plan
+            else (active.plan if active else study.find_plan(DEFAULT_PLAN))
+        )
+        assignment = assign_weeks(chosen, study.decks)
+    finally:
+        study.close()
+    counts = {w.number: sum(1 for n in assignment.values() if n == w.number) for w in chosen.weeks}
+    if as_json:
+        weeks = [{**asdict(w), "cards": counts[w.number]} for w in chosen.weeks]
+        _json({"plan": chosen.id, "title": chosen.title, "weeks": weeks})
+    else:
+        _print(render.plan_view(chosen, counts))
 
 
 # --- card --------------------------------------------------------------------------------

@@ -143,3 +143,12 @@ class Settings:
     timezone: str = "local"
     fuzz: bool = True
     leech_threshold: int = 8
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    """A started plan: which plan, its first study day and the interview day (if known)."""
+
+    plan_id: str
+    start_day: int
+    interview_day: int | None

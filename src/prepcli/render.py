@@ -23,6 +23,7 @@ from prepcli.models import CardDef, CardState, Kind, Phase, Rating, Review, Revi
 
 if TYPE_CHECKING:
     from prepcli.errors import Problem
+    from prepcli.plan import Plan, PlanStatus
     from prepcli.study import CardInfo, TodaySummary
 
 CODE_THEME = "monokai"
@@ -209,8 +210,20 @@ def today_view(summary: TodaySummary, extra: Sequence[RenderableType] = ()) -> R
         + (f", {summary.leeches} leeches" if summary.leeches else ""),
     )
     hint = "Run `prepcli review` to start." if due_now or summary.new_today else "Nothing due now."
+    heading: list[RenderableType] = [
+        Text(f"prepcli — study day {summary.study_date}", style="bold")
+    ]
+    if summary.plan is not None:
+        heading.append(Text(plan_line(summary.plan)))
+        tasks_left = [title for _id, title, done in summary.plan.tasks_this_week if not done]
+        if tasks_left and summary.plan.phase == "running":
+            table.add_row("Tasks", f"{len(tasks_left)} left this week (`prepcli plan`)")
+    else:
+        heading.append(
+            Text("No plan started: `prepcli plan start --interview YYYY-MM-DD`", style="dim")
+        )
     return Group(
-        Text(f"prepcli — study day {summary.study_date}", style="bold"),
+        *heading,
         Padding(table, (1, 0, 0, 0)),
         *extra,
         Text(""),
@@ -313,3 +326,81 @@ def deck_table(rows: Sequence[Mapping[str, object]]) -> Table:
     for row in rows:
         table.add_row(*(str(row[c]) for c in ("deck", "title", "cards", "path")))
     return table
+
+
+STATUS_STYLES = {"done": "green", "on track": "green", "ahead": "cyan", "behind": "red",
+                 "upcoming": "dim"}  # fmt: skip
+
+
+def plan_line(status: PlanStatus) -> str:
+    if status.phase == "not started":
+        where = f"starts {status.start_date} (in {1 - status.day} days)"
+    elif status.phase == "finished":
+        where = f"finished {status.end_date}"
+    else:
+        where = f"week {status.week} of {len(status.weeks)}, day {status.day}"
+    text = f"{status.title}: {where}"
+    if status.days_to_interview is not None:
+        days = status.days_to_interview
+        when = "today" if days == 0 else (f"in {days} days" if days > 0 else f"{-days} days ago")
+        text += f" · interview {when} ({status.interview_date})"
+    return text
+
+
+def plan_status_view(status: PlanStatus) -> RenderableType:
+    table = Table(box=None, header_style="bold")
+    for column in ("week", "starts", "focus", "cards", "learned", "tasks", "status"):
+        table.add_column(
+            column, justify="right" if column in ("cards", "learned", "tasks") else "left"
+        )
+    for week in status.weeks:
+        marker = "▶ " if week.number == status.week and status.phase == "running" else "  "
+        learned = f"{week.cards_learned / week.cards_total:.0%}" if week.cards_total else "—"
+        table.add_row(
+            f"{marker}{week.number}",
+            week.start_date,
+            week.title,
+            f"{week.cards_introduced}/{week.cards_total}",
+            learned,
+            f"{week.tasks_done}/{week.tasks_total}",
+            Text(week.status, style=STATUS_STYLES.get(week.status, "")),
+        )
+    parts: list[RenderableType] = [Text(plan_line(status), style="bold"), Text(""), table]
+    if status.tasks_this_week:
+        parts.append(Text(f"\nThis week's tasks (week {status.week}):", style="bold"))
+        tasks = Table(box=None, show_header=False, padding=(0, 1))
+        tasks.add_column(no_wrap=True)
+        tasks.add_column(ratio=1)
+        tasks.add_column(style="dim", no_wrap=True)
+        for task_id, title, done in status.tasks_this_week:
+            tasks.add_row("✔" if done else "☐", Text(title, style="dim" if done else ""), task_id)
+        parts.append(tasks)
+    if status.phase == "running" and status.cards_left_so_far:
+        days = status.days_left_in_week
+        parts.append(
+            Text(
+                f"\nPace: {status.catch_up_per_day} new cards a day for the next {days} "
+                f"day{'s' if days != 1 else ''} introduces the {status.cards_left_so_far} cards "
+                "left in this and earlier weeks."
+            )
+        )
+    return Group(*parts)
+
+
+def plan_view(plan: Plan, counts: Mapping[int, int]) -> RenderableType:
+    parts: list[RenderableType] = [Text(plan.title, style="bold")]
+    if plan.description:
+        parts.append(Text(plan.description, style="dim"))
+    for week in plan.weeks:
+        cards = counts.get(week.number, 0)
+        parts.append(Text(f"\nWeek {week.number}: {week.title}  ({cards} cards)", style="bold"))
+        if week.focus:
+            parts.append(Text(f"  {week.focus}"))
+        for selector in week.introduce:
+            what = selector.deck or "any deck"
+            if selector.tags:
+                what += " — tags " + ", ".join(selector.tags)
+            parts.append(Text(f"  • cards: {what}", style="dim"))
+        for task in week.tasks:
+            parts.append(Text(f"  ☐ {task.title}  ") + Text(task.id, style="dim"))
+    return Group(*parts)

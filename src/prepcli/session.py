@@ -45,6 +45,7 @@ class ReviewSession:
         decks: tuple[str, ...] = (),
         tags: tuple[str, ...] = (),
         limit: int | None = None,
+        ahead: bool = False,
         reload_decks: Callable[[], None] | None = None,
     ) -> None:
         self.study = study
@@ -52,6 +53,7 @@ class ReviewSession:
         self.decks = decks
         self.tags = tags
         self.limit = limit
+        self.ahead = ahead
         self.reload_decks = reload_decks
         self.console = render.console()
         self.result = SessionResult()
@@ -74,7 +76,7 @@ class ReviewSession:
         return self.result
 
     def _agenda(self) -> Agenda:
-        return self.study.agenda(self.decks, self.tags, self.now())
+        return self.study.agenda(self.decks, self.tags, self.now(), ahead=self.ahead)
 
     def _next_key(self) -> str | None:
         if self.shown_first is not None:

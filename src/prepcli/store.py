@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from prepcli.errors import PrepError
-from prepcli.models import CardState, Phase, Review, ReviewKind
+from prepcli.models import CardState, Phase, PlanRun, Review, ReviewKind
 
 T = TypeVar("T")
 
@@ -66,6 +66,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX review_card ON review(card_id, reviewed_ms)",
         "CREATE INDEX review_day ON review(study_day)",
         "CREATE TABLE setting (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ),
+    (  # 2: started study plans and their ticked tasks
+        """CREATE TABLE plan_run (
+            id INTEGER PRIMARY KEY,
+            plan_id TEXT NOT NULL,
+            start_day INTEGER NOT NULL,
+            interview_day INTEGER,
+            started_ms INTEGER NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1
+        )""",
+        """CREATE TABLE task_done (
+            run_id INTEGER NOT NULL REFERENCES plan_run(id),
+            task_id TEXT NOT NULL,
+            done_ms INTEGER NOT NULL,
+            PRIMARY KEY (run_id, task_id)
+        )""",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -291,6 +307,51 @@ class Store:
 
     def review_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM review").fetchone()[0])
+
+    # --- plans -----------------------------------------------------------------------
+
+    def active_plan(self) -> tuple[int, PlanRun] | None:
+        row = self.db.execute(
+            "SELECT id, plan_id, start_day, interview_day FROM plan_run WHERE active = 1 "
+            "ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        return int(row[0]), PlanRun(plan_id=row[1], start_day=row[2], interview_day=row[3])
+
+    def start_plan(self, run: PlanRun, now_ms: int) -> int:
+        """Start a plan, retiring any active one (its ticked tasks stay in the database)."""
+        with self.transaction():
+            self.db.execute("UPDATE plan_run SET active = 0 WHERE active = 1")
+            cursor = self.db.execute(
+                "INSERT INTO plan_run (plan_id, start_day, interview_day, started_ms) "
+                "VALUES (?, ?, ?, ?)",
+                (run.plan_id, run.start_day, run.interview_day, now_ms),
+            )
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+    def set_interview_day(self, run_id: int, day: int | None) -> None:
+        with self.transaction():
+            self.db.execute("UPDATE plan_run SET interview_day = ? WHERE id = ?", (day, run_id))
+
+    def mark_task(self, run_id: int, task_id: str, done: bool, now_ms: int) -> bool:
+        """Tick or untick a task; False when it already was in that state."""
+        with self.transaction():
+            if done:
+                cursor = self.db.execute(
+                    "INSERT OR IGNORE INTO task_done (run_id, task_id, done_ms) VALUES (?, ?, ?)",
+                    (run_id, task_id, now_ms),
+                )
+            else:
+                cursor = self.db.execute(
+                    "DELETE FROM task_done WHERE run_id = ? AND task_id = ?", (run_id, task_id)
+                )
+            return cursor.rowcount > 0
+
+    def done_tasks(self, run_id: int) -> set[str]:
+        rows = self.db.execute("SELECT task_id FROM task_done WHERE run_id = ?", (run_id,))
+        return {str(r[0]) for r in rows}
 
     # --- settings --------------------------------------------------------------------
 

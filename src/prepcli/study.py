@@ -6,18 +6,30 @@ The CLI and the interactive session both go through here, so an answer given wit
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
 from prepcli import agenda as agenda_mod
+from prepcli import plan as plan_mod
 from prepcli.agenda import Agenda, DayProgress
 from prepcli.clock import StudyCalendar, to_ms, zone_named
 from prepcli.config import settings_from
 from prepcli.decks import DeckSet, cache_name, load_decks
 from prepcli.errors import PrepError, UsageError
-from prepcli.models import CardDef, CardState, Phase, Rating, Review, ReviewKind, Settings
+from prepcli.models import (
+    CardDef,
+    CardState,
+    Phase,
+    PlanRun,
+    Rating,
+    Review,
+    ReviewKind,
+    Settings,
+)
+from prepcli.plan import Plan, PlanStatus
 from prepcli.scheduler import Outcome, Scheduler
 from prepcli.store import AnswerContext, LoggedChange, Store, open_store, run_guarded
 
@@ -27,7 +39,19 @@ class Locations:
     db: Path
     deck_roots: tuple[Path, ...]
     cache_dir: Path
+    plan_dirs: tuple[Path, ...] = ()
     create_db_parents: bool = True
+
+
+DEFAULT_PLAN = "six-week"
+
+
+@dataclass(frozen=True)
+class ActivePlan:
+    run_id: int
+    run: PlanRun
+    plan: Plan
+    assignment: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -48,6 +72,7 @@ class TodaySummary:
     suspended: int
     leeches: int
     due_tomorrow: int
+    plan: PlanStatus | None = None
 
 
 @dataclass(frozen=True)
@@ -59,10 +84,13 @@ class CardInfo:
 
 
 class Study:
-    def __init__(self, store: Store, decks: DeckSet, now: datetime) -> None:
+    def __init__(
+        self, store: Store, decks: DeckSet, now: datetime, plan_dirs: tuple[Path, ...] = ()
+    ) -> None:
         self.store = store
         self.decks = decks
         self.now = now
+        self.plan_dirs = plan_dirs
         self.settings: Settings = settings_from(store.settings())
         self.calendar = StudyCalendar(
             zone_named(self.settings.timezone), self.settings.rollover_hour
@@ -77,7 +105,7 @@ class Study:
         decks = load_decks(where.deck_roots, where.cache_dir / cache_name(where.deck_roots))
         store = open_store(where.db, create_parents=where.create_db_parents)
         try:
-            return run_guarded(lambda: cls(store, decks, now), where.db)
+            return run_guarded(lambda: cls(store, decks, now, where.plan_dirs), where.db)
         except BaseException:
             store.close()
             raise
@@ -109,20 +137,134 @@ class Study:
         return DayProgress(answers=answers, new_introduced=new, reviews_answered=reviews)
 
     def agenda(
-        self, decks: tuple[str, ...] = (), tags: tuple[str, ...] = (), now: datetime | None = None
+        self,
+        decks: tuple[str, ...] = (),
+        tags: tuple[str, ...] = (),
+        now: datetime | None = None,
+        *,
+        ahead: bool = False,
     ) -> Agenda:
+        """Today's queue. New cards follow the plan: this week's first, then earlier weeks'
+        leftovers; later weeks' cards only with `ahead`. The plan's pace bounds the count."""
         moment = now or self.now
         today = self.calendar.day(moment)
+        states = self.store.states()
+        progress = self.progress()
         cards = self.selection(decks, tags)
+        new_limit = self.settings.new_per_day
+        active = self.active_plan()
+        if active is not None:
+            week = plan_mod.current_week(active.plan, active.run, today)
+            cards = plan_mod.plan_order(cards, active.assignment, week)
+            if not ahead:
+                cards = [c for c in cards if active.assignment.get(c.key, 0) <= week]
+                status = self._plan_status(active, states, today)
+                if status.phase == "running":
+                    # Today's share is fixed in the morning: cards introduced today count.
+                    todays_share = math.ceil(
+                        (status.cards_left_so_far + progress.new_introduced)
+                        / status.days_left_in_week
+                    )
+                    new_limit = min(new_limit, todays_share)
+        else:
+            default = self.default_plan_order()
+            if default:
+                cards = plan_mod.plan_order(cards, default, 1)
         return agenda_mod.build_agenda(
             cards,
-            self.store.states(),
+            states,
             now_ms=to_ms(moment),
             today=today,
             day_end_ms=to_ms(self.calendar.day_start(today + 1)),
-            progress=self.progress(),
-            new_per_day=self.settings.new_per_day,
+            progress=progress,
+            new_per_day=new_limit,
             reviews_per_day=self.settings.reviews_per_day,
+        )
+
+    # --- plans -----------------------------------------------------------------------
+
+    def find_plan(self, plan_id: str) -> Plan:
+        """Load a plan by id (its `plan:` field or file name) from the plan folders."""
+        for folder in self.plan_dirs:
+            for path in plan_mod.plan_files(folder):
+                if path.stem == plan_id:
+                    return plan_mod.load_plan(path, self.decks)
+        for folder in self.plan_dirs:
+            for path in plan_mod.plan_files(folder):
+                plan = plan_mod.load_plan(path, self.decks)
+                if plan.id == plan_id:
+                    return plan
+        known = sorted(p.stem for folder in self.plan_dirs for p in plan_mod.plan_files(folder))
+        raise UsageError(f"no plan {plan_id!r} (known: {', '.join(known) or 'none'})")
+
+    @cached_property
+    def _active_plan(self) -> ActivePlan | None:
+        found = self.store.active_plan()
+        if found is None:
+            return None
+        run_id, run = found
+        plan = self.find_plan(run.plan_id)
+        return ActivePlan(run_id, run, plan, plan_mod.assign_weeks(plan, self.decks))
+
+    def active_plan(self) -> ActivePlan | None:
+        return self._active_plan
+
+    def forget_cached_plan(self) -> None:
+        self.__dict__.pop("_active_plan", None)
+
+    def default_plan_order(self) -> dict[str, int]:
+        """Week of each card in the bundled plan, for ordering before any plan is started."""
+        try:
+            return plan_mod.assign_weeks(self.find_plan(DEFAULT_PLAN), self.decks)
+        except PrepError:
+            return {}  # other decks than the plan names: keep the decks' own order
+
+    def plan_status(self) -> PlanStatus | None:
+        active = self.active_plan()
+        if active is None:
+            return None
+        return self._plan_status(active, self.store.states(), self.today)
+
+    def _plan_status(
+        self, active: ActivePlan, states: dict[str, CardState], today: int
+    ) -> PlanStatus:
+        return plan_mod.plan_status(
+            active.plan, active.run, active.assignment, states,
+            self.store.done_tasks(active.run_id), today,
+        )  # fmt: skip
+
+    def start_plan(self, plan_id: str, start_day: int, interview_day: int | None) -> ActivePlan:
+        plan = self.find_plan(plan_id)
+        if interview_day is not None and interview_day < start_day:
+            raise UsageError("the interview date is before the plan's start")
+        run = PlanRun(plan.id, start_day, interview_day)
+        run_guarded(lambda: self.store.start_plan(run, to_ms(self.now)), self.store.path)
+        self.forget_cached_plan()
+        active = self.active_plan()
+        assert active is not None
+        return active
+
+    def require_plan(self) -> ActivePlan:
+        active = self.active_plan()
+        if active is None:
+            raise PrepError("no plan started yet (`prepcli plan start --interview YYYY-MM-DD`)")
+        return active
+
+    def set_interview(self, day: int | None) -> None:
+        active = self.require_plan()
+        if day is not None and day < self.today:
+            raise UsageError("the interview date is in the past")
+        run_guarded(lambda: self.store.set_interview_day(active.run_id, day), self.store.path)
+        self.forget_cached_plan()
+
+    def mark_task(self, task_id: str, done: bool) -> bool:
+        active = self.require_plan()
+        if active.plan.task(task_id) is None:
+            known = ", ".join(t.id for w in active.plan.weeks for t in w.tasks)
+            raise UsageError(f"no task {task_id!r} in plan {active.plan.id!r} (tasks: {known})")
+        return run_guarded(
+            lambda: self.store.mark_task(active.run_id, task_id, done, to_ms(self.now)),
+            self.store.path,
         )
 
     def selection(self, decks: tuple[str, ...] = (), tags: tuple[str, ...] = ()) -> list[CardDef]:
@@ -161,6 +303,7 @@ class Study:
                 for s in in_decks
                 if not s.suspended and s.phase != Phase.NEW and (s.due_day or 0) <= tomorrow
             ),
+            plan=self.plan_status(),
         )
 
     # --- answering -------------------------------------------------------------------
