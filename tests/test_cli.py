@@ -23,6 +23,7 @@ def test_today_on_a_fresh_database(run: Run) -> None:
     assert result.code == 0, result.err
     assert lines(result.out) == [
         "prepcli — study day 2026-11-23",
+        "No plan started: `prepcli plan start --interview YYYY-MM-DD`",
         "",
         "Due now       0 (0 reviews, 0 learning)",
         "New today     4 of 4 not yet studied",

@@ -250,7 +250,11 @@ def _card_json(study: Study, key: str) -> dict[str, Any]:
 
 @app.command("next")
 def next_card(
-    ctx: typer.Context, deck: DeckOption = None, tag: TagOption = None, as_json: JsonOption = False
+    ctx: typer.Context,
+    deck: DeckOption = None,
+    tag: TagOption = None,
+    ahead: Annotated[bool, typer.Option(help="Also introduce later weeks' cards.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Print the next card due (for scripts and editor integrations)."""
     from prepcli import render
@@ -258,7 +262,7 @@ def next_card(
 
     study = _open(ctx)
     try:
-        agenda = study.agenda(tuple(deck or ()), tuple(tag or ()))
+        agenda = study.agenda(tuple(deck or ()), tuple(tag or ()), ahead=ahead)
         key = agenda.next_card(to_ms(study.now))
         if as_json:
             _json(_card_json(study, key) if key else {"card": None})

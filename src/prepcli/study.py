@@ -191,7 +191,10 @@ class Study:
                     return plan_mod.load_plan(path, self.decks)
         for folder in self.plan_dirs:
             for path in plan_mod.plan_files(folder):
-                plan = plan_mod.load_plan(path, self.decks)
+                try:
+                    plan = plan_mod.load_plan(path, self.decks)
+                except PrepError:
+                    continue  # another plan's problems are reported when it is asked for
                 if plan.id == plan_id:
                     return plan
         known = sorted(p.stem for folder in self.plan_dirs for p in plan_mod.plan_files(folder))
