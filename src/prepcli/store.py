@@ -83,6 +83,27 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (run_id, task_id)
         )""",
     ),
+    (  # 3: why a review happened early (e.g. 'interview' for the interview-date planner)
+        "ALTER TABLE review ADD COLUMN reason TEXT",
+    ),
+    (  # 4: mock quizzes, kept apart from the FSRS review log
+        """CREATE TABLE quiz (
+            id INTEGER PRIMARY KEY,
+            started_ms INTEGER NOT NULL,
+            finished_ms INTEGER,
+            minutes INTEGER NOT NULL,
+            selection TEXT NOT NULL
+        )""",
+        """CREATE TABLE quiz_answer (
+            id INTEGER PRIMARY KEY,
+            quiz_id INTEGER NOT NULL REFERENCES quiz(id),
+            card_key TEXT NOT NULL,
+            mark INTEGER NOT NULL CHECK (mark BETWEEN 0 AND 2),
+            answered_ms INTEGER NOT NULL,
+            duration_ms INTEGER
+        )""",
+        "CREATE INDEX quiz_answer_quiz ON quiz_answer(quiz_id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
