@@ -28,7 +28,7 @@ def test_today_on_a_fresh_database(run: Run) -> None:
         "Due now       0 (0 reviews, 0 learning)",
         "New today     4 of 4 not yet studied",
         "Done today    0 answers, 0 min",
-        "Streak        0 days (longest 0)",
+        "Streak        0 days",
         "Due tomorrow  0",
         "Collection    4 cards in 2 decks",
         "",

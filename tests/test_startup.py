@@ -36,3 +36,13 @@ def test_deck_lint_needs_yaml_but_not_the_database_or_fsrs(tmp_path: object) -> 
     from tests.conftest import SAMPLE_DECKS
 
     assert loaded_after(["deck", "lint", str(SAMPLE_DECKS)]) == {"yaml"}
+
+
+def test_deck_preview_needs_yaml_but_not_the_database_or_fsrs() -> None:
+    from tests.conftest import SAMPLE_DECKS
+
+    assert loaded_after(["deck", "preview", str(SAMPLE_DECKS / "basics.yaml")]) == {"yaml"}
+
+
+def test_deck_schema_imports_no_heavy_module() -> None:
+    assert loaded_after(["deck", "schema"]) == set()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from prepcli.models import CardDef, CardState, Phase
@@ -66,12 +66,18 @@ def build_agenda(
     *,
     now_ms: int,
     today: int,
+    day_start_ms: int,
     day_end_ms: int,
     progress: DayProgress,
     new_per_day: int,
     reviews_per_day: int,
+    early: Collection[str] = (),
 ) -> Agenda:
-    """Order: learning cards due now, then due reviews, then new cards in `cards` order."""
+    """Order: learning cards due now, then due reviews, then new cards in `cards` order.
+
+    `early` are review cards brought forward (the interview planner): they count as due
+    today, unless already answered today, and come after the cards FSRS itself has due.
+    """
     learning_due: list[CardState] = []
     learning_later: list[CardState] = []
     reviews: list[CardState] = []
@@ -88,7 +94,9 @@ def build_agenda(
             unseen += 1
             new.append(card)
         elif state.phase == Phase.REVIEW:
-            if state.due_day is not None and state.due_day <= today:
+            if (state.due_day is not None and state.due_day <= today) or (
+                card.key in early and (state.last_review_ms or 0) < day_start_ms
+            ):
                 reviews.append(state)
         elif state.due_ms is not None and state.due_ms <= now_ms:
             learning_due.append(state)

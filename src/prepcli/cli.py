@@ -362,6 +362,7 @@ def plan_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     study = _open(ctx)
     try:
         status = study.plan_status()
+        readiness = study.readiness()
     finally:
         study.close()
     if status is None:
@@ -370,9 +371,11 @@ def plan_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
             return
         raise PrepError("no plan started yet (`prepcli plan start --interview YYYY-MM-DD`)")
     if as_json:
-        _json(asdict(status))
+        _json({**asdict(status), "readiness": None if readiness is None else asdict(readiness)})
     else:
         _print(render.plan_status_view(status))
+        if readiness is not None:
+            _print(render.readiness_view(readiness))
 
 
 @plan_app.command("start")
@@ -483,6 +486,302 @@ def plan_show(
         _json({"plan": chosen.id, "title": chosen.title, "weeks": weeks})
     else:
         _print(render.plan_view(chosen, counts))
+
+
+# --- simulate ----------------------------------------------------------------------------
+
+
+def _learner_parameters(value: str | None) -> tuple[float, ...] | None:
+    """`faster`, a JSON list of 21 FSRS parameters, or a JSON file holding one."""
+    from prepcli import simulate
+    from prepcli.scheduler import Scheduler
+
+    if value is None or value == "default":
+        return None
+    if value == "faster":
+        return simulate.faster_forgetting(Scheduler.default_parameters())
+    text = value
+    if not value.lstrip().startswith("["):
+        try:
+            text = Path(value).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--learner-params: cannot read {value}: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--learner-params: not JSON ({exc.msg})") from None
+    if isinstance(data, dict):
+        data = data.get("parameters")
+    if not isinstance(data, list) or len(data) != 21:
+        raise UsageError("--learner-params: expected a list of 21 FSRS-6 parameters")
+    if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in data):
+        raise UsageError("--learner-params: every parameter must be a number")
+    return tuple(float(x) for x in data)
+
+
+RetentionOption = Annotated[
+    float, typer.Option(min=0.7, max=0.99, help="Desired retention of plain FSRS.")
+]
+
+
+@app.command()
+def simulate(
+    cards: Annotated[int, typer.Option(min=1, max=100_000, help="Cards to learn.")] = 600,
+    new_per_day: Annotated[int, typer.Option(min=1, help="New cards a day.")] = 30,
+    interview_day: Annotated[
+        int, typer.Option(min=2, max=3650, help="Days from the start to the interview.")
+    ] = 42,
+    cap: Annotated[int, typer.Option(min=1, help="Review answers a day at most.")] = 120,
+    seeds: Annotated[int, typer.Option(min=1, max=1000, help="Runs per policy.")] = 5,
+    seed: Annotated[int, typer.Option(help="First random seed.")] = 0,
+    retention: RetentionOption = 0.9,
+    high_retention: Annotated[
+        float, typer.Option(min=0.7, max=0.99, help="The raised retention to compare with.")
+    ] = 0.95,
+    target: Annotated[
+        float, typer.Option(min=0.7, max=0.99, help="The planner's recall target.")
+    ] = 0.95,
+    learner_params: Annotated[
+        str | None,
+        typer.Option(help="The learner's true memory: 'faster', a JSON list or a JSON file."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Simulate a learner under plain FSRS, raised retention and the interview planner."""
+    from prepcli import render
+    from prepcli import simulate as sim
+
+    learner = _learner_parameters(learner_params)
+    scenario = sim.Scenario(cards=cards, new_per_day=new_per_day, interview_day=interview_day,
+                            capacity=cap, seeds=seeds, seed=seed)  # fmt: skip
+    policies = sim.default_policies(retention, high_retention, target)
+    try:
+        with render.progress_bar("simulating", len(policies) * seeds) as update:
+            results = sim.run(scenario, policies, learner, update)
+    except ValueError as exc:  # fsrs rejects parameters outside its bounds
+        raise UsageError(f"--learner-params: {exc}") from None
+    if as_json:
+        _json({"scenario": asdict(scenario), "learner": list(learner) if learner else "default",
+               "policies": [asdict(r) for r in results]})  # fmt: skip
+        return
+    title = (f"{cards} cards, {new_per_day} new a day, interview on day {interview_day}, "
+             f"at most {cap} reviews a day, {seeds} seeds")  # fmt: skip
+    _print(render.simulation_table(results, title))
+
+
+# --- stats, quiz, practice ---------------------------------------------------------------
+
+quiz_app = typer.Typer(
+    help="A timed mock quiz on your weakest topics; `prepcli quiz history` lists past ones.",
+    invoke_without_command=True,
+)
+app.add_typer(quiz_app, name="quiz")
+
+
+@app.command()
+def stats(ctx: typer.Context, deck: DeckOption = None, as_json: JsonOption = False) -> None:
+    """Progress: heatmap, streaks, true retention, forecast, decks, time, calibration, leeches."""
+    from prepcli import render
+    from prepcli.progress import stats_report
+
+    study = _open(ctx)
+    try:
+        report = stats_report(study, tuple(deck or ()))
+    finally:
+        study.close()
+    if as_json:
+        _json(asdict(report))
+    else:
+        _print(render.stats_view(report))
+
+
+@quiz_app.callback()
+def quiz(
+    ctx: typer.Context,
+    minutes: Annotated[
+        int, typer.Option("--minutes", "-m", min=1, max=240, help="Length of the quiz.")
+    ] = 45,
+    deck: DeckOption = None,
+    tag: TagOption = None,
+    count: Annotated[
+        int | None,
+        typer.Option("--count", "-n", min=1, help="Questions (default: one per 2 minutes)."),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed of the draw (default: from the clock).")
+    ] = None,
+    count_as_review: Annotated[
+        bool,
+        typer.Option(
+            "--count-as-review",
+            help="Also record marks as reviews: right = Good, partly = Hard, wrong = Again.",
+        ),
+    ] = False,
+) -> None:
+    """A timed mock quiz (default: llm-quiz.* and research.* decks), weighted towards your
+    weakest topics: answer aloud, Space/Enter reveals, mark r/p/w (or 1/2/3), q quits."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import random
+
+    from prepcli import quiz as quiz_mod
+    from prepcli import render
+    from prepcli.clock import to_ms
+    from prepcli.keys import KeyReader
+    from prepcli.progress import QuizRecorder, draw_quiz
+    from prepcli.quiz_session import QuizSession
+
+    if not sys.stdin.isatty():
+        raise UsageError("`prepcli quiz` needs a terminal (`prepcli quiz history` does not)")
+    decks, tags = tuple(deck or ()), tuple(tag or ())
+    study = _open(ctx)
+    try:
+        chosen_seed = seed if seed is not None else to_ms(study.now)
+        wanted = count or quiz_mod.default_count(minutes)
+        questions = draw_quiz(study, decks, tags, wanted, random.Random(chosen_seed))
+        selection = {
+            "decks": list(decks), "tags": list(tags), "seed": chosen_seed,
+            "count_as_review": count_as_review, "questions": [q.card.key for q in questions],
+        }  # fmt: skip
+        recorder = QuizRecorder(
+            study, to_ms(study.now), minutes, selection, count_as_review=count_as_review
+        )
+        session = QuizSession(questions, recorder, minutes=minutes, start=study.now)
+        with KeyReader() as keys:
+            result = session.run(keys)
+    finally:
+        study.close()
+    rows, total = quiz_mod.scores((q.topic, mark) for q, mark in result.answers)
+    _print(
+        render.quiz_summary(
+            rows, total, quiz_mod.to_work_on(rows), result.seconds, result.ended,
+            counted_as_review=count_as_review,
+        )
+    )  # fmt: skip
+
+
+@quiz_app.command("history")
+def quiz_history(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Past mock quizzes: when, how long, score, and the topics to work on."""
+    from prepcli import progress, render
+
+    study = _open(ctx)
+    try:
+        summaries = progress.quiz_history(study)
+    finally:
+        study.close()
+    if as_json:
+        _json([asdict(s) for s in summaries])
+    else:
+        _print(render.quiz_history_view(summaries))
+
+
+@app.command()
+def practice(
+    ctx: typer.Context,
+    card_id: Annotated[str, typer.Argument(help="A coding card with starter and tests.")],
+    folder: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir",
+            file_okay=False,
+            help="Practice folder (default: practice/ in the user data dir); "
+            "the file is DIR/<deck>/<id>.py.",
+        ),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Run the card's tests on your file, then rate it.")
+    ] = False,
+    no_editor: Annotated[
+        bool, typer.Option("--no-editor", help="Do not open $EDITOR; print the path.")
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", min=0.5, max=3600, help="Seconds before --check stops a run."),
+    ] = 10.0,
+    rating: Annotated[
+        str | None,
+        typer.Option("--rating", help="With --check: record this rating (1–4) without asking."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Practise a coding card for real: its starter in a file, your editor, its tests.
+
+    The first run writes the starter (never over an existing file) and opens $EDITOR;
+    `--check` runs the tests in a separate Python with a timeout, shows each assert's
+    result, and records your rating as a review. Exit status 1 when a check fails.
+    """
+    from prepcli import editor, paths
+    from prepcli import practice as practice_mod
+    from prepcli.models import Rating
+
+    chosen = None if rating is None else Rating(_parse_rating(rating))
+    if rating is not None and not check:
+        raise UsageError("--rating goes with --check")
+    study = _open(ctx)
+    try:
+        card = study.card(card_id)
+    finally:
+        study.close()
+    practice_mod.require_practicable(card)
+    root = folder if folder is not None else paths.data_dir() / "practice"
+    path = practice_mod.practice_file(root, card)
+    if not check:
+        created, line = practice_mod.create_practice_file(path, card)
+        if as_json:
+            _json({"card": card.key, "path": str(path), "created": created})
+            return
+        typer.echo(
+            f"Wrote the starter to {path}"
+            if created
+            else f"Your practice file is already there (left as it is): {path}"
+        )
+        if not no_editor and sys.stdin.isatty():
+            status = editor.open_at(path, line)
+            if status != 0:
+                typer.echo(f"The editor exited with status {status}.")
+        typer.echo(f"Check it with: prepcli practice {card.key} --check")
+        return
+    run = practice_mod.run_checks(card, path, timeout)
+    if not as_json:
+        from prepcli import render
+
+        typer.echo(f"{run.card}\n  {run.path}")  # a path on a line of its own, never wrapped
+        _print(render.practice_view(run))
+        if chosen is None and sys.stdin.isatty():
+            chosen = _ask_rating(3 if run.all_passed else 1)
+    outcome = None
+    if chosen is not None:
+        study = _open(ctx)
+        try:
+            _before, outcome = study.answer(card.key, chosen)
+        finally:
+            study.close()
+    if as_json:
+        data = run.as_dict()
+        data["rating"] = None if chosen is None else int(chosen)
+        data["next_in_days"] = None if outcome is None else outcome.scheduled_days
+        _json(data)
+    elif outcome is not None and chosen is not None:
+        from prepcli import render
+
+        label = render.format_interval(outcome.scheduled_days)
+        typer.echo(f"{card.key}: {render.RATING_NAMES[chosen]} — next in {label}")
+    else:
+        typer.echo("No rating recorded (`--rating 1–4` records one without asking).")
+    if not run.all_passed:
+        raise typer.Exit(1)
+
+
+def _ask_rating(suggested: int) -> Any:
+    from prepcli.models import Rating
+
+    while True:
+        text = typer.prompt("Rate it: 1 Again · 2 Hard · 3 Good · 4 Easy", default=str(suggested))
+        try:
+            return Rating(_parse_rating(text))
+        except UsageError as exc:
+            typer.echo(str(exc))
 
 
 # --- card --------------------------------------------------------------------------------
@@ -656,21 +955,402 @@ def deck_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     _print(render.deck_table(rows))
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _existing(paths_: list[Path] | None) -> tuple[Path, ...]:
+    for path in paths_ or ():
+        if not path.exists():
+            raise UsageError(f"no such file or folder: {path}")
+    return tuple(paths_ or ())
+
+
 @deck_app.command("lint")
 def deck_lint(
     ctx: typer.Context,
     paths_: Annotated[
-        list[Path] | None, typer.Argument(metavar="[PATH]...", help="Deck files or folders.")
+        list[Path] | None,
+        typer.Argument(metavar="[PATH]...", help="Deck files or folders (default: the decks)."),
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    output: Annotated[
+        str, typer.Option("--format", metavar="[text|json]", help="path:line:col lines or JSON.")
+    ] = "text",
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+) -> None:
+    """Check deck files: every error and warning in every file, as path:line:col.
+
+    Exits 1 when there are errors (or, with --strict, warnings); 0 otherwise.
+    """
+    from prepcli.lint import lint
+
+    if output not in ("text", "json"):
+        raise UsageError(f"--format must be text or json, got {output!r}")
+    roots = _existing(paths_) or _locations(ctx).deck_roots
+    report = lint(roots)
+    if as_json or output == "json":
+        _json([{"path": p.path, "line": p.line, "col": p.col, "severity": p.severity,
+                "message": p.message} for p in report.problems])  # fmt: skip
+    else:
+        for p in report.problems:
+            typer.echo(f"{p.path}:{p.line}:{p.col}: {p.severity}: {p.message}")
+        found = (
+            f"{_plural(report.errors, 'error')}, {_plural(report.warnings, 'warning')}"
+            if report.problems
+            else "no problems"
+        )
+        counts = ", ".join(
+            (_plural(report.files, "file"), _plural(report.decks, "deck"),
+             _plural(report.cards, "card"))
+        )  # fmt: skip
+        typer.echo(f"{counts}: {found}.")
+    if report.files == 0:
+        raise PrepError("no deck files (*.yaml, *.yml) found")
+    if report.errors or (strict and report.warnings):
+        raise typer.Exit(1)
+
+
+@deck_app.command("preview")
+def deck_preview(
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="PATH[#CARD_ID]", help="A deck file or folder, optionally with #card-id."
+        ),
+    ],
+) -> None:
+    """Show cards as the review session draws them, front then back (no database)."""
+    from prepcli import render
+    from prepcli.decks import load_decks
+
+    path, card_id = Path(target), None
+    if "#" in target and not path.exists():
+        where, _, card_id = target.rpartition("#")
+        path = Path(where)
+    _existing([path])
+    decks = load_decks([path])  # no cache, no database: a preview writes nothing
+    cards = [c for c in decks.cards() if card_id is None or card_id in (c.id, c.key)]
+    if not cards:
+        known = ", ".join(c.id for c in decks.cards())
+        raise UsageError(f"no card {card_id!r} in {path} (cards: {known or 'none'})")
+    console = render.console()
+    for number, card in enumerate(cards):
+        if number:
+            console.print()
+        console.print(render.card_preview(card))
+
+
+@deck_app.command("schema")
+def deck_schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of deck files, for editors and CI."""
+    from importlib import resources
+
+    typer.echo(resources.files("prepcli").joinpath("deck.schema.json").read_text("utf-8"), nl=False)
+
+
+@deck_app.command("new")
+def deck_new(
+    path: Annotated[Path, typer.Argument(help="The new deck file (.yaml).", dir_okay=False)],
+    deck: Annotated[str, typer.Option("--deck", help="Deck id, e.g. llm-quiz.inference.")],
+    title: Annotated[str, typer.Option("--title", help="Deck title.")],
+    description: Annotated[
+        str, typer.Option("--description", help="What the deck covers.")
+    ] = "TODO: what this deck covers.",
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", help="Where the material comes from (repeatable)."),
     ] = None,
 ) -> None:
-    """Check deck files and report every problem as path:line:col."""
-    from prepcli.decks import check_decks
+    """Write a new deck file with one example card; never overwrites a file."""
+    from prepcli.decks import DECK_ID, new_deck_text
 
-    roots = tuple(paths_ or ()) or _locations(ctx).deck_roots
-    decks, problems = check_decks(roots)
-    if problems:
-        raise ProblemsError(problems)
-    typer.echo(f"{sum(len(d.cards) for d in decks)} cards in {len(decks)} decks: no problems.")
+    if not DECK_ID.fullmatch(deck):
+        raise UsageError(f"--deck {deck!r} must be dotted lowercase slugs, e.g. llm-quiz.inference")
+    if not title.strip():
+        raise UsageError("--title must not be empty")
+    if path.suffix not in (".yaml", ".yml"):
+        raise UsageError(f"{path}: deck files end in .yaml or .yml")
+    schema = Path(__file__).resolve().with_name("deck.schema.json")
+    try:  # relative, as in the bundled decks, so the modeline survives moving the repository
+        schema_ref = Path(os.path.relpath(schema, path.parent.resolve())).as_posix()
+    except ValueError:  # another drive on Windows
+        schema_ref = schema.as_uri()
+    sources = source or ["TODO: the documents or references this deck is written from"]
+    text = new_deck_text(deck, title, description, sources, schema_ref)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        raise PrepError(f"{path} already exists; `deck new` never overwrites a file") from None
+    except OSError as exc:
+        raise PrepError(f"cannot write {path}: {exc.strerror or exc}") from None
+    typer.echo(f"Wrote {path} (deck {deck}, one example card).")
+    typer.echo(
+        f"Preview it with `prepcli deck preview {path}`; check it with `prepcli deck lint {path}`."
+    )
+
+
+@deck_app.command("orphans")
+def deck_orphans(
+    ctx: typer.Context,
+    forget: Annotated[
+        bool, typer.Option("--forget", help="Remove them and their review history.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Cards in the database that no deck defines any more, with their review counts."""
+    from prepcli import render
+    from prepcli.store import run_guarded
+
+    study = _open(ctx)
+    try:
+        counts = study.store.card_review_counts()
+        orphans = [(key, *counts[key]) for key in sorted(counts) if key not in study.cards]
+        removed: tuple[int, int] | None = None
+        if forget and orphans:
+            reviews = sum(row[1] for row in orphans)
+            question = (
+                f"Remove {_plural(len(orphans), 'card')} and {_plural(reviews, 'review')} "
+                "from the database? This cannot be undone."
+            )
+            if not as_json:
+                _print(render.orphans_table(orphans))
+            if not yes and not typer.confirm(question, default=False, err=as_json):
+                raise typer.Exit(1)
+            keys = [row[0] for row in orphans]
+            removed = run_guarded(lambda: study.store.delete_cards(keys), study.store.path)
+    finally:
+        study.close()
+    if as_json:
+        rows = [{"card": k, "reviews": n, "last_answer_ms": last} for k, n, last in orphans]
+        gone = None if removed is None else {"cards": removed[0], "reviews": removed[1]}
+        _json({"orphans": rows, "removed": gone})
+    elif not orphans:
+        typer.echo("No orphans: every card in the database is in a deck.")
+    elif removed is not None:
+        typer.echo(f"Removed {_plural(removed[0], 'card')} and {_plural(removed[1], 'review')}.")
+    else:
+        typer.echo(f"{_plural(len(orphans), 'card')} in the database that no deck defines:")
+        _print(render.orphans_table(orphans))
+        typer.echo("`prepcli deck orphans --forget` removes them and their reviews.")
+
+
+# --- your memory model, your data out and safe: optimize, export/import, backup, check -----
+
+
+def _parameters_label(study: Study) -> str:
+    stored = study.store.fsrs_parameters()
+    if stored is None or stored.source == "reset":
+        return "the defaults"
+    from prepcli.transfer import iso_ms
+
+    when = iso_ms(stored.created_ms)[:10]
+    if stored.source == "import":
+        return f"personal, imported {when}"
+    return f"personal, fitted {when} on {stored.n_items:,} reviews"
+
+
+@app.command()
+def optimize(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the result without saving anything.")
+    ] = False,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Go back to the default FSRS parameters.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Fit FSRS parameters to your own review history (kept only if they predict it better)."""
+    from prepcli import maintenance, render
+
+    study = _open(ctx)
+    try:
+        if reset:
+            undone = maintenance.reset_parameters(study, dry_run=dry_run)
+            if as_json:
+                _json({"reset": True, "already_default": undone.already_default,
+                       "saved": undone.saved, "recomputed": undone.recomputed})  # fmt: skip
+            elif undone.already_default:
+                typer.echo("Already using the default FSRS parameters.")
+            elif undone.saved:
+                typer.echo(f"Back to the default FSRS parameters; {undone.recomputed} cards "
+                           "rescheduled by replaying their history.")  # fmt: skip
+            else:
+                typer.echo("Dry run: would go back to the default FSRS parameters.")
+            return
+        label = _parameters_label(study)
+        with render.status("Fitting FSRS parameters to your review history…"):
+            outcome = maintenance.optimize(study, dry_run=dry_run)
+    finally:
+        study.close()
+    if not as_json:
+        _print(render.optimize_view(outcome, label))
+        return
+    from prepcli.optimizer import MIN_ITEMS
+
+    fit = outcome.fit
+    _json({
+        "items": fit.items, "cards": fit.cards, "reviews": fit.reviews,
+        "minimum_items": MIN_ITEMS, "accepted": fit.accepted, "saved": outcome.saved,
+        "dry_run": outcome.dry_run, "reason": fit.reason, "recomputed": outcome.recomputed,
+        "before": None if fit.current_eval is None else asdict(fit.current_eval),
+        "after": None if fit.fitted_eval is None else asdict(fit.fitted_eval),
+        "current_parameters": list(fit.current),
+        "fitted_parameters": None if fit.fitted is None else list(fit.fitted),
+        "fit_seconds": round(fit.fit_seconds, 4),
+    })  # fmt: skip
+
+
+EXPORT_FORMATS = ("anki", "csv", "json")
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    format_: Annotated[
+        str, typer.Option("--format", "-f", help="anki (.apkg), csv or json.")
+    ] = "json",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            dir_okay=False,
+            help="File to write (default: stdout for csv/json, ./prepcli.apkg for anki).",
+        ),
+    ] = None,
+) -> None:
+    """Export the decks to Anki, or cards with state and full history as CSV or JSON."""
+    from prepcli import maintenance
+
+    if format_ not in EXPORT_FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, got {format_!r}")
+    study = _open(ctx)
+    try:
+        if format_ == "anki":
+            target = output or Path("prepcli.apkg")
+            made = maintenance.export_anki(study, target)
+            typer.echo(f"Wrote {_plural(made.notes, 'note')} in {_plural(made.decks, 'deck')} "
+                       f"to {made.path} (Anki: File → Import).")  # fmt: skip
+            return
+        if format_ == "json":
+            text = json.dumps(maintenance.export_json(study), indent=1, ensure_ascii=False)
+            if output is None:
+                typer.echo(text)
+            else:
+                _write_text(output, text + "\n")
+                typer.echo(f"Wrote {output}.", err=True)
+            return
+        if output is None:
+            maintenance.export_csv(study, sys.stdout)
+            return
+        try:
+            with output.open("w", encoding="utf-8", newline="") as handle:
+                count = maintenance.export_csv(study, handle)
+        except OSError as exc:
+            raise PrepError(f"cannot write {output}: {exc.strerror or exc}") from None
+        typer.echo(f"Wrote {_plural(count, 'row')} to {output}.", err=True)
+    finally:
+        study.close()
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise PrepError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A `prepcli export --format json` file.")],
+    merge: Annotated[
+        bool,
+        typer.Option("--merge", help="Combine with history already here instead of refusing."),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Restore cards and their history from a JSON export (all or nothing)."""
+    from prepcli import maintenance, render
+
+    study = _open(ctx)
+    try:
+        document = maintenance.read_import(study, file)
+        with render.status(f"Importing {len(document.cards):,} cards…"):
+            done = maintenance.import_history(study, document, merge=merge)
+    finally:
+        study.close()
+    if as_json:
+        _json(asdict(done))
+        return
+    typer.echo(
+        f"Imported {len(done.added):,} card{'' if len(done.added) == 1 else 's'} and "
+        f"{done.reviews_added:,} review{'' if done.reviews_added == 1 else 's'} from {file}; "
+        f"merged {len(done.merged)}, already here {len(done.unchanged)}."
+    )
+    if done.parameters_adopted:
+        typer.echo("This database had no personal FSRS parameters: it now uses the export's.")
+
+
+@app.command()
+def backup(
+    ctx: typer.Context,
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="A folder, or a new file (default: backups/ in the user data dir)."),
+    ] = None,
+    keep: Annotated[
+        int, typer.Option("--keep", min=1, help="Backups of this database kept in the folder.")
+    ] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """Copy the database safely, even while another prepcli is using it."""
+    from prepcli import maintenance, paths
+
+    store = _open_store(ctx)
+    try:
+        made = maintenance.backup(store, path, paths.data_dir() / "backups", _now(), keep)
+    finally:
+        store.close()
+    if as_json:
+        _json({"path": str(made.path), "bytes": made.size,
+               "removed": [str(p) for p in made.removed]})  # fmt: skip
+        return
+    typer.echo(f"Backed up to {made.path} ({made.size / 1024:.0f} KiB).")
+    if made.removed:
+        typer.echo(f"Removed {_plural(len(made.removed), 'older backup')} (keeping {keep}).")
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Repair what is found (after making a backup).")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the database: integrity, and every card's state against its replayed history."""
+    from prepcli import maintenance, paths, render
+
+    study = _open(ctx)
+    try:
+        with render.status("Checking: replaying every card's history…"):
+            report = maintenance.check(study, fix=fix, backup_folder=paths.data_dir() / "backups")
+    finally:
+        study.close()
+    if as_json:
+        _json({**asdict(report), "ok": report.ok})
+    else:
+        _print(render.check_view(report))
+        if report.backup:
+            typer.echo(f"Backup: {report.backup}")  # a path to copy: never wrapped
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 def run(argv: list[str] | None = None) -> int:

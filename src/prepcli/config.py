@@ -104,6 +104,14 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec("fuzz", "spread review intervals slightly (true/false)", _bool,
                     lambda v: "true" if v else "false"),
         SettingSpec("leech_threshold", "lapses at which a card is tagged a leech", _int_in(1, 99)),
+        SettingSpec("interview_target", "recall on the interview day the planner aims for",
+                    _float_in(0.7, 0.99)),
+        SettingSpec("interview_capacity", "reviews a day before the interview (0: reviews_per_day)",
+                    _int_in(0, 99999)),
+        SettingSpec("interview_lead", "1: last session the eve; 0: also the interview morning",
+                    _int_in(0, 1)),
+        SettingSpec("interview_buffer", "days without new cards before the last session",
+                    _int_in(0, 30)),
     )
 }  # fmt: skip
 

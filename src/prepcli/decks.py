@@ -1,24 +1,28 @@
 """Load and validate deck files (format version 1), with a parse cache.
 
 Every problem in every file is collected and reported together; a deck set with any
-error is refused whole, so a bad deck never reaches the database.
+error is refused whole, so a bad deck never reaches the database. Warnings (severity
+"warning") never stop a deck from loading; `prepcli deck lint` reports them with the
+checks in lint.py.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from prepcli import __version__
-from prepcli.errors import Problem, ProblemsError
+from prepcli.errors import Problem, ProblemsError, Severity
 from prepcli.models import CardDef, Deck, Kind
-from prepcli.yamlfile import Node
-from prepcli.yamlfile import load as load_yaml
+from prepcli.yamlfile import Node, read_text
+from prepcli.yamlfile import parse as parse_yaml
 
 FORMAT_VERSION = 1
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -30,7 +34,7 @@ DECK_KEYS = {
     "deck": True,
     "title": True,
     "description": True,
-    "sources": True,
+    "sources": False,  # optional: `prepcli deck lint` warns about cards without any source
     "tags": False,
     "cards": True,
 }
@@ -50,7 +54,6 @@ CARD_KEYS = {
     "solution": False,
 }
 _TEXT_KEYS = ("front", "back", "source", "starter", "tests", "solution")
-_LIST_KEYS = ("tags", "hints", "points", "formerly")
 
 
 @dataclass(frozen=True)
@@ -61,12 +64,25 @@ class DeckSet:
         for deck in self.decks:
             yield from deck.cards
 
-    def card_map(self) -> dict[str, CardDef]:
+    @cached_property
+    def by_key(self) -> dict[str, CardDef]:
         return {card.key: card for card in self.cards()}
 
+    def card_map(self) -> dict[str, CardDef]:
+        return self.by_key
+
     def renames(self) -> dict[str, str]:
-        """Old `deck/id` → current `deck/id` for every `formerly` entry."""
-        return {f"{card.deck}/{old}": card.key for card in self.cards() for old in card.formerly}
+        """Old `deck/id` → current `deck/id` for every `formerly` entry.
+
+        An old id that is still some card's id keeps its own history (lint warns about it).
+        """
+        current = self.card_map()
+        return {
+            f"{card.deck}/{old}": card.key
+            for card in self.cards()
+            for old in card.formerly
+            if f"{card.deck}/{old}" not in current
+        }
 
 
 def deck_files(roots: Iterable[Path]) -> list[Path]:
@@ -76,7 +92,9 @@ def deck_files(roots: Iterable[Path]) -> list[Path]:
         if root.is_file():
             found.append(root)
         elif root.is_dir():
-            found.extend(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml"))
+            found.extend(
+                p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
+            )
     return sorted(found)
 
 
@@ -102,47 +120,87 @@ def check_decks(
         if deck is None:
             deck, found = parse_deck_file(path)
             problems.extend(found)
-            if deck is not None and not found:
+            if deck is not None:
                 cache.put(path, deck)
         if deck is not None:
             decks.append(deck)
     cache.save()
-    problems.extend(_cross_deck_problems(decks))
+    problems.extend(cross_deck_problems(decks))
     return decks, problems
 
 
-def _cross_deck_problems(decks: list[Deck]) -> list[Problem]:
+def cross_deck_problems(decks: Iterable[Deck]) -> list[Problem]:
+    """Problems between files: two decks with one id."""
     problems: list[Problem] = []
     first_by_id: dict[str, Deck] = {}
     for deck in decks:
         if deck.id in first_by_id:
             other = first_by_id[deck.id]
             problems.append(
-                Problem(deck.path, 1, 1, f"deck id {deck.id!r} is also used by {other.path}")
+                Problem(
+                    deck.path,
+                    deck.line,
+                    deck.col,
+                    f"deck id {deck.id!r} is also used by {other.path}",
+                )
             )
         else:
             first_by_id[deck.id] = deck
     return problems
 
 
+@dataclass(frozen=True)
+class ParsedDeck:
+    """One deck file as the validator saw it, for checks that need to know where things are.
+
+    `deck` is None when the file has errors; `cards` holds every card that is valid on its
+    own (even in a file with errors elsewhere), each with the YAML node it came from.
+    """
+
+    path: Path
+    text: str
+    root: Node | None
+    deck: Deck | None
+    cards: tuple[tuple[CardDef, Node], ...]
+    problems: tuple[Problem, ...]
+
+
 def parse_deck_file(path: Path) -> tuple[Deck | None, list[Problem]]:
-    root, problems = load_yaml(path)
+    parsed = parse_deck(path)
+    return parsed.deck, list(parsed.problems)
+
+
+def parse_deck(path: Path) -> ParsedDeck:
+    text, problems = read_text(path)
+    if text is None:
+        return ParsedDeck(path, "", None, None, (), tuple(problems))
+    root, problems = parse_yaml(text, str(path))
     if root is None:
-        return None, problems
-    deck = _DeckValidator(str(path), problems).deck(root)
-    return (deck if not problems else None), problems
+        return ParsedDeck(path, text, None, None, (), tuple(problems))
+    validator = _DeckValidator(str(path), problems)
+    deck = validator.deck(root)
+    if any(p.severity == "error" for p in problems):
+        deck = None
+    return ParsedDeck(path, text, root, deck, tuple(validator.accepted), tuple(problems))
 
 
 class _DeckValidator:
     def __init__(self, path: str, problems: list[Problem]) -> None:
         self.path = path
         self.problems = problems
+        self.accepted: list[tuple[CardDef, Node]] = []
 
-    def problem(self, node: Node, message: str, *, at_key: bool = False) -> None:
+    def problem(
+        self, node: Node, message: str, *, at_key: bool = False, warning: bool = False
+    ) -> None:
         line, col = (
             (node.key_line, node.key_col) if at_key and node.key_line else (node.line, node.col)
         )
-        self.problems.append(Problem(self.path, line, col, message))
+        severity: Severity = "warning" if warning else "error"
+        self.problems.append(Problem(self.path, line, col, message, severity))
+
+    def error_count(self) -> int:
+        return sum(p.severity == "error" for p in self.problems)
 
     def deck(self, root: Node) -> Deck | None:
         if not isinstance(root.value, dict):
@@ -150,10 +208,12 @@ class _DeckValidator:
             return None
         fields = self.keys(root, DECK_KEYS, "deck")
         version = fields.get("version")
-        if version is not None and version.value != FORMAT_VERSION:
+        if version is not None and (
+            isinstance(version.value, bool) or version.value != FORMAT_VERSION
+        ):
             self.problem(version, f"unsupported format version {version.value!r} (expected 1)")
         deck_id = self.text(fields.get("deck"), "deck")
-        if deck_id is not None and not DECK_ID.match(deck_id):
+        if deck_id is not None and not DECK_ID.fullmatch(deck_id):
             self.problem(
                 fields["deck"],
                 f"deck id {deck_id!r} must be dotted lowercase slugs, e.g. 'llm-quiz.inference'",
@@ -181,6 +241,8 @@ class _DeckValidator:
             sources=sources,
             tags=tags,
             cards=tuple(cards),
+            line=fields["deck"].line,
+            col=fields["deck"].col,
         )
 
     def keys(self, node: Node, allowed: dict[str, bool], what: str) -> dict[str, Node]:
@@ -197,14 +259,15 @@ class _DeckValidator:
                 self.problem(node, f"{what} is missing required key {key!r}")
         return {k: v for k, v in fields.items() if k in allowed}
 
-    def text(self, node: Node | None, name: str) -> str | None:
+    def text(self, node: Node | None, name: str, label: str | None = None) -> str | None:
         if node is None:
             return None
+        what = label or repr(name)
         if not isinstance(node.value, str):
-            self.problem(node, f"{name!r} must be a string, not {node.type_name()}")
+            self.problem(node, f"{what} must be a string, not {node.type_name()}")
             return None
         if not node.value.strip():
-            self.problem(node, f"{name!r} must not be empty")
+            self.problem(node, f"{what} must not be empty")
             return None
         return node.value
 
@@ -216,19 +279,28 @@ class _DeckValidator:
             return ()
         out = []
         for item in node.value:
-            value = self.text(item, f"each entry of {name}")
+            value = self.text(item, name, f"{name} entry")
             if value is not None:
                 out.append(value)
         return tuple(out)
 
-    def slugs(self, node: Node | None, name: str) -> tuple[str, ...]:
-        values = self.strings(node, name)
-        for value, item in zip(values, _items(node), strict=False):
-            if not SLUG.match(value):
+    def slugs(self, node: Node | None, name: str, example: str = "kv-cache") -> tuple[str, ...]:
+        """A list of slugs; only the well-formed ones come back."""
+        if node is None or not isinstance(node.value, list):
+            self.strings(node, name)
+            return ()
+        out = []
+        for item in node.value:
+            value = self.text(item, name, f"{name} entry")
+            if value is None:
+                continue
+            if SLUG.fullmatch(value):
+                out.append(value)
+            else:
                 self.problem(
-                    item, f"{name} entry {value!r} must be a lowercase slug like 'kv-cache'"
+                    item, f"{name} entry {value!r} must be a lowercase slug like {example!r}"
                 )
-        return values
+        return tuple(out)
 
     def cards(self, items: list[Node], deck_id: str) -> list[CardDef]:
         cards: list[CardDef] = []
@@ -248,20 +320,23 @@ class _DeckValidator:
             card = self.card(item, deck_id)
             if card is None:
                 continue
-            for old in card.formerly:
+            for old, old_node in zip(card.formerly, _items(_field(item, "formerly")), strict=True):
                 if old in claimed:
                     self.problem(
-                        _field(item, "formerly"),
-                        f"old id {old!r} is already claimed by card {claimed[old]!r}",
+                        old_node, f"old id {old!r} is already claimed by card {claimed[old]!r}"
                     )
-                claimed[old] = card.id
+                else:
+                    claimed[old] = card.id
             cards.append(card)
-        for card in cards:
-            for old in card.formerly:
+            self.accepted.append((card, item))
+        for card, item in self.accepted:
+            for old, old_node in zip(card.formerly, _items(_field(item, "formerly")), strict=True):
                 if old in first_line:
                     self.problem(
-                        _field_by_line(items, card.line, "formerly"),
-                        f"formerly id {old!r} is still the id of another card",
+                        old_node,
+                        f"formerly id {old!r} is still the id of the card at line "
+                        f"{first_line[old]}, which keeps its own history",
+                        warning=True,
                     )
         return cards
 
@@ -269,10 +344,10 @@ class _DeckValidator:
         if not isinstance(node.value, dict):
             self.problem(node, f"a card must be a mapping, not {node.type_name()}")
             return None
-        before = len(self.problems)
+        before = self.error_count()
         fields = self.keys(node, CARD_KEYS, "card")
         card_id = self.text(fields.get("id"), "id")
-        if card_id is not None and (not SLUG.match(card_id) or len(card_id) > MAX_ID_LENGTH):
+        if card_id is not None and (not SLUG.fullmatch(card_id) or len(card_id) > MAX_ID_LENGTH):
             self.problem(
                 fields["id"],
                 f"card id {card_id!r} must be a lowercase slug of at most {MAX_ID_LENGTH} "
@@ -289,16 +364,16 @@ class _DeckValidator:
                     fields["kind"], f"unknown kind {kind_text!r} (expected one of: {names})"
                 )
         texts = {key: self.text(fields.get(key), key) for key in _TEXT_KEYS}
-        lists = {key: self.strings(fields.get(key), key) for key in _LIST_KEYS}
-        for tag, tag_node in zip(lists["tags"], _items(fields.get("tags")), strict=False):
-            if not SLUG.match(tag):
-                self.problem(
-                    tag_node, f"tags entry {tag!r} must be a lowercase slug like 'kv-cache'"
-                )
+        lists = {key: self.strings(fields.get(key), key) for key in ("hints", "points")}
+        tags = self.slugs(fields.get("tags"), "tags")
+        formerly = self.slugs(fields.get("formerly"), "formerly", "kv-cache-size")
+        if card_id is not None and card_id in formerly:
+            entry = next(n for n in _items(fields.get("formerly")) if n.value == card_id)
+            self.problem(entry, f"card {card_id!r} lists its own id in 'formerly'")
         time_limit = self.time_limit(fields.get("time_limit"))
-        if fields.get("tests") is not None and texts["tests"] and not texts["solution"]:
+        if fields.get("tests") is not None and texts["tests"] and "solution" not in fields:
             self.problem(fields["tests"], "a card with 'tests' needs a 'solution' to check them")
-        if len(self.problems) > before or card_id is None or kind is None:
+        if self.error_count() > before or card_id is None or kind is None:
             return None
         assert texts["front"] is not None and texts["back"] is not None
         return CardDef(
@@ -309,11 +384,11 @@ class _DeckValidator:
             back=texts["back"],
             path=self.path,
             line=node.line,
-            tags=lists["tags"],
+            tags=tags,
             hints=lists["hints"],
             points=lists["points"],
             time_limit=time_limit,
-            formerly=lists["formerly"],
+            formerly=formerly,
             source=texts["source"],
             starter=texts["starter"],
             tests=texts["tests"],
@@ -324,6 +399,9 @@ class _DeckValidator:
         if node is None:
             return None
         value = node.value
+        # A whole float (90.0) is a whole number, as JSON Schema's "integer" has it.
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4 * 3600:
             self.problem(node, "'time_limit' must be a whole number of seconds from 1 to 14400")
             return None
@@ -339,9 +417,61 @@ def _field(card: Node, key: str) -> Node:
     return card.value.get(key, card)
 
 
-def _field_by_line(items: list[Node], line: int, key: str) -> Node:
-    card = next(item for item in items if item.line == line)
-    return _field(card, key)
+_SKELETON = """\
+# yaml-language-server: $schema={schema}
+# A prepcli deck, format version 1. `prepcli deck lint` checks it; `prepcli deck preview
+# FILE#CARD-ID` shows a card as the review session will.
+version: 1
+deck: {deck}
+title: {title}
+description: {description}
+sources:
+{sources}
+tags: []
+cards:
+  # id: a short slug, stable forever: review history is keyed by deck/id (to rename a
+  #   card, give it a new id and list the old one under `formerly:`).
+  # kind: concept | behavioral | coding | design.
+  # Optional: tags, hints, points, time_limit, formerly, source, starter, tests, solution.
+  - id: first-card
+    kind: concept
+    front: |
+      The question, in Markdown. Inline math such as $\\sqrt{{d_k}}$ is shown in Unicode.
+    back: |
+      The answer, in Markdown: at most 20 lines of at most 100 characters.
+"""
+
+
+def new_deck_text(
+    deck_id: str, title: str, description: str, sources: Iterable[str], schema: str
+) -> str:
+    """A new deck file with one example card and the schema modeline for editors.
+
+    Raises ProblemsError if the values given do not make a valid deck.
+    """
+
+    def quoted(text: str) -> str:
+        """`text` as a YAML scalar: plain when that reads back the same, else double-quoted."""
+        root, _problems = parse_yaml(f"value: {text}\n", "")
+        if "\n" not in text and root is not None and isinstance(root.value, dict):
+            value = root.value.get("value")
+            if value is not None and value.value == text:
+                return text
+        return json.dumps(text, ensure_ascii=False)  # a JSON string is valid YAML
+
+    text = _SKELETON.format(
+        schema=schema,
+        deck=quoted(deck_id),
+        title=quoted(title),
+        description=quoted(description),
+        sources="\n".join(f"  - {quoted(source)}" for source in sources),
+    )
+    root, problems = parse_yaml(text, "new deck")
+    if root is not None:
+        _DeckValidator("new deck", problems).deck(root)
+    if problems:
+        raise ProblemsError(problems)
+    return text
 
 
 class _ParseCache:

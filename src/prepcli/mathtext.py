@@ -143,3 +143,32 @@ def _group(text: str) -> str:
     if re.fullmatch(r"[\w.′·√]+", text) and not ("·" in text and len(text) > 1):
         return text
     return f"({text})"
+
+
+#: Every command the renderer knows; anything else is shown as its bare name.
+KNOWN_COMMANDS = frozenset(
+    {*GREEK, *SYMBOLS, *FUNCTIONS, *STYLES, *ACCENTS, "frac", "dfrac", "tfrac", "sqrt"}
+)
+_COMMAND = re.compile(r"\\([A-Za-z]+|.)")
+
+
+def math_spans(text: str) -> list[tuple[int, str]]:
+    """Each inline `$…$` outside code that `render_math_in` would render: (offset of its
+    opening `$` in `text`, the LaTeX between the dollars)."""
+    spans: list[tuple[int, str]] = []
+    offset = 0
+    for index, part in enumerate(_CODE.split(text)):
+        if index % 2 == 0:  # even parts are outside code
+            spans.extend((offset + m.start(), m.group(1)) for m in _MATH.finditer(part))
+        offset += len(part)
+    return spans
+
+
+def unknown_commands(latex: str) -> list[str]:
+    """The commands in `latex` the renderer does not know, each once, in order (`\\mathscr`)."""
+    found: list[str] = []
+    for match in _COMMAND.finditer(latex):
+        command = "\\" + match.group(1)
+        if match.group(1) not in KNOWN_COMMANDS and command not in found:
+            found.append(command)
+    return found

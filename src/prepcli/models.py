@@ -62,6 +62,8 @@ class Deck:
     sources: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     cards: tuple[CardDef, ...] = ()
+    line: int = 1  # where the deck id is written, for problems about it
+    col: int = 1
 
 
 class Rating(IntEnum):
@@ -143,6 +145,10 @@ class Settings:
     timezone: str = "local"
     fuzz: bool = True
     leech_threshold: int = 8
+    interview_target: float = 0.95  # recall at the interview the planner aims for
+    interview_capacity: int = 0  # review answers a day before the interview; 0: reviews_per_day
+    interview_lead: int = 1  # days before the interview of the last session (0: that morning)
+    interview_buffer: int = 4  # days before the last session without new cards
 
 
 @dataclass(frozen=True)
@@ -152,3 +158,52 @@ class PlanRun:
     plan_id: str
     start_day: int
     interview_day: int | None
+
+
+# --- statistics and mock quizzes ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogFacts:
+    """The review log reduced in SQL to what the statistics need (see stats.py).
+
+    days: (study day, answers, milliseconds answering) for every day with answers.
+    overdue_spans: [from, to) study days a card sat due before its next answer came.
+    retention: (study day, mature, passed, reviews) for Anki's true-retention reviews.
+    calibration: (bin, reviews, sum of predicted recall, passed) for interday reviews.
+    answer_seconds: (whole seconds taken, answers), seconds capped at one hour.
+    """
+
+    days: tuple[tuple[int, int, int], ...] = ()
+    overdue_spans: tuple[tuple[int, int], ...] = ()
+    retention: tuple[tuple[int, bool, bool, int], ...] = ()
+    calibration: tuple[tuple[int, int, float, int], ...] = ()
+    answer_seconds: tuple[tuple[int, int], ...] = ()
+
+
+class QuizMark(IntEnum):
+    """How a mock-quiz answer was marked; the stored codes."""
+
+    WRONG = 0
+    PARTLY = 1
+    RIGHT = 2
+
+
+@dataclass(frozen=True)
+class QuizAnswer:
+    card_key: str
+    mark: QuizMark
+    answered_ms: int
+    duration_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class QuizRecord:
+    """A mock quiz as stored: `selection` is the JSON of how its questions were drawn."""
+
+    id: int
+    started_ms: int
+    finished_ms: int | None
+    minutes: int
+    selection: str
+    answers: tuple[QuizAnswer, ...] = ()

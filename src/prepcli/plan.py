@@ -230,21 +230,52 @@ def assign_weeks(plan: Plan, decks: DeckSet) -> dict[str, int]:
     return assignment
 
 
-def plan_order(
-    cards: Iterable[CardDef], assignment: Mapping[str, int], current_week: int
-) -> list[CardDef]:
-    """New-card order: this week's cards, then earlier weeks', then later ones, then unplanned."""
+def interleaving(plan: Plan, decks: DeckSet) -> dict[str, tuple[int, int]]:
+    """Card key → (its place in its stream, the stream's place in the week).
 
-    def rank(item: tuple[int, CardDef]) -> tuple[int, int, int]:
+    Each `introduce` entry of a week is a stream (transformer cards, coding, stories…);
+    sorting a week's cards by this key takes one card from each stream in turn, so every
+    day mixes the week's material instead of finishing one deck before the next.
+    """
+    deck_tags = {d.id: d.tags for d in decks.decks}
+    counts: dict[tuple[int, int], int] = {}
+    ranks: dict[str, tuple[int, int]] = {}
+    for card in decks.cards():
+        for week in plan.weeks:
+            stream = next(
+                (i for i, s in enumerate(week.introduce)
+                 if s.matches(card, deck_tags.get(card.deck, ()))),
+                None,
+            )  # fmt: skip
+            if stream is not None:
+                place = counts.get((week.number, stream), 0)
+                counts[(week.number, stream)] = place + 1
+                ranks[card.key] = (place, stream)
+                break
+    return ranks
+
+
+def plan_order(
+    cards: Iterable[CardDef],
+    assignment: Mapping[str, int],
+    current_week: int,
+    ranks: Mapping[str, tuple[int, int]] | None = None,
+) -> list[CardDef]:
+    """New-card order: this week's cards, then earlier weeks', then later ones, then unplanned;
+    within a week, the week's streams interleaved (see `interleaving`)."""
+    ranks = ranks or {}
+
+    def rank(item: tuple[int, CardDef]) -> tuple[int, int, tuple[int, int], int]:
         index, card = item
         week = assignment.get(card.key)
+        mix = ranks.get(card.key, (0, 0))
         if week is None:
-            return (3, 0, index)
+            return (3, 0, mix, index)
         if week == current_week:
-            return (0, 0, index)
+            return (0, 0, mix, index)
         if week < current_week:
-            return (1, week, index)
-        return (2, week, index)
+            return (1, week, mix, index)
+        return (2, week, mix, index)
 
     return [card for _, card in sorted(enumerate(cards), key=rank)]
 

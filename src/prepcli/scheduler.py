@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import random
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass, replace
@@ -24,7 +24,7 @@ import fsrs
 import fsrs.scheduler as fsrs_scheduler_module
 
 from prepcli.clock import StudyCalendar, from_ms, to_ms
-from prepcli.models import CardState, Phase, Rating, ReviewKind, Settings
+from prepcli.models import CardState, Phase, Rating, Review, ReviewKind, Settings
 
 DAY = timedelta(days=1)
 
@@ -89,6 +89,15 @@ class Scheduler:
 
     def retrievability_after(self, stability: float, elapsed_days: float) -> float:
         return float((1 + self._factor * elapsed_days / stability) ** self._decay)
+
+    def recall_at(self, state: CardState, instant: datetime) -> float:
+        """Predicted recall at a future instant if nothing is reviewed until then (new: 0)."""
+        r = self.retrievability(state, instant)
+        return 0.0 if r is None else r
+
+    def project(self, state: CardState, rating: Rating, instant: datetime) -> CardState:
+        """The state after one answer at `instant`, for forecasts (no button ordering)."""
+        return self._review(state, rating, instant).after
 
     # --- answering -------------------------------------------------------------------
 
@@ -188,4 +197,64 @@ class Scheduler:
             difficulty=state.difficulty,
             due=from_ms(state.due_ms if state.due_ms is not None else to_ms(now)),
             last_review=from_ms(state.last_review_ms),
+        )
+
+    # --- history and parameters ------------------------------------------------------
+
+    def replay(self, key: str, reviews: Sequence[Review], card_id: int = 0) -> CardState:
+        """The state a card's review rows lead to under this scheduler's parameters.
+
+        Suspension and burying are not in the log; the caller carries them over.
+        """
+        state = CardState(key=key, card_id=card_id)
+        for _before, after in self.replay_steps(key, reviews, card_id):
+            state = after
+        return state
+
+    def replay_steps(
+        self, key: str, reviews: Sequence[Review], card_id: int = 0
+    ) -> Iterator[tuple[CardState, CardState]]:
+        """(before, after) for each review row, re-derived in log order.
+
+        Answers go through the same study-day shim as live answers (never fsrs's
+        reschedule_card, which floors to 24-hour periods). A manual row (rating 0, such as
+        `forget`) records a decision rather than a prediction: its result is taken as is.
+        """
+        state = CardState(key=key, card_id=card_id)
+        for review in reviews:
+            if review.rating == 0 or review.kind == ReviewKind.MANUAL:
+                after = replace(
+                    review.after, key=key, card_id=card_id, suspended=state.suspended,
+                    buried_until_day=None,
+                )  # fmt: skip
+            else:
+                moment = from_ms(review.reviewed_ms)
+                outcome = self.answer(state, Rating(review.rating), moment)
+                after = replace(outcome.after, last_review_ms=review.reviewed_ms)
+            yield state, after
+            state = after
+
+    @property
+    def parameters(self) -> tuple[float, ...]:
+        return tuple(float(w) for w in self.fsrs.parameters)
+
+    @staticmethod
+    def default_parameters() -> tuple[float, ...]:
+        return tuple(float(w) for w in fsrs.scheduler.DEFAULT_PARAMETERS)
+
+    @staticmethod
+    def clamp_parameters(values: Sequence[float]) -> tuple[float, ...]:
+        """Fit parameters into py-fsrs's bounds.
+
+        fsrs-rs computes in float32: a parameter at its bound of 0.8 arrives as
+        0.800000011920929, which py-fsrs rejects. Rounding to 6 places removes the float32
+        noise; the clamp catches anything still outside.
+        """
+        lower = fsrs.scheduler.LOWER_BOUNDS_PARAMETERS
+        upper = fsrs.scheduler.UPPER_BOUNDS_PARAMETERS
+        if len(values) != len(lower):
+            raise ValueError(f"expected {len(lower)} FSRS parameters, got {len(values)}")
+        return tuple(
+            min(max(round(float(value), 6), low), high)
+            for value, low, high in zip(values, lower, upper, strict=True)
         )

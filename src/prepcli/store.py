@@ -18,7 +18,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from prepcli.errors import PrepError
-from prepcli.models import CardState, Phase, PlanRun, Review, ReviewKind
+from prepcli.models import (
+    CardState,
+    LogFacts,
+    Phase,
+    PlanRun,
+    QuizAnswer,
+    QuizMark,
+    QuizRecord,
+    Review,
+    ReviewKind,
+)
 
 T = TypeVar("T")
 
@@ -104,6 +114,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX quiz_answer_quiz ON quiz_answer(quiz_id)",
     ),
+    (  # 5: personal FSRS parameters fitted by `prepcli optimize`; the newest row is in use
+        """CREATE TABLE fsrs_params (
+            id INTEGER PRIMARY KEY,
+            created_ms INTEGER NOT NULL,
+            params TEXT NOT NULL,
+            n_items INTEGER NOT NULL,
+            log_loss REAL,
+            rmse_bins REAL,
+            source TEXT NOT NULL
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -142,6 +163,36 @@ class LoggedChange:
     elapsed_days: float | None = None
     scheduled_days: float | None = None
     r_predicted: float | None = None
+    reason: str | None = None  # why it happened, e.g. 'interview' for a planned early review
+
+
+@dataclass(frozen=True)
+class ParameterSet:
+    """One row of fsrs_params: FSRS parameters and how well they fitted when saved."""
+
+    params: tuple[float, ...]
+    created_ms: int
+    n_items: int
+    log_loss: float | None
+    rmse_bins: float | None
+    source: str  # 'optimize' or 'reset'
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # INTEGER, REAL or TEXT
+    notnull: bool
+    has_default: bool
+
+
+@dataclass(frozen=True)
+class ExportedCard:
+    """A card row and its review rows, as column → value (ids left out)."""
+
+    key: str
+    state: dict[str, Any]
+    history: list[dict[str, Any]]
 
 
 class Store:
@@ -168,8 +219,31 @@ class Store:
     # --- cards -----------------------------------------------------------------------
 
     def states(self) -> dict[str, CardState]:
-        rows = self.db.execute(f"SELECT {_CARD_COLUMNS} FROM card").fetchall()
-        return {row[0]: _state_from_row(row) for row in rows}
+        """Every card's state. Built positionally: this runs on every `prepcli` start."""
+        phases = tuple(Phase)
+        rows = self.db.execute(
+            "SELECT key, id, phase, step, stability, difficulty, due_ms, due_day, "
+            "last_review_ms, reps, lapses, suspended, buried_until_day, leech FROM card"
+        ).fetchall()
+        return {
+            row[0]: CardState(
+                row[0],
+                row[1],
+                phases[row[2]],
+                row[3],
+                row[4],
+                row[5],
+                row[6],
+                row[7],
+                row[8],
+                row[9],
+                row[10],
+                bool(row[11]),
+                row[12],
+                bool(row[13]),
+            )
+            for row in rows
+        }
 
     def state(self, key: str) -> CardState | None:
         row = self.db.execute(f"SELECT {_CARD_COLUMNS} FROM card WHERE key = ?", (key,)).fetchone()
@@ -194,12 +268,12 @@ class Store:
                 card_id, context.reviewed_ms, context.study_day, context.tz_offset_min,
                 change.rating, int(change.kind), context.duration_ms, change.elapsed_days,
                 change.scheduled_days, change.r_predicted, context.desired_retention,
-                *_snapshot(before), *_snapshot(change.after),
+                change.reason, *_snapshot(before), *_snapshot(change.after),
             )  # fmt: skip
             marks = ", ".join("?" for _ in values)
             columns = (
                 "card_id, reviewed_ms, study_day, tz_offset_min, rating, kind, duration_ms, "
-                "elapsed_days, scheduled_days, r_predicted, desired_retention, "
+                "elapsed_days, scheduled_days, r_predicted, desired_retention, reason, "
                 + ", ".join(f"b_{f}" for f in _STATE_FIELDS)
                 + ", "
                 + ", ".join(f"a_{f}" for f in _STATE_FIELDS)
@@ -312,6 +386,13 @@ class Store:
         ).fetchone()
         return int(row[0]), int(row[1]), int(row[2])
 
+    def answered_on(self, day: int) -> bool:
+        """Whether any answer was given on a study day (an index seek, not a scan)."""
+        row = self.db.execute(
+            "SELECT 1 FROM review WHERE study_day = ? AND rating > 0 LIMIT 1", (day,)
+        ).fetchone()
+        return row is not None
+
     def review_days(self) -> list[int]:
         """Every study day with at least one answer, ascending."""
         rows = self.db.execute(
@@ -394,11 +475,335 @@ class Store:
         with self.transaction():
             self.db.execute("DELETE FROM setting WHERE name = ?", (name,))
 
+    # --- stats and quizzes -----------------------------------------------------------
+
+    def log_facts(
+        self, decks: tuple[str, ...] = (), *, mature_days: int = 21, calibration_bins: int = 10
+    ) -> LogFacts:
+        """The review log aggregated for `prepcli stats`: three scans in one read snapshot.
+
+        `decks` limits it to cards under those deck ids or prefixes. Every figure is an
+        aggregate, so what comes back stays small however long the log grows.
+        """
+        where, params = _deck_filter(decks)
+        # Anki's true retention counts answers whose previous interval was a day or more
+        # (review cards, or interday (re)learning steps); mature when that interval,
+        # rounded to days, reaches `mature_days`: NULL = not counted, 0 young, 1 mature.
+        retention_class = (  # 0 young, 1 mature, 2 not a true-retention review
+            "CASE WHEN b_due_ms IS NULL OR b_last_review_ms IS NULL THEN 2 "
+            "WHEN b_phase = 2 OR b_due_ms - b_last_review_ms >= 86400000 "
+            f"THEN b_due_ms - b_last_review_ms >= {int((mature_days - 0.5) * 86_400_000)} "
+            "ELSE 2 END"
+        )
+        bins = int(calibration_bins)
+        calibration_bin = (  # `bins` when the review is not interday or has no prediction
+            "CASE WHEN elapsed_days >= 1 AND r_predicted IS NOT NULL THEN "
+            f"MIN(CAST(r_predicted * {bins} AS INTEGER), {bins - 1}) ELSE {bins} END"
+        )
+        # Grouping sorts the rows, and one integer key sorts faster than several columns:
+        # each key packs (day or bin, class or seconds, passed).
+        self.db.execute("BEGIN")  # one snapshot: a review written meanwhile is in all or none
+        try:
+            by_day = self.db.execute(
+                f"SELECT study_day * 8 + ({retention_class}) * 2 + (rating > 1) AS k, COUNT(*), "
+                f"COALESCE(SUM(duration_ms), 0) FROM review WHERE rating > 0{where} GROUP BY k",
+                params,
+            ).fetchall()
+            # The before-state's due day says since when the card had been waiting.
+            spans = self.db.execute(
+                "SELECT b_due_day, study_day FROM review "
+                f"WHERE b_phase != 0 AND b_due_day < study_day{where} GROUP BY 1, 2",
+                params,
+            ).fetchall()
+            by_bin = self.db.execute(
+                f"SELECT ({calibration_bin}) * 8192 "
+                "+ COALESCE(MIN(duration_ms / 1000, 3600), 4095) * 2 + (rating > 1) AS k, "
+                f"COUNT(*), SUM(r_predicted) FROM review WHERE rating > 0{where} GROUP BY k",
+                params,
+            ).fetchall()
+        finally:
+            self.db.execute("COMMIT")
+        days: dict[int, list[int]] = {}
+        retention = []
+        for key, count, duration in by_day:
+            day, kind, passed = key // 8, (key % 8) // 2, key % 2
+            totals = days.setdefault(day, [0, 0])
+            totals[0] += count
+            totals[1] += duration
+            if kind < 2:
+                retention.append((day, bool(kind), bool(passed), count))
+        calibration: dict[int, list[float]] = {}
+        seconds: dict[int, int] = {}
+        for key, count, predicted in by_bin:
+            bin_, second, passed = key // 8192, (key % 8192) // 2, key % 2
+            if bin_ < bins:
+                tally = calibration.setdefault(bin_, [0, 0.0, 0])
+                tally[0] += count
+                tally[1] += predicted or 0.0
+                tally[2] += count if passed else 0
+            if second != 4095:
+                seconds[second] = seconds.get(second, 0) + count
+        return LogFacts(
+            days=tuple((d, n, ms) for d, (n, ms) in sorted(days.items())),
+            overdue_spans=tuple((int(a), int(b)) for a, b in spans),
+            retention=tuple(sorted(retention)),
+            calibration=tuple(
+                (b, int(n), float(total), int(passed))
+                for b, (n, total, passed) in sorted(calibration.items())
+            ),
+            answer_seconds=tuple(sorted(seconds.items())),
+        )
+
+    def start_quiz(self, started_ms: int, minutes: int, selection: str) -> int:
+        with self.transaction():
+            cursor = self.db.execute(
+                "INSERT INTO quiz (started_ms, minutes, selection) VALUES (?, ?, ?)",
+                (started_ms, minutes, selection),
+            )
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+    def add_quiz_answer(self, quiz_id: int, answer: QuizAnswer) -> None:
+        """Record one marked answer in its own transaction (quitting keeps it)."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO quiz_answer (quiz_id, card_key, mark, answered_ms, duration_ms) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (quiz_id, answer.card_key, int(answer.mark), answer.answered_ms,
+                 answer.duration_ms),
+            )  # fmt: skip
+
+    def finish_quiz(self, quiz_id: int, finished_ms: int) -> None:
+        with self.transaction():
+            self.db.execute("UPDATE quiz SET finished_ms = ? WHERE id = ?", (finished_ms, quiz_id))
+
+    def quizzes(self) -> list[QuizRecord]:
+        """Every mock quiz with its answers, oldest first."""
+        answers: dict[int, list[QuizAnswer]] = {}
+        for quiz_id, key, mark, answered_ms, duration_ms in self.db.execute(
+            "SELECT quiz_id, card_key, mark, answered_ms, duration_ms FROM quiz_answer "
+            "ORDER BY quiz_id, id"
+        ):
+            answers.setdefault(quiz_id, []).append(
+                QuizAnswer(key, QuizMark(mark), answered_ms, duration_ms)
+            )
+        return [
+            QuizRecord(qid, started, finished, minutes, selection, tuple(answers.get(qid, ())))
+            for qid, started, finished, minutes, selection in self.db.execute(
+                "SELECT id, started_ms, finished_ms, minutes, selection FROM quiz ORDER BY id"
+            )
+        ]
+
+    # --- backup, check, import/export ------------------------------------------------
+    # Methods marked "inside transaction()" write without committing: callers group them.
+
+    def backup_to(self, target: Path) -> Path:
+        return copy_database(self.db, target)
+
+    def integrity_problems(self) -> list[str]:
+        """SQLite's full integrity check; empty when the file is sound."""
+        messages = [str(row[0]) for row in self.db.execute("PRAGMA integrity_check")]
+        return [] if messages == ["ok"] else messages
+
+    def histories(self) -> dict[str, list[Review]]:
+        """Every card's review rows in log order."""
+        found: dict[str, list[Review]] = {}
+        rows = self.db.execute(
+            f"SELECT {_REVIEW_COLUMNS} FROM review JOIN card ON card.id = review.card_id "
+            "ORDER BY review.card_id, review.id"
+        )
+        for row in rows:
+            review = _review_from_row(row)
+            found.setdefault(review.card_key, []).append(review)
+        return found
+
+    def dangling_reviews(self) -> list[int]:
+        """Ids of review rows whose card row is missing."""
+        rows = self.db.execute(
+            "SELECT id FROM review WHERE card_id NOT IN (SELECT id FROM card) ORDER BY id"
+        )
+        return [int(row[0]) for row in rows]
+
+    def _require_transaction(self) -> None:
+        if not self.db.in_transaction:
+            raise RuntimeError("call this inside Store.transaction()")
+
+    def delete_reviews(self, ids: list[int]) -> None:
+        """Inside transaction()."""
+        self._require_transaction()
+        self.db.executemany("DELETE FROM review WHERE id = ?", [(i,) for i in ids])
+
+    def delete_cards_without_history(self, keys: list[str]) -> int:
+        """Inside transaction(). A card with review rows is never deleted here."""
+        self._require_transaction()
+        deleted = 0
+        for key in keys:
+            cursor = self.db.execute(
+                "DELETE FROM card WHERE key = ? AND NOT EXISTS "
+                "(SELECT 1 FROM review WHERE review.card_id = card.id)",
+                (key,),
+            )
+            deleted += cursor.rowcount
+        return deleted
+
+    def put_scheduling(self, state: CardState, modified_ms: int) -> None:
+        """Inside transaction(): replace a card's scheduling fields, keeping its flags."""
+        self._require_transaction()
+        self.db.execute(
+            "UPDATE card SET "
+            + ", ".join(f"{f} = ?" for f in _STATE_FIELDS)
+            + ", modified_ms = ? WHERE key = ?",
+            (*_snapshot(state), modified_ms, state.key),
+        )
+
+    def fsrs_parameters(self) -> ParameterSet | None:
+        """The parameter set in use: the newest saved one, or None for the defaults."""
+        row = self.db.execute(
+            "SELECT params, created_ms, n_items, log_loss, rmse_bins, source FROM fsrs_params "
+            "ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        params, created, items, log_loss, rmse, source = row
+        return ParameterSet(tuple(float(w) for w in json.loads(params)), created, items,
+                            log_loss, rmse, source)  # fmt: skip
+
+    def add_parameters(self, chosen: ParameterSet) -> None:
+        """Inside transaction()."""
+        self._require_transaction()
+        self.db.execute(
+            "INSERT INTO fsrs_params (created_ms, params, n_items, log_loss, rmse_bins, source) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (chosen.created_ms, json.dumps(list(chosen.params)), chosen.n_items,
+             chosen.log_loss, chosen.rmse_bins, chosen.source),
+        )  # fmt: skip
+
+    def columns(self, table: str) -> list[Column]:
+        if table not in ("card", "review"):
+            raise ValueError(f"no export of table {table!r}")
+        return [
+            Column(name=row[1], type=str(row[2]).upper(), notnull=bool(row[3]),
+                   has_default=row[4] is not None or bool(row[5]))
+            for row in self.db.execute(f"PRAGMA table_info({table})")
+        ]  # fmt: skip
+
+    def export_cards(self) -> list[ExportedCard]:
+        """Every card row with its review rows, column by column, ordered by key."""
+        cursor = self.db.execute("SELECT * FROM card ORDER BY key")
+        names = [d[0] for d in cursor.description]
+        cards = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        cursor = self.db.execute("SELECT * FROM review ORDER BY card_id, id")
+        names = [d[0] for d in cursor.description]
+        by_card: dict[int, list[dict[str, Any]]] = {}
+        for row in cursor:
+            review = dict(zip(names, row, strict=True))
+            card_id = review.pop("card_id")
+            review.pop("id")
+            by_card.setdefault(card_id, []).append(review)
+        exported = []
+        for card in cards:
+            card_id = card.pop("id")
+            key = card.pop("key")
+            card.pop("modified_ms", None)
+            exported.append(ExportedCard(key, card, by_card.get(card_id, [])))
+        return exported
+
+    def import_card(self, card: ExportedCard, modified_ms: int) -> None:
+        """Inside transaction(): create or overwrite a card row and append its review rows.
+
+        Review rows are appended in the order given, which becomes their log order.
+        """
+        self._require_transaction()
+        card_names = {c.name for c in self.columns("card")} - {"id", "key", "modified_ms"}
+        review_names = {c.name for c in self.columns("review")} - {"id", "card_id"}
+        unknown = (set(card.state) - card_names) | {
+            name for review in card.history for name in review if name not in review_names
+        }
+        if unknown:
+            raise ValueError(f"unknown columns: {', '.join(sorted(unknown))}")
+        names = sorted(card.state)
+        values = [card.state[n] for n in names]
+        self.db.execute(
+            f"INSERT INTO card (key, modified_ms{''.join(', ' + n for n in names)}) "
+            f"VALUES (?, ?{', ?' * len(names)}) ON CONFLICT(key) DO UPDATE SET "
+            + ", ".join(f"{n} = excluded.{n}" for n in ("modified_ms", *names)),
+            (card.key, modified_ms, *values),
+        )
+        row = self.db.execute("SELECT id FROM card WHERE key = ?", (card.key,)).fetchone()
+        card_id = int(row[0])
+        for review in card.history:
+            columns = sorted(review)
+            self.db.execute(
+                f"INSERT INTO review (card_id{''.join(', ' + n for n in columns)}) "
+                f"VALUES (?{', ?' * len(columns)})",
+                (card_id, *(review[n] for n in columns)),
+            )
+
+    def put_review_snapshots(self, review_id: int, before: CardState, after: CardState) -> None:
+        """Inside transaction(): rewrite a review row's before/after card snapshots."""
+        self._require_transaction()
+        self.db.execute(
+            "UPDATE review SET "
+            + ", ".join(f"b_{f} = ?" for f in _STATE_FIELDS)
+            + ", "
+            + ", ".join(f"a_{f} = ?" for f in _STATE_FIELDS)
+            + " WHERE id = ?",
+            (*_snapshot(before), *_snapshot(after), review_id),
+        )
+
+    def delete_history(self, key: str) -> None:
+        """Inside transaction(): remove a card's review rows (used to rewrite a merge)."""
+        self._require_transaction()
+        self.db.execute(
+            "DELETE FROM review WHERE card_id = (SELECT id FROM card WHERE key = ?)", (key,)
+        )
+
+    # --- cards no deck defines (`prepcli deck orphans`) ------------------------------
+
+    def card_review_counts(self) -> dict[str, tuple[int, int | None]]:
+        """Every card row: (its review-log rows, when it was last answered, in epoch ms)."""
+        rows = self.db.execute(
+            "SELECT card.key, COUNT(review.id), "
+            "MAX(CASE WHEN review.rating > 0 THEN review.reviewed_ms END) "
+            "FROM card LEFT JOIN review ON review.card_id = card.id GROUP BY card.id"
+        )
+        return {str(key): (int(count), last) for key, count, last in rows}
+
+    def delete_cards(self, keys: list[str]) -> tuple[int, int]:
+        """Remove cards and all their review-log rows in one transaction.
+
+        Returns (cards removed, review rows removed); an unknown key is skipped.
+        """
+        cards = reviews = 0
+        with self.transaction():
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                reviews += self.db.execute(
+                    "DELETE FROM review WHERE card_id IN "
+                    f"(SELECT id FROM card WHERE key IN ({marks}))",
+                    chunk,
+                ).rowcount
+                deleted = self.db.execute(f"DELETE FROM card WHERE key IN ({marks})", chunk)
+                cards += deleted.rowcount
+        return cards, reviews
+
 
 def _replace(state: CardState, **changes: Any) -> CardState:
     from dataclasses import replace
 
     return replace(state, **changes)
+
+
+def _deck_filter(decks: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """An SQL condition on review.card_id for cards under the deck ids or prefixes."""
+    if not decks:
+        return "", []
+    tests = " OR ".join("substr(key, 1, ?) IN (?, ?)" for _ in decks)
+    params: list[Any] = []
+    for deck in decks:
+        params += [len(deck) + 1, deck + "/", deck + "."]
+    return f" AND card_id IN (SELECT id FROM card WHERE {tests})", params
 
 
 def _snapshot(state: CardState) -> tuple[Any, ...]:
@@ -535,14 +940,43 @@ def _migrate(connection: sqlite3.Connection, path: Path) -> None:
 
 
 def backup_before_migration(connection: sqlite3.Connection, path: Path, version: int) -> Path:
-    target = path.with_name(f"{path.name}.schema-v{version}.bak")
-    destination = sqlite3.connect(target)
+    return copy_database(connection, path.with_name(f"{path.name}.schema-v{version}.bak"))
+
+
+def copy_database(connection: sqlite3.Connection, target: Path) -> Path:
+    """Copy a live database to `target` with SQLite's online backup API.
+
+    The copy is a consistent snapshot even while another process writes (committed WAL
+    content included), private to the user, a single file (no -wal beside it), and it
+    appears under its name only once complete.
+    """
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     try:
-        connection.backup(destination)
-    finally:
-        destination.close()
-    os.chmod(target, 0o600)
+        destination = sqlite3.connect(partial)
+        try:
+            connection.backup(destination)
+            destination.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            destination.close()
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return target
+
+
+def check_file(path: Path) -> list[str]:
+    """Integrity problems of a database file opened read-only (e.g. a fresh backup)."""
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        messages = [str(row[0]) for row in connection.execute("PRAGMA integrity_check")]
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    finally:
+        connection.close()
+    return [] if messages == ["ok"] else messages
 
 
 def read_only_error(exc: sqlite3.Error) -> bool:

@@ -7,18 +7,22 @@ The CLI and the interactive session both go through here, so an answer given wit
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from prepcli import agenda as agenda_mod
+from prepcli import interview as interview_mod
 from prepcli import plan as plan_mod
 from prepcli.agenda import Agenda, DayProgress
 from prepcli.clock import StudyCalendar, to_ms, zone_named
 from prepcli.config import settings_from
 from prepcli.decks import DeckSet, cache_name, load_decks
 from prepcli.errors import PrepError, UsageError
+from prepcli.interview import EarlyPlan, InterviewPolicy
 from prepcli.models import (
     CardDef,
     CardState,
@@ -30,8 +34,10 @@ from prepcli.models import (
     Settings,
 )
 from prepcli.plan import Plan, PlanStatus
-from prepcli.scheduler import Outcome, Scheduler
 from prepcli.store import AnswerContext, LoggedChange, Store, open_store, run_guarded
+
+if TYPE_CHECKING:
+    from prepcli.scheduler import Outcome, Scheduler
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,8 @@ class Locations:
 
 
 DEFAULT_PLAN = "six-week"
+MORNING = timedelta(hours=5)  # sessions are assumed five hours after rollover (09:00)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,22 @@ class ActivePlan:
     run: PlanRun
     plan: Plan
     assignment: dict[str, int]
+    ranks: dict[str, tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Readiness:
+    interview_date: str
+    days_left: int
+    target: float
+    mean_recall: float | None  # over studied cards, if the planned reviews are done
+    share_at_90: float | None
+    per_deck: dict[str, float]
+    studied: int
+    unstudied: int
+    planned_early: int
+    early_today: int
+    at_risk: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -66,13 +90,13 @@ class TodaySummary:
     answers_today: int
     minutes_today: float
     streak: int
-    longest_streak: int
     decks: int
     cards: int
     suspended: int
     leeches: int
     due_tomorrow: int
     plan: PlanStatus | None = None
+    readiness: Readiness | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +115,8 @@ class Study:
         self.decks = decks
         self.now = now
         self.plan_dirs = plan_dirs
+        self._states: dict[str, CardState] | None = None
+        self._early: tuple[int, EarlyPlan] | None = None
         self.settings: Settings = settings_from(store.settings())
         self.calendar = StudyCalendar(
             zone_named(self.settings.timezone), self.settings.rollover_hour
@@ -115,7 +141,11 @@ class Study:
 
     @cached_property
     def scheduler(self) -> Scheduler:
-        return Scheduler(self.settings, self.calendar)
+        from prepcli.scheduler import Scheduler  # fsrs is only imported by commands that schedule
+
+        stored = self.store.fsrs_parameters()  # personal parameters from `prepcli optimize`
+        parameters = Scheduler.clamp_parameters(stored.params) if stored else None
+        return Scheduler(self.settings, self.calendar, parameters=parameters)
 
     # --- looking up ------------------------------------------------------------------
 
@@ -132,6 +162,23 @@ class Study:
     def state_of(self, key: str) -> CardState:
         return self.store.state(key) or CardState(key=key)
 
+    def states(self) -> dict[str, CardState]:
+        """Every card's state, read once and kept until this Study writes something."""
+        if self._states is None:
+            self._states = self.store.states()
+        return self._states
+
+    def _changed(self) -> None:
+        self._states = None
+        self._early = None
+
+    def _write(self, action: Callable[[], T]) -> T:
+        """Run a store write with clear errors, then forget what was read before it."""
+        try:
+            return run_guarded(action, self.store.path)
+        finally:
+            self._changed()
+
     def progress(self) -> DayProgress:
         answers, new, reviews = self.store.day_counts(self.today)
         return DayProgress(answers=answers, new_introduced=new, reviews_answered=reviews)
@@ -143,19 +190,20 @@ class Study:
         now: datetime | None = None,
         *,
         ahead: bool = False,
+        counts_only: bool = False,
     ) -> Agenda:
         """Today's queue. New cards follow the plan: this week's first, then earlier weeks'
         leftovers; later weeks' cards only with `ahead`. The plan's pace bounds the count."""
         moment = now or self.now
         today = self.calendar.day(moment)
-        states = self.store.states()
+        states = self.states()
         progress = self.progress()
         cards = self.selection(decks, tags)
         new_limit = self.settings.new_per_day
         active = self.active_plan()
         if active is not None:
             week = plan_mod.current_week(active.plan, active.run, today)
-            cards = plan_mod.plan_order(cards, active.assignment, week)
+            cards = plan_mod.plan_order(cards, active.assignment, week, active.ranks)
             if not ahead:
                 cards = [c for c in cards if active.assignment.get(c.key, 0) <= week]
                 status = self._plan_status(active, states, today)
@@ -166,20 +214,131 @@ class Study:
                         / status.days_left_in_week
                     )
                     new_limit = min(new_limit, todays_share)
-        else:
-            default = self.default_plan_order()
-            if default:
-                cards = plan_mod.plan_order(cards, default, 1)
+        elif not counts_only:  # the order of new cards does not change how many there are
+            weeks, ranks = self.default_plan_order()
+            if weeks:
+                cards = plan_mod.plan_order(cards, weeks, 1, ranks)
+        policy = self.interview_policy()
+        early: set[str] = set()
+        if policy is not None:
+            early = self.early_plan(today).due_today(today)
+            if today > interview_mod.new_card_cutoff(policy, self.settings.interview_buffer):
+                new_limit = 0 if not ahead else new_limit  # the last days are for reviews
         return agenda_mod.build_agenda(
             cards,
             states,
             now_ms=to_ms(moment),
             today=today,
+            day_start_ms=to_ms(self.calendar.day_start(today)),
             day_end_ms=to_ms(self.calendar.day_start(today + 1)),
             progress=progress,
             new_per_day=new_limit,
             reviews_per_day=self.settings.reviews_per_day,
+            early=early,
         )
+
+    # --- the interview date ----------------------------------------------------------
+
+    def interview_policy(self) -> InterviewPolicy | None:
+        """The planner's settings while an interview date lies ahead, else None."""
+        active = self.active_plan()
+        if active is None or active.run.interview_day is None:
+            return None
+        if self.today > active.run.interview_day:
+            return None  # afterwards the normal FSRS schedule simply continues
+        settings = self.settings
+        return InterviewPolicy(
+            interview_day=active.run.interview_day,
+            target=settings.interview_target,
+            capacity=settings.interview_capacity or settings.reviews_per_day,
+            lead=settings.interview_lead,
+        )
+
+    def interview_instant(self, policy: InterviewPolicy) -> datetime:
+        """When recall counts: the interview day's morning (five hours after rollover)."""
+        return self.calendar.day_start(policy.interview_day) + MORNING
+
+    def early_plan(self, today: int | None = None) -> EarlyPlan:
+        """The interview planner's early reviews as of `today` (kept until the next write)."""
+        day = self.today if today is None else today
+        if self._early is not None and self._early[0] == day:
+            return self._early[1]
+        policy = self.interview_policy()
+        if policy is None:
+            return interview_mod.EMPTY
+        moment = self.interview_instant(policy)
+        in_decks = (s for key, s in self.states().items() if key in self.cards)
+        plan = interview_mod.plan_early_reviews(
+            in_decks,
+            policy,
+            day,
+            lambda s: self.scheduler.recall_at(s, moment),
+            lambda s, review_day: self.scheduler.project(
+                s, Rating.GOOD, self.calendar.day_start(review_day) + MORNING
+            ),
+        )
+        self._early = (day, plan)
+        return plan
+
+    def readiness(self) -> Readiness | None:
+        """Predicted recall on the interview morning for someone who keeps up: every review
+        FSRS and the planner ask for is done and answered Good (an upper bound to aim at)."""
+        policy = self.interview_policy()
+        if policy is None:
+            return None
+        states = self.states()
+        plan = self.early_plan()
+        moment = self.interview_instant(policy)
+        per_deck: dict[str, list[float]] = {}
+        unstudied = 0
+        for key, card in self.cards.items():
+            state = states.get(key)
+            if state is None or state.phase == Phase.NEW:
+                unstudied += not (state is not None and state.suspended)
+                continue
+            if state.suspended:
+                continue
+            forecast = self._keep_up(state, plan.planned_day.get(key), policy)
+            per_deck.setdefault(card.deck, []).append(self.scheduler.recall_at(forecast, moment))
+        every = [r for values in per_deck.values() for r in values]
+        return Readiness(
+            interview_date=self.calendar.date_of(policy.interview_day).isoformat(),
+            days_left=policy.interview_day - self.today,
+            target=policy.target,
+            mean_recall=sum(every) / len(every) if every else None,
+            share_at_90=sum(r >= 0.9 for r in every) / len(every) if every else None,
+            per_deck={d: sum(v) / len(v) for d, v in sorted(per_deck.items())},
+            studied=len(every),
+            unstudied=unstudied,
+            planned_early=len(plan.planned_day),
+            early_today=len(plan.due_today(self.today)),
+            at_risk=plan.at_risk,
+        )
+
+    def _keep_up(
+        self, state: CardState, planned: int | None, policy: InterviewPolicy, steps: int = 8
+    ) -> CardState:
+        """The card on the interview morning if every review FSRS (or the planner) asks for
+        before it is done and answered Good: the forecast of someone who keeps up."""
+        last = policy.last_session_day
+        target_moment = self.interview_instant(policy)
+        for _ in range(steps):
+            due = state.due_day
+            if due is None:
+                break
+            if due > last:
+                day = planned
+                if day is None and self.scheduler.recall_at(state, target_moment) < policy.target:
+                    day = last  # the planner will give it one more review if there is room
+                if day is None or day < self.today:
+                    break
+                planned = None
+                due = day
+            when = max(self.now, self.calendar.day_start(max(due, self.today)) + MORNING)
+            state = self.scheduler.project(state, Rating.GOOD, when)
+            if due == last:
+                break
+        return state
 
     # --- plans -----------------------------------------------------------------------
 
@@ -207,7 +366,10 @@ class Study:
             return None
         run_id, run = found
         plan = self.find_plan(run.plan_id)
-        return ActivePlan(run_id, run, plan, plan_mod.assign_weeks(plan, self.decks))
+        return ActivePlan(
+            run_id, run, plan, plan_mod.assign_weeks(plan, self.decks),
+            plan_mod.interleaving(plan, self.decks),
+        )  # fmt: skip
 
     def active_plan(self) -> ActivePlan | None:
         return self._active_plan
@@ -215,18 +377,19 @@ class Study:
     def forget_cached_plan(self) -> None:
         self.__dict__.pop("_active_plan", None)
 
-    def default_plan_order(self) -> dict[str, int]:
-        """Week of each card in the bundled plan, for ordering before any plan is started."""
+    def default_plan_order(self) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
+        """The bundled plan's weeks and streams, for ordering before any plan is started."""
         try:
-            return plan_mod.assign_weeks(self.find_plan(DEFAULT_PLAN), self.decks)
+            plan = self.find_plan(DEFAULT_PLAN)
         except PrepError:
-            return {}  # other decks than the plan names: keep the decks' own order
+            return {}, {}  # other decks than the plan names: keep the decks' own order
+        return plan_mod.assign_weeks(plan, self.decks), plan_mod.interleaving(plan, self.decks)
 
     def plan_status(self) -> PlanStatus | None:
         active = self.active_plan()
         if active is None:
             return None
-        return self._plan_status(active, self.store.states(), self.today)
+        return self._plan_status(active, self.states(), self.today)
 
     def _plan_status(
         self, active: ActivePlan, states: dict[str, CardState], today: int
@@ -241,7 +404,7 @@ class Study:
         if interview_day is not None and interview_day < start_day:
             raise UsageError("the interview date is before the plan's start")
         run = PlanRun(plan.id, start_day, interview_day)
-        run_guarded(lambda: self.store.start_plan(run, to_ms(self.now)), self.store.path)
+        self._write(lambda: self.store.start_plan(run, to_ms(self.now)))
         self.forget_cached_plan()
         active = self.active_plan()
         assert active is not None
@@ -257,7 +420,7 @@ class Study:
         active = self.require_plan()
         if day is not None and day < self.today:
             raise UsageError("the interview date is in the past")
-        run_guarded(lambda: self.store.set_interview_day(active.run_id, day), self.store.path)
+        self._write(lambda: self.store.set_interview_day(active.run_id, day))
         self.forget_cached_plan()
 
     def mark_task(self, task_id: str, done: bool) -> bool:
@@ -265,9 +428,8 @@ class Study:
         if active.plan.task(task_id) is None:
             known = ", ".join(t.id for w in active.plan.weeks for t in w.tasks)
             raise UsageError(f"no task {task_id!r} in plan {active.plan.id!r} (tasks: {known})")
-        return run_guarded(
-            lambda: self.store.mark_task(active.run_id, task_id, done, to_ms(self.now)),
-            self.store.path,
+        return self._write(
+            lambda: self.store.mark_task(active.run_id, task_id, done, to_ms(self.now))
         )
 
     def selection(self, decks: tuple[str, ...] = (), tags: tuple[str, ...] = ()) -> list[CardDef]:
@@ -278,11 +440,19 @@ class Study:
         deck_tags = {d.id: d.tags for d in self.decks.decks}
         return agenda_mod.select_cards(self.decks.cards(), decks, tags, deck_tags)
 
+    def current_streak(self) -> int:
+        """Consecutive study days with answers, up to today (or yesterday, before any today)."""
+        day = self.today if self.store.answered_on(self.today) else self.today - 1
+        streak = 0
+        while self.store.answered_on(day):
+            streak += 1
+            day -= 1
+        return streak
+
     def summary(self) -> TodaySummary:
-        states = self.store.states()
-        plan = self.agenda()
+        states = self.states()
+        plan = self.agenda(counts_only=True)
         progress = self.progress()
-        current, longest = agenda_mod.streaks(self.store.review_days(), self.today)
         in_decks = [states[k] for k in self.cards if k in states]
         tomorrow = self.today + 1
         return TodaySummary(
@@ -295,8 +465,7 @@ class Study:
             new_unseen=plan.new_unseen_total,
             answers_today=progress.answers,
             minutes_today=self.store.durations_on(self.today) / 60_000,
-            streak=current,
-            longest_streak=longest,
+            streak=self.current_streak(),
             decks=len(self.decks.decks),
             cards=len(self.cards),
             suspended=sum(s.suspended for s in in_decks),
@@ -307,6 +476,7 @@ class Study:
                 if not s.suspended and s.phase != Phase.NEW and (s.due_day or 0) <= tomorrow
             ),
             plan=self.plan_status(),
+            readiness=self.readiness(),
         )
 
     # --- answering -------------------------------------------------------------------
@@ -323,6 +493,7 @@ class Study:
         def decide(before: CardState) -> LoggedChange:
             outcome = self.scheduler.answer(before, rating, moment)
             chosen.append(outcome)
+            planned = outcome.kind == ReviewKind.EARLY and self._planned_early(before, moment)
             return LoggedChange(
                 after=outcome.after,
                 rating=int(rating),
@@ -330,38 +501,40 @@ class Study:
                 elapsed_days=outcome.elapsed_days,
                 scheduled_days=outcome.scheduled_days,
                 r_predicted=outcome.r_predicted,
+                reason="interview" if planned else None,
             )
 
-        before, _change, _id = run_guarded(
-            lambda: self.store.change(key, decide, self._context(moment, duration_ms)),
-            self.store.path,
+        before, _change, _id = self._write(
+            lambda: self.store.change(key, decide, self._context(moment, duration_ms))
         )
         return before, chosen[0]
+
+    def _planned_early(self, state: CardState, moment: datetime) -> bool:
+        if self.interview_policy() is None:
+            return False
+        day = self.calendar.day(moment)
+        return state.key in self.early_plan(day).due_today(day)
 
     def forget(self, key: str) -> CardState:
         def decide(before: CardState) -> LoggedChange:
             fresh = CardState(key=key, card_id=before.card_id, suspended=before.suspended)
             return LoggedChange(after=fresh, rating=0, kind=ReviewKind.MANUAL)
 
-        _before, change, _id = run_guarded(
-            lambda: self.store.change(key, decide, self._context(self.now, None)), self.store.path
+        _before, change, _id = self._write(
+            lambda: self.store.change(key, decide, self._context(self.now, None))
         )
         return change.after
 
     def undo(self) -> Review | None:
-        return run_guarded(self.store.undo_last, self.store.path)
+        return self._write(self.store.undo_last)
 
     def set_suspended(self, key: str, suspended: bool) -> CardState:
-        return run_guarded(
-            lambda: self.store.set_flags(key, to_ms(self.now), suspended=suspended),
-            self.store.path,
-        )
+        return self._write(lambda: self.store.set_flags(key, to_ms(self.now), suspended=suspended))
 
     def bury(self, key: str, now: datetime | None = None) -> CardState:
         day = self.calendar.day(now or self.now)
-        return run_guarded(
-            lambda: self.store.set_flags(key, to_ms(self.now), buried_until_day=day + 1),
-            self.store.path,
+        return self._write(
+            lambda: self.store.set_flags(key, to_ms(self.now), buried_until_day=day + 1)
         )
 
     def info(self, key: str) -> CardInfo:

@@ -1,0 +1,98 @@
+"""Time `prepcli stats` on 20,000 cards and 200,000 reviews (the speed budget in DESIGN.md).
+
+    python bench/stats_bench.py            # builds the collection in a temporary folder
+    python bench/stats_bench.py --keep DIR # or in DIR, reused on later runs
+
+Reports the median of several runs: the SQL aggregation alone, the whole report in
+process (open + decks from the parse cache + states + recall + aggregation), and the
+`prepcli stats` / `prepcli stats --json` / `prepcli` (today) commands end to end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.stats_history import build, today_ordinal  # noqa: E402
+
+from prepcli import progress  # noqa: E402
+from prepcli.decks import cache_name  # noqa: E402
+from prepcli.study import Locations, Study  # noqa: E402
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Paris
+
+
+def median_ms(action: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keep", type=Path, help="build in (and reuse) this folder")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="prepcli-stats-bench-"))
+    db = folder / "synthetic.sqlite3"
+    if not db.exists():
+        start = time.perf_counter()
+        built = build(folder, today=today_ordinal(NOW))
+        print(f"built {built.cards} cards, {built.reviews} reviews "
+              f"in {time.perf_counter() - start:.1f} s")  # fmt: skip
+    env = dict(os.environ, PREPCLI_DB=str(db), PREPCLI_DECKS=str(folder / "decks"),
+               PREPCLI_CACHE_DIR=str(folder / "cache"), PREPCLI_NOW=NOW.isoformat(),
+               TZ="Europe/Paris", NO_COLOR="1")  # fmt: skip
+    os.environ.update(env)
+    where = Locations(db=db, deck_roots=(folder / "decks",), cache_dir=folder / "cache")
+    study = Study.open(where, NOW)  # also fills the deck parse cache
+    assert (folder / "cache" / cache_name(where.deck_roots)).exists()
+    reviews = study.store.review_count()
+    print(f"collection: {len(study.cards)} cards, {reviews} reviews")
+    sql = median_ms(lambda: study.store.log_facts(), args.repeats)
+    report = median_ms(lambda: progress.stats_report(study), args.repeats)
+    study.close()
+
+    def whole() -> None:
+        opened = Study.open(where, NOW)
+        try:
+            progress.stats_report(opened)
+        finally:
+            opened.close()
+
+    in_process = median_ms(whole, args.repeats)
+    prepcli = [sys.executable, "-m", "prepcli"]
+
+    def command(argv: list[str]) -> Callable[[], object]:
+        return lambda: subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
+
+    print(f"SQL aggregation (store.log_facts)           {sql:8.1f} ms")
+    print(f"report on an open Study (stats_report)      {report:8.1f} ms")
+    print(f"open + report, in process                   {in_process:8.1f} ms")
+    runs: list[tuple[str, list[str]]] = [
+        ("prepcli stats", [*prepcli, "stats"]),
+        ("prepcli stats --json", [*prepcli, "stats", "--json"]),
+        ("prepcli (today)", prepcli),
+        ("python -c 'import typer, rich' (floor)", [sys.executable, "-c", "import typer, rich"]),
+    ]
+    for label, argv in runs:
+        action = command(argv)
+        print(f"{label:<44}{median_ms(action, args.repeats):8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
