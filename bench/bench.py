@@ -85,17 +85,17 @@ def build_plan(folder: Path, decks: int) -> None:
 def build_history(db: Path, keys: list[str], reviews_target: int, seed: int = 7) -> int:
     """A year of FSRS-scheduled reviews with a simulated learner, written in bulk."""
     calendar = StudyCalendar(UTC, 4)
-    scheduler = Scheduler(Settings(maximum_interval=60, learning_steps=(), timezone="UTC"), calendar)
+    scheduler = Scheduler(Settings(maximum_interval=45, learning_steps=(), timezone="UTC"), calendar)
     rng = random.Random(seed)
     start = NOW - timedelta(days=365)
-    per_card = max(1, reviews_target // len(keys))
+    per_card = max(1, round(reviews_target * 1.6 / len(keys)))  # some cards stop at "now"
     store = open_store(db)
     store.close()
     connection = sqlite3.connect(db)
     card_rows, review_rows = [], []
     for card_id, key in enumerate(keys, start=1):
         state = CardState(key=key, card_id=card_id)
-        moment = start + timedelta(days=rng.uniform(0, 200), hours=rng.uniform(0, 12))
+        moment = start + timedelta(days=rng.uniform(0, 150), hours=rng.uniform(0, 12))
         for _ in range(per_card):
             if moment >= NOW:
                 break

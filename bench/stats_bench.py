@@ -3,9 +3,10 @@
     python bench/stats_bench.py            # builds the collection in a temporary folder
     python bench/stats_bench.py --keep DIR # or in DIR, reused on later runs
 
-Reports the median of several runs: the SQL aggregation alone, the whole report in
-process (open + decks from the parse cache + states + recall + aggregation), and the
-`prepcli stats` / `prepcli stats --json` / `prepcli` (today) commands end to end.
+Reports medians: the SQL aggregation alone, the whole report in process (open + decks
+from the parse cache + states + recall + aggregation), and the `prepcli stats`,
+`prepcli stats --json` and `prepcli` (today) commands end to end, run round-robin with
+their ratios to `prepcli` and to the import floor.
 """
 
 from __future__ import annotations
@@ -83,15 +84,25 @@ def main() -> None:
     print(f"SQL aggregation (store.log_facts)           {sql:8.1f} ms")
     print(f"report on an open Study (stats_report)      {report:8.1f} ms")
     print(f"open + report, in process                   {in_process:8.1f} ms")
-    runs: list[tuple[str, list[str]]] = [
-        ("prepcli stats", [*prepcli, "stats"]),
-        ("prepcli stats --json", [*prepcli, "stats", "--json"]),
-        ("prepcli (today)", prepcli),
-        ("python -c 'import typer, rich' (floor)", [sys.executable, "-c", "import typer, rich"]),
-    ]
-    for label, argv in runs:
-        action = command(argv)
-        print(f"{label:<44}{median_ms(action, args.repeats):8.1f} ms")
+    runs: dict[str, list[str]] = {
+        "prepcli stats": [*prepcli, "stats"],
+        "prepcli stats --json": [*prepcli, "stats", "--json"],
+        "prepcli (today)": prepcli,
+        "python -c 'import typer, rich' (floor)": [sys.executable, "-c", "import typer, rich"],
+    }
+    # Round-robin, so a busy machine slows every command alike; ratios are the fair figure.
+    samples: dict[str, list[float]] = {label: [] for label in runs}
+    for _ in range(args.repeats):
+        for label, argv in runs.items():
+            samples[label].append(median_ms(command(argv), 1))
+    medians = {label: statistics.median(times) for label, times in samples.items()}
+    today = medians["prepcli (today)"]
+    floor = medians["python -c 'import typer, rich' (floor)"]
+    for label, value in medians.items():
+        print(
+            f"{label:<40}{value:8.1f} ms  ×{value / today:4.2f} today  ×{value / floor:4.1f} floor"
+        )
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

@@ -83,11 +83,21 @@ def test_least_stable_cards_go_latest() -> None:
         CardState(key=f"d/c{s}", phase=Phase.REVIEW, stability=float(s), due_day=TODAY + 90)
         for s in range(1, 11)
     ]
-    policy = InterviewPolicy(interview_day=TODAY + 6, target=0.95, capacity=2)
+    policy = InterviewPolicy(interview_day=TODAY + 6, target=0.95, capacity=2, headroom=0.0)
     plan = plan_early_reviews(states, policy, TODAY, recall_by_stability)
     days = [plan.planned_day[f"d/c{s}"] for s in range(1, 11)]
     assert days == sorted(days, reverse=True)
     assert days[:2] == [TODAY + 5, TODAY + 5]  # the eve holds the two least stable cards
+
+
+def test_headroom_keeps_part_of_each_day_free() -> None:
+    states = [
+        CardState(key=f"d/c{i}", phase=Phase.REVIEW, stability=1.0, due_day=TODAY + 50) for i in range(20)
+    ]
+    policy = InterviewPolicy(interview_day=TODAY + 3, capacity=10, headroom=0.2)
+    plan = plan_early_reviews(states, policy, TODAY, recall_by_stability)
+    assert Counter(plan.planned_day.values()) == {TODAY + 2: 8, TODAY + 1: 8, TODAY: 4}
+    assert plan.at_risk == ()
 
 
 def test_nothing_after_the_last_session_and_at_risk_when_full() -> None:
@@ -97,7 +107,7 @@ def test_nothing_after_the_last_session_and_at_risk_when_full() -> None:
     ]
     after = InterviewPolicy(interview_day=TODAY, lead=1)
     assert plan_early_reviews(states, after, TODAY, recall_by_stability).planned_day == {}
-    full = InterviewPolicy(interview_day=TODAY + 2, capacity=2, lead=1)
+    full = InterviewPolicy(interview_day=TODAY + 2, capacity=2, lead=1, headroom=0.0)
     plan = plan_early_reviews(states, full, TODAY, recall_by_stability)
     assert len(plan.planned_day) == 4 and len(plan.at_risk) == 1
 

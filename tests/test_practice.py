@@ -199,6 +199,24 @@ def test_a_file_that_does_not_load(run: Run, practice_file: Path) -> None:
 
 
 @pytest.mark.usefixtures("sample_decks")
+def test_what_a_failing_solution_printed_is_shown(run: Run, practice_file: Path) -> None:
+    write(practice_file, "def add(a, b):\n    print('debug', a, b)\n    return 0\n")
+    lines = [line.rstrip() for line in run("practice", KEY, "--check").out.splitlines()]
+    assert lines[2:] == [
+        "  ✘ line 1  assert add(1, 2) == 3",
+        "      got 0, expected 3",
+        "  ✔ line 2  assert add(-1, 1) == 0",
+        "What your code printed (last lines):",
+        "debug 1 2",
+        "debug -1 1",
+        "1 of 2 checks pass.",
+        "No rating recorded (`--rating 1–4` records one without asking).",
+    ]
+    write(practice_file, "def add(a, b):\n    print('fine')\n    return a + b\n")
+    assert "printed" not in run("practice", KEY, "--check").out  # all pass: no noise
+
+
+@pytest.mark.usefixtures("sample_decks")
 def test_usage_errors(run: Run, practice_file: Path) -> None:
     missing = run("practice", KEY, "--check")
     assert (missing.code, missing.err) == (

@@ -85,7 +85,7 @@ def test_count_as_review_and_a_ticking_one_minute_clock(db_path: Path) -> None:
     child.send("p")
     child.expect("Quiz over \\(all questions asked\\) · 2 answered")
     child.expect("Work on: sample.coding \\(0%\\), sample.basics \\(50%\\)")
-    child.expect("marks were also recorded as reviews")
+    child.expect("Saved, and recorded as reviews \\(right = Good")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

@@ -61,9 +61,9 @@ def _locations(ctx: typer.Context) -> Locations:
     from prepcli.study import Locations
 
     options = _options(ctx)
-    roots = options.decks or (paths.bundled("decks"),)
+    roots = _existing(list(options.decks)) or (paths.bundled("decks"),)
     db = options.db or paths.default_db_path()
-    plan_dirs = (*options.plans, paths.bundled("plans"))
+    plan_dirs = (*_existing(list(options.plans)), paths.bundled("plans"))
     return Locations(
         db=db,
         deck_roots=roots,
@@ -342,14 +342,21 @@ def undo(ctx: typer.Context) -> None:
 # --- plan --------------------------------------------------------------------------------
 
 
+EARLIEST_DATE, LATEST_DATE = "1970-01-01", "2999-12-31"
+
+
 def _parse_date(text: str, what: str) -> int:
     """An ISO date (YYYY-MM-DD) as a study-day number."""
     from datetime import date
 
     try:
-        return date.fromisoformat(text.strip()).toordinal()
+        value = date.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(f"{what} must be a date like 2026-12-14, got {text!r}") from None
+    # Far dates overflow the calendar arithmetic (a plan's last day past year 9999).
+    if not date.fromisoformat(EARLIEST_DATE) <= value <= date.fromisoformat(LATEST_DATE):
+        raise UsageError(f"{what} must be between {EARLIEST_DATE} and {LATEST_DATE}, got {text}")
+    return value.toordinal()
 
 
 @plan_app.callback()
@@ -506,6 +513,8 @@ def _learner_parameters(value: str | None) -> tuple[float, ...] | None:
             text = Path(value).read_text(encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"--learner-params: cannot read {value}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"--learner-params: {value} is not a UTF-8 text file") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -907,11 +916,12 @@ def config_set(
 ) -> None:
     """Change a setting."""
     from prepcli.config import parse_setting, settings_from, show_setting, to_stored
+    from prepcli.store import run_guarded
 
     parsed = parse_setting(name, value)
     store = _open_store(ctx)
     try:
-        store.put_setting(name, to_stored(parsed))
+        run_guarded(lambda: store.put_setting(name, to_stored(parsed)), store.path)
         typer.echo(f"{name} = {show_setting(name, settings_from(store.settings()))}")
     finally:
         store.close()
@@ -923,12 +933,13 @@ def config_reset(
 ) -> None:
     """Return a setting to its default."""
     from prepcli.config import SPECS, settings_from, show_setting
+    from prepcli.store import run_guarded
 
     if name not in SPECS:
         raise UsageError(f"unknown setting {name!r} (known: {', '.join(SPECS)})")
     store = _open_store(ctx)
     try:
-        store.delete_setting(name)
+        run_guarded(lambda: store.delete_setting(name), store.path)
         typer.echo(f"{name} = {show_setting(name, settings_from(store.settings()))}")
     finally:
         store.close()
@@ -1268,7 +1279,10 @@ def _write_text(path: Path, text: str) -> None:
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A `prepcli export --format json` file.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="A `prepcli export --format json` file.", exists=True, dir_okay=False),
+    ],
     merge: Annotated[
         bool,
         typer.Option("--merge", help="Combine with history already here instead of refusing."),
@@ -1371,6 +1385,18 @@ def run(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if os.environ.get("PREPCLI_DEBUG") or "sqlite3" not in sys.modules:
+            raise
+        from prepcli.store import database_error
+
+        error = database_error(exc)  # e.g. a damaged page met halfway through a command
+        if error is None:
+            raise
+        from prepcli import render
+
+        render.print_error(str(error))
+        return error.exit_code
     return 0
 
 

@@ -13,6 +13,7 @@ from prepcli.models import Settings
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_STEP_DAYS = 36500  # as the longest maximum_interval
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ def parse_steps(text: str) -> tuple[int, ...]:
         seconds = int(float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
         if seconds < 1:
             raise UsageError(f"bad step {part!r}: steps must be at least one second")
+        if seconds > MAX_STEP_DAYS * 86400:  # far longer ones overflow the dates they make
+            raise UsageError(f"bad step {part!r}: steps are at most {MAX_STEP_DAYS} days")
         steps.append(seconds)
     return tuple(steps)
 

@@ -17,12 +17,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prepcli import __version__
 from prepcli.errors import Problem, ProblemsError, Severity
 from prepcli.models import CardDef, Deck, Kind
-from prepcli.yamlfile import Node, read_text
-from prepcli.yamlfile import parse as parse_yaml
+
+if TYPE_CHECKING:
+    from prepcli.yamlfile import Node
 
 FORMAT_VERSION = 1
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -54,6 +56,19 @@ CARD_KEYS = {
     "solution": False,
 }
 _TEXT_KEYS = ("front", "back", "source", "starter", "tests", "solution")
+
+
+# PyYAML costs ~40 ms to import: only commands that actually parse a file pay for it.
+def parse_yaml(text: str, name: str) -> tuple[Node | None, list[Problem]]:
+    from prepcli.yamlfile import parse
+
+    return parse(text, name)
+
+
+def read_text(path: Path) -> tuple[str | None, list[Problem]]:
+    from prepcli import yamlfile
+
+    return yamlfile.read_text(path)
 
 
 @dataclass(frozen=True)

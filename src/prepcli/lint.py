@@ -261,9 +261,12 @@ def similar_pairs(sets: Sequence[frozenset[str]], threshold: float) -> list[tupl
     candidates; where they first share one also bounds how many words they can share.
     """
     frequency = Counter(word for words in sets for word in words)
-    index: dict[str, list[tuple[int, int]]] = defaultdict(list)  # word → (set, position)
+    # word → (set, position of the word in it, its size), in order of size
+    index: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    too_small: dict[str, int] = defaultdict(int)  # how many entries no later set can match
     pairs: list[tuple[int, int, float]] = []
     slack = 1e-9  # keeps ⌈0.8 × 15⌉ at 12 despite floating point
+    overlap_ratio = threshold / (1 + threshold)  # J ≥ t ⇔ shared ≥ t/(1+t)·(|a| + |b|)
     for i in sorted(range(len(sets)), key=lambda n: len(sets[n])):
         words = sets[i]
         size = len(words)
@@ -271,26 +274,28 @@ def similar_pairs(sets: Sequence[frozenset[str]], threshold: float) -> list[tupl
             continue
         ordered = sorted(words, key=lambda w: (frequency[w], w))
         prefix = ordered[: size - math.ceil(threshold * size - slack) + 1]
-        smallest = threshold * size - slack  # earlier sets are no larger than this one
+        smallest = threshold * size - slack  # sets come in order of size: none is larger
         seen: set[int] = set()
         for position, word in enumerate(prefix):
-            for j, other_position in index[word]:
+            entries = index[word]
+            first = too_small[word]
+            while first < len(entries) and entries[first][2] < smallest:
+                first += 1  # too small for this set, so for every later (larger) one too
+            too_small[word] = first
+            for j, other_position, other_size in entries[first:]:
                 if j in seen:
                     continue
                 seen.add(j)  # its first shared word, in both orders: all others come later
-                other = sets[j]
-                if len(other) < smallest:
-                    continue
-                needed = math.ceil(threshold / (1 + threshold) * (size + len(other)) - slack)
+                needed = math.ceil(overlap_ratio * (size + other_size) - slack)
                 # This word plus every word after it in either set: the most they can share.
-                if min(size - position, len(other) - other_position) < needed:
+                if min(size - position, other_size - other_position) < needed:
                     continue
-                shared = len(words & other)
-                similarity = shared / (size + len(other) - shared)
+                shared = len(words & sets[j])
+                similarity = shared / (size + other_size - shared)
                 if similarity >= threshold - slack:
                     pairs.append((min(i, j), max(i, j), similarity))
         for position, word in enumerate(prefix):
-            index[word].append((i, position))
+            index[word].append((i, position, size))
     return sorted(pairs)
 
 

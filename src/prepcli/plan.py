@@ -11,12 +11,14 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prepcli.decks import DECK_ID, SLUG, DeckSet
 from prepcli.errors import Problem, ProblemsError
 from prepcli.models import CardDef, CardState, Phase, PlanRun
-from prepcli.yamlfile import Node
-from prepcli.yamlfile import load as load_yaml
+
+if TYPE_CHECKING:
+    from prepcli.yamlfile import Node
 
 DAYS_PER_WEEK = 7
 
@@ -77,6 +79,8 @@ def plan_files(folder: Path) -> list[Path]:
 
 
 def load_plan(path: Path, decks: DeckSet) -> Plan:
+    from prepcli.yamlfile import load as load_yaml  # PyYAML only when a plan is read
+
     root, problems = load_yaml(path)
     plan = None if root is None else _PlanValidator(str(path), problems, decks).plan(root)
     if problems or plan is None:

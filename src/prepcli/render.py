@@ -809,7 +809,8 @@ def quiz_summary(
     minutes, secs = divmod(round(seconds), 60)
     why = {"finished": "all questions asked", "time": "time's up", "quit": "stopped"}[ended]
     parts: list[RenderableType] = [
-        Text(f"Quiz over ({why}) · {total.asked} answered in {minutes}:{secs:02d}", style="bold")
+        Text(""),
+        Text(f"Quiz over ({why}) · {total.asked} answered in {minutes}:{secs:02d}", style="bold"),
     ]
     if not total.asked:
         parts.append(Text("Nothing was marked, so nothing was recorded.", style="dim"))
@@ -819,12 +820,12 @@ def quiz_summary(
         parts.append(Text("Work on: " + ", ".join(f"{s.topic} ({s.score:.0%})" for s in work_on)))
     else:
         parts.append(Text("No topic under 70% in this quiz."))
-    note = (
-        "marks were also recorded as reviews"
-        if counted_as_review
-        else "your review schedule is unchanged"
-    )
-    parts.append(Text(f"Saved ({note}); `prepcli quiz history` lists past quizzes.", style="dim"))
+    if counted_as_review:
+        note = "Saved, and recorded as reviews (right = Good, partly = Hard, wrong = Again)."
+    else:
+        note = "Saved; your review schedule is unchanged."
+    parts.append(Text(note, style="dim"))
+    parts.append(Text("Past quizzes: `prepcli quiz history`.", style="dim"))
     return Group(*parts)
 
 
@@ -871,8 +872,8 @@ def practice_view(run: CheckRun) -> RenderableType:
         parts.append(line)
         if result.message:
             parts.append(Padding(Text(result.message, style=style), (0, 0, 0, 6)))
-    if run.load_error is not None and run.output.strip():
-        parts.append(Text("Output of your file:", style="dim"))
+    if not run.all_passed and run.output.strip():
+        parts.append(Text("What your code printed (last lines):", style="dim"))
         parts.append(Text("\n".join(run.output.rstrip().splitlines()[-10:]), style="dim"))
     verdict = f"{run.passed} of {run.total} checks pass"
     if run.timed_out:

@@ -393,6 +393,11 @@ class Store:
         ).fetchone()
         return row is not None
 
+    def latest_study_day(self) -> int | None:
+        """The latest study day in the log (any row, answers and manual changes alike)."""
+        row = self.db.execute("SELECT MAX(study_day) FROM review").fetchone()
+        return None if row[0] is None else int(row[0])
+
     def review_days(self) -> list[int]:
         """Every study day with at least one answer, ascending."""
         rows = self.db.execute(
@@ -862,6 +867,10 @@ def open_store(path: Path, *, create_parents: bool = True) -> Store:
         _migrate(connection, path)
     except sqlite3.DatabaseError as exc:
         connection.close()
+        if read_only_error(exc):  # WAL needs to create files beside the database
+            raise PrepError(
+                f"cannot open {path}: the file or its folder is read-only; it was not changed"
+            ) from None
         raise PrepError(f"{path} is not a usable prepcli database ({exc})") from None
     except BaseException:
         connection.close()
@@ -873,6 +882,7 @@ def _prepare_file(path: Path, create_parents: bool) -> None:
     if path.exists():
         if path.is_dir():
             raise PrepError(f"database path {path} is a directory")
+        _check_header(path)
         return
     parent = path.parent
     if not parent.exists():
@@ -888,6 +898,44 @@ def _prepare_file(path: Path, create_parents: bool) -> None:
         pass
     except OSError as exc:
         raise PrepError(f"cannot create database {path}: {exc.strerror or exc}") from None
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+WAL_HEADER_BYTES = 32
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a file that is not a whole SQLite database before SQLite opens it.
+
+    SQLite takes a short or foreign file for an empty database and writes a new one over
+    it, and it uses a truncated file until it reaches the missing pages. An empty file is
+    a new database: prepcli creates it empty before SQLite first opens it.
+    """
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(100)
+        size = path.stat().st_size
+    except OSError as exc:
+        raise PrepError(f"cannot read database {path}: {exc.strerror or exc}") from None
+    if size == 0:
+        return
+    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
+        raise PrepError(
+            f"{path} is not a usable prepcli database (not an SQLite file); it was not changed"
+        )
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    # The page count is trustworthy when the change counter matches its copy; frames
+    # still in the write-ahead log may hold pages the main file does not have yet.
+    wal = path.with_name(path.name + "-wal")
+    pending = wal.exists() and wal.stat().st_size > WAL_HEADER_BYTES
+    counted = header[24:28] == header[92:96] and pages > 0 and not pending
+    if page_size < 512 or size % page_size or (counted and size < pages * page_size):
+        raise PrepError(
+            f"{path} is not a usable prepcli database (truncated: shorter than its header "
+            "says); it was not changed"
+        )
 
 
 def _configure(connection: sqlite3.Connection, path: Path) -> None:
@@ -987,11 +1035,24 @@ def run_guarded(action: Callable[[], T], path: Path) -> T:
     """Run a store action, turning SQLite's failures into a clear PrepError."""
     try:
         return action()
-    except sqlite3.OperationalError as exc:
-        if read_only_error(exc):
-            raise PrepError(
-                f"cannot write to {path}: the file or its folder is read-only"
-            ) from None
-        raise PrepError(f"database error on {path}: {exc}") from None
     except sqlite3.DatabaseError as exc:
-        raise PrepError(f"database {path} is damaged: {exc}") from None
+        error = database_error(exc, path)
+        assert error is not None
+        raise error from None
+
+
+def database_error(exc: BaseException, path: Path | None = None) -> PrepError | None:
+    """The message for an SQLite failure (None for any other exception).
+
+    The CLI also uses it as a last resort for a failure no command wrapped, where the
+    file's path is not known.
+    """
+    name = str(path) if path is not None else "the database"
+    if isinstance(exc, sqlite3.OperationalError):
+        if read_only_error(exc):
+            return PrepError(f"cannot write to {name}: the file or its folder is read-only")
+        return PrepError(f"database error on {name}: {exc}")
+    if isinstance(exc, sqlite3.DatabaseError):
+        subject = f"database {path}" if path is not None else "the database"
+        return PrepError(f"{subject} is damaged: {exc}")
+    return None

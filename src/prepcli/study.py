@@ -121,9 +121,18 @@ class Study:
         self.calendar = StudyCalendar(
             zone_named(self.settings.timezone), self.settings.rollover_hour
         )
-        self.today = self.calendar.day(now)
+        self.latest_day = store.latest_study_day() or 0
+        self.today = self.study_day(now)
         self.cards = decks.card_map()
         store.apply_renames(decks.renames())
+
+    def study_day(self, moment: datetime) -> int:
+        """The study day of an instant, never earlier than the latest one in the log.
+
+        After a time-zone change westwards or a clock set back, answers join that day
+        rather than reopen an earlier one, which would count one session as two days.
+        """
+        return max(self.calendar.day(moment), self.latest_day)
 
     @classmethod
     def open(cls, where: Locations, now: datetime) -> Study:
@@ -195,7 +204,7 @@ class Study:
         """Today's queue. New cards follow the plan: this week's first, then earlier weeks'
         leftovers; later weeks' cards only with `ahead`. The plan's pace bounds the count."""
         moment = now or self.now
-        today = self.calendar.day(moment)
+        today = self.study_day(moment)
         states = self.states()
         progress = self.progress()
         cards = self.selection(decks, tags)
@@ -512,7 +521,7 @@ class Study:
     def _planned_early(self, state: CardState, moment: datetime) -> bool:
         if self.interview_policy() is None:
             return False
-        day = self.calendar.day(moment)
+        day = self.study_day(moment)
         return state.key in self.early_plan(day).due_today(day)
 
     def forget(self, key: str) -> CardState:
@@ -532,7 +541,7 @@ class Study:
         return self._write(lambda: self.store.set_flags(key, to_ms(self.now), suspended=suspended))
 
     def bury(self, key: str, now: datetime | None = None) -> CardState:
-        day = self.calendar.day(now or self.now)
+        day = self.study_day(now or self.now)
         return self._write(
             lambda: self.store.set_flags(key, to_ms(self.now), buried_until_day=day + 1)
         )
@@ -552,9 +561,10 @@ class Study:
     def _context(self, moment: datetime, duration_ms: int | None) -> AnswerContext:
         if duration_ms is not None and duration_ms < 0:
             raise UsageError("a duration cannot be negative")
+        self.latest_day = self.study_day(moment)  # the day this answer is about to log
         return AnswerContext(
             reviewed_ms=to_ms(moment),
-            study_day=self.calendar.day(moment),
+            study_day=self.latest_day,
             tz_offset_min=self.calendar.offset_minutes(moment),
             duration_ms=None if duration_ms is None else min(duration_ms, 3_600_000),
             desired_retention=self.settings.desired_retention,

@@ -7,10 +7,13 @@ sets it higher and `PREPCLI_FUZZ_RANDOM=1` to explore beyond CI's fixed sequence
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
+import typer
 from hypothesis import HealthCheck, settings
 
+from prepcli import cli
 from tests.reliability.figures import FIGURES
 
 CI_EXAMPLES_PER_TEST = 250
@@ -25,6 +28,16 @@ settings.register_profile(
     print_blob=True,
 )
 settings.load_profile("prepcli-fuzz")
+
+
+@pytest.fixture(scope="module")
+def typer_tree_built_once() -> Iterator[None]:
+    """Typer rebuilds its whole command tree on every call; tests that run hundreds of
+    command lines in this process build it once, as the `prepcli` script does per run."""
+    built = typer.main.get_command(cli.app)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(typer.main, "get_command", lambda _app: built)
+        yield
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

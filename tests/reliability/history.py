@@ -55,7 +55,9 @@ def read_log(db: Path) -> list[Row]:
     finally:
         connection.close()
     n = len(STATE_FIELDS)
-    return [Row(r[0], r[1], r[2], r[3], r[4], tuple(r[5 : 5 + n]), tuple(r[5 + n :])) for r in found]
+    return [
+        Row(r[0], r[1], r[2], r[3], r[4], tuple(r[5 : 5 + n]), tuple(r[5 + n :])) for r in found
+    ]
 
 
 def card_states(db: Path) -> dict[str, tuple[Any, ...]]:

@@ -9,10 +9,10 @@ is skipped, so the table can run ahead of features being built in parallel.
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-import click
 import pytest
 import typer
 
@@ -25,6 +25,8 @@ CARD = "sample.basics/kv-cache"
 CODING_CARD = "sample.coding/add-two"
 DATE_VALUES = ("2026-13-01", "2026-02-30", "yesterday", "", "26-11-23", "0001-01-01",
                "9999-12-31", "10000-01-01")  # fmt: skip
+
+START_MINI = ("plan", "start", "--force", "--plan", "mini")
 
 BAD_SETTINGS: dict[str, tuple[str, ...]] = {
     "desired_retention": ("abc", "0.5", "1.5", "nan", "inf", "", "0,9"),
@@ -47,14 +49,17 @@ ROWS: list[tuple[str, ...]] = [
     # answer RATING, --duration-ms and the card id
     *(("answer", CARD, bad) for bad in ("great", "5", "0", "", "3.0", "-1", "goodd")),
     *(("answer", CARD, "good", "--duration-ms", bad) for bad in ("-1", "abc", "1.5", "")),
-    *(("answer", bad, "good") for bad in ("kv-cache", "sample.basics/nope", "", "/", "nope/kv-cache")),
+    *(
+        ("answer", bad, "good")
+        for bad in ("kv-cache", "sample.basics/nope", "", "/", "nope/kv-cache")
+    ),
     ("next", "--deck", "nope"),
     *(("review", "--limit", bad) for bad in ("0", "-3", "x")),
     # plan dates, ids and tasks
-    *(("plan", "start", "--force", "--start", bad) for bad in DATE_VALUES),
-    *(("plan", "start", "--force", "--interview", bad) for bad in DATE_VALUES),
+    *((*START_MINI, "--start", bad) for bad in DATE_VALUES),
+    *((*START_MINI, "--interview", bad) for bad in DATE_VALUES),
+    (*START_MINI, "--start", "2026-12-01", "--interview", "2026-11-30"),
     ("plan", "start", "--force", "--plan", "nope"),
-    ("plan", "start", "--force", "--start", "2026-12-01", "--interview", "2026-11-30"),
     *(("plan", "interview", bad) for bad in (*DATE_VALUES, "2020-01-01")),
     ("plan", "done", "nope"),
     ("plan", "undo", "nope"),
@@ -65,23 +70,44 @@ ROWS: list[tuple[str, ...]] = [
     ("config", "get", "nope"),
     ("config", "reset", "nope"),
     # simulate's numbers and its learner parameters (a list, a file)
-    *(("simulate", option, bad) for option, bad in (
-        ("--cards", "0"), ("--cards", "x"), ("--cards", "100001"), ("--new-per-day", "0"),
-        ("--interview-day", "1"), ("--cap", "0"), ("--seeds", "0"), ("--seeds", "1001"),
-        ("--seed", "x"), ("--retention", "0.5"), ("--retention", "x"),
-        ("--high-retention", "1.5"), ("--target", "2"),
-        ("--learner-params", "[1, 2]"), ("--learner-params", "not json"),
-        ("--learner-params", "[" + ", ".join(["NaN"] * 21) + "]"),
-        ("--learner-params", "[" + ", ".join(["true"] * 21) + "]"),
-        ("--learner-params", "[" + ", ".join(["1e308"] * 21) + "]"),
-        ("--learner-params", '{"parameters": "x"}'),
-        ("--learner-params", "{tmp}/missing.json"), ("--learner-params", "{tmp}"),
-        ("--learner-params", "{binary}"),
-    )),  # fmt: skip
+    *(
+        ("simulate", option, bad)
+        for option, bad in (
+            ("--cards", "0"),
+            ("--cards", "x"),
+            ("--cards", "100001"),
+            ("--new-per-day", "0"),
+            ("--interview-day", "1"),
+            ("--cap", "0"),
+            ("--seeds", "0"),
+            ("--seeds", "1001"),
+            ("--seed", "x"),
+            ("--retention", "0.5"),
+            ("--retention", "x"),
+            ("--high-retention", "1.5"),
+            ("--target", "2"),
+            ("--learner-params", "[1, 2]"),
+            ("--learner-params", "not json"),
+            ("--learner-params", "[" + ", ".join(["NaN"] * 21) + "]"),
+            ("--learner-params", "[" + ", ".join(["true"] * 21) + "]"),
+            ("--learner-params", "[" + ", ".join(["1e308"] * 21) + "]"),
+            ("--learner-params", '{"parameters": "x"}'),
+            ("--learner-params", "{tmp}/missing.json"),
+            ("--learner-params", "{tmp}"),
+            ("--learner-params", "{binary}"),
+        )
+    ),
     # card ids
-    *((*command, bad) for command in (("card", "show"), ("card", "suspend"),
-                                      ("card", "unsuspend"), ("card", "forget", "--yes"))
-      for bad in ("kv-cache", "sample.basics/nope", "", "nope/x")),  # fmt: skip
+    *(
+        (*command, bad)
+        for command in (
+            ("card", "show"),
+            ("card", "suspend"),
+            ("card", "unsuspend"),
+            ("card", "forget", "--yes"),
+        )
+        for bad in ("kv-cache", "sample.basics/nope", "", "nope/x")
+    ),
     # deck paths and ids
     ("deck", "lint", "{tmp}/missing"),
     ("deck", "lint", "--format", "xml"),
@@ -96,9 +122,15 @@ ROWS: list[tuple[str, ...]] = [
     ("--db", "{tmp}", "today"),
     # commands being added alongside this suite
     ("stats", "--deck", "nope"),
-    *(("quiz", option, bad) for option, bad in (
-        ("--minutes", "0"), ("--minutes", "241"), ("--count", "0"), ("--seed", "x"),
-    )),  # fmt: skip
+    *(
+        ("quiz", option, bad)
+        for option, bad in (
+            ("--minutes", "0"),
+            ("--minutes", "241"),
+            ("--count", "0"),
+            ("--seed", "x"),
+        )
+    ),
     ("practice", "kv-cache"),
     ("practice", CODING_CARD, "--timeout", "0"),
     ("practice", CODING_CARD, "--check", "--rating", "9"),
@@ -113,31 +145,46 @@ ROWS: list[tuple[str, ...]] = [
 
 
 def _command_exists(argv: tuple[str, ...]) -> bool:
-    command: click.Command = typer.main.get_command(cli.app)
-    words = [w for w in argv if not w.startswith("-")]
+    command: object = typer.main.get_command(cli.app)
     if argv and argv[0] in ("--decks", "--plans", "--db"):
         return True
-    for word in words:
-        if not isinstance(command, click.Group):
-            return True
-        found = command.commands.get(word)
-        if found is None:
+    for depth, word in enumerate(w for w in argv if not w.startswith("-")):
+        subcommands = getattr(command, "commands", None)
+        if subcommands is None or (depth > 0 and word not in subcommands):
+            return True  # reached a command (or a group run as one): the rest are arguments
+        if word not in subcommands:
             return False
-        command = found
+        command = subcommands[word]
     return True
+
+
+pytestmark = pytest.mark.usefixtures("typer_tree_built_once")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with an answer and a running plan, so every command has something to do."""
+    folder = tmp_path_factory.mktemp("template")
+    db = folder / "prep.sqlite3"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PREPCLI_NOW", "2026-11-23T09:00:00+01:00")
+        patch.setenv("TZ", "Europe/Paris")
+        patch.setenv("PREPCLI_CACHE_DIR", str(folder / "cache"))
+        patch.setenv("PREPCLI_DECKS", str(SAMPLE_DECKS))
+        patch.setenv("PREPCLI_PLANS", str(DATA / "plans"))
+        assert cli.run(["--db", str(db), "answer", CARD, "good"]) == 0
+        assert cli.run(["--db", str(db), "plan", "start", "--plan", "mini"]) == 0
+    return db
 
 
 @pytest.fixture
 def prepared(
-    run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_path: Path
+    template: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_path: Path
 ) -> Path:
-    """A database with an answer and a running plan, so every command has something to do."""
     monkeypatch.setenv("PREPCLI_DECKS", str(SAMPLE_DECKS))
     monkeypatch.setenv("PREPCLI_PLANS", str(DATA / "plans"))
-    assert run("answer", CARD, "good").code == 0
-    assert run("plan", "start", "--plan", "mini", "--start", "2026-11-20").code == 0
-    binary = tmp_path / "binary.bin"
-    binary.write_bytes(bytes(range(256)) * 4)
+    shutil.copyfile(template, db_path)
+    (tmp_path / "binary.bin").write_bytes(bytes(range(256)) * 4)
     return db_path
 
 

@@ -110,7 +110,9 @@ def test_separate_processes_answer_and_read_together(shared_home: list[str], db_
     figures.add("concurrency: answers (separate processes)", sum(answered.values()))
 
 
-def _worker(result: Path, stop: Path, max_runs: int, commands: list[list[str]]) -> subprocess.Popen[bytes]:
+def _worker(
+    result: Path, stop: Path, max_runs: int, commands: list[list[str]]
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, str(WORKER), str(result), str(stop), str(max_runs),
          *(json.dumps(c) for c in commands)],

@@ -112,7 +112,9 @@ def values(depth: int = 2) -> st.SearchStrategy[Any]:
     )
 
 
-def record(known: dict[str, bool], special: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[dict[str, Any]]:
+def record(
+    known: dict[str, bool], special: dict[str, st.SearchStrategy[Any]]
+) -> st.SearchStrategy[dict[str, Any]]:
     """A mapping with some of the format's keys (well- or ill-typed values) and stray ones."""
     choices = {key: st.one_of(special.get(key, values(1)), values(1)) for key in known}
     return st.builds(
@@ -219,7 +221,9 @@ def mutated(draw: st.DrawFn, original: bytes) -> bytes:
         elif operation == "indent":
             lines[at] = b" " * draw(st.integers(1, 5)) + lines[at]
         elif operation == "dedent":
-            lines[at] = lines[at].lstrip(b" ")[: len(lines[at])] if draw(st.booleans()) else lines[at][1:]
+            lines[at] = (
+                lines[at].lstrip(b" ")[: len(lines[at])] if draw(st.booleans()) else lines[at][1:]
+            )
         elif operation == "rename":
             line = lines[at]
             colon = line.find(b":")

@@ -137,7 +137,10 @@ def _kill(child: pexpect.spawn, delay: float) -> str:
 
 
 def test_kill_review_session(
-    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Keys arrive as fast as screens appear; the kill comes after a random key, a random
     few milliseconds later: during the reveal, the scheduling, the commit or the redraw."""
