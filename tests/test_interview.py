@@ -92,7 +92,8 @@ def test_least_stable_cards_go_latest() -> None:
 
 def test_headroom_keeps_part_of_each_day_free() -> None:
     states = [
-        CardState(key=f"d/c{i}", phase=Phase.REVIEW, stability=1.0, due_day=TODAY + 50) for i in range(20)
+        CardState(key=f"d/c{i}", phase=Phase.REVIEW, stability=1.0, due_day=TODAY + 50)
+        for i in range(20)
     ]
     policy = InterviewPolicy(interview_day=TODAY + 3, capacity=10, headroom=0.2)
     plan = plan_early_reviews(states, policy, TODAY, recall_by_stability)
