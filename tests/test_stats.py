@@ -411,3 +411,19 @@ def test_the_new_commands_help_imports_no_heavy_module(args: list[str]) -> None:
     from tests.test_startup import loaded_after
 
     assert loaded_after(args) == set()
+
+
+@pytest.mark.usefixtures("sample_decks")
+@pytest.mark.parametrize("days_later", [0, 1, 2, 5])
+def test_today_counts_the_streak_as_stats_does(
+    run: Run, db_path: Path, monkeypatch: pytest.MonkeyPatch, days_later: int
+) -> None:
+    """`prepcli` walks back day by day; `prepcli stats` scans the whole log: same rule."""
+    hand_built_history(db_path)
+    when = date.fromordinal(T + days_later).isoformat()
+    monkeypatch.setenv("PREPCLI_NOW", f"{when}T09:00:00+01:00")
+    stats = json.loads(run("stats", "--json").out)["streaks"]["current"]
+    assert json.loads(run("today", "--json").out)["streak"] == stats
+    assert run("card", "unsuspend", C).code == 0  # a card waiting since T-3 breaks the run
+    stats = json.loads(run("stats", "--json").out)["streaks"]["current"]
+    assert json.loads(run("today", "--json").out)["streak"] == stats

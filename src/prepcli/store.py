@@ -386,6 +386,26 @@ class Store:
         ).fetchone()
         return int(row[0]), int(row[1]), int(row[2])
 
+    def first_answer_day(self) -> int | None:
+        row = self.db.execute("SELECT MIN(study_day) FROM review WHERE rating > 0").fetchone()
+        return None if row[0] is None else int(row[0])
+
+    def something_due_on(self, day: int) -> bool:
+        """Whether any card was due on a past or present study day: one answered later that
+        was already due then, or one still waiting since then (not suspended)."""
+        overdue = self.db.execute(
+            "SELECT 1 FROM review WHERE study_day > ? AND b_due_day <= ? AND b_phase != 0 "
+            "AND rating > 0 LIMIT 1",
+            (day, day),
+        ).fetchone()
+        if overdue is not None:
+            return True
+        waiting = self.db.execute(
+            "SELECT 1 FROM card WHERE phase != 0 AND suspended = 0 AND due_day <= ? LIMIT 1",
+            (day,),
+        ).fetchone()
+        return waiting is not None
+
     def answered_on(self, day: int) -> bool:
         """Whether any answer was given on a study day (an index seek, not a scan)."""
         row = self.db.execute(

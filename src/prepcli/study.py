@@ -450,11 +450,20 @@ class Study:
         return agenda_mod.select_cards(self.decks.cards(), decks, tags, deck_tags)
 
     def current_streak(self) -> int:
-        """Consecutive study days with answers, up to today (or yesterday, before any today)."""
-        day = self.today if self.store.answered_on(self.today) else self.today - 1
+        """Days with answers in the current run, by the rule `prepcli stats` uses: a day
+        without answers breaks the run only if something was due on it, and today does not
+        break it before it is over. Walks back from today with index lookups, so it costs
+        the same on a year of history as on a week."""
+        first = self.store.first_answer_day()
+        if first is None:
+            return 0
         streak = 0
-        while self.store.answered_on(day):
-            streak += 1
+        day = self.today
+        while day >= first:
+            if self.store.answered_on(day):
+                streak += 1
+            elif day != self.today and self.store.something_due_on(day):
+                break
             day -= 1
         return streak
 
