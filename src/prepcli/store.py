@@ -948,8 +948,10 @@ def _check_header(path: Path) -> None:
     pages = int.from_bytes(header[28:32], "big")
     # The page count is trustworthy when the change counter matches its copy; frames
     # still in the write-ahead log may hold pages the main file does not have yet.
-    wal = path.with_name(path.name + "-wal")
-    pending = wal.exists() and wal.stat().st_size > WAL_HEADER_BYTES
+    try:  # another prepcli may close and delete its -wal at any moment
+        pending = path.with_name(path.name + "-wal").stat().st_size > WAL_HEADER_BYTES
+    except FileNotFoundError:
+        pending = False
     counted = header[24:28] == header[92:96] and pages > 0 and not pending
     if page_size < 512 or size % page_size or (counted and size < pages * page_size):
         raise PrepError(

@@ -224,7 +224,7 @@ class Study:
                     )
                     new_limit = min(new_limit, todays_share)
         elif not counts_only:  # the order of new cards does not change how many there are
-            weeks, ranks = self.default_plan_order()
+            weeks, ranks = self.default_plan_order
             if weeks:
                 cards = plan_mod.plan_order(cards, weeks, 1, ranks)
         policy = self.interview_policy()
@@ -386,8 +386,10 @@ class Study:
     def forget_cached_plan(self) -> None:
         self.__dict__.pop("_active_plan", None)
 
+    @cached_property
     def default_plan_order(self) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
-        """The bundled plan's weeks and streams, for ordering before any plan is started."""
+        """The bundled plan's weeks and streams, for ordering before any plan is started
+        (read once per Study: the review session asks for it after every answer)."""
         try:
             plan = self.find_plan(DEFAULT_PLAN)
         except PrepError:
