@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 from prepcli.models import CardState, Phase
 
+RESERVE_WINDOW = 7  # days before the last session whose normal reviews are projected
+
 #: R at the interview of a card in a given state: the caller supplies the scheduler's formula.
 RecallAt = Callable[[CardState], float]
 #: The state after a normal (Good) review on a given study day.
@@ -92,7 +94,13 @@ def plan_early_reviews(
         if state.due_day <= last:
             review_day = max(today, state.due_day)
             load[review_day] += 1  # FSRS shows it before the interview anyway
-            if project is not None and state.phase == Phase.REVIEW and review_day < last:
+            # Only reviews in the final week can leave a card needing one more before
+            # the interview; earlier ones get further FSRS reviews. (Projecting is costly.)
+            if (
+                project is not None
+                and state.phase == Phase.REVIEW
+                and last - RESERVE_WINDOW <= review_day < last
+            ):
                 after = project(state, review_day)
                 if (after.due_day or 0) > last and (recall := recall_at(after)) < policy.target:
                     needs.append(

@@ -224,14 +224,33 @@ class _PlanValidator:
 
 def assign_weeks(plan: Plan, decks: DeckSet) -> dict[str, int]:
     """Card key → the week that introduces it (first matching selector wins)."""
-    deck_tags = {d.id: d.tags for d in decks.decks}
-    assignment: dict[str, int] = {}
-    for card in decks.cards():
-        for week in plan.weeks:
-            if any(s.matches(card, deck_tags.get(card.deck, ())) for s in week.introduce):
-                assignment[card.key] = week.number
-                break
-    return assignment
+    return {key: week for key, (week, _stream) in _first_streams(plan, decks).items()}
+
+
+def _first_streams(plan: Plan, decks: DeckSet) -> dict[str, tuple[int, int]]:
+    """Card key → (week, index of the first `introduce` entry of that week matching it).
+
+    Runs on every start-up with a plan, over every card: the selectors are tried per deck
+    first, so a card only meets the entries that name its deck (or no deck).
+    """
+    entries = [
+        (week.number, index, selector, frozenset(selector.tags))
+        for week in plan.weeks
+        for index, selector in enumerate(week.introduce)
+    ]
+    found: dict[str, tuple[int, int]] = {}
+    for deck in decks.decks:
+        relevant = [e for e in entries if e[2].deck in (None, deck.id)]
+        if not relevant:
+            continue
+        deck_tags = frozenset(deck.tags)
+        for card in deck.cards:
+            tags = deck_tags.union(card.tags) if card.tags else deck_tags
+            for week, index, _selector, wanted in relevant:
+                if not wanted or not wanted.isdisjoint(tags):
+                    found[card.key] = (week, index)
+                    break
+    return found
 
 
 def interleaving(plan: Plan, decks: DeckSet) -> dict[str, tuple[int, int]]:
@@ -241,21 +260,12 @@ def interleaving(plan: Plan, decks: DeckSet) -> dict[str, tuple[int, int]]:
     sorting a week's cards by this key takes one card from each stream in turn, so every
     day mixes the week's material instead of finishing one deck before the next.
     """
-    deck_tags = {d.id: d.tags for d in decks.decks}
     counts: dict[tuple[int, int], int] = {}
     ranks: dict[str, tuple[int, int]] = {}
-    for card in decks.cards():
-        for week in plan.weeks:
-            stream = next(
-                (i for i, s in enumerate(week.introduce)
-                 if s.matches(card, deck_tags.get(card.deck, ()))),
-                None,
-            )  # fmt: skip
-            if stream is not None:
-                place = counts.get((week.number, stream), 0)
-                counts[(week.number, stream)] = place + 1
-                ranks[card.key] = (place, stream)
-                break
+    for key, (week, stream) in _first_streams(plan, decks).items():
+        place = counts.get((week, stream), 0)
+        counts[(week, stream)] = place + 1
+        ranks[key] = (place, stream)
     return ranks
 
 

@@ -472,6 +472,16 @@ def readiness_view(readiness: Readiness) -> RenderableType:
                 style="bold",
             )
         )
+    if readiness.if_stopped_now is not None:
+        sample = ""
+        if readiness.sampled < readiness.studied:
+            sample = f" (forecast on a sample of {readiness.sampled} cards)"
+        parts.append(
+            Text(
+                f"  If you stopped reviewing now: {readiness.if_stopped_now:.1%}{sample}",
+                style="dim",
+            )
+        )
     table = Table(box=None, show_header=False, padding=(0, 2))
     table.add_column()
     table.add_column(justify="right")

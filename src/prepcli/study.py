@@ -51,6 +51,7 @@ class Locations:
 
 DEFAULT_PLAN = "six-week"
 MORNING = timedelta(hours=5)  # sessions are assumed five hours after rollover (09:00)
+READINESS_SAMPLE = 600  # cards the keep-up forecast replays at most (about ±1 point)
 T = TypeVar("T")
 
 
@@ -76,6 +77,8 @@ class Readiness:
     planned_early: int
     early_today: int
     at_risk: tuple[str, ...]
+    if_stopped_now: float | None = None  # mean recall then if no card were reviewed again
+    sampled: int = 0  # cards the forecasts were computed on
 
 
 @dataclass(frozen=True)
@@ -290,24 +293,33 @@ class Study:
         return plan
 
     def readiness(self) -> Readiness | None:
-        """Predicted recall on the interview morning for someone who keeps up: every review
-        FSRS and the planner ask for is done and answered Good (an upper bound to aim at)."""
+        """Predicted recall on the interview morning, two ways: for someone who keeps up
+        (every review FSRS and the planner ask for is done and answered Good: the level to
+        aim at) and if reviewing stopped today (the floor). The keep-up forecast replays a
+        few reviews per card, so on big collections it uses a fixed sample of cards."""
         policy = self.interview_policy()
         if policy is None:
             return None
         states = self.states()
         plan = self.early_plan()
         moment = self.interview_instant(policy)
-        per_deck: dict[str, list[float]] = {}
+        studied: list[tuple[CardDef, CardState]] = []
         unstudied = 0
         for key, card in self.cards.items():
             state = states.get(key)
             if state is None or state.phase == Phase.NEW:
                 unstudied += not (state is not None and state.suspended)
-                continue
-            if state.suspended:
-                continue
-            forecast = self._keep_up(state, plan.planned_day.get(key), policy)
+            elif not state.suspended:
+                studied.append((card, state))
+        if len(studied) > READINESS_SAMPLE:  # the same sample every time: stable figures
+            from prepcli.scheduler import card_seed
+
+            studied = sorted(studied, key=lambda pair: card_seed(pair[0].key))[:READINESS_SAMPLE]
+        per_deck: dict[str, list[float]] = {}
+        floor: list[float] = []
+        for card, state in studied:
+            floor.append(self.scheduler.recall_at(state, moment))
+            forecast = self._keep_up(state, plan.planned_day.get(card.key), policy)
             per_deck.setdefault(card.deck, []).append(self.scheduler.recall_at(forecast, moment))
         every = [r for values in per_deck.values() for r in values]
         return Readiness(
@@ -317,11 +329,17 @@ class Study:
             mean_recall=sum(every) / len(every) if every else None,
             share_at_90=sum(r >= 0.9 for r in every) / len(every) if every else None,
             per_deck={d: sum(v) / len(v) for d, v in sorted(per_deck.items())},
-            studied=len(every),
+            studied=sum(
+                1
+                for s in states.values()
+                if s.phase != Phase.NEW and not s.suspended and s.key in self.cards
+            ),
             unstudied=unstudied,
             planned_early=len(plan.planned_day),
             early_today=len(plan.due_today(self.today)),
             at_risk=plan.at_risk,
+            if_stopped_now=sum(floor) / len(floor) if floor else None,
+            sampled=len(every),
         )
 
     def _keep_up(
