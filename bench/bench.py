@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from prepcli.clock import StudyCalendar, to_ms
 from prepcli.decks import cache_name, load_decks
@@ -373,12 +374,37 @@ def machine() -> dict[str, str]:
     }
 
 
-def report(results: dict[str, object], args: argparse.Namespace) -> str:
+def report(results: dict[str, Any], args: argparse.Namespace) -> str:
     command = "python bench/bench.py" + (" --quick" if args.quick else "")
+    ratio = results["ratio_to_floor"]
+    loads = results["deck_load_s"]
+    anki = results["anki"]
+    rows = [
+        ("`prepcli` (today) within 1.5x the import floor", f"{ratio['prepcli (today)']}x",
+         ratio["prepcli (today)"] <= 1.5),
+        ("warm deck load at most a tenth of a cold one", f"{loads['warm_over_cold']}",
+         loads["warm_over_cold"] <= 0.1),
+        ("one answer under 2 ms (median)", f"{results['answer_ms_median']} ms",
+         results["answer_ms_median"] < 2),
+        ("today's queue no slower than Anki's", "n/a" if anki is None else
+         f"{anki['prepcli_over_anki_queue']}x Anki", anki is not None
+         and anki["prepcli_over_anki_queue"] <= 1),
+    ]  # fmt: skip
+    table = "\n".join(
+        f"| {name} | {value} | {'met' if ok else 'missed'} |" for name, value, ok in rows
+    )
+    machine = results["machine"]
     return (
         "# Benchmarks\n\n"
-        f"Produced by `{command}` (medians; ratios measured side by side in one run).\n\n"
-        "```json\n" + json.dumps(results, indent=2) + "\n```\n"
+        f"Produced by `{command}` on {machine['cpus']} CPUs ({machine['processor']}, "
+        f"{machine['platform']}, Python {machine['python']}); medians of repeated runs, "
+        'start-up figures as ratios to `python -c "import typer, rich"` measured side by '
+        "side in the same run. The collection: "
+        f"{results['collection']['cards']:,} cards in {results['collection']['decks']} decks, "
+        f"{results['collection']['reviews']:,} reviews over a year, a plan started with an "
+        "interview date three weeks ahead.\n\n"
+        "| bar | measured | |\n|---|---|---|\n" + table + "\n\n"
+        "All figures:\n\n```json\n" + json.dumps(results, indent=2) + "\n```\n"
     )
 
 
