@@ -153,6 +153,8 @@ def test_the_eve_brings_weak_cards_forward_and_logs_them(
     summary = json.loads(run("today", "--json").out)
     readiness = summary["readiness"]
     assert readiness["days_left"] == 1 and readiness["early_today"] >= 1
+    assert summary["plan"]["new_cards_stopped"] is True  # the last days are for reviews
+    assert "No new cards now" in run("plan").out
     assert readiness["mean_recall"] > 0.9
     nxt = json.loads(run("next", "--json").out)
     assert nxt["card"] is not None

@@ -115,20 +115,3 @@ def build_agenda(
         new=tuple(new[:new_room]),
         new_unseen_total=unseen,
     )
-
-
-def streaks(review_days: list[int], today: int) -> tuple[int, int]:
-    """(current, longest) runs of consecutive study days with answers.
-
-    The current streak still counts while today has no answers yet.
-    """
-    longest = current = 0
-    run = 0
-    previous: int | None = None
-    for day in review_days:
-        run = run + 1 if previous is not None and day == previous + 1 else 1
-        longest = max(longest, run)
-        previous = day
-    if previous is not None and previous >= today - 1:
-        current = run
-    return current, longest

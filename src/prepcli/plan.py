@@ -323,6 +323,7 @@ class PlanStatus:
     cards_left_so_far: int  # not yet introduced, in this and earlier weeks
     days_left_in_week: int
     catch_up_per_day: int  # new cards a day to finish this week's share on time
+    new_cards_stopped: bool = False  # the interview is close: the last days are for reviews
 
 
 def current_week(plan: Plan, run: PlanRun, today: int) -> int:

@@ -388,7 +388,16 @@ def plan_status_view(status: PlanStatus) -> RenderableType:
         for task_id, title, done in status.tasks_this_week:
             tasks.add_row("✔" if done else "☐", Text(title, style="dim" if done else ""), task_id)
         parts.append(tasks)
-    if status.phase == "running" and status.cards_left_so_far:
+    if status.new_cards_stopped:
+        parts.append(
+            Text(
+                "\nNo new cards now: the days before the interview are for reviews "
+                f"({status.cards_left_so_far} cards of the weeks so far were not introduced; "
+                "`prepcli review --ahead` still shows them).",
+                style="yellow",
+            )
+        )
+    elif status.phase == "running" and status.cards_left_so_far:
         days = status.days_left_in_week
         parts.append(
             Text(

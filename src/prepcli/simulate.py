@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from prepcli.agenda import DayProgress, build_agenda
-from prepcli.clock import StudyCalendar, to_ms
+from prepcli.clock import StudyCalendar, from_ms, to_ms
 from prepcli.interview import InterviewPolicy, plan_early_reviews
 from prepcli.models import CardDef, CardState, Kind, Phase, Rating, Settings
 from prepcli.scheduler import Scheduler
@@ -200,9 +200,7 @@ def _one_run(
     }
 
 
-def _as_instant(ms: int | None):  # type: ignore[no-untyped-def]
-    from prepcli.clock import from_ms
-
+def _as_instant(ms: int | None) -> datetime:
     return from_ms(ms or 0)
 
 

@@ -418,13 +418,6 @@ class Store:
         row = self.db.execute("SELECT MAX(study_day) FROM review").fetchone()
         return None if row[0] is None else int(row[0])
 
-    def review_days(self) -> list[int]:
-        """Every study day with at least one answer, ascending."""
-        rows = self.db.execute(
-            "SELECT DISTINCT study_day FROM review WHERE rating > 0 ORDER BY study_day"
-        )
-        return [int(r[0]) for r in rows]
-
     def durations_on(self, day: int) -> int:
         row = self.db.execute(
             "SELECT COALESCE(SUM(duration_ms), 0) FROM review WHERE study_day = ? AND rating > 0",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -418,7 +418,16 @@ class Study:
         active = self.active_plan()
         if active is None:
             return None
-        return self._plan_status(active, self.states(), self.today)
+        status = self._plan_status(active, self.states(), self.today)
+        policy = self.interview_policy()
+        cutoff = (
+            None
+            if policy is None
+            else interview_mod.new_card_cutoff(policy, self.settings.interview_buffer)
+        )
+        if cutoff is not None and self.today > cutoff:
+            status = replace(status, new_cards_stopped=True)
+        return status
 
     def _plan_status(
         self, active: ActivePlan, states: dict[str, CardState], today: int
@@ -598,10 +607,3 @@ class Study:
             duration_ms=None if duration_ms is None else min(duration_ms, 3_600_000),
             desired_retention=self.settings.desired_retention,
         )
-
-
-def require_open_card(study: Study, key: str) -> CardDef:
-    card = study.card(key)
-    if study.state_of(key).suspended:
-        raise PrepError(f"{key} is suspended (`prepcli card unsuspend {key}` to bring it back)")
-    return card
