@@ -86,6 +86,9 @@ def plan_early_reviews(
     if today > last:
         return EMPTY
     load = {day: 0 for day in range(today, last + 1)}
+    # Slots reserved in the final week only change today's placements once today is near
+    # it; before that, skip the projections (they cost most of the planner's time).
+    foresee = project if today >= last - 2 * RESERVE_WINDOW else None
     needs: list[_Need] = []
     for state in states:
         if state.suspended or state.phase == Phase.NEW or state.due_day is None:
@@ -97,11 +100,11 @@ def plan_early_reviews(
             # Only reviews in the final week can leave a card needing one more before
             # the interview; earlier ones get further FSRS reviews. (Projecting is costly.)
             if (
-                project is not None
+                foresee is not None
                 and state.phase == Phase.REVIEW
                 and last - RESERVE_WINDOW <= review_day < last
             ):
-                after = project(state, review_day)
+                after = foresee(state, review_day)
                 if (after.due_day or 0) > last and (recall := recall_at(after)) < policy.target:
                     needs.append(
                         _Need(after.stability or 0.0, state.key, review_day + 1, recall, False)
