@@ -181,11 +181,13 @@ def front_keys(card: CardDef) -> Text:
     return Text(keys, style="dim")
 
 
-def rating_keys(labels: Mapping[Rating, str]) -> Text:
+def rating_keys(labels: Mapping[Rating, str] | None = None) -> Text:
+    """The answer side's keys, each with the interval it would give (none in previews)."""
     text = Text()
     for rating in Rating:
         text.append(f" {int(rating)} ", style=f"bold reverse {RATING_STYLES[rating]}")
-        text.append(f" {RATING_NAMES[rating]} {labels[rating]}   ")
+        label = f" {labels[rating]}" if labels is not None else ""
+        text.append(f" {RATING_NAMES[rating]}{label}   ")
     text.append("\n u undo · b bury · s suspend · e edit · q quit", style="dim")
     return text
 
@@ -523,16 +525,6 @@ def readiness_view(readiness: Readiness) -> RenderableType:
 # --- deck authoring ----------------------------------------------------------------------
 
 
-def rating_keys_without_intervals() -> Text:
-    """The answer side's keys as `rating_keys` draws them, minus the intervals (previews)."""
-    text = Text()
-    for rating in Rating:
-        text.append(f" {int(rating)} ", style=f"bold reverse {RATING_STYLES[rating]}")
-        text.append(f" {RATING_NAMES[rating]}   ")
-    text.append("\n u undo · b bury · s suspend · e edit · q quit", style="dim")
-    return text
-
-
 def card_preview(card: CardDef) -> RenderableType:
     """A new card's two screens as `prepcli review` draws them: the front with its keys
     (and countdown and hints), then the back with the rating keys."""
@@ -541,7 +533,7 @@ def card_preview(card: CardDef) -> RenderableType:
         parts.append(Text(timer(card.timer_seconds)))
     if card.hints:
         parts.append(hints(card))
-    parts.extend([card_back(card), rating_keys_without_intervals()])
+    parts.extend([card_back(card), rating_keys()])
     return Group(*parts)
 
 
