@@ -138,7 +138,7 @@ def test_without_an_interview_date_nothing_moves(run: Run, monkeypatch: pytest.M
     monkeypatch.setenv("PREPCLI_NOW", "2026-11-30T09:00:00+01:00")
     run("plan", "start", "--plan", "mini", "--start", "2026-11-02")
     assert json.loads(run("next", "--json").out)["card"] != "sample.basics/attention-scaling"
-    assert json.loads(run("today", "--json").out)["readiness"] is None
+    assert json.loads(run("today", "--json").out)["interview"] is None
 
 
 @pytest.mark.usefixtures("sample_decks")
@@ -151,11 +151,11 @@ def test_the_eve_brings_weak_cards_forward_and_logs_them(
     run("plan", "start", "--plan", "mini", "--start", "2026-11-02", "--interview", "2026-12-02")
     monkeypatch.setenv("PREPCLI_NOW", "2026-12-01T09:00:00+01:00")  # the eve
     summary = json.loads(run("today", "--json").out)
-    readiness = summary["readiness"]
-    assert readiness["days_left"] == 1 and readiness["early_today"] >= 1
+    outlook = summary["interview"]
+    assert outlook["days_left"] == 1 and outlook["early_today"] >= 1
     assert summary["plan"]["new_cards_stopped"] is True  # the last days are for reviews
     assert "No new cards now" in run("plan").out
-    assert readiness["mean_recall"] > 0.9
+    assert json.loads(run("plan", "--json").out)["readiness"]["mean_recall"] > 0.9
     nxt = json.loads(run("next", "--json").out)
     assert nxt["card"] is not None
     # Planning changed no card's state: due days, stability and difficulty are as FSRS left them.
@@ -169,10 +169,10 @@ def test_the_eve_brings_weak_cards_forward_and_logs_them(
     ]
     # On the interview day itself (lead 1) nothing is brought forward.
     monkeypatch.setenv("PREPCLI_NOW", "2026-12-02T09:00:00+01:00")
-    assert json.loads(run("today", "--json").out)["readiness"]["early_today"] == 0
+    assert json.loads(run("today", "--json").out)["interview"]["early_today"] == 0
     # After the interview, the normal schedule simply continues.
     monkeypatch.setenv("PREPCLI_NOW", "2026-12-03T09:00:00+01:00")
-    assert json.loads(run("today", "--json").out)["readiness"] is None
+    assert json.loads(run("today", "--json").out)["interview"] is None
 
 
 def test_simulation_is_reproducible_and_the_planner_pays(run: Run) -> None:

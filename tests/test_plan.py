@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from prepcli.models import CardState, Phase, PlanRun
+from prepcli.models import PlanRun
 from prepcli.plan import Plan, Selector, Task, Week, plan_status
 from tests.conftest import DATA, Result, rows
 
@@ -224,6 +224,6 @@ def test_catch_up_pace_arithmetic(
     plan = _plan(2)
     run = PlanRun("p", start_day=1000, interview_day=None)
     assignment = {f"d1/c{i}": 1 for i in range(20)} | {f"d2/c{i}": 2 for i in range(20)}
-    states = {key: CardState(key=key, phase=Phase.REVIEW) for key in list(assignment)[:introduced]}
-    result = plan_status(plan, run, assignment, states, [], 1000 + today_offset)
+    studied = set(list(assignment)[:introduced])
+    result = plan_status(plan, run, assignment, studied, studied, [], 1000 + today_offset)
     assert (result.cards_left_so_far, result.days_left_in_week, result.catch_up_per_day) == expected

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from prepcli.models import CardDef, CardState, Phase
@@ -25,7 +25,7 @@ class Agenda:
     learning_later: tuple[CardState, ...]  # (re)learning cards due later today
     reviews: tuple[CardState, ...]  # review cards due today, within the review limit
     reviews_due_total: int  # before the limit
-    new: tuple[CardDef, ...]  # new cards to introduce today, within the new-card limit
+    new: tuple[str, ...]  # keys of new cards to introduce today, within the new-card limit
     new_unseen_total: int  # new cards not yet studied at all (in the selection)
 
     def next_card(self, now_ms: int) -> str | None:
@@ -35,7 +35,7 @@ class Agenda:
         if self.reviews:
             return self.reviews[0].key
         if self.new:
-            return self.new[0].key
+            return self.new[0]
         soon = [s for s in self.learning_later if (s.due_ms or 0) <= now_ms + LEARN_AHEAD_MS]
         return soon[0].key if soon else None
 
@@ -61,7 +61,7 @@ def select_cards(
 
 
 def build_agenda(
-    cards: Iterable[CardDef],
+    keys: Iterable[str],
     states: Mapping[str, CardState],
     *,
     now_ms: int,
@@ -72,30 +72,42 @@ def build_agenda(
     new_per_day: int,
     reviews_per_day: int,
     early: Collection[str] = (),
+    settled: Collection[str] | None = None,
+    order_new: Callable[[list[str]], list[str]] | None = None,
 ) -> Agenda:
-    """Order: learning cards due now, then due reviews, then new cards in `cards` order.
+    """Order: learning cards due now, then due reviews, then new cards in `keys` order.
 
     `early` are review cards brought forward (the interview planner): they count as due
     today, unless already answered today, and come after the cards FSRS itself has due.
+
+    `states` may hold every card's state, or (with `settled`) only the states that can be
+    due today: every due review and learning card and every card in `early`; `settled`
+    then names the other cards that are not new (studied, suspended or buried), so the
+    queue is built without reading the whole collection. `order_new` sorts the new cards
+    (the plan's order), so only they are sorted, not every key.
     """
     learning_due: list[CardState] = []
     learning_later: list[CardState] = []
     reviews: list[CardState] = []
-    new: list[CardDef] = []
+    new: list[str] = []
     unseen = 0
-    for card in cards:
-        state = states.get(card.key)
-        if state is not None and (
-            state.suspended
-            or (state.buried_until_day is not None and state.buried_until_day > today)
+    for key in keys:
+        state = states.get(key)
+        if state is None:
+            if settled is None or key not in settled:
+                unseen += 1
+                new.append(key)
+            continue
+        if state.suspended or (
+            state.buried_until_day is not None and state.buried_until_day > today
         ):
             continue
-        if state is None or state.phase == Phase.NEW:
+        if state.phase == Phase.NEW:
             unseen += 1
-            new.append(card)
+            new.append(key)
         elif state.phase == Phase.REVIEW:
             if (state.due_day is not None and state.due_day <= today) or (
-                card.key in early and (state.last_review_ms or 0) < day_start_ms
+                key in early and (state.last_review_ms or 0) < day_start_ms
             ):
                 reviews.append(state)
         elif state.due_ms is not None and state.due_ms <= now_ms:
@@ -107,6 +119,8 @@ def build_agenda(
     reviews.sort(key=lambda s: (s.due_day or 0, s.due_ms or 0, s.key))
     review_room = max(0, reviews_per_day - progress.reviews_answered)
     new_room = max(0, new_per_day - progress.new_introduced)
+    if order_new is not None and new_room:
+        new = order_new(new)
     return Agenda(
         learning_due=tuple(learning_due),
         learning_later=tuple(learning_later),

@@ -505,7 +505,7 @@ class _ParseCache:
         try:
             with open(cache_file, "rb") as handle:
                 tag, entries = pickle.load(handle)
-            if tag == _cache_tag():
+            if tag == cache_tag():
                 self.entries = entries
         except Exception:  # any unreadable cache is simply rebuilt
             self.entries = {}
@@ -538,13 +538,13 @@ class _ParseCache:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.file.with_suffix(f".{os.getpid()}.tmp")
             with open(temporary, "wb") as handle:
-                pickle.dump((_cache_tag(), self.entries), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((cache_tag(), self.entries), handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, self.file)
         except OSError:
             pass  # a cache that cannot be written only costs speed
 
 
-def _cache_tag() -> str:
+def cache_tag() -> str:
     # The validator's own file is part of the key so a changed rule never serves stale decks.
     rules = Path(__file__).stat().st_mtime_ns
     return f"prepcli-decks-{__version__}-{FORMAT_VERSION}-{rules}"

@@ -66,12 +66,39 @@ EMPTY = EarlyPlan({}, (), 0)
 
 
 @dataclass(frozen=True, order=True)
-class _Need:
+class Need:
+    """A card that needs one extra review before the interview."""
+
     stability: float
     key: str
     earliest: int  # the first day the extra review may happen
     recall: float  # R at the interview without it
     real: bool  # False: foreseen after a normal review, not yet a candidate
+
+
+def foresees(policy: InterviewPolicy, today: int) -> bool:
+    """Whether the planner projects normal reviews: only once today is near the final
+    week, where the slots it reserves change today's placements (projecting is costly)."""
+    return today >= policy.last_session_day - 2 * RESERVE_WINDOW
+
+
+def in_reserve_window(policy: InterviewPolicy, state: CardState, review_day: int) -> bool:
+    """A normal review in the final week can leave a card needing one more before the
+    interview; earlier ones get further FSRS reviews."""
+    last = policy.last_session_day
+    return state.phase == Phase.REVIEW and last - RESERVE_WINDOW <= review_day < last
+
+
+def foreseen_need(
+    state: CardState, review_day: int, policy: InterviewPolicy,
+    recall_at: RecallAt, project: ProjectReview,
+) -> Need | None:  # fmt: skip
+    after = project(state, review_day)
+    if (after.due_day or 0) > policy.last_session_day:
+        recall = recall_at(after)
+        if recall < policy.target:
+            return Need(after.stability or 0.0, state.key, review_day + 1, recall, False)
+    return None
 
 
 def plan_early_reviews(
@@ -86,32 +113,29 @@ def plan_early_reviews(
     if today > last:
         return EMPTY
     load = {day: 0 for day in range(today, last + 1)}
-    # Slots reserved in the final week only change today's placements once today is near
-    # it; before that, skip the projections (they cost most of the planner's time).
-    foresee = project if today >= last - 2 * RESERVE_WINDOW else None
-    needs: list[_Need] = []
+    foresee = project if foresees(policy, today) else None
+    needs: list[Need] = []
     for state in states:
         if state.suspended or state.phase == Phase.NEW or state.due_day is None:
             continue
-        stability = state.stability or 0.0
         if state.due_day <= last:
             review_day = max(today, state.due_day)
             load[review_day] += 1  # FSRS shows it before the interview anyway
-            # Only reviews in the final week can leave a card needing one more before
-            # the interview; earlier ones get further FSRS reviews. (Projecting is costly.)
-            if (
-                foresee is not None
-                and state.phase == Phase.REVIEW
-                and last - RESERVE_WINDOW <= review_day < last
-            ):
-                after = foresee(state, review_day)
-                if (after.due_day or 0) > last and (recall := recall_at(after)) < policy.target:
-                    needs.append(
-                        _Need(after.stability or 0.0, state.key, review_day + 1, recall, False)
-                    )
+            if foresee is not None and in_reserve_window(policy, state, review_day):
+                need = foreseen_need(state, review_day, policy, recall_at, foresee)
+                if need is not None:
+                    needs.append(need)
             continue
         if state.phase == Phase.REVIEW and (recall := recall_at(state)) < policy.target:
-            needs.append(_Need(stability, state.key, today, recall, True))
+            needs.append(Need(state.stability or 0.0, state.key, today, recall, True))
+    return place_early_reviews(load, needs, policy)
+
+
+def place_early_reviews(
+    load: dict[int, int], needs: list[Need], policy: InterviewPolicy
+) -> EarlyPlan:
+    """Fill each need into a day with room, from the eve backwards; `load` counts the
+    normal reviews of each day from today to the last session."""
     usable = int(policy.capacity * (1 - policy.headroom))
     free = {day: max(usable - count, 0) for day, count in load.items()}
     # When there is not room for every need, the ones closest to the target give way.
@@ -121,8 +145,9 @@ def plan_early_reviews(
     # Least stable latest: reviewing them nearest the interview loses the least recall.
     planned: dict[str, int] = {}
     at_risk = [n.key for n in overflow if n.real]
+    last = policy.last_session_day
     for need in sorted(fitting):
-        day = next((d for d in range(last, need.earliest - 1, -1) if free[d] > 0), None)
+        day = next((d for d in range(last, need.earliest - 1, -1) if free.get(d, 0) > 0), None)
         if day is None:
             if need.real:
                 at_risk.append(need.key)

@@ -8,14 +8,14 @@ matches it, so a later catch-all (`deck: X` without tags) picks up the rest of a
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from prepcli.decks import DECK_ID, SLUG, DeckSet
 from prepcli.errors import Problem, ProblemsError
-from prepcli.models import CardDef, CardState, Phase, PlanRun
+from prepcli.models import CardDef, PlanRun
 
 if TYPE_CHECKING:
     from prepcli.yamlfile import Node
@@ -270,19 +270,19 @@ def interleaving(plan: Plan, decks: DeckSet) -> dict[str, tuple[int, int]]:
 
 
 def plan_order(
-    cards: Iterable[CardDef],
+    keys: Iterable[str],
     assignment: Mapping[str, int],
     current_week: int,
     ranks: Mapping[str, tuple[int, int]] | None = None,
-) -> list[CardDef]:
+) -> list[str]:
     """New-card order: this week's cards, then earlier weeks', then later ones, then unplanned;
     within a week, the week's streams interleaved (see `interleaving`)."""
     ranks = ranks or {}
 
-    def rank(item: tuple[int, CardDef]) -> tuple[int, int, tuple[int, int], int]:
-        index, card = item
-        week = assignment.get(card.key)
-        mix = ranks.get(card.key, (0, 0))
+    def rank(item: tuple[int, str]) -> tuple[int, int, tuple[int, int], int]:
+        index, key = item
+        week = assignment.get(key)
+        mix = ranks.get(key, (0, 0))
         if week is None:
             return (3, 0, mix, index)
         if week == current_week:
@@ -291,7 +291,7 @@ def plan_order(
             return (1, week, mix, index)
         return (2, week, mix, index)
 
-    return [card for _, card in sorted(enumerate(cards), key=rank)]
+    return [key for _, key in sorted(enumerate(keys), key=rank)]
 
 
 @dataclass(frozen=True)
@@ -335,10 +335,13 @@ def plan_status(
     plan: Plan,
     run: PlanRun,
     assignment: Mapping[str, int],
-    states: Mapping[str, CardState],
+    studied: Collection[str],
+    in_review: Collection[str],
     done_tasks: Iterable[str],
     today: int,
 ) -> PlanStatus:
+    """Where the run stands: `studied` and `in_review` are the keys of the cards answered
+    at least once and of those that graduated to review (Store.key_groups)."""
     from datetime import date
 
     done = set(done_tasks)
@@ -346,12 +349,11 @@ def plan_status(
     week_now = current_week(plan, run, today)
     totals = {w.number: [0, 0, 0] for w in plan.weeks}  # total, introduced, learned
     for key, number in assignment.items():
-        state = states.get(key)
         counts = totals[number]
         counts[0] += 1
-        if state is not None and state.phase != Phase.NEW:
+        if key in studied:
             counts[1] += 1
-            counts[2] += state.phase == Phase.REVIEW
+            counts[2] += key in in_review
     statuses = []
     for week in plan.weeks:
         total, introduced, learned = totals[week.number]

@@ -21,6 +21,7 @@ from rich.text import Text
 
 from prepcli.mathtext import render_math_in
 from prepcli.models import CardDef, CardState, Kind, Phase, Rating, Review, ReviewKind
+from prepcli.todayview import plan_line
 
 if TYPE_CHECKING:
     from rich.markdown import Markdown
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from prepcli.quiz import TopicScore
     from prepcli.simulate import PolicyResult
     from prepcli.stats import DayCount, StatsReport
-    from prepcli.study import CardInfo, Readiness, TodaySummary
+    from prepcli.study import CardInfo, Readiness
 
 CODE_THEME = "monokai"
 RATING_NAMES = {
@@ -199,53 +200,6 @@ def timer(seconds_left: int) -> str:
     return f"⏱  {sign}{minutes}:{seconds:02d} {label}"
 
 
-def today_view(summary: TodaySummary, extra: Sequence[RenderableType] = ()) -> RenderableType:
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold")
-    table.add_column()
-    due_now = summary.due_reviews + summary.learning_due
-    table.add_row(
-        "Due now", f"{due_now} ({summary.due_reviews} reviews, {summary.learning_due} learning)"
-    )
-    if summary.due_reviews > summary.review_limit_left:
-        table.add_row("", f"[yellow]{summary.review_limit_left} left under today's review limit[/]")
-    table.add_row("New today", f"{summary.new_today} of {summary.new_unseen} not yet studied")
-    if summary.learning_later:
-        table.add_row("Learning later", f"{summary.learning_later} due later today")
-    table.add_row("Done today", f"{summary.answers_today} answers, {summary.minutes_today:.0f} min")
-    table.add_row("Streak", f"{summary.streak} day{'s' if summary.streak != 1 else ''}")
-    table.add_row("Due tomorrow", str(summary.due_tomorrow))
-    table.add_row(
-        "Collection",
-        f"{summary.cards} cards in {summary.decks} decks"
-        + (f", {summary.suspended} suspended" if summary.suspended else "")
-        + (f", {summary.leeches} leeches" if summary.leeches else ""),
-    )
-    hint = "Run `prepcli review` to start." if due_now or summary.new_today else "Nothing due now."
-    heading: list[RenderableType] = [
-        Text(f"prepcli — study day {summary.study_date}", style="bold")
-    ]
-    if summary.plan is not None:
-        heading.append(Text(plan_line(summary.plan)))
-        tasks_left = [title for _id, title, done in summary.plan.tasks_this_week if not done]
-        if tasks_left and summary.plan.phase == "running":
-            table.add_row("Tasks", f"{len(tasks_left)} left this week (`prepcli plan`)")
-    else:
-        heading.append(
-            Text("No plan started: `prepcli plan start --interview YYYY-MM-DD`", style="dim")
-        )
-    extra = [*extra]
-    if summary.readiness is not None:
-        extra = [Text(""), readiness_view(summary.readiness), *extra]
-    return Group(
-        *heading,
-        Padding(table, (1, 0, 0, 0)),
-        *extra,
-        Text(""),
-        Text(hint, style="dim"),
-    )
-
-
 def session_summary(
     answered: int, again: int, seconds: float, due_tomorrow: int, left_now: int, learning_later: int
 ) -> RenderableType:
@@ -345,21 +299,6 @@ def deck_table(rows: Sequence[Mapping[str, object]]) -> Table:
 
 STATUS_STYLES = {"done": "green", "on track": "green", "ahead": "cyan", "behind": "red",
                  "upcoming": "dim"}  # fmt: skip
-
-
-def plan_line(status: PlanStatus) -> str:
-    if status.phase == "not started":
-        where = f"starts {status.start_date} (in {1 - status.day} days)"
-    elif status.phase == "finished":
-        where = f"finished {status.end_date}"
-    else:
-        where = f"week {status.week} of {len(status.weeks)}, day {status.day}"
-    text = f"{status.title}: {where}"
-    if status.days_to_interview is not None:
-        days = status.days_to_interview
-        when = "today" if days == 0 else (f"in {days} days" if days > 0 else f"{-days} days ago")
-        text += f" · interview {when} ({status.interview_date})"
-    return text
 
 
 def plan_status_view(status: PlanStatus) -> RenderableType:

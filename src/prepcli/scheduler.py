@@ -24,6 +24,7 @@ import fsrs
 import fsrs.scheduler as fsrs_scheduler_module
 
 from prepcli.clock import StudyCalendar, from_ms, to_ms
+from prepcli.forgetting import ForgettingCurve
 from prepcli.models import CardState, Phase, Rating, Review, ReviewKind, Settings
 
 DAY = timedelta(days=1)
@@ -74,9 +75,7 @@ class Scheduler:
             maximum_interval=settings.maximum_interval,
             enable_fuzzing=settings.fuzz,
         )
-        decay = -self.fsrs.parameters[20]
-        self._decay = decay
-        self._factor = 0.9 ** (1 / decay) - 1
+        self.curve = ForgettingCurve(self.fsrs.parameters[20])
 
     # --- reading ---------------------------------------------------------------------
 
@@ -88,7 +87,7 @@ class Scheduler:
         return self.retrievability_after(state.stability, elapsed)
 
     def retrievability_after(self, stability: float, elapsed_days: float) -> float:
-        return float((1 + self._factor * elapsed_days / stability) ** self._decay)
+        return self.curve.recall(stability, elapsed_days)
 
     def recall_at(self, state: CardState, instant: datetime) -> float:
         """Predicted recall at a future instant if nothing is reviewed until then (new: 0)."""

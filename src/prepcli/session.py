@@ -188,7 +188,6 @@ def moving_clock(start: datetime) -> Callable[[], datetime]:
 
 def deck_reloader(study: Study, roots: tuple[Path, ...], cache_file: Path) -> Callable[[], None]:
     def reload() -> None:
-        study.decks = load_decks(roots, cache_file)
-        study.cards = study.decks.card_map()
+        study.use_decks(load_decks(roots, cache_file))
 
     return reload

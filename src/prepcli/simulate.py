@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from prepcli.agenda import DayProgress, build_agenda
 from prepcli.clock import StudyCalendar, from_ms, to_ms
 from prepcli.interview import InterviewPolicy, plan_early_reviews
-from prepcli.models import CardDef, CardState, Kind, Phase, Rating, Settings
+from prepcli.models import CardState, Phase, Rating, Settings
 from prepcli.scheduler import Scheduler
 
 ANSWER_SECONDS = 15  # time one answer takes in simulated time
@@ -127,10 +127,7 @@ def _one_run(
         else InterviewPolicy(interview_day, policy.planner_target, scenario.capacity, lead=1)
     )
     interview_moment = calendar.day_start(interview_day) + timedelta(hours=SESSION_HOUR)
-    cards = [
-        CardDef(deck="sim", id=f"c{i:04d}", kind=Kind.CONCEPT, front="", back="", path="", line=0)
-        for i in range(scenario.cards)
-    ]
+    cards = [f"sim/c{i:04d}" for i in range(scenario.cards)]
     states: dict[str, CardState] = {}
     truth: dict[str, CardState] = {}
     answers_per_day: list[int] = []
@@ -186,8 +183,8 @@ def _one_run(
             now += timedelta(seconds=ANSWER_SECONDS)
         answers_per_day.append(answers)
         reviews_per_day.append(reviewed)
-    recall = [learner.recall_at(truth[c.key], interview_moment) if c.key in truth else 0.0
-              for c in cards]  # fmt: skip
+    recall = [learner.recall_at(truth[key], interview_moment) if key in truth else 0.0
+              for key in cards]  # fmt: skip
     return {
         "mean_recall": statistics.fmean(recall),
         "share_at_90": sum(r >= 0.9 for r in recall) / len(recall),

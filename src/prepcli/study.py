@@ -20,9 +20,11 @@ from prepcli import plan as plan_mod
 from prepcli.agenda import Agenda, DayProgress
 from prepcli.clock import StudyCalendar, to_ms, zone_named
 from prepcli.config import settings_from
+from prepcli.deckindex import DeckIndex, PlanLayout, index_of, load_index
 from prepcli.decks import DeckSet, cache_name, load_decks
 from prepcli.errors import PrepError, UsageError
-from prepcli.interview import EarlyPlan, InterviewPolicy
+from prepcli.forgetting import DAY_MS, ForgettingCurve
+from prepcli.interview import EarlyPlan, InterviewPolicy, Need
 from prepcli.models import (
     CardDef,
     CardState,
@@ -34,7 +36,14 @@ from prepcli.models import (
     Settings,
 )
 from prepcli.plan import Plan, PlanStatus
-from prepcli.store import AnswerContext, LoggedChange, Store, open_store, run_guarded
+from prepcli.store import (
+    AnswerContext,
+    KeyGroups,
+    LoggedChange,
+    Store,
+    open_store,
+    run_guarded,
+)
 
 if TYPE_CHECKING:
     from prepcli.scheduler import Outcome, Scheduler
@@ -99,7 +108,19 @@ class TodaySummary:
     leeches: int
     due_tomorrow: int
     plan: PlanStatus | None = None
-    readiness: Readiness | None = None
+    interview: InterviewOutlook | None = None
+
+
+@dataclass(frozen=True)
+class InterviewOutlook:
+    """The interview date as today's summary shows it (the recall forecast, which replays
+    reviews, is `prepcli plan`'s)."""
+
+    interview_date: str
+    days_left: int
+    early_today: int  # early reviews for the interview in today's queue
+    planned_early: int  # early reviews placed from today to the last session
+    at_risk: tuple[str, ...]  # below the target, no day before the interview has room
 
 
 @dataclass(frozen=True)
@@ -112,12 +133,21 @@ class CardInfo:
 
 class Study:
     def __init__(
-        self, store: Store, decks: DeckSet, now: datetime, plan_dirs: tuple[Path, ...] = ()
+        self,
+        store: Store,
+        index: DeckIndex,
+        now: datetime,
+        plan_dirs: tuple[Path, ...] = (),
+        decks: DeckSet | Callable[[], DeckSet] | None = None,
     ) -> None:
+        """`decks`: the loaded decks, or a function that loads them the first time a
+        command needs the cards' text (counting needs only the index)."""
         self.store = store
-        self.decks = decks
         self.now = now
         self.plan_dirs = plan_dirs
+        self.index = index
+        self._decks = decks if isinstance(decks, DeckSet) else None
+        self._load_decks = None if isinstance(decks, DeckSet) else decks
         self._states: dict[str, CardState] | None = None
         self._early: tuple[int, EarlyPlan] | None = None
         self.settings: Settings = settings_from(store.settings())
@@ -126,8 +156,7 @@ class Study:
         )
         self.latest_day = store.latest_study_day() or 0
         self.today = self.study_day(now)
-        self.cards = decks.card_map()
-        store.apply_renames(decks.renames())
+        store.apply_renames(self.index.renames)
 
     def study_day(self, moment: datetime) -> int:
         """The study day of an instant, never earlier than the latest one in the log.
@@ -139,14 +168,45 @@ class Study:
 
     @classmethod
     def open(cls, where: Locations, now: datetime) -> Study:
-        # Decks first: a bad deck is reported before the database is even opened.
-        decks = load_decks(where.deck_roots, where.cache_dir / cache_name(where.deck_roots))
+        # Decks first: a bad deck is reported before the database is even opened. While
+        # no deck file changed, only their index is read; the cards when a command needs them.
+        index, decks = load_index(where.deck_roots, where.cache_dir)
+        cache_file = where.cache_dir / cache_name(where.deck_roots)
         store = open_store(where.db, create_parents=where.create_db_parents)
         try:
-            return run_guarded(lambda: cls(store, decks, now, where.plan_dirs), where.db)
+            return run_guarded(
+                lambda: cls(
+                    store, index, now, where.plan_dirs,
+                    decks or (lambda: load_decks(where.deck_roots, cache_file)),
+                ),
+                where.db,
+            )  # fmt: skip
         except BaseException:
             store.close()
             raise
+
+    @property
+    def decks(self) -> DeckSet:
+        if self._decks is None:
+            assert self._load_decks is not None, "a Study opened on an index needs a loader"
+            self._decks = self._load_decks()
+        return self._decks
+
+    @cached_property
+    def cards(self) -> dict[str, CardDef]:
+        return self.decks.card_map()
+
+    @cached_property
+    def card_keys(self) -> frozenset[str]:
+        """Every card in the decks (from the index: no card text is read)."""
+        return frozenset(self.index.keys)
+
+    def use_decks(self, decks: DeckSet) -> None:
+        """Switch to freshly loaded decks (after the session's editor changed a file)."""
+        self._decks = decks
+        self.index = index_of(decks)
+        for name in ("cards", "card_keys", "_active_plan", "default_plan_order"):
+            self.__dict__.pop(name, None)
 
     def close(self) -> None:
         self.store.close()
@@ -195,6 +255,9 @@ class Study:
         answers, new, reviews = self.store.day_counts(self.today)
         return DayProgress(answers=answers, new_introduced=new, reviews_answered=reviews)
 
+    def key_groups(self, today: int | None = None) -> KeyGroups:
+        return self.store.key_groups(self.today if today is None else today)
+
     def agenda(
         self,
         decks: tuple[str, ...] = (),
@@ -203,22 +266,29 @@ class Study:
         *,
         ahead: bool = False,
         counts_only: bool = False,
+        groups: KeyGroups | None = None,
     ) -> Agenda:
         """Today's queue. New cards follow the plan: this week's first, then earlier weeks'
-        leftovers; later weeks' cards only with `ahead`. The plan's pace bounds the count."""
+        leftovers; later weeks' cards only with `ahead`. The plan's pace bounds the count.
+
+        Only the cards that can be due today are read in full; the rest of the collection
+        is known by key (Store.key_groups), so the queue costs little on a big collection.
+        """
         moment = now or self.now
         today = self.study_day(moment)
-        states = self.states()
+        groups = groups or self.key_groups(today)
         progress = self.progress()
-        cards = self.selection(decks, tags)
+        keys = self.selected_keys(decks, tags)
         new_limit = self.settings.new_per_day
+        order_new: Callable[[list[str]], list[str]] | None = None
         active = self.active_plan()
         if active is not None:
             week = plan_mod.current_week(active.plan, active.run, today)
-            cards = plan_mod.plan_order(cards, active.assignment, week, active.ranks)
+            assignment, ranks = active.assignment, active.ranks
+            order_new = lambda new: plan_mod.plan_order(new, assignment, week, ranks)  # noqa: E731
             if not ahead:
-                cards = [c for c in cards if active.assignment.get(c.key, 0) <= week]
-                status = self._plan_status(active, states, today)
+                keys = [k for k in keys if assignment.get(k, 0) <= week]
+                status = self._plan_status(active, groups, today)
                 if status.phase == "running":
                     # Today's share is fixed in the morning: cards introduced today count.
                     todays_share = math.ceil(
@@ -227,26 +297,29 @@ class Study:
                     )
                     new_limit = min(new_limit, todays_share)
         elif not counts_only:  # the order of new cards does not change how many there are
-            weeks, ranks = self.default_plan_order
+            weeks, default_ranks = self.default_plan_order
             if weeks:
-                cards = plan_mod.plan_order(cards, weeks, 1, ranks)
+                order_new = lambda new: plan_mod.plan_order(new, weeks, 1, default_ranks)  # noqa: E731
         policy = self.interview_policy()
         early: set[str] = set()
         if policy is not None:
             early = self.early_plan(today).due_today(today)
             if today > interview_mod.new_card_cutoff(policy, self.settings.interview_buffer):
                 new_limit = 0 if not ahead else new_limit  # the last days are for reviews
+        day_end_ms = to_ms(self.calendar.day_start(today + 1))
         return agenda_mod.build_agenda(
-            cards,
-            states,
+            keys,
+            self.store.due_states(today, day_end_ms, early),
             now_ms=to_ms(moment),
             today=today,
             day_start_ms=to_ms(self.calendar.day_start(today)),
-            day_end_ms=to_ms(self.calendar.day_start(today + 1)),
+            day_end_ms=day_end_ms,
             progress=progress,
             new_per_day=new_limit,
             reviews_per_day=self.settings.reviews_per_day,
             early=early,
+            settled=groups.studied | groups.hidden,
+            order_new=order_new,
         )
 
     # --- the interview date ----------------------------------------------------------
@@ -270,25 +343,67 @@ class Study:
         """When recall counts: the interview day's morning (five hours after rollover)."""
         return self.calendar.day_start(policy.interview_day) + MORNING
 
+    @cached_property
+    def curve(self) -> ForgettingCurve:
+        """The forgetting curve of the parameters in use (fsrs is imported only when the
+        user has personal parameters, whose decay the scheduler clamps)."""
+        if self.store.fsrs_parameters() is None:
+            return ForgettingCurve()
+        return self.scheduler.curve
+
     def early_plan(self, today: int | None = None) -> EarlyPlan:
-        """The interview planner's early reviews as of `today` (kept until the next write)."""
+        """The interview planner's early reviews as of `today` (kept until the next write).
+
+        Its inputs come from the database without reading every card: the normal reviews
+        per day are counted by key, and only the review cards whose recall may be below
+        the target on the day are read (their recall is then computed exactly)."""
         day = self.today if today is None else today
         if self._early is not None and self._early[0] == day:
             return self._early[1]
         policy = self.interview_policy()
-        if policy is None:
+        last = None if policy is None else policy.last_session_day
+        if policy is None or last is None or day > last:
             return interview_mod.EMPTY
         moment = self.interview_instant(policy)
-        in_decks = (s for key, s in self.states().items() if key in self.cards)
-        plan = interview_mod.plan_early_reviews(
-            in_decks,
-            policy,
-            day,
-            lambda s: self.scheduler.recall_at(s, moment),
-            lambda s, review_day: self.scheduler.project(
-                s, Rating.GOOD, self.calendar.day_start(review_day) + MORNING
-            ),
-        )
+        instant_ms = to_ms(moment)
+        in_decks = self.card_keys
+        load = dict.fromkeys(range(day, last + 1), 0)
+        for review_day, keys in self.store.reviews_per_day(day, last):
+            load[review_day] += len(keys & in_decks)
+        needs: list[Need] = []
+        # A little below the exact threshold, so rounding in SQLite never drops a card.
+        elapsed_ms = self.curve.days_until(policy.target) * DAY_MS * 0.999
+        for key, stability, last_ms in self.store.fading_reviews(last, instant_ms, elapsed_ms):
+            if key not in in_decks:
+                continue
+            recall = (
+                0.0
+                if stability is None or last_ms is None
+                else self.curve.recall_at_ms(stability, last_ms, instant_ms)
+            )
+            if recall < policy.target:
+                needs.append(Need(stability or 0.0, key, day, recall, True))
+        if interview_mod.foresees(policy, day):
+            first = (
+                last - interview_mod.RESERVE_WINDOW
+                if day < last - interview_mod.RESERVE_WINDOW
+                else 0
+            )
+            for state in self.store.reviews_due_between(first, last - 1):
+                review_day = max(day, state.due_day or 0)
+                if state.key in in_decks and interview_mod.in_reserve_window(
+                    policy, state, review_day
+                ):
+                    need = interview_mod.foreseen_need(
+                        state, review_day, policy,
+                        lambda s: self.scheduler.recall_at(s, moment),
+                        lambda s, on: self.scheduler.project(
+                            s, Rating.GOOD, self.calendar.day_start(on) + MORNING
+                        ),
+                    )  # fmt: skip
+                    if need is not None:
+                        needs.append(need)
+        plan = interview_mod.place_early_reviews(load, needs, policy)
         self._early = (day, plan)
         return plan
 
@@ -369,12 +484,12 @@ class Study:
 
     # --- plans -----------------------------------------------------------------------
 
-    def find_plan(self, plan_id: str) -> Plan:
-        """Load a plan by id (its `plan:` field or file name) from the plan folders."""
+    def plan_path(self, plan_id: str) -> Path:
+        """The file of a plan, by file name or else by its `plan:` field."""
         for folder in self.plan_dirs:
             for path in plan_mod.plan_files(folder):
                 if path.stem == plan_id:
-                    return plan_mod.load_plan(path, self.decks)
+                    return path
         for folder in self.plan_dirs:
             for path in plan_mod.plan_files(folder):
                 try:
@@ -382,9 +497,28 @@ class Study:
                 except PrepError:
                     continue  # another plan's problems are reported when it is asked for
                 if plan.id == plan_id:
-                    return plan
+                    return path
         known = sorted(p.stem for folder in self.plan_dirs for p in plan_mod.plan_files(folder))
         raise UsageError(f"no plan {plan_id!r} (known: {', '.join(known) or 'none'})")
+
+    def find_plan(self, plan_id: str) -> Plan:
+        """Load a plan by id (its `plan:` field or file name) from the plan folders."""
+        return plan_mod.load_plan(self.plan_path(plan_id), self.decks)
+
+    def plan_layout(self, plan_id: str) -> PlanLayout:
+        """The plan with its cards' weeks and order, from the deck index while neither the
+        decks nor the plan file changed (working it out reads every card)."""
+        path = self.plan_path(plan_id)
+
+        def build() -> PlanLayout:
+            plan = plan_mod.load_plan(path, self.decks)
+            return PlanLayout(
+                plan,
+                plan_mod.assign_weeks(plan, self.decks),
+                plan_mod.interleaving(plan, self.decks),
+            )
+
+        return self.index.layout(path, build)
 
     @cached_property
     def _active_plan(self) -> ActivePlan | None:
@@ -392,11 +526,8 @@ class Study:
         if found is None:
             return None
         run_id, run = found
-        plan = self.find_plan(run.plan_id)
-        return ActivePlan(
-            run_id, run, plan, plan_mod.assign_weeks(plan, self.decks),
-            plan_mod.interleaving(plan, self.decks),
-        )  # fmt: skip
+        layout = self.plan_layout(run.plan_id)
+        return ActivePlan(run_id, run, layout.plan, layout.assignment, layout.ranks)
 
     def active_plan(self) -> ActivePlan | None:
         return self._active_plan
@@ -409,16 +540,16 @@ class Study:
         """The bundled plan's weeks and streams, for ordering before any plan is started
         (read once per Study: the review session asks for it after every answer)."""
         try:
-            plan = self.find_plan(DEFAULT_PLAN)
+            layout = self.plan_layout(DEFAULT_PLAN)
         except PrepError:
             return {}, {}  # other decks than the plan names: keep the decks' own order
-        return plan_mod.assign_weeks(plan, self.decks), plan_mod.interleaving(plan, self.decks)
+        return layout.assignment, layout.ranks
 
-    def plan_status(self) -> PlanStatus | None:
+    def plan_status(self, groups: KeyGroups | None = None) -> PlanStatus | None:
         active = self.active_plan()
         if active is None:
             return None
-        status = self._plan_status(active, self.states(), self.today)
+        status = self._plan_status(active, groups or self.key_groups(), self.today)
         policy = self.interview_policy()
         cutoff = (
             None
@@ -429,11 +560,9 @@ class Study:
             status = replace(status, new_cards_stopped=True)
         return status
 
-    def _plan_status(
-        self, active: ActivePlan, states: dict[str, CardState], today: int
-    ) -> PlanStatus:
+    def _plan_status(self, active: ActivePlan, groups: KeyGroups, today: int) -> PlanStatus:
         return plan_mod.plan_status(
-            active.plan, active.run, active.assignment, states,
+            active.plan, active.run, active.assignment, groups.studied, groups.in_review,
             self.store.done_tasks(active.run_id), today,
         )  # fmt: skip
 
@@ -471,12 +600,28 @@ class Study:
         )
 
     def selection(self, decks: tuple[str, ...] = (), tags: tuple[str, ...] = ()) -> list[CardDef]:
-        known_decks = {d.id for d in self.decks.decks}
+        self._check_decks(decks)
+        deck_tags = {d.id: d.tags for d in self.decks.decks}
+        return agenda_mod.select_cards(self.decks.cards(), decks, tags, deck_tags)
+
+    def selected_keys(self, decks: tuple[str, ...] = (), tags: tuple[str, ...] = ()) -> list[str]:
+        """The keys of `selection`; without tags, from the index alone."""
+        if tags:
+            return [card.key for card in self.selection(decks, tags)]
+        self._check_decks(decks)
+        if not decks:
+            return list(self.index.keys)
+        return [
+            key
+            for key in self.index.keys
+            if any(key.startswith(d + "/") or key.startswith(d + ".") for d in decks)
+        ]
+
+    def _check_decks(self, decks: tuple[str, ...]) -> None:
+        known_decks = self.index.deck_ids
         for deck in decks:
             if deck not in known_decks and not any(k.startswith(deck + ".") for k in known_decks):
                 raise UsageError(f"no deck {deck!r} (see `prepcli deck list`)")
-        deck_tags = {d.id: d.tags for d in self.decks.decks}
-        return agenda_mod.select_cards(self.decks.cards(), decks, tags, deck_tags)
 
     def current_streak(self) -> int:
         """Days with answers in the current run, by the rule `prepcli stats` uses: a day
@@ -497,11 +642,11 @@ class Study:
         return streak
 
     def summary(self) -> TodaySummary:
-        states = self.states()
-        plan = self.agenda(counts_only=True)
+        """Today's numbers, counted without reading every card (see `agenda`)."""
+        groups = self.key_groups()
+        plan = self.agenda(counts_only=True, groups=groups)
         progress = self.progress()
-        in_decks = [states[k] for k in self.cards if k in states]
-        tomorrow = self.today + 1
+        in_decks = self.card_keys
         return TodaySummary(
             study_date=self.calendar.date_of(self.today).isoformat(),
             due_reviews=plan.reviews_due_total,
@@ -513,17 +658,26 @@ class Study:
             answers_today=progress.answers,
             minutes_today=self.store.durations_on(self.today) / 60_000,
             streak=self.current_streak(),
-            decks=len(self.decks.decks),
-            cards=len(self.cards),
-            suspended=sum(s.suspended for s in in_decks),
-            leeches=sum(s.leech for s in in_decks),
-            due_tomorrow=sum(
-                1
-                for s in in_decks
-                if not s.suspended and s.phase != Phase.NEW and (s.due_day or 0) <= tomorrow
-            ),
-            plan=self.plan_status(),
-            readiness=self.readiness(),
+            decks=len(self.index.deck_ids),
+            cards=len(self.index.keys),
+            suspended=len(groups.suspended & in_decks),
+            leeches=len(groups.leeches & in_decks),
+            due_tomorrow=len(groups.due_by_tomorrow & in_decks),
+            plan=self.plan_status(groups),
+            interview=self.interview_outlook(),
+        )
+
+    def interview_outlook(self) -> InterviewOutlook | None:
+        policy = self.interview_policy()
+        if policy is None:
+            return None
+        plan = self.early_plan()
+        return InterviewOutlook(
+            interview_date=self.calendar.date_of(policy.interview_day).isoformat(),
+            days_left=policy.interview_day - self.today,
+            early_today=len(plan.due_today(self.today)),
+            planned_early=len(plan.planned_day),
+            at_risk=plan.at_risk,
         )
 
     # --- answering -------------------------------------------------------------------
