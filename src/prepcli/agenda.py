@@ -74,6 +74,7 @@ def build_agenda(
     early: Collection[str] = (),
     settled: Collection[str] | None = None,
     order_new: Callable[[list[str]], list[str]] | None = None,
+    admit_new: Callable[[str], bool] | None = None,
 ) -> Agenda:
     """Order: learning cards due now, then due reviews, then new cards in `keys` order.
 
@@ -84,7 +85,9 @@ def build_agenda(
     due today: every due review and learning card and every card in `early`; `settled`
     then names the other cards that are not new (studied, suspended or buried), so the
     queue is built without reading the whole collection. `order_new` sorts the new cards
-    (the plan's order), so only they are sorted, not every key.
+    (the plan's order), so only they are sorted, not every key; `admit_new` leaves out new
+    cards that are not due to be introduced yet (later weeks of the plan). Cards already
+    studied are reviewed whatever their week.
     """
     learning_due: list[CardState] = []
     learning_later: list[CardState] = []
@@ -94,7 +97,7 @@ def build_agenda(
     for key in keys:
         state = states.get(key)
         if state is None:
-            if settled is None or key not in settled:
+            if (settled is None or key not in settled) and (admit_new is None or admit_new(key)):
                 unseen += 1
                 new.append(key)
             continue
@@ -103,8 +106,9 @@ def build_agenda(
         ):
             continue
         if state.phase == Phase.NEW:
-            unseen += 1
-            new.append(key)
+            if admit_new is None or admit_new(key):
+                unseen += 1
+                new.append(key)
         elif state.phase == Phase.REVIEW:
             if (state.due_day is not None and state.due_day <= today) or (
                 key in early and (state.last_review_ms or 0) < day_start_ms

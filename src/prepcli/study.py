@@ -281,13 +281,14 @@ class Study:
         keys = self.selected_keys(decks, tags)
         new_limit = self.settings.new_per_day
         order_new: Callable[[list[str]], list[str]] | None = None
+        admit_new: Callable[[str], bool] | None = None
         active = self.active_plan()
         if active is not None:
             week = plan_mod.current_week(active.plan, active.run, today)
             assignment, ranks = active.assignment, active.ranks
             order_new = lambda new: plan_mod.plan_order(new, assignment, week, ranks)  # noqa: E731
             if not ahead:
-                keys = [k for k in keys if assignment.get(k, 0) <= week]
+                admit_new = lambda key: assignment.get(key, 0) <= week  # noqa: E731
                 status = self._plan_status(active, groups, today)
                 if status.phase == "running":
                     # Today's share is fixed in the morning: cards introduced today count.
@@ -320,6 +321,7 @@ class Study:
             early=early,
             settled=groups.studied | groups.hidden,
             order_new=order_new,
+            admit_new=admit_new,
         )
 
     # --- the interview date ----------------------------------------------------------

@@ -1,0 +1,240 @@
+"""The start-up paths that avoid reading the whole collection give the same answers as
+reading it: the queue, today's counts and the interview planner, on random collections."""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from prepcli.agenda import build_agenda
+from prepcli.clock import to_ms
+from prepcli.deckindex import load_index
+from prepcli.forgetting import DEFAULT_W20
+from prepcli.interview import plan_early_reviews
+from prepcli.models import Phase, Rating
+from prepcli.plan import plan_order
+from prepcli.store import open_store
+from prepcli.study import MORNING, Locations, Study
+from tests.conftest import Result
+
+Run = Callable[..., Result]
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+DECKS, CARDS = 3, 30
+
+
+def write_collection(root: Path) -> list[str]:
+    """Three decks of tagged cards and a three-week plan that picks them by deck and tag."""
+    keys = []
+    (root / "decks").mkdir(parents=True)
+    for d in range(DECKS):
+        lines = [
+            "version: 1",
+            f"deck: fast.d{d}",
+            f"title: Deck {d}",
+            "description: Test.",
+            "cards:",
+        ]
+        for c in range(CARDS):
+            tag = "odd" if c % 2 else "even"
+            lines += [f"  - id: c{c:02d}", "    kind: concept", f"    front: Q{c}?",
+                      f"    back: A{c}.", f"    tags: [{tag}]"]  # fmt: skip
+            keys.append(f"fast.d{d}/c{c:02d}")
+        (root / "decks" / f"d{d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (root / "plans").mkdir()
+    (root / "plans" / "fast.yaml").write_text(
+        "version: 1\nplan: fast\ntitle: Fast plan\nweeks:\n"
+        "  - title: One\n    introduce:\n      - deck: fast.d0\n      - tags: [even]\n"
+        "  - title: Two\n    introduce:\n      - deck: fast.d1\n"
+        "  - title: Three\n    introduce:\n      - deck: fast.d2\n",
+        encoding="utf-8",
+    )
+    return keys
+
+
+def random_states(db: Path, keys: list[str], seed: int, today: int) -> None:
+    """Card rows in every phase and flag, due around today, plus rows of deleted cards."""
+    rng = random.Random(seed)
+    connection = sqlite3.connect(db)
+    rows = []
+    day_ms = 86_400_000
+    start_ms = to_ms(NOW)
+    chosen = rng.sample(keys, rng.randint(0, len(keys)))
+    orphans = [f"fast.gone/c{i}" for i in range(rng.randint(0, 6))]
+    for index, key in enumerate(chosen + orphans, start=1):
+        phase = rng.choice(list(Phase))
+        due_day = None if phase == Phase.NEW else today + rng.randint(-5, 30)
+        due_ms = None if phase == Phase.NEW else start_ms + rng.randint(-2, 20) * 3_600_000
+        last = None if phase == Phase.NEW else start_ms - rng.randint(0, 40) * day_ms
+        rows.append((
+            index, key, int(phase), None, rng.uniform(0.5, 60) if phase else None,
+            rng.uniform(1, 10) if phase else None, due_ms, due_day, last,
+            rng.randint(0, 9), rng.randint(0, 3), int(rng.random() < 0.1),
+            int(rng.random() < 0.1), rng.choice([None, today, today + 1]), start_ms,
+        ))  # fmt: skip
+    with connection:
+        connection.executemany(
+            "INSERT INTO card (id, key, phase, step, stability, difficulty, due_ms, due_day, "
+            "last_review_ms, reps, lapses, leech, suspended, buried_until_day, modified_ms) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def collection(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    root = tmp_path_factory.mktemp("fast")
+    return root, write_collection(root)
+
+
+def open_study(root: Path, db: Path) -> Study:
+    where = Locations(db=db, deck_roots=(root / "decks",), cache_dir=root / "cache",
+                      plan_dirs=(root / "plans",))  # fmt: skip
+    return Study.open(where, NOW)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(0, 10_000), week=st.integers(0, 2), interview_in=st.integers(1, 25))
+def test_queue_counts_and_planner_match_a_full_read(
+    collection: tuple[Path, list[str]], tmp_path_factory: pytest.TempPathFactory,
+    seed: int, week: int, interview_in: int,
+) -> None:  # fmt: skip
+    root, keys = collection
+    db = tmp_path_factory.mktemp("db") / "prep.sqlite3"
+    open_store(db).close()
+    study = open_study(root, db)
+    today = study.today
+    study.start_plan("fast", today - 7 * week, today + interview_in)
+    study.close()
+    random_states(db, keys, seed, today)
+    study = open_study(root, db)
+    try:
+        active = study.active_plan()
+        policy = study.interview_policy()
+        assert active is not None and policy is not None
+        states = study.store.states()
+        in_decks = [s for k, s in states.items() if k in set(keys)]
+        instant = study.interview_instant(policy)
+        reference_plan = plan_early_reviews(
+            in_decks, policy, today,
+            lambda s: study.scheduler.recall_at(s, instant),
+            lambda s, day: study.scheduler.project(
+                s, Rating.GOOD, study.calendar.day_start(day) + MORNING
+            ),
+        )  # fmt: skip
+        assert study.early_plan(today) == reference_plan
+
+        agenda = study.agenda()
+        summary = study.summary()
+        week_now = active.plan.weeks[0].number + week
+        order = plan_order(keys, active.assignment, week_now, active.ranks)
+        reference = build_agenda(
+            order, states, now_ms=to_ms(NOW), today=today,
+            day_start_ms=to_ms(study.calendar.day_start(today)),
+            day_end_ms=to_ms(study.calendar.day_start(today + 1)),
+            progress=study.progress(), new_per_day=len(agenda.new),
+            reviews_per_day=study.settings.reviews_per_day,
+            early=reference_plan.due_today(today),
+            admit_new=lambda key: active.assignment.get(key, 0) <= week_now,
+        )  # fmt: skip
+        assert agenda == reference
+        assert (summary.due_reviews, summary.learning_due, summary.learning_later) == (
+            reference.reviews_due_total,
+            len(reference.learning_due),
+            len(reference.learning_later),
+        )
+        assert summary.new_unseen == reference.new_unseen_total
+        assert summary.suspended == sum(s.suspended for s in in_decks)
+        assert summary.leeches == sum(s.leech for s in in_decks)
+        assert summary.due_tomorrow == sum(
+            1 for s in in_decks
+            if not s.suspended and s.phase != Phase.NEW and (s.due_day or 0) <= today + 1
+        )  # fmt: skip
+        assert summary.cards == len(keys) and summary.decks == DECKS
+    finally:
+        study.close()
+
+
+def test_the_index_follows_changed_decks_and_plans(collection: tuple[Path, list[str]]) -> None:
+    root, keys = collection
+    index, _ = load_index((root / "decks",), root / "cache")
+    again, reloaded = load_index((root / "decks",), root / "cache")
+    assert again.keys == index.keys == tuple(keys) and reloaded is None  # served from the file
+    deck = root / "decks" / "d2.yaml"
+    original = deck.read_text(encoding="utf-8")
+    try:
+        deck.write_text(original.replace("id: c29", "id: c99"), encoding="utf-8")
+        changed, reloaded = load_index((root / "decks",), root / "cache")
+        assert reloaded is not None and "fast.d2/c99" in changed.keys
+    finally:
+        deck.write_text(original, encoding="utf-8")
+
+
+def test_a_changed_plan_file_is_laid_out_again(tmp_path: Path) -> None:
+    keys = write_collection(tmp_path)
+    db = tmp_path / "prep.sqlite3"
+    study = open_study(tmp_path, db)
+    study.start_plan("fast", study.today, None)
+    active = study.active_plan()
+    assert active is not None and active.assignment["fast.d1/c01"] == 2
+    study.close()
+    plan = tmp_path / "plans" / "fast.yaml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("deck: fast.d1", "deck: fast.d2"))
+    study = open_study(tmp_path, db)
+    active = study.active_plan()
+    assert active is not None and "fast.d1/c01" not in active.assignment
+    assert active.assignment["fast.d2/c01"] == 2 and len(keys) == DECKS * CARDS
+    study.close()
+
+
+@pytest.mark.usefixtures("sample_decks")
+def test_reviews_of_cards_studied_ahead_stay_in_the_queue(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A card of a later week, learned early with `review --ahead`, is reviewed when due."""
+    from tests.conftest import DATA
+
+    monkeypatch.setenv("PREPCLI_PLANS", str(DATA / "plans"))
+    assert run("plan", "start", "--plan", "mini", "--start", "2026-11-23").code == 0
+    later = "sample.basics/kv-cache"  # week 2 of the mini plan (no `attention` tag)
+    assert later not in run("next", "--json").out
+    assert run("answer", later, "good").code == 0
+    monkeypatch.setenv("PREPCLI_NOW", "2026-11-27T09:00:00+01:00")
+    summary = json.loads(run("today", "--json").out)
+    assert summary["plan"]["week"] == 1
+    assert summary["due_reviews"] + summary["learning_due"] == 1
+    assert json.loads(run("next", "--json").out)["card"] == later
+
+
+@pytest.mark.usefixtures("sample_decks")
+def test_the_quick_today_matches_the_parsed_one(run: Run, tmp_path: Path) -> None:
+    assert run("answer", "sample.basics/kv-cache", "good").code == 0
+    quick = run("today", "--json")
+    parsed = run("--db", str(tmp_path / "prep.sqlite3"), "today", "--json")
+    assert quick.code == parsed.code == 0 and json.loads(quick.out) == json.loads(parsed.out)
+    assert run().out == run("--db", str(tmp_path / "prep.sqlite3")).out
+
+
+def test_the_forgetting_curve_uses_fsrs_default_decay() -> None:
+    import fsrs
+
+    assert fsrs.scheduler.DEFAULT_PARAMETERS[20] == DEFAULT_W20
+
+
+def test_days_until_is_where_recall_crosses_the_target() -> None:
+    from prepcli.forgetting import ForgettingCurve
+
+    curve = ForgettingCurve()
+    days = curve.days_until(0.95) * 10
+    assert curve.recall(10, days * 0.999) > 0.95 > curve.recall(10, days * 1.001)
+    assert curve.recall(10, 10) == pytest.approx(0.9)
