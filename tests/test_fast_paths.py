@@ -153,7 +153,8 @@ def test_queue_counts_and_planner_match_a_full_read(
             len(reference.learning_due),
             len(reference.learning_later),
         )
-        assert summary.new_unseen == reference.new_unseen_total
+        assert summary.new_unseen == reference.new_unseen_total == agenda.new_unseen_total
+        assert summary.new_today == len(agenda.new)
         assert summary.suspended == sum(s.suspended for s in in_decks)
         assert summary.leeches == sum(s.leech for s in in_decks)
         assert summary.due_tomorrow == sum(

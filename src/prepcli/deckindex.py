@@ -21,18 +21,9 @@ from typing import TYPE_CHECKING
 from prepcli.decks import DeckSet, cache_name, cache_tag, deck_files, load_decks
 
 if TYPE_CHECKING:
-    from prepcli.plan import Plan
+    from prepcli.plan import PlanLayout
 
 Stamp = tuple[str, int, int]  # path, size, modification time (ns)
-
-
-@dataclass(frozen=True)
-class PlanLayout:
-    """A plan applied to one deck set: which week introduces each card, and in what order."""
-
-    plan: Plan
-    assignment: dict[str, int]  # card key → week
-    ranks: dict[str, tuple[int, int]]  # card key → (place in its stream, stream)
 
 
 @dataclass

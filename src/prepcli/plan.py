@@ -8,10 +8,12 @@ matches it, so a later catch-all (`deck: X` without tags) picks up the rest of a
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Mapping
+from array import array
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prepcli.decks import DECK_ID, SLUG, DeckSet
 from prepcli.errors import Problem, ProblemsError
@@ -269,6 +271,62 @@ def interleaving(plan: Plan, decks: DeckSet) -> dict[str, tuple[int, int]]:
     return ranks
 
 
+class PlanLayout:
+    """A plan applied to one deck set: the week that introduces each card and its place
+    in that week's streams. Kept in the deck index between runs as flat arrays aligned
+    with the deck's keys (a fraction of the cost of pickled dictionaries); the lookups
+    are built from them when first used."""
+
+    def __init__(
+        self, plan: Plan, keys: tuple[str, ...], weeks: array[int], places: array[int],
+        streams: array[int],
+    ) -> None:  # fmt: skip
+        self.plan, self.keys = plan, keys
+        self.weeks, self.places, self.streams = weeks, places, streams
+
+    @classmethod
+    def build(cls, plan: Plan, decks: DeckSet) -> PlanLayout:
+        keys = tuple(card.key for card in decks.cards())
+        ranks = interleaving(plan, decks)
+        weeks = assign_weeks(plan, decks)
+        return cls(
+            plan, keys,
+            array("H", (weeks.get(key, 0) for key in keys)),
+            array("I", (ranks.get(key, (0, 0))[0] for key in keys)),
+            array("H", (ranks.get(key, (0, 0))[1] for key in keys)),
+        )  # fmt: skip
+
+    def __getstate__(self) -> tuple[object, ...]:
+        return (self.plan, self.keys, self.weeks, self.places, self.streams)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.plan, self.keys, self.weeks, self.places, self.streams = state
+
+    @cached_property
+    def assignment(self) -> dict[str, int]:
+        """Card key → the week that introduces it (cards no week selects are left out)."""
+        return {key: week for key, week in zip(self.keys, self.weeks, strict=True) if week}
+
+    @cached_property
+    def ranks(self) -> dict[str, tuple[int, int]]:
+        """Card key → (its place in its stream, the stream): see `interleaving`."""
+        return {
+            key: (place, stream)
+            for key, week, place, stream in zip(
+                self.keys, self.weeks, self.places, self.streams, strict=True
+            )
+            if week
+        }
+
+    @cached_property
+    def cards_by_week(self) -> dict[int, frozenset[str]]:
+        grouped: dict[int, list[str]] = {week.number: [] for week in self.plan.weeks}
+        for key, week in zip(self.keys, self.weeks, strict=True):
+            if week:
+                grouped[week].append(key)
+        return {week: frozenset(keys) for week, keys in grouped.items()}
+
+
 def plan_order(
     keys: Iterable[str],
     assignment: Mapping[str, int],
@@ -334,26 +392,23 @@ def current_week(plan: Plan, run: PlanRun, today: int) -> int:
 def plan_status(
     plan: Plan,
     run: PlanRun,
-    assignment: Mapping[str, int],
-    studied: Collection[str],
-    in_review: Collection[str],
+    cards_by_week: Mapping[int, frozenset[str]],
+    studied: frozenset[str],
+    learning: frozenset[str],
     done_tasks: Iterable[str],
     today: int,
 ) -> PlanStatus:
-    """Where the run stands: `studied` and `in_review` are the keys of the cards answered
-    at least once and of those that graduated to review (Store.key_groups)."""
+    """Where the run stands. `studied`: the keys of the cards answered at least once;
+    `learning`: those of them still in (re)learning steps (Store.key_groups)."""
     from datetime import date
 
     done = set(done_tasks)
     day = today - run.start_day + 1
     week_now = current_week(plan, run, today)
     totals = {w.number: [0, 0, 0] for w in plan.weeks}  # total, introduced, learned
-    for key, number in assignment.items():
-        counts = totals[number]
-        counts[0] += 1
-        if key in studied:
-            counts[1] += 1
-            counts[2] += key in in_review
+    for number, keys in cards_by_week.items():
+        seen = studied & keys
+        totals[number] = [len(keys), len(seen), len(seen) - len(learning & seen)]
     statuses = []
     for week in plan.weeks:
         total, introduced, learned = totals[week.number]

@@ -142,6 +142,9 @@ _REVIEW_COLUMNS = (
 )
 
 
+_VISIBLE = (
+    "NOT suspended AND coalesce(buried_until_day, 0) <= :today"  # neither suspended nor buried
+)
 _KEY_SEPARATOR = "\n"  # never in a deck's card key (ids are slugs); keys holding it are skipped
 
 
@@ -150,7 +153,7 @@ class KeyGroups:
     """Sets of card keys by what their state says (see Store.key_groups)."""
 
     studied: frozenset[str]  # answered at least once (not new)
-    in_review: frozenset[str]  # in the review phase (graduated)
+    learning: frozenset[str]  # in (re)learning steps
     hidden: frozenset[str]  # suspended, or buried until after today
     suspended: frozenset[str]
     leeches: frozenset[str]
@@ -239,16 +242,15 @@ class Store:
         return {row[0]: _state_from_row(row) for row in rows}
 
     def key_groups(self, today: int) -> KeyGroups:
-        """Which cards are studied, in review, hidden today, suspended, leeches, or due by
+        """Which cards are studied, in learning steps, hidden today, suspended, leeches, or due by
         tomorrow, as sets of keys. SQLite sorts every card into the groups and joins each
         group's keys into one string, so 20,000 cards cost a few milliseconds instead of
         the tens it takes to fetch them row by row."""
         sep = _KEY_SEPARATOR
-        hidden = "(suspended OR coalesce(buried_until_day, 0) > :today)"
         groups = {
             "studied": "phase != 0",
-            "in_review": f"phase = {int(Phase.REVIEW)}",
-            "hidden": hidden,
+            "learning": f"phase IN ({int(Phase.LEARNING)}, {int(Phase.RELEARNING)})",
+            "hidden": f"NOT ({_VISIBLE})",
             "suspended": "suspended",
             "leeches": "leech",
             "due_by_tomorrow": "NOT suspended AND phase != 0 AND coalesce(due_day, 0) <= :tomorrow",
@@ -274,35 +276,75 @@ class Store:
         before the day ends, and the cards in `also` (the interview planner's early
         reviews), leaving out suspended and buried cards."""
         rows = self.db.execute(
-            f"SELECT {_CARD_COLUMNS} FROM card WHERE NOT suspended "
-            "AND coalesce(buried_until_day, 0) <= :today AND ("
+            f"SELECT {_CARD_COLUMNS} FROM card WHERE {_VISIBLE} AND ("
             f"(phase = {int(Phase.REVIEW)} AND due_day <= :today) OR "
             f"(phase IN ({int(Phase.LEARNING)}, {int(Phase.RELEARNING)}) AND due_ms < :end))",
             {"today": today, "end": day_end_ms},
         ).fetchall()
         found = {row[0]: _state_from_row(row) for row in rows}
         missing = [key for key in also if key not in found]
-        for start in range(0, len(missing), 500):
-            chunk = missing[start : start + 500]
+        for key, state in self.states_of(missing).items():
+            if not state.suspended and (state.buried_until_day or 0) <= today:
+                found[key] = state
+        return found
+
+    def states_of(self, keys: Collection[str]) -> dict[str, CardState]:
+        """The states of these cards (those that have one)."""
+        found: dict[str, CardState] = {}
+        listed = list(keys)
+        for start in range(0, len(listed), 500):
+            chunk = listed[start : start + 500]
             for row in self.db.execute(
-                f"SELECT {_CARD_COLUMNS} FROM card WHERE NOT suspended "
-                f"AND coalesce(buried_until_day, 0) <= ? AND key IN ({','.join('?' * len(chunk))})",
-                (today, *chunk),
+                f"SELECT {_CARD_COLUMNS} FROM card WHERE key IN ({','.join('?' * len(chunk))})",
+                chunk,
             ):
                 found[row[0]] = _state_from_row(row)
         return found
 
-    def reviews_per_day(self, today: int, last: int) -> list[tuple[int, frozenset[str]]]:
-        """For each day from today to `last`, the keys of the studied cards FSRS shows on
-        it (overdue ones on today), leaving out suspended cards: the planner's load."""
-        sep = _KEY_SEPARATOR
-        rows = self.db.execute(
-            f"SELECT max(due_day, :today) AS day, group_concat(key, char({ord(sep)})) FROM card "
-            f"WHERE NOT suspended AND phase != 0 AND due_day <= :last "
-            f"AND instr(key, char({ord(sep)})) = 0 GROUP BY day",
-            {"today": today, "last": last},
-        ).fetchall()
-        return [(day, frozenset(text.split(sep))) for day, text in rows]
+    def due_counts(
+        self, today: int, now_ms: int, day_end_ms: int, leaving_out: Collection[str] = ()
+    ) -> tuple[int, int, int]:
+        """How many reviews are due by today, learning cards due now, and learning cards
+        due later today, leaving out suspended and buried cards and the `leaving_out` keys
+        (cards no longer in the decks): `due_states` counted by SQLite."""
+        learning = f"phase IN ({int(Phase.LEARNING)}, {int(Phase.RELEARNING)})"
+        query = (
+            f"SELECT coalesce(sum(phase = {int(Phase.REVIEW)} AND due_day <= :today), 0), "
+            f"coalesce(sum({learning} AND due_ms <= :now), 0), "
+            f"coalesce(sum({learning} AND due_ms > :now AND due_ms < :end), 0) "
+            f"FROM card WHERE {_VISIBLE}"
+        )
+        bounds = {"today": today, "now": now_ms, "end": day_end_ms}
+        totals = list(self.db.execute(query, bounds).fetchone())
+        left_out = list(leaving_out)
+        for start in range(0, len(left_out), 500):
+            chunk = {f"k{i}": key for i, key in enumerate(left_out[start : start + 500])}
+            listed = ", ".join(f":{name}" for name in chunk)
+            row = self.db.execute(f"{query} AND key IN ({listed})", bounds | chunk).fetchone()
+            totals = [total - part for total, part in zip(totals, row, strict=True)]
+        return totals[0], totals[1], totals[2]
+
+    def reviews_per_day(
+        self, today: int, last: int, leaving_out: Collection[str] = ()
+    ) -> dict[int, int]:
+        """How many studied cards (not suspended) FSRS shows on each day from today to
+        `last`, overdue ones counting on today: the planner's load. Counted by SQLite;
+        `leaving_out` are keys not to count (cards no longer in the decks, usually none)."""
+        rule = "NOT suspended AND phase != 0 AND due_day <= :last"
+        query = f"SELECT max(due_day, :today) AS day, count(*) FROM card WHERE {rule}"
+        bounds = {"today": today, "last": last}
+        counts = dict.fromkeys(range(today, last + 1), 0)
+        for day, count in self.db.execute(f"{query} GROUP BY day", bounds):
+            counts[day] += count
+        left_out = list(leaving_out)
+        for start in range(0, len(left_out), 500):
+            chunk = {f"k{i}": key for i, key in enumerate(left_out[start : start + 500])}
+            listed = ", ".join(f":{name}" for name in chunk)
+            for day, count in self.db.execute(
+                f"{query} AND key IN ({listed}) GROUP BY day", bounds | chunk
+            ):
+                counts[day] -= count
+        return counts
 
     def fading_reviews(
         self, after_day: int, instant_ms: int, elapsed_ms_per_stability: float

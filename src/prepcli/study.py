@@ -20,7 +20,7 @@ from prepcli import plan as plan_mod
 from prepcli.agenda import Agenda, DayProgress
 from prepcli.clock import StudyCalendar, to_ms, zone_named
 from prepcli.config import settings_from
-from prepcli.deckindex import DeckIndex, PlanLayout, index_of, load_index
+from prepcli.deckindex import DeckIndex, index_of, load_index
 from prepcli.decks import DeckSet, cache_name, load_decks
 from prepcli.errors import PrepError, UsageError
 from prepcli.forgetting import DAY_MS, ForgettingCurve
@@ -35,7 +35,7 @@ from prepcli.models import (
     ReviewKind,
     Settings,
 )
-from prepcli.plan import Plan, PlanStatus
+from prepcli.plan import Plan, PlanLayout, PlanStatus
 from prepcli.store import (
     AnswerContext,
     KeyGroups,
@@ -68,9 +68,19 @@ T = TypeVar("T")
 class ActivePlan:
     run_id: int
     run: PlanRun
-    plan: Plan
-    assignment: dict[str, int]
-    ranks: dict[str, tuple[int, int]]
+    layout: PlanLayout
+
+    @property
+    def plan(self) -> Plan:
+        return self.layout.plan
+
+    @property
+    def assignment(self) -> dict[str, int]:
+        return self.layout.assignment
+
+    @property
+    def ranks(self) -> dict[str, tuple[int, int]]:
+        return self.layout.ranks
 
 
 @dataclass(frozen=True)
@@ -278,38 +288,11 @@ class Study:
         today = self.study_day(moment)
         groups = groups or self.key_groups(today)
         progress = self.progress()
-        keys = self.selected_keys(decks, tags)
-        new_limit = self.settings.new_per_day
-        order_new: Callable[[list[str]], list[str]] | None = None
-        admit_new: Callable[[str], bool] | None = None
-        active = self.active_plan()
-        if active is not None:
-            week = plan_mod.current_week(active.plan, active.run, today)
-            assignment, ranks = active.assignment, active.ranks
-            order_new = lambda new: plan_mod.plan_order(new, assignment, week, ranks)  # noqa: E731
-            if not ahead:
-                admit_new = lambda key: assignment.get(key, 0) <= week  # noqa: E731
-                status = self._plan_status(active, groups, today)
-                if status.phase == "running":
-                    # Today's share is fixed in the morning: cards introduced today count.
-                    todays_share = math.ceil(
-                        (status.cards_left_so_far + progress.new_introduced)
-                        / status.days_left_in_week
-                    )
-                    new_limit = min(new_limit, todays_share)
-        elif not counts_only:  # the order of new cards does not change how many there are
-            weeks, default_ranks = self.default_plan_order
-            if weeks:
-                order_new = lambda new: plan_mod.plan_order(new, weeks, 1, default_ranks)  # noqa: E731
-        policy = self.interview_policy()
-        early: set[str] = set()
-        if policy is not None:
-            early = self.early_plan(today).due_today(today)
-            if today > interview_mod.new_card_cutoff(policy, self.settings.interview_buffer):
-                new_limit = 0 if not ahead else new_limit  # the last days are for reviews
+        new_limit, admit_new = self._new_card_rules(today, progress, groups, ahead=ahead)
+        early = self._early_today(today, groups)
         day_end_ms = to_ms(self.calendar.day_start(today + 1))
         return agenda_mod.build_agenda(
-            keys,
+            self.selected_keys(decks, tags),
             self.store.due_states(today, day_end_ms, early),
             now_ms=to_ms(moment),
             today=today,
@@ -320,9 +303,54 @@ class Study:
             reviews_per_day=self.settings.reviews_per_day,
             early=early,
             settled=groups.studied | groups.hidden,
-            order_new=order_new,
+            order_new=None if counts_only else self._new_card_order(today),
             admit_new=admit_new,
         )
+
+    def _new_card_rules(
+        self, today: int, progress: DayProgress, groups: KeyGroups, *, ahead: bool
+    ) -> tuple[int, Callable[[str], bool] | None]:
+        """Today's new-card limit and which new cards may come: the plan's weeks so far
+        (unless `ahead`), at the plan's pace, none in the last days before the interview."""
+        new_limit = self.settings.new_per_day
+        admit_new: Callable[[str], bool] | None = None
+        active = self.active_plan()
+        if active is not None and not ahead:
+            week = plan_mod.current_week(active.plan, active.run, today)
+            admit_new = lambda key: active.assignment.get(key, 0) <= week  # noqa: E731
+            status = self._plan_status(active, groups, today)
+            if status.phase == "running":
+                # Today's share is fixed in the morning: cards introduced today count.
+                todays_share = math.ceil(
+                    (status.cards_left_so_far + progress.new_introduced) / status.days_left_in_week
+                )
+                new_limit = min(new_limit, todays_share)
+        policy = self.interview_policy()
+        cutoff = (
+            None
+            if policy is None
+            else interview_mod.new_card_cutoff(policy, self.settings.interview_buffer)
+        )
+        if cutoff is not None and today > cutoff and not ahead:
+            new_limit = 0  # the last days are for reviews
+        return new_limit, admit_new
+
+    def _new_card_order(self, today: int) -> Callable[[list[str]], list[str]] | None:
+        """The plan's order for new cards (the bundled plan's before one is started)."""
+        active = self.active_plan()
+        if active is not None:
+            week = plan_mod.current_week(active.plan, active.run, today)
+            return lambda new: plan_mod.plan_order(new, active.assignment, week, active.ranks)
+        weeks, ranks = self.default_plan_order
+        if not weeks:
+            return None
+        return lambda new: plan_mod.plan_order(new, weeks, 1, ranks)
+
+    def _early_today(self, today: int, groups: KeyGroups) -> set[str]:
+        """The planner's early reviews for today (none without an interview date)."""
+        if self.interview_policy() is None:
+            return set()
+        return self.early_plan(today, groups).due_today(today)
 
     # --- the interview date ----------------------------------------------------------
 
@@ -353,7 +381,7 @@ class Study:
             return ForgettingCurve()
         return self.scheduler.curve
 
-    def early_plan(self, today: int | None = None) -> EarlyPlan:
+    def early_plan(self, today: int | None = None, groups: KeyGroups | None = None) -> EarlyPlan:
         """The interview planner's early reviews as of `today` (kept until the next write).
 
         Its inputs come from the database without reading every card: the normal reviews
@@ -369,9 +397,8 @@ class Study:
         moment = self.interview_instant(policy)
         instant_ms = to_ms(moment)
         in_decks = self.card_keys
-        load = dict.fromkeys(range(day, last + 1), 0)
-        for review_day, keys in self.store.reviews_per_day(day, last):
-            load[review_day] += len(keys & in_decks)
+        studied = (groups or self.key_groups(day)).studied
+        load = self.store.reviews_per_day(day, last, leaving_out=studied - in_decks)
         needs: list[Need] = []
         # A little below the exact threshold, so rounding in SQLite never drops a card.
         elapsed_ms = self.curve.days_until(policy.target) * DAY_MS * 0.999
@@ -512,15 +539,9 @@ class Study:
         decks nor the plan file changed (working it out reads every card)."""
         path = self.plan_path(plan_id)
 
-        def build() -> PlanLayout:
-            plan = plan_mod.load_plan(path, self.decks)
-            return PlanLayout(
-                plan,
-                plan_mod.assign_weeks(plan, self.decks),
-                plan_mod.interleaving(plan, self.decks),
-            )
-
-        return self.index.layout(path, build)
+        return self.index.layout(
+            path, lambda: PlanLayout.build(plan_mod.load_plan(path, self.decks), self.decks)
+        )
 
     @cached_property
     def _active_plan(self) -> ActivePlan | None:
@@ -528,8 +549,7 @@ class Study:
         if found is None:
             return None
         run_id, run = found
-        layout = self.plan_layout(run.plan_id)
-        return ActivePlan(run_id, run, layout.plan, layout.assignment, layout.ranks)
+        return ActivePlan(run_id, run, self.plan_layout(run.plan_id))
 
     def active_plan(self) -> ActivePlan | None:
         return self._active_plan
@@ -564,7 +584,7 @@ class Study:
 
     def _plan_status(self, active: ActivePlan, groups: KeyGroups, today: int) -> PlanStatus:
         return plan_mod.plan_status(
-            active.plan, active.run, active.assignment, groups.studied, groups.in_review,
+            active.plan, active.run, active.layout.cards_by_week, groups.studied, groups.learning,
             self.store.done_tasks(active.run_id), today,
         )  # fmt: skip
 
@@ -644,21 +664,44 @@ class Study:
         return streak
 
     def summary(self) -> TodaySummary:
-        """Today's numbers, counted without reading every card (see `agenda`)."""
-        groups = self.key_groups()
-        plan = self.agenda(counts_only=True, groups=groups)
+        """Today's numbers, the queue's counts without building it: SQLite counts the due
+        cards and the new ones are counted by key (tests check both against `agenda`)."""
+        today = self.today
+        groups = self.key_groups(today)
         progress = self.progress()
+        new_limit, admit_new = self._new_card_rules(today, progress, groups, ahead=False)
+        settled = groups.studied | groups.hidden
         in_decks = self.card_keys
+        unseen = sum(
+            1
+            for key in self.index.keys
+            if key not in settled and (admit_new is None or admit_new(key))
+        )
+        reviews_due, learning_due, learning_later = self.store.due_counts(
+            today, to_ms(self.now), to_ms(self.calendar.day_start(today + 1)),
+            leaving_out=settled - in_decks,
+        )  # fmt: skip
+        early = self._early_today(today, groups)
+        day_start_ms = to_ms(self.calendar.day_start(today))
+        reviews_due += sum(
+            1
+            for state in self.store.states_of(early & in_decks).values()
+            if state.phase == Phase.REVIEW
+            and not state.suspended
+            and (state.buried_until_day or 0) <= today
+            and (state.due_day is None or state.due_day > today)  # not counted already
+            and (state.last_review_ms or 0) < day_start_ms
+        )
         return TodaySummary(
-            study_date=self.calendar.date_of(self.today).isoformat(),
-            due_reviews=plan.reviews_due_total,
+            study_date=self.calendar.date_of(today).isoformat(),
+            due_reviews=reviews_due,
             review_limit_left=max(0, self.settings.reviews_per_day - progress.reviews_answered),
-            learning_due=len(plan.learning_due),
-            learning_later=len(plan.learning_later),
-            new_today=len(plan.new),
-            new_unseen=plan.new_unseen_total,
+            learning_due=learning_due,
+            learning_later=learning_later,
+            new_today=min(unseen, max(0, new_limit - progress.new_introduced)),
+            new_unseen=unseen,
             answers_today=progress.answers,
-            minutes_today=self.store.durations_on(self.today) / 60_000,
+            minutes_today=self.store.durations_on(today) / 60_000,
             streak=self.current_streak(),
             decks=len(self.index.deck_ids),
             cards=len(self.index.keys),
