@@ -13,6 +13,7 @@ equivalent collection for comparison; without that package those rows are skippe
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -30,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import prepcli as prepcli_package
 from prepcli.clock import StudyCalendar, to_ms
 from prepcli.decks import cache_name, load_decks
 from prepcli.models import CardState, Phase, Rating, Settings
@@ -276,6 +278,9 @@ def main() -> None:
 
 def run(work: Path, decks: int, per_deck: int, reviews: int, repeats: int) -> dict[str, object]:
     started = time.perf_counter()
+    # Installed packages carry their bytecode; an editable install under
+    # PYTHONDONTWRITEBYTECODE would otherwise recompile every changed module on every run.
+    compileall.compile_dir(str(Path(prepcli_package.__file__).parent), quiet=1)
     keys = build_decks(work / "decks", decks, per_deck)
     build_plan(work / "plans", decks)
     db = work / "prep.sqlite3"
@@ -290,10 +295,16 @@ def run(work: Path, decks: int, per_deck: int, reviews: int, repeats: int) -> di
     prepcli = [PYTHON, "-m", "prepcli"]
     subprocess.run([*prepcli, "plan", "start", "--plan", "bench", "--start", "2026-11-02",
                     "--interview", "2026-12-14"], env=env, check=True, capture_output=True)  # fmt: skip
+    # For scale: the bundled decks (a few hundred cards) on a fresh database with a plan.
+    bundled = ["env", "-u", "PREPCLI_DECKS", "-u", "PREPCLI_PLANS",
+               f"PREPCLI_DB={work / 'bundled.sqlite3'}", *prepcli]  # fmt: skip
+    subprocess.run([*bundled, "plan", "start", "--interview", "2026-12-14"], env=env,
+                   check=True, capture_output=True)  # fmt: skip
     commands = {
         "floor": [PYTHON, "-c", "import typer, rich"],
         "prepcli --help": [*prepcli, "--help"],
         "prepcli (today)": prepcli,
+        "prepcli (today, bundled decks)": bundled,
         "prepcli plan": [*prepcli, "plan"],
     }
     stats_available = (
@@ -318,16 +329,29 @@ def run(work: Path, decks: int, per_deck: int, reviews: int, repeats: int) -> di
     where = Locations(
         db=db, deck_roots=roots, cache_dir=work / "cache", plan_dirs=(work / "plans",)
     )
+
+    def queue() -> float:
+        # As Anki's figure: the collection is open, nothing about today is computed yet.
+        opened = Study.open(where, NOW)
+        began = time.perf_counter()
+        opened.agenda()
+        elapsed = time.perf_counter() - began
+        opened.close()
+        return elapsed
+
+    queue_s = statistics.median(queue() for _ in range(repeats))
     study = Study.open(where, NOW)
-    queue_s = median_time(lambda: study.agenda(), repeats)
     states = study.store.states()
     agenda = study.agenda()
-    due = [s.key for s in agenda.reviews][:200] or [c.key for c in agenda.new][:200]
-    answer_samples = []
+    due = [s.key for s in agenda.reviews][:200] or list(agenda.new)[:200]
+    answer_samples, next_samples = [], []
     for key in due:
         began = time.perf_counter()
         study.answer(key, Rating.GOOD)
-        answer_samples.append(time.perf_counter() - began)
+        answered = time.perf_counter()
+        study.agenda().next_card(to_ms(NOW))  # what the session does before the next card
+        answer_samples.append(answered - began)
+        next_samples.append(time.perf_counter() - answered)
     study.close()
     anki = anki_figures(keys, states, work, max(3, repeats // 2))
     floor = wall["floor"]
@@ -349,6 +373,7 @@ def run(work: Path, decks: int, per_deck: int, reviews: int, repeats: int) -> di
         },
         "queue_build_ms": round(queue_s * 1000, 2),
         "answer_ms_median": round(statistics.median(answer_samples) * 1000, 3),
+        "next_card_after_answer_ms_median": round(statistics.median(next_samples) * 1000, 2),
         "answers_measured": len(answer_samples),
         "peak_memory_mib": {"prepcli (today)": round(peak_memory_kib(prepcli, env) / 1024, 1)},
         "anki": None

@@ -10,12 +10,12 @@ import pytest
 HEAVY = ("fsrs", "yaml", "sqlite3", "platformdirs")
 
 
-def loaded_after(args: list[str]) -> set[str]:
+def loaded_after(args: list[str], watched: tuple[str, ...] = HEAVY) -> set[str]:
     code = (
         "import sys\n"
-        "from prepcli import cli\n"
-        f"cli.run({args!r})\n"
-        f"print('LOADED=' + ','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+        "from prepcli import entry\n"
+        f"entry.run({args!r})\n"
+        f"print('LOADED=' + ','.join(m for m in {watched!r} if m in sys.modules))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
@@ -46,3 +46,13 @@ def test_deck_preview_needs_yaml_but_not_the_database_or_fsrs() -> None:
 
 def test_deck_schema_imports_no_heavy_module() -> None:
     assert loaded_after(["deck", "schema"]) == set()
+
+
+@pytest.mark.usefixtures("sample_decks")
+@pytest.mark.parametrize("args", [[], ["today"], ["today", "--json"]])
+def test_today_needs_neither_typer_nor_rich_nor_fsrs(args: list[str]) -> None:
+    """The most-run command skips the CLI framework and the scheduler altogether (and,
+    once the deck index is written, the YAML parser)."""
+    watched = (*HEAVY, "typer", "rich", "click")
+    assert "yaml" in loaded_after(args, watched)  # the first run parses the decks
+    assert loaded_after(args, watched) == {"sqlite3", "platformdirs"}

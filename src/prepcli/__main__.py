@@ -1,3 +1,3 @@
-from prepcli.cli import main
+from prepcli.entry import main
 
 main()

@@ -1,4 +1,5 @@
-"""The command line: parses arguments, reads the clock once, and maps errors to exit codes.
+"""The command line: the Typer app, its commands and their arguments (entry.py runs it and
+maps errors to exit codes; `run` and `main` are re-exported from there).
 
 Heavy modules (fsrs, yaml, sqlite3, platformdirs, rich) are imported inside the commands
 that need them, so `prepcli --help` starts as fast as Typer itself.
@@ -9,13 +10,16 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from prepcli.errors import PrepError, ProblemsError, UsageError
+from prepcli.entry import Options, existing, locations_for, print_json, show_today
+from prepcli.entry import main as main  # re-exported: `prepcli.cli:main`, `cli.run` in tests
+from prepcli.entry import run as run
+from prepcli.errors import PrepError, UsageError
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -43,13 +47,6 @@ app.add_typer(config_app, name="config")
 app.add_typer(deck_app, name="deck")
 
 
-@dataclass(frozen=True)
-class Options:
-    db: Path | None
-    decks: tuple[Path, ...]
-    plans: tuple[Path, ...] = ()
-
-
 def _options(ctx: typer.Context) -> Options:
     options = ctx.find_root().obj
     assert isinstance(options, Options)
@@ -57,23 +54,7 @@ def _options(ctx: typer.Context) -> Options:
 
 
 def _locations(ctx: typer.Context) -> Locations:
-    return _locations_for(_options(ctx))
-
-
-def _locations_for(options: Options) -> Locations:
-    from prepcli import paths
-    from prepcli.study import Locations
-
-    roots = _existing(list(options.decks)) or (paths.bundled("decks"),)
-    db = options.db or paths.default_db_path()
-    plan_dirs = (*_existing(list(options.plans)), paths.bundled("plans"))
-    return Locations(
-        db=db,
-        deck_roots=roots,
-        cache_dir=paths.cache_dir(),
-        plan_dirs=plan_dirs,
-        create_db_parents=options.db is None,
-    )
+    return locations_for(_options(ctx))
 
 
 def _now() -> datetime:
@@ -95,7 +76,7 @@ def _print(renderable: Any) -> None:
 
 
 def _json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    print_json(data)
 
 
 @app.callback(invoke_without_command=True)
@@ -157,21 +138,6 @@ TagOption = Annotated[
 def today(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Today's summary: cards due, new cards, streak, plan week, interview countdown."""
     show_today(_locations(ctx), as_json)
-
-
-def show_today(where: Locations, as_json: bool) -> None:
-    from prepcli.study import Study
-    from prepcli.todayview import print_today
-
-    study = Study.open(where, _now())
-    try:
-        summary = study.summary()
-    finally:
-        study.close()
-    if as_json:
-        _json(asdict(summary))
-    else:
-        print_today(summary)
 
 
 @app.command()
@@ -978,13 +944,6 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _existing(paths_: list[Path] | None) -> tuple[Path, ...]:
-    for path in paths_ or ():
-        if not path.exists():
-            raise UsageError(f"no such file or folder: {path}")
-    return tuple(paths_ or ())
-
-
 @deck_app.command("lint")
 def deck_lint(
     ctx: typer.Context,
@@ -1006,7 +965,7 @@ def deck_lint(
 
     if output not in ("text", "json"):
         raise UsageError(f"--format must be text or json, got {output!r}")
-    roots = _existing(paths_) or _locations(ctx).deck_roots
+    roots = existing(paths_) or _locations(ctx).deck_roots
     report = lint(roots)
     if as_json or output == "json":
         _json([{"path": p.path, "line": p.line, "col": p.col, "severity": p.severity,
@@ -1047,7 +1006,7 @@ def deck_preview(
     if "#" in target and not path.exists():
         where, _, card_id = target.rpartition("#")
         path = Path(where)
-    _existing([path])
+    existing([path])
     decks = load_decks([path])  # no cache, no database: a preview writes nothing
     cards = [c for c in decks.cards() if card_id is None or card_id in (c.id, c.key)]
     if not cards:
@@ -1373,66 +1332,3 @@ def check(
             typer.echo(f"Backup: {report.backup}")  # a path to copy: never wrapped
     if not report.ok:
         raise typer.Exit(1)
-
-
-def _quick_today(args: list[str]) -> Options | None:
-    """Options for `prepcli` / `prepcli today [--json]` when only the environment sets them.
-
-    Those lines skip Typer's parser: building the click command tree of every command
-    costs about 40 ms, a quarter of the most-run command's start-up. Anything else, or
-    an environment value the parser would reject, goes through Typer as usual.
-    """
-    if args not in ([], ["today"], ["today", "--json"]):
-        return None
-
-    def listed(name: str) -> tuple[Path, ...]:
-        # As click splits a list option's environment variable for paths.
-        return tuple(Path(p) for p in os.environ.get(name, "").split(os.pathsep) if p)
-
-    db = os.environ.get("PREPCLI_DB") or None
-    plans = listed("PREPCLI_PLANS")
-    if (db is not None and Path(db).is_dir()) or any(p.is_file() for p in plans):
-        return None  # the parser's own message explains these
-    return Options(db=None if db is None else Path(db), decks=listed("PREPCLI_DECKS"), plans=plans)
-
-
-def run(argv: list[str] | None = None) -> int:
-    """Run one command line and return its exit status; errors become messages."""
-    args = sys.argv[1:] if argv is None else argv
-    try:
-        quick = _quick_today(args)
-        if quick is not None:
-            show_today(_locations_for(quick), as_json=bool(args[1:]))
-        else:
-            app(args=argv, prog_name="prepcli")
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except PrepError as exc:
-        if os.environ.get("PREPCLI_DEBUG"):
-            raise
-        from prepcli import render
-
-        if isinstance(exc, ProblemsError):
-            render.print_problems(exc.problems)
-        else:
-            render.print_error(str(exc))
-        return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:
-        if os.environ.get("PREPCLI_DEBUG") or "sqlite3" not in sys.modules:
-            raise
-        from prepcli.store import database_error
-
-        error = database_error(exc)  # e.g. a damaged page met halfway through a command
-        if error is None:
-            raise
-        from prepcli import render
-
-        render.print_error(str(error))
-        return error.exit_code
-    return 0
-
-
-def main() -> None:
-    sys.exit(run())

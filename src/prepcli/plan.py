@@ -318,13 +318,9 @@ class PlanLayout:
             if week
         }
 
-    @cached_property
-    def cards_by_week(self) -> dict[int, frozenset[str]]:
-        grouped: dict[int, list[str]] = {week.number: [] for week in self.plan.weeks}
-        for key, week in zip(self.keys, self.weeks, strict=True):
-            if week:
-                grouped[week].append(key)
-        return {week: frozenset(keys) for week, keys in grouped.items()}
+    def weeks_of(self) -> Iterable[tuple[str, int]]:
+        """(card key, week) for every card, 0 for cards no week introduces."""
+        return zip(self.keys, self.weeks, strict=True)
 
 
 def plan_order(
@@ -392,23 +388,28 @@ def current_week(plan: Plan, run: PlanRun, today: int) -> int:
 def plan_status(
     plan: Plan,
     run: PlanRun,
-    cards_by_week: Mapping[int, frozenset[str]],
+    weeks_of: Iterable[tuple[str, int]],
     studied: frozenset[str],
     learning: frozenset[str],
     done_tasks: Iterable[str],
     today: int,
 ) -> PlanStatus:
-    """Where the run stands. `studied`: the keys of the cards answered at least once;
-    `learning`: those of them still in (re)learning steps (Store.key_groups)."""
+    """Where the run stands. `weeks_of`: (card key, week) for every card of the plan;
+    `studied`: the keys of the cards answered at least once; `learning`: those of them
+    still in (re)learning steps (Store.key_groups)."""
     from datetime import date
 
     done = set(done_tasks)
     day = today - run.start_day + 1
     week_now = current_week(plan, run, today)
     totals = {w.number: [0, 0, 0] for w in plan.weeks}  # total, introduced, learned
-    for number, keys in cards_by_week.items():
-        seen = studied & keys
-        totals[number] = [len(keys), len(seen), len(seen) - len(learning & seen)]
+    for key, number in weeks_of:
+        if number:
+            counts = totals[number]
+            counts[0] += 1
+            if key in studied:
+                counts[1] += 1
+                counts[2] += key not in learning
     statuses = []
     for week in plan.weeks:
         total, introduced, learned = totals[week.number]

@@ -584,7 +584,7 @@ class Study:
 
     def _plan_status(self, active: ActivePlan, groups: KeyGroups, today: int) -> PlanStatus:
         return plan_mod.plan_status(
-            active.plan, active.run, active.layout.cards_by_week, groups.studied, groups.learning,
+            active.plan, active.run, active.layout.weeks_of(), groups.studied, groups.learning,
             self.store.done_tasks(active.run_id), today,
         )  # fmt: skip
 

@@ -9,7 +9,9 @@ output is not a terminal, as Rich itself would do.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import textwrap
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
 if TYPE_CHECKING:
@@ -102,13 +104,13 @@ def today_lines(summary: TodaySummary, style: Styler) -> list[str]:
     lines.append("")
     lines += [f"{style(label.ljust(LABEL_WIDTH), 'bold')}{value}".rstrip() for label, value in rows]
     if summary.interview is not None:
-        lines += ["", *interview_lines(summary.interview)]
+        lines += ["", *interview_lines(summary.interview, shutil.get_terminal_size().columns)]
     hint = "Run `prepcli review` to start." if due_now or summary.new_today else "Nothing due now."
     lines += ["", style(hint, "dim")]
     return lines
 
 
-def interview_lines(outlook: InterviewOutlook) -> list[str]:
+def interview_lines(outlook: InterviewOutlook, width: int = 80) -> list[str]:
     lines = [f"Interview {_when(outlook.days_left)} ({outlook.interview_date})"]
     if outlook.early_today:
         lines.append(
@@ -118,11 +120,13 @@ def interview_lines(outlook: InterviewOutlook) -> list[str]:
         lines.append(f"  {_plural(outlook.planned_early, 'early review')} planned before it")
     if outlook.at_risk:
         shown = ", ".join(outlook.at_risk[:AT_RISK_SHOWN])
-        more = " …" if len(outlook.at_risk) > AT_RISK_SHOWN else ""
-        lines.append(
-            f"  {_plural(len(outlook.at_risk), 'card')} below the target with no room left "
-            f"before it ({shown}{more}): raise interview_capacity or review ahead"
-        )
+        more = ", …" if len(outlook.at_risk) > AT_RISK_SHOWN else ""
+        lines += textwrap.wrap(
+            f"{_plural(len(outlook.at_risk), 'card')} below the target with no room left "
+            "before it: raise interview_capacity or review ahead",
+            width, initial_indent="  ", subsequent_indent="  ",
+        )  # fmt: skip
+        lines += textwrap.wrap(shown + more, width, initial_indent="    ", subsequent_indent="    ")
     lines.append("  `prepcli plan` shows the predicted recall on the day")
     return lines
 
