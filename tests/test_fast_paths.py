@@ -104,10 +104,13 @@ def open_study(root: Path, db: Path) -> Study:
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(seed=st.integers(0, 10_000), week=st.integers(0, 2), interview_in=st.integers(1, 25))
+@given(
+    seed=st.integers(0, 10_000), week=st.integers(0, 2), interview_in=st.integers(1, 25),
+    review_limit=st.sampled_from([3, 200]),
+)  # fmt: skip
 def test_queue_counts_and_planner_match_a_full_read(
     collection: tuple[Path, list[str]], tmp_path_factory: pytest.TempPathFactory,
-    seed: int, week: int, interview_in: int,
+    seed: int, week: int, interview_in: int, review_limit: int,
 ) -> None:  # fmt: skip
     root, keys = collection
     db = tmp_path_factory.mktemp("db") / "prep.sqlite3"
@@ -115,6 +118,7 @@ def test_queue_counts_and_planner_match_a_full_read(
     study = open_study(root, db)
     today = study.today
     study.start_plan("fast", today - 7 * week, today + interview_in)
+    study.store.put_setting("reviews_per_day", review_limit)
     study.close()
     random_states(db, keys, seed, today)
     study = open_study(root, db)
@@ -162,6 +166,18 @@ def test_queue_counts_and_planner_match_a_full_read(
             if not s.suspended and s.phase != Phase.NEW and (s.due_day or 0) <= today + 1
         )  # fmt: skip
         assert summary.cards == len(keys) and summary.decks == DECKS
+
+        one_deck = [k for k in order if k.startswith("fast.d1/")]
+        reference = build_agenda(
+            one_deck, states, now_ms=to_ms(NOW), today=today,
+            day_start_ms=to_ms(study.calendar.day_start(today)),
+            day_end_ms=to_ms(study.calendar.day_start(today + 1)),
+            progress=study.progress(), new_per_day=len(study.agenda(("fast.d1",)).new),
+            reviews_per_day=study.settings.reviews_per_day,
+            early=reference_plan.due_today(today),
+            admit_new=lambda key: active.assignment.get(key, 0) <= week_now,
+        )  # fmt: skip
+        assert study.agenda(("fast.d1",)) == reference
     finally:
         study.close()
 

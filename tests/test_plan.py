@@ -225,7 +225,6 @@ def test_catch_up_pace_arithmetic(
     run = PlanRun("p", start_day=1000, interview_day=None)
     assignment = {f"d1/c{i}": 1 for i in range(20)} | {f"d2/c{i}": 2 for i in range(20)}
     studied = frozenset(list(assignment)[:introduced])
-    result = plan_status(
-        plan, run, assignment.items(), studied, frozenset(), [], 1000 + today_offset
-    )
+    by_week = {w: frozenset(k for k, n in assignment.items() if n == w) for w in (1, 2)}
+    result = plan_status(plan, run, by_week, studied, frozenset(), [], 1000 + today_offset)
     assert (result.cards_left_so_far, result.days_left_in_week, result.catch_up_per_day) == expected

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from prepcli.models import CardDef, CardState, Phase
@@ -72,64 +72,90 @@ def build_agenda(
     new_per_day: int,
     reviews_per_day: int,
     early: Collection[str] = (),
-    settled: Collection[str] | None = None,
     order_new: Callable[[list[str]], list[str]] | None = None,
     admit_new: Callable[[str], bool] | None = None,
 ) -> Agenda:
-    """Order: learning cards due now, then due reviews, then new cards in `keys` order.
+    """Today's queue from every card's state in memory (the simulator's; Study reads only
+    what it needs from the store and calls `assemble_agenda` itself).
 
-    `early` are review cards brought forward (the interview planner): they count as due
-    today, unless already answered today, and come after the cards FSRS itself has due.
-
-    `states` may hold every card's state, or (with `settled`) only the states that can be
-    due today: every due review and learning card and every card in `early`; `settled`
-    then names the other cards that are not new (studied, suspended or buried), so the
-    queue is built without reading the whole collection. `order_new` sorts the new cards
-    (the plan's order), so only they are sorted, not every key; `admit_new` leaves out new
-    cards that are not due to be introduced yet (later weeks of the plan). Cards already
-    studied are reviewed whatever their week.
+    Order: learning cards due now, then due reviews, then new cards in `keys` order (or
+    `order_new`'s). `early` are review cards brought forward (the interview planner): they
+    count as due today, unless already answered today, and come after the cards FSRS itself
+    has due. `admit_new` leaves out new cards not due to be introduced yet (later weeks of
+    the plan); cards already studied are reviewed whatever their week.
     """
-    learning_due: list[CardState] = []
-    learning_later: list[CardState] = []
+    learning: list[CardState] = []
     reviews: list[CardState] = []
     new: list[str] = []
-    unseen = 0
     for key in keys:
         state = states.get(key)
-        if state is None:
-            if (settled is None or key not in settled) and (admit_new is None or admit_new(key)):
-                unseen += 1
-                new.append(key)
+        if state is not None and not visible(state, today):
             continue
-        if state.suspended or (
-            state.buried_until_day is not None and state.buried_until_day > today
-        ):
-            continue
-        if state.phase == Phase.NEW:
+        if state is None or state.phase == Phase.NEW:
             if admit_new is None or admit_new(key):
-                unseen += 1
                 new.append(key)
         elif state.phase == Phase.REVIEW:
             if (state.due_day is not None and state.due_day <= today) or (
                 key in early and (state.last_review_ms or 0) < day_start_ms
             ):
                 reviews.append(state)
-        elif state.due_ms is not None and state.due_ms <= now_ms:
-            learning_due.append(state)
         elif state.due_ms is not None and state.due_ms < day_end_ms:
-            learning_later.append(state)
-    learning_due.sort(key=lambda s: (s.due_ms or 0, s.key))
-    learning_later.sort(key=lambda s: (s.due_ms or 0, s.key))
-    reviews.sort(key=lambda s: (s.due_day or 0, s.due_ms or 0, s.key))
+            learning.append(state)
+    reviews.sort(key=review_order)
+    by_key = {state.key: state for state in reviews}
+    return assemble_agenda(
+        learning, [state.key for state in reviews], lambda _keys: by_key, new,
+        now_ms=now_ms, progress=progress, new_per_day=new_per_day,
+        reviews_per_day=reviews_per_day, order_new=order_new,
+    )  # fmt: skip
+
+
+def visible(state: CardState, today: int) -> bool:
+    """Neither suspended nor buried until after today."""
+    return not state.suspended and (state.buried_until_day or 0) <= today
+
+
+def review_order(state: CardState) -> tuple[int, int, str]:
+    """Due reviews come most overdue first (then by time of day, then by key)."""
+    return (state.due_day or 0, state.due_ms or 0, state.key)
+
+
+def assemble_agenda(
+    learning: Iterable[CardState],
+    reviews: Sequence[str],
+    states_of: Callable[[Sequence[str]], Mapping[str, CardState]],
+    new: list[str],
+    *,
+    now_ms: int,
+    progress: DayProgress,
+    new_per_day: int,
+    reviews_per_day: int,
+    order_new: Callable[[list[str]], list[str]] | None = None,
+) -> Agenda:
+    """The queue from today's candidates, under the daily limits.
+
+    `learning`: (re)learning cards due before the day ends; `reviews`: the keys of the
+    reviews due today in `review_order`, early ones last; `states_of` gives the states of
+    the reviews that fit under the limit (only those are read in full); `new`: the new
+    cards that may come today, which `order_new` sorts (only they are sorted)."""
+    learning_due = sorted(
+        (s for s in learning if s.due_ms is not None and s.due_ms <= now_ms),
+        key=lambda s: (s.due_ms or 0, s.key),
+    )
+    learning_later = sorted(
+        (s for s in learning if s.due_ms is not None and s.due_ms > now_ms),
+        key=lambda s: (s.due_ms or 0, s.key),
+    )
     review_room = max(0, reviews_per_day - progress.reviews_answered)
+    shown = reviews[:review_room]
+    found = states_of(shown) if shown else {}
     new_room = max(0, new_per_day - progress.new_introduced)
-    if order_new is not None and new_room:
-        new = order_new(new)
+    ordered = order_new(new) if order_new is not None and new_room else new
     return Agenda(
         learning_due=tuple(learning_due),
         learning_later=tuple(learning_later),
-        reviews=tuple(reviews[:review_room]),
+        reviews=tuple(found[key] for key in shown),
         reviews_due_total=len(reviews),
-        new=tuple(new[:new_room]),
-        new_unseen_total=unseen,
+        new=tuple(ordered[:new_room]),
+        new_unseen_total=len(new),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -272,55 +273,76 @@ def interleaving(plan: Plan, decks: DeckSet) -> dict[str, tuple[int, int]]:
 
 
 class PlanLayout:
-    """A plan applied to one deck set: the week that introduces each card and its place
-    in that week's streams. Kept in the deck index between runs as flat arrays aligned
-    with the deck's keys (a fraction of the cost of pickled dictionaries); the lookups
-    are built from them when first used."""
+    """A plan applied to one deck set: the week that introduces each card and its place in
+    that week's streams. Kept in the deck index between runs as flat sequences — the keys
+    grouped by week, each week a slice — which load far faster than dictionaries; the
+    lookups are built from them when first used."""
 
     def __init__(
-        self, plan: Plan, keys: tuple[str, ...], weeks: array[int], places: array[int],
-        streams: array[int],
+        self, plan: Plan, by_week: tuple[str, ...], starts: tuple[int, ...],
+        places: array[int], streams: array[int],
     ) -> None:  # fmt: skip
-        self.plan, self.keys = plan, keys
-        self.weeks, self.places, self.streams = weeks, places, streams
+        self.plan = plan
+        self.by_week = by_week  # unplanned cards first, then week 1's, week 2's…
+        self.starts = starts  # by_week[starts[w]:starts[w + 1]] are week w's (0: unplanned)
+        self.places, self.streams = places, streams  # aligned with by_week
 
     @classmethod
     def build(cls, plan: Plan, decks: DeckSet) -> PlanLayout:
-        keys = tuple(card.key for card in decks.cards())
+        streams = _first_streams(plan, decks)
         ranks = interleaving(plan, decks)
-        weeks = assign_weeks(plan, decks)
+        keyed = sorted(
+            ((streams.get(card.key, (0, 0))[0], index, card.key)
+             for index, card in enumerate(decks.cards())),
+        )  # fmt: skip
+        by_week = tuple(key for _, _, key in keyed)
+        weeks = [week for week, _, _ in keyed]
+        starts = tuple(bisect_left(weeks, w) for w in range(len(plan.weeks) + 2))
         return cls(
-            plan, keys,
-            array("H", (weeks.get(key, 0) for key in keys)),
-            array("I", (ranks.get(key, (0, 0))[0] for key in keys)),
-            array("H", (ranks.get(key, (0, 0))[1] for key in keys)),
+            plan, by_week, starts,
+            array("I", (ranks.get(key, (0, 0))[0] for key in by_week)),
+            array("I", (ranks.get(key, (0, 0))[1] for key in by_week)),
         )  # fmt: skip
 
     def __getstate__(self) -> tuple[object, ...]:
-        return (self.plan, self.keys, self.weeks, self.places, self.streams)
+        return (self.plan, self.by_week, self.starts, self.places, self.streams)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.plan, self.keys, self.weeks, self.places, self.streams = state
+        self.plan, self.by_week, self.starts, self.places, self.streams = state
+
+    def _week_slice(self, week: int) -> slice:
+        return slice(self.starts[week], self.starts[week + 1])
+
+    @cached_property
+    def cards_by_week(self) -> dict[int, frozenset[str]]:
+        """Week → the keys of the cards it introduces."""
+        return {
+            w.number: frozenset(self.by_week[self._week_slice(w.number)]) for w in self.plan.weeks
+        }
+
+    def introduced_after(self, week: int) -> frozenset[str]:
+        """The cards later weeks introduce: not new cards yet in `week`."""
+        return frozenset(self.by_week[self.starts[min(week + 1, len(self.starts) - 1)] :])
 
     @cached_property
     def assignment(self) -> dict[str, int]:
         """Card key → the week that introduces it (cards no week selects are left out)."""
-        return {key: week for key, week in zip(self.keys, self.weeks, strict=True) if week}
+        return {
+            key: week.number
+            for week in self.plan.weeks
+            for key in self.by_week[self._week_slice(week.number)]
+        }
 
     @cached_property
     def ranks(self) -> dict[str, tuple[int, int]]:
         """Card key → (its place in its stream, the stream): see `interleaving`."""
+        first = self.starts[1]
         return {
             key: (place, stream)
-            for key, week, place, stream in zip(
-                self.keys, self.weeks, self.places, self.streams, strict=True
+            for key, place, stream in zip(
+                self.by_week[first:], self.places[first:], self.streams[first:], strict=True
             )
-            if week
         }
-
-    def weeks_of(self) -> Iterable[tuple[str, int]]:
-        """(card key, week) for every card, 0 for cards no week introduces."""
-        return zip(self.keys, self.weeks, strict=True)
 
 
 def plan_order(
@@ -388,28 +410,24 @@ def current_week(plan: Plan, run: PlanRun, today: int) -> int:
 def plan_status(
     plan: Plan,
     run: PlanRun,
-    weeks_of: Iterable[tuple[str, int]],
+    cards_by_week: Mapping[int, frozenset[str]],
     studied: frozenset[str],
     learning: frozenset[str],
     done_tasks: Iterable[str],
     today: int,
 ) -> PlanStatus:
-    """Where the run stands. `weeks_of`: (card key, week) for every card of the plan;
-    `studied`: the keys of the cards answered at least once; `learning`: those of them
-    still in (re)learning steps (Store.key_groups)."""
+    """Where the run stands. `cards_by_week`: the keys of each week's cards; `studied`:
+    the keys of the cards answered at least once; `learning`: those of them still in
+    (re)learning steps (Store.key_groups)."""
     from datetime import date
 
     done = set(done_tasks)
     day = today - run.start_day + 1
     week_now = current_week(plan, run, today)
     totals = {w.number: [0, 0, 0] for w in plan.weeks}  # total, introduced, learned
-    for key, number in weeks_of:
-        if number:
-            counts = totals[number]
-            counts[0] += 1
-            if key in studied:
-                counts[1] += 1
-                counts[2] += key not in learning
+    for number, keys in cards_by_week.items():
+        seen = studied & keys  # set operations: this runs on every start-up, on every card
+        totals[number] = [len(keys), len(seen), len(seen) - len(learning & seen)]
     statuses = []
     for week in plan.weeks:
         total, introduced, learned = totals[week.number]

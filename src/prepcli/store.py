@@ -155,6 +155,12 @@ class KeyGroups:
     studied: frozenset[str]  # answered at least once (not new)
     learning: frozenset[str]  # in (re)learning steps
     hidden: frozenset[str]  # suspended, or buried until after today
+
+
+@dataclass(frozen=True)
+class FlagGroups:
+    """Sets of card keys for today's summary (see Store.flag_groups)."""
+
     suspended: frozenset[str]
     leeches: frozenset[str]
     due_by_tomorrow: frozenset[str]  # studied, not suspended, due by the end of tomorrow
@@ -242,51 +248,53 @@ class Store:
         return {row[0]: _state_from_row(row) for row in rows}
 
     def key_groups(self, today: int) -> KeyGroups:
-        """Which cards are studied, in learning steps, hidden today, suspended, leeches, or due by
-        tomorrow, as sets of keys. SQLite sorts every card into the groups and joins each
-        group's keys into one string, so 20,000 cards cost a few milliseconds instead of
-        the tens it takes to fetch them row by row."""
-        sep = _KEY_SEPARATOR
-        groups = {
-            "studied": "phase != 0",
-            "learning": f"phase IN ({int(Phase.LEARNING)}, {int(Phase.RELEARNING)})",
-            "hidden": f"NOT ({_VISIBLE})",
-            "suspended": "suspended",
-            "leeches": "leech",
-            "due_by_tomorrow": "NOT suspended AND phase != 0 AND coalesce(due_day, 0) <= :tomorrow",
-        }
-        columns = ", ".join(
-            f"group_concat(CASE WHEN {rule} THEN key END, char({ord(sep)}))"
-            for rule in groups.values()
-        )
-        row = self.db.execute(
-            f"SELECT {columns} FROM card WHERE instr(key, char({ord(sep)})) = 0",
-            {"today": today, "tomorrow": today + 1},
-        ).fetchone()
-        found = {
-            name: frozenset(text.split(sep)) if text else frozenset()
-            for name, text in zip(groups, row, strict=True)
-        }
-        return KeyGroups(**found)
+        """Which cards are studied, in learning steps, or hidden today, as sets of keys."""
+        return KeyGroups(*self._concat_keys(
+            f"phase != {int(Phase.NEW)}",
+            f"phase IN ({int(Phase.LEARNING)}, {int(Phase.RELEARNING)})",
+            f"NOT ({_VISIBLE})",
+            today=today,
+        ))  # fmt: skip
 
-    def due_states(
-        self, today: int, day_end_ms: int, also: Collection[str] = ()
-    ) -> dict[str, CardState]:
-        """The states today's queue is made of: reviews due by today, learning cards due
-        before the day ends, and the cards in `also` (the interview planner's early
-        reviews), leaving out suspended and buried cards."""
+    def flag_groups(self, today: int) -> FlagGroups:
+        """Which cards are suspended, leeches, or due by the end of tomorrow."""
+        return FlagGroups(*self._concat_keys(
+            "suspended",
+            "leech",
+            f"NOT suspended AND phase != {int(Phase.NEW)} AND coalesce(due_day, 0) <= :today + 1",
+            today=today,
+        ))  # fmt: skip
+
+    def _concat_keys(self, *rules: str, today: int) -> list[frozenset[str]]:
+        """For each rule, the set of keys of the cards it holds for. SQLite sorts every
+        card into the sets and joins each set's keys into one string, so 20,000 cards cost
+        a few milliseconds instead of the tens it takes to fetch them row by row."""
+        sep = f"char({ord(_KEY_SEPARATOR)})"
+        columns = ", ".join(f"group_concat(CASE WHEN {rule} THEN key END, {sep})" for rule in rules)
+        row = self.db.execute(
+            f"SELECT {columns} FROM card WHERE instr(key, {sep}) = 0", {"today": today}
+        ).fetchone()
+        return [frozenset(text.split(_KEY_SEPARATOR)) if text else frozenset() for text in row]
+
+    def learning_states(self, today: int, day_end_ms: int) -> list[CardState]:
+        """(Re)learning cards due before the study day ends, neither suspended nor buried."""
         rows = self.db.execute(
-            f"SELECT {_CARD_COLUMNS} FROM card WHERE {_VISIBLE} AND ("
-            f"(phase = {int(Phase.REVIEW)} AND due_day <= :today) OR "
-            f"(phase IN ({int(Phase.LEARNING)}, {int(Phase.RELEARNING)}) AND due_ms < :end))",
+            f"SELECT {_CARD_COLUMNS} FROM card WHERE {_VISIBLE} "
+            f"AND phase IN ({int(Phase.LEARNING)}, {int(Phase.RELEARNING)}) AND due_ms < :end",
             {"today": today, "end": day_end_ms},
         ).fetchall()
-        found = {row[0]: _state_from_row(row) for row in rows}
-        missing = [key for key in also if key not in found]
-        for key, state in self.states_of(missing).items():
-            if not state.suspended and (state.buried_until_day or 0) <= today:
-                found[key] = state
-        return found
+        return [_state_from_row(row) for row in rows]
+
+    def due_review_keys(self, today: int) -> list[str]:
+        """The keys of the review cards due by today, neither suspended nor buried, most
+        overdue first (the queue's order: agenda.review_order). Keys only: the queue reads
+        in full just the reviews that fit under the day's limit."""
+        rows = self.db.execute(
+            f"SELECT key FROM card WHERE {_VISIBLE} AND phase = {int(Phase.REVIEW)} "
+            "AND due_day <= :today ORDER BY due_day, coalesce(due_ms, 0), key",
+            {"today": today},
+        )
+        return [row[0] for row in rows]
 
     def states_of(self, keys: Collection[str]) -> dict[str, CardState]:
         """The states of these cards (those that have one)."""
@@ -306,7 +314,7 @@ class Store:
     ) -> tuple[int, int, int]:
         """How many reviews are due by today, learning cards due now, and learning cards
         due later today, leaving out suspended and buried cards and the `leaving_out` keys
-        (cards no longer in the decks): `due_states` counted by SQLite."""
+        (cards no longer in the decks): the queue's counts, counted by SQLite."""
         learning = f"phase IN ({int(Phase.LEARNING)}, {int(Phase.RELEARNING)})"
         query = (
             f"SELECT coalesce(sum(phase = {int(Phase.REVIEW)} AND due_day <= :today), 0), "

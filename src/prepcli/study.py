@@ -7,7 +7,7 @@ The CLI and the interactive session both go through here, so an answer given wit
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -275,7 +275,6 @@ class Study:
         now: datetime | None = None,
         *,
         ahead: bool = False,
-        counts_only: bool = False,
         groups: KeyGroups | None = None,
     ) -> Agenda:
         """Today's queue. New cards follow the plan: this week's first, then earlier weeks'
@@ -289,22 +288,45 @@ class Study:
         groups = groups or self.key_groups(today)
         progress = self.progress()
         new_limit, admit_new = self._new_card_rules(today, progress, groups, ahead=ahead)
-        early = self._early_today(today, groups)
-        day_end_ms = to_ms(self.calendar.day_start(today + 1))
-        return agenda_mod.build_agenda(
-            self.selected_keys(decks, tags),
-            self.store.due_states(today, day_end_ms, early),
+        keys = self.selected_keys(decks, tags)
+        selected = self.card_keys if not (decks or tags) else frozenset(keys)
+        settled = groups.studied | groups.hidden
+        day_start_ms = to_ms(self.calendar.day_start(today))
+        reviews = [k for k in self.store.due_review_keys(today) if k in selected]
+        # The planner's early reviews come after the cards FSRS has due, unless answered today.
+        early = sorted(
+            (
+                state
+                for state in self.store.states_of(self._early_today(today, groups)).values()
+                if state.key in selected
+                and state.phase == Phase.REVIEW
+                and agenda_mod.visible(state, today)
+                and (state.due_day is None or state.due_day > today)
+                and (state.last_review_ms or 0) < day_start_ms
+            ),
+            key=agenda_mod.review_order,
+        )
+        early_states = {state.key: state for state in early}
+
+        def states_of(shown: Sequence[str]) -> Mapping[str, CardState]:
+            return early_states | self.store.states_of([k for k in shown if k not in early_states])
+
+        return agenda_mod.assemble_agenda(
+            [
+                s
+                for s in self.store.learning_states(
+                    today, to_ms(self.calendar.day_start(today + 1))
+                )
+                if s.key in selected
+            ],
+            reviews + [state.key for state in early],
+            states_of,
+            [k for k in keys if k not in settled and (admit_new is None or admit_new(k))],
             now_ms=to_ms(moment),
-            today=today,
-            day_start_ms=to_ms(self.calendar.day_start(today)),
-            day_end_ms=day_end_ms,
             progress=progress,
             new_per_day=new_limit,
             reviews_per_day=self.settings.reviews_per_day,
-            early=early,
-            settled=groups.studied | groups.hidden,
-            order_new=None if counts_only else self._new_card_order(today),
-            admit_new=admit_new,
+            order_new=self._new_card_order(today),
         )
 
     def _new_card_rules(
@@ -317,7 +339,8 @@ class Study:
         active = self.active_plan()
         if active is not None and not ahead:
             week = plan_mod.current_week(active.plan, active.run, today)
-            admit_new = lambda key: active.assignment.get(key, 0) <= week  # noqa: E731
+            later = active.layout.introduced_after(week)
+            admit_new = lambda key: key not in later  # noqa: E731
             status = self._plan_status(active, groups, today)
             if status.phase == "running":
                 # Today's share is fixed in the morning: cards introduced today count.
@@ -391,9 +414,9 @@ class Study:
         if self._early is not None and self._early[0] == day:
             return self._early[1]
         policy = self.interview_policy()
-        last = None if policy is None else policy.last_session_day
-        if policy is None or last is None or day > last:
+        if policy is None or day > policy.last_session_day:
             return interview_mod.EMPTY
+        last = policy.last_session_day
         moment = self.interview_instant(policy)
         instant_ms = to_ms(moment)
         in_decks = self.card_keys
@@ -584,7 +607,7 @@ class Study:
 
     def _plan_status(self, active: ActivePlan, groups: KeyGroups, today: int) -> PlanStatus:
         return plan_mod.plan_status(
-            active.plan, active.run, active.layout.weeks_of(), groups.studied, groups.learning,
+            active.plan, active.run, active.layout.cards_by_week, groups.studied, groups.learning,
             self.store.done_tasks(active.run_id), today,
         )  # fmt: skip
 
@@ -668,6 +691,7 @@ class Study:
         cards and the new ones are counted by key (tests check both against `agenda`)."""
         today = self.today
         groups = self.key_groups(today)
+        flags = self.store.flag_groups(today)
         progress = self.progress()
         new_limit, admit_new = self._new_card_rules(today, progress, groups, ahead=False)
         settled = groups.studied | groups.hidden
@@ -705,9 +729,9 @@ class Study:
             streak=self.current_streak(),
             decks=len(self.index.deck_ids),
             cards=len(self.index.keys),
-            suspended=len(groups.suspended & in_decks),
-            leeches=len(groups.leeches & in_decks),
-            due_tomorrow=len(groups.due_by_tomorrow & in_decks),
+            suspended=len(flags.suspended & in_decks),
+            leeches=len(flags.leeches & in_decks),
+            due_tomorrow=len(flags.due_by_tomorrow & in_decks),
             plan=self.plan_status(groups),
             interview=self.interview_outlook(),
         )
