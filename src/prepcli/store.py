@@ -155,15 +155,11 @@ class KeyGroups:
     studied: frozenset[str]  # answered at least once (not new)
     learning: frozenset[str]  # in (re)learning steps
     hidden: frozenset[str]  # suspended, or buried until after today
+    unstudied: frozenset[str]  # new but with a row (forgotten): usually none
 
-
-@dataclass(frozen=True)
-class FlagGroups:
-    """Sets of card keys for today's summary (see Store.flag_groups)."""
-
-    suspended: frozenset[str]
-    leeches: frozenset[str]
-    due_by_tomorrow: frozenset[str]  # studied, not suspended, due by the end of tomorrow
+    def outside(self, cards: frozenset[str]) -> frozenset[str]:
+        """The keys the database knows that are not in `cards`: cards gone from the decks."""
+        return (self.studied - cards) | (self.hidden - cards) | (self.unstudied - cards)
 
 
 @dataclass(frozen=True)
@@ -248,22 +244,27 @@ class Store:
         return {row[0]: _state_from_row(row) for row in rows}
 
     def key_groups(self, today: int) -> KeyGroups:
-        """Which cards are studied, in learning steps, or hidden today, as sets of keys."""
+        """Which cards are studied, in learning steps, hidden today, or new with a row (after
+        `card forget`), as sets of keys: between them, every card the database knows."""
         return KeyGroups(*self._concat_keys(
             f"phase != {int(Phase.NEW)}",
             f"phase IN ({int(Phase.LEARNING)}, {int(Phase.RELEARNING)})",
             f"NOT ({_VISIBLE})",
+            f"phase = {int(Phase.NEW)} AND {_VISIBLE}",
             today=today,
         ))  # fmt: skip
 
-    def flag_groups(self, today: int) -> FlagGroups:
-        """Which cards are suspended, leeches, or due by the end of tomorrow."""
-        return FlagGroups(*self._concat_keys(
-            "suspended",
-            "leech",
-            f"NOT suspended AND phase != {int(Phase.NEW)} AND coalesce(due_day, 0) <= :today + 1",
-            today=today,
-        ))  # fmt: skip
+    def flag_counts(self, today: int, leaving_out: Collection[str] = ()) -> tuple[int, int, int]:
+        """How many cards are suspended, leeches, and due by the end of tomorrow (studied,
+        not suspended), leaving out the `leaving_out` keys (cards no longer in the decks)."""
+        suspended, leeches, due = self._counts(
+            f"coalesce(sum(suspended), 0), coalesce(sum(leech), 0), coalesce(sum(NOT suspended "
+            f"AND phase != {int(Phase.NEW)} AND coalesce(due_day, 0) <= :today + 1), 0)",
+            "1",
+            {"today": today},
+            leaving_out,
+        )
+        return suspended, leeches, due
 
     def _concat_keys(self, *rules: str, today: int) -> list[frozenset[str]]:
         """For each rule, the set of keys of the cards it holds for. SQLite sorts every
@@ -314,23 +315,35 @@ class Store:
     ) -> tuple[int, int, int]:
         """How many reviews are due by today, learning cards due now, and learning cards
         due later today, leaving out suspended and buried cards and the `leaving_out` keys
-        (cards no longer in the decks): the queue's counts, counted by SQLite."""
-        learning = f"phase IN ({int(Phase.LEARNING)}, {int(Phase.RELEARNING)})"
-        query = (
-            f"SELECT coalesce(sum(phase = {int(Phase.REVIEW)} AND due_day <= :today), 0), "
-            f"coalesce(sum({learning} AND due_ms <= :now), 0), "
-            f"coalesce(sum({learning} AND due_ms > :now AND due_ms < :end), 0) "
-            f"FROM card WHERE {_VISIBLE}"
-        )
+        (cards no longer in the decks): the queue's counts, counted by SQLite. Each count
+        walks its range of the (phase, due_day) index, not the whole table."""
         bounds = {"today": today, "now": now_ms, "end": day_end_ms}
-        totals = list(self.db.execute(query, bounds).fetchone())
+        (reviews,) = self._counts(
+            "count(*)", f"phase = {int(Phase.REVIEW)} AND due_day <= :today AND {_VISIBLE}",
+            bounds, leaving_out,
+        )  # fmt: skip
+        learning_now, learning_later = self._counts(
+            "coalesce(sum(due_ms <= :now), 0), coalesce(sum(due_ms > :now AND due_ms < :end), 0)",
+            f"phase IN ({int(Phase.LEARNING)}, {int(Phase.RELEARNING)}) AND {_VISIBLE}",
+            bounds,
+            leaving_out,
+        )
+        return reviews, learning_now, learning_later
+
+    def _counts(
+        self, sums: str, rule: str, params: dict[str, Any], leaving_out: Collection[str]
+    ) -> list[int]:
+        """Sums over the cards `rule` holds for, minus their values over the `leaving_out`
+        keys (few: the cards no longer in the decks)."""
+        query = f"SELECT {sums} FROM card WHERE {rule}"
+        totals = list(self.db.execute(query, params).fetchone())
         left_out = list(leaving_out)
         for start in range(0, len(left_out), 500):
             chunk = {f"k{i}": key for i, key in enumerate(left_out[start : start + 500])}
             listed = ", ".join(f":{name}" for name in chunk)
-            row = self.db.execute(f"{query} AND key IN ({listed})", bounds | chunk).fetchone()
+            row = self.db.execute(f"{query} AND key IN ({listed})", params | chunk).fetchone()
             totals = [total - part for total, part in zip(totals, row, strict=True)]
-        return totals[0], totals[1], totals[2]
+        return totals
 
     def reviews_per_day(
         self, today: int, last: int, leaving_out: Collection[str] = ()

@@ -160,6 +160,7 @@ class Study:
         self._load_decks = None if isinstance(decks, DeckSet) else decks
         self._states: dict[str, CardState] | None = None
         self._early: tuple[int, EarlyPlan] | None = None
+        self._status_memo: tuple[KeyGroups, int, PlanStatus] | None = None
         self.settings: Settings = settings_from(store.settings())
         self.calendar = StudyCalendar(
             zone_named(self.settings.timezone), self.settings.rollover_hour
@@ -253,6 +254,7 @@ class Study:
     def _changed(self) -> None:
         self._states = None
         self._early = None
+        self._status_memo = None
 
     def _write(self, action: Callable[[], T]) -> T:
         """Run a store write with clear errors, then forget what was read before it."""
@@ -287,30 +289,17 @@ class Study:
         today = self.study_day(moment)
         groups = groups or self.key_groups(today)
         progress = self.progress()
-        new_limit, admit_new = self._new_card_rules(today, progress, groups, ahead=ahead)
+        new_limit, held_back = self._new_card_rules(today, progress, groups, ahead=ahead)
         keys = self.selected_keys(decks, tags)
         selected = self.card_keys if not (decks or tags) else frozenset(keys)
-        settled = groups.studied | groups.hidden
-        day_start_ms = to_ms(self.calendar.day_start(today))
         reviews = [k for k in self.store.due_review_keys(today) if k in selected]
-        # The planner's early reviews come after the cards FSRS has due, unless answered today.
-        early = sorted(
-            (
-                state
-                for state in self.store.states_of(self._early_today(today, groups)).values()
-                if state.key in selected
-                and state.phase == Phase.REVIEW
-                and agenda_mod.visible(state, today)
-                and (state.due_day is None or state.due_day > today)
-                and (state.last_review_ms or 0) < day_start_ms
-            ),
-            key=agenda_mod.review_order,
-        )
+        early = self._early_states(today, groups, selected)
         early_states = {state.key: state for state in early}
 
         def states_of(shown: Sequence[str]) -> Mapping[str, CardState]:
             return early_states | self.store.states_of([k for k in shown if k not in early_states])
 
+        new_cards = self._new_cards(selected, groups, held_back)
         return agenda_mod.assemble_agenda(
             [
                 s
@@ -321,7 +310,7 @@ class Study:
             ],
             reviews + [state.key for state in early],
             states_of,
-            [k for k in keys if k not in settled and (admit_new is None or admit_new(k))],
+            [k for k in keys if k in new_cards] if new_cards else [],
             now_ms=to_ms(moment),
             progress=progress,
             new_per_day=new_limit,
@@ -331,16 +320,15 @@ class Study:
 
     def _new_card_rules(
         self, today: int, progress: DayProgress, groups: KeyGroups, *, ahead: bool
-    ) -> tuple[int, Callable[[str], bool] | None]:
-        """Today's new-card limit and which new cards may come: the plan's weeks so far
-        (unless `ahead`), at the plan's pace, none in the last days before the interview."""
+    ) -> tuple[int, frozenset[str]]:
+        """Today's new-card limit, and the cards held back for later weeks of the plan
+        (unless `ahead`): at the plan's pace, none in the last days before the interview."""
         new_limit = self.settings.new_per_day
-        admit_new: Callable[[str], bool] | None = None
+        held_back: frozenset[str] = frozenset()
         active = self.active_plan()
         if active is not None and not ahead:
             week = plan_mod.current_week(active.plan, active.run, today)
-            later = active.layout.introduced_after(week)
-            admit_new = lambda key: key not in later  # noqa: E731
+            held_back = active.layout.introduced_after(week)
             status = self._plan_status(active, groups, today)
             if status.phase == "running":
                 # Today's share is fixed in the morning: cards introduced today count.
@@ -356,7 +344,15 @@ class Study:
         )
         if cutoff is not None and today > cutoff and not ahead:
             new_limit = 0  # the last days are for reviews
-        return new_limit, admit_new
+        return new_limit, held_back
+
+    @staticmethod
+    def _new_cards(
+        selected: frozenset[str], groups: KeyGroups, held_back: frozenset[str]
+    ) -> frozenset[str]:
+        """The selected cards that may come as new today: never studied, not hidden, not
+        held back for a later week (set differences: no loop over every card)."""
+        return selected - groups.studied - groups.hidden - held_back
 
     def _new_card_order(self, today: int) -> Callable[[list[str]], list[str]] | None:
         """The plan's order for new cards (the bundled plan's before one is started)."""
@@ -369,11 +365,26 @@ class Study:
             return None
         return lambda new: plan_mod.plan_order(new, weeks, 1, ranks)
 
-    def _early_today(self, today: int, groups: KeyGroups) -> set[str]:
-        """The planner's early reviews for today (none without an interview date)."""
+    def _early_states(
+        self, today: int, groups: KeyGroups, selected: frozenset[str]
+    ) -> list[CardState]:
+        """The planner's early reviews still to do today, in queue order: review cards
+        not due by today, neither hidden nor answered today (none without an interview)."""
         if self.interview_policy() is None:
-            return set()
-        return self.early_plan(today, groups).due_today(today)
+            return []
+        day_start_ms = to_ms(self.calendar.day_start(today))
+        planned = self.early_plan(today, groups).due_today(today) & selected
+        return sorted(
+            (
+                state
+                for state in self.store.states_of(planned).values()
+                if state.phase == Phase.REVIEW
+                and agenda_mod.visible(state, today)
+                and (state.due_day is None or state.due_day > today)
+                and (state.last_review_ms or 0) < day_start_ms
+            ),
+            key=agenda_mod.review_order,
+        )
 
     # --- the interview date ----------------------------------------------------------
 
@@ -579,6 +590,7 @@ class Study:
 
     def forget_cached_plan(self) -> None:
         self.__dict__.pop("_active_plan", None)
+        self._status_memo = None
 
     @cached_property
     def default_plan_order(self) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
@@ -606,6 +618,15 @@ class Study:
         return status
 
     def _plan_status(self, active: ActivePlan, groups: KeyGroups, today: int) -> PlanStatus:
+        # The queue's pace and today's summary both ask, with the same groups: work it once.
+        memo = self._status_memo
+        if memo is not None and memo[0] is groups and memo[1] == today:
+            return memo[2]
+        status = self._plan_status_now(active, groups, today)
+        self._status_memo = (groups, today, status)
+        return status
+
+    def _plan_status_now(self, active: ActivePlan, groups: KeyGroups, today: int) -> PlanStatus:
         return plan_mod.plan_status(
             active.plan, active.run, active.layout.cards_by_week, groups.studied, groups.learning,
             self.store.done_tasks(active.run_id), today,
@@ -691,31 +712,16 @@ class Study:
         cards and the new ones are counted by key (tests check both against `agenda`)."""
         today = self.today
         groups = self.key_groups(today)
-        flags = self.store.flag_groups(today)
         progress = self.progress()
-        new_limit, admit_new = self._new_card_rules(today, progress, groups, ahead=False)
-        settled = groups.studied | groups.hidden
+        new_limit, held_back = self._new_card_rules(today, progress, groups, ahead=False)
         in_decks = self.card_keys
-        unseen = sum(
-            1
-            for key in self.index.keys
-            if key not in settled and (admit_new is None or admit_new(key))
-        )
+        gone = groups.outside(in_decks)
+        unseen = len(self._new_cards(in_decks, groups, held_back))
         reviews_due, learning_due, learning_later = self.store.due_counts(
-            today, to_ms(self.now), to_ms(self.calendar.day_start(today + 1)),
-            leaving_out=settled - in_decks,
-        )  # fmt: skip
-        early = self._early_today(today, groups)
-        day_start_ms = to_ms(self.calendar.day_start(today))
-        reviews_due += sum(
-            1
-            for state in self.store.states_of(early & in_decks).values()
-            if state.phase == Phase.REVIEW
-            and not state.suspended
-            and (state.buried_until_day or 0) <= today
-            and (state.due_day is None or state.due_day > today)  # not counted already
-            and (state.last_review_ms or 0) < day_start_ms
+            today, to_ms(self.now), to_ms(self.calendar.day_start(today + 1)), leaving_out=gone
         )
+        reviews_due += len(self._early_states(today, groups, in_decks))
+        suspended, leeches, due_tomorrow = self.store.flag_counts(today, leaving_out=gone)
         return TodaySummary(
             study_date=self.calendar.date_of(today).isoformat(),
             due_reviews=reviews_due,
@@ -729,9 +735,9 @@ class Study:
             streak=self.current_streak(),
             decks=len(self.index.deck_ids),
             cards=len(self.index.keys),
-            suspended=len(flags.suspended & in_decks),
-            leeches=len(flags.leeches & in_decks),
-            due_tomorrow=len(flags.due_by_tomorrow & in_decks),
+            suspended=suspended,
+            leeches=leeches,
+            due_tomorrow=due_tomorrow,
             plan=self.plan_status(groups),
             interview=self.interview_outlook(),
         )
