@@ -7,6 +7,7 @@ The CLI and the interactive session both go through here, so an answer given wit
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -160,7 +161,7 @@ class Study:
         self._load_decks = None if isinstance(decks, DeckSet) else decks
         self._states: dict[str, CardState] | None = None
         self._early: tuple[int, EarlyPlan] | None = None
-        self._status_memo: tuple[KeyGroups, int, PlanStatus] | None = None
+        self._status_memo: tuple[weakref.ref[KeyGroups], int, PlanStatus] | None = None
         self.settings: Settings = settings_from(store.settings())
         self.calendar = StudyCalendar(
             zone_named(self.settings.timezone), self.settings.rollover_hour
@@ -619,11 +620,13 @@ class Study:
 
     def _plan_status(self, active: ActivePlan, groups: KeyGroups, today: int) -> PlanStatus:
         # The queue's pace and today's summary both ask, with the same groups: work it once.
+        # (A weak reference: holding 20,000 keys until the next write would make that
+        # write pay for freeing them.)
         memo = self._status_memo
-        if memo is not None and memo[0] is groups and memo[1] == today:
+        if memo is not None and memo[0]() is groups and memo[1] == today:
             return memo[2]
         status = self._plan_status_now(active, groups, today)
-        self._status_memo = (groups, today, status)
+        self._status_memo = (weakref.ref(groups), today, status)
         return status
 
     def _plan_status_now(self, active: ActivePlan, groups: KeyGroups, today: int) -> PlanStatus:
