@@ -253,7 +253,7 @@ class Store:
         """Which cards are studied, in learning steps, hidden today, or new with a row (after
         `card forget`), as sets of keys: between them, every card the database knows."""
         return KeyGroups(*self._concat_keys(
-            f"phase != {int(Phase.NEW)}",
+            f"phase > {int(Phase.NEW)}",
             f"phase IN ({int(Phase.LEARNING)}, {int(Phase.RELEARNING)})",
             f"NOT ({_VISIBLE})",
             f"phase = {int(Phase.NEW)} AND {_VISIBLE}",
@@ -273,15 +273,21 @@ class Store:
         return suspended, leeches, due
 
     def _concat_keys(self, *rules: str, today: int) -> list[frozenset[str]]:
-        """For each rule, the set of keys of the cards it holds for. SQLite sorts every
-        card into the sets and joins each set's keys into one string, so 20,000 cards cost
-        a few milliseconds instead of the tens it takes to fetch them row by row."""
+        """For each rule, the set of keys of the cards it holds for. SQLite joins each
+        set's keys into one string, read from the card_schedule index (which holds every
+        column the rules test), so 20,000 cards cost a few milliseconds instead of the
+        tens it takes to fetch them row by row. One query per rule: each walks only its
+        range of the index."""
         sep = f"char({ord(_KEY_SEPARATOR)})"
-        columns = ", ".join(f"group_concat(CASE WHEN {rule} THEN key END, {sep})" for rule in rules)
-        row = self.db.execute(
-            f"SELECT {columns} FROM card WHERE instr(key, {sep}) = 0", {"today": today}
-        ).fetchone()
-        return [frozenset(text.split(_KEY_SEPARATOR)) if text else frozenset() for text in row]
+        found = []
+        for rule in rules:
+            (text,) = self.db.execute(
+                f"SELECT group_concat(key, {sep}) FROM card "
+                f"WHERE ({rule}) AND instr(key, {sep}) = 0",
+                {"today": today},
+            ).fetchone()
+            found.append(frozenset(text.split(_KEY_SEPARATOR)) if text else frozenset())
+        return found
 
     def learning_states(self, today: int, day_end_ms: int) -> list[CardState]:
         """(Re)learning cards due before the study day ends, neither suspended nor buried."""
