@@ -1,27 +1,32 @@
-"""The only platformdirs importer: where the database, the cache and bundled files live."""
+"""The only platformdirs importer: where the database, the cache and bundled files live.
+
+platformdirs is imported by the functions that need it, so a run whose locations all
+come from the environment (PREPCLI_DB, PREPCLI_CACHE_DIR) does not pay for it."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP = "prepcli"
 
 
 def default_db_path() -> Path:
-    return Path(platformdirs.user_data_dir(APP, appauthor=False)) / "prepcli.sqlite3"
+    return data_dir() / "prepcli.sqlite3"
 
 
 def cache_dir() -> Path:
     override = os.environ.get("PREPCLI_CACHE_DIR")
     if override:
         return Path(override)
+    import platformdirs
+
     return Path(platformdirs.user_cache_dir(APP, appauthor=False))
 
 
 def data_dir() -> Path:
+    import platformdirs
+
     return Path(platformdirs.user_data_dir(APP, appauthor=False))
 
 
