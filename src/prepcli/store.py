@@ -364,7 +364,7 @@ class Store:
         `last`, overdue ones counting on today: the planner's load. Counted by SQLite;
         `leaving_out` are keys not to count (cards no longer in the decks, usually none)."""
         studied = f"{int(Phase.LEARNING)}, {int(Phase.REVIEW)}, {int(Phase.RELEARNING)}"
-        # Grouped by due day in the index's own order (no sort), overdue days folded below.
+        # Grouped by due day from the covering index; overdue days are folded into today.
         query = (
             f"SELECT due_day, count(*) FROM card WHERE phase IN ({studied}) "
             "AND due_day <= :last AND NOT suspended"

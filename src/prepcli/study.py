@@ -129,7 +129,7 @@ class InterviewOutlook:
 
     interview_date: str
     days_left: int
-    early_today: int  # early reviews for the interview in today's queue
+    early_today: int  # the planner's early reviews still in today's queue
     planned_early: int  # early reviews placed from today to the last session
     at_risk: tuple[str, ...]  # below the target, no day before the interview has room
 
@@ -723,7 +723,8 @@ class Study:
         reviews_due, learning_due, learning_later = self.store.due_counts(
             today, to_ms(self.now), to_ms(self.calendar.day_start(today + 1)), leaving_out=gone
         )
-        reviews_due += len(self._early_states(today, groups, in_decks))
+        early_left = len(self._early_states(today, groups, in_decks))
+        reviews_due += early_left
         suspended, leeches, due_tomorrow = self.store.flag_counts(today, leaving_out=gone)
         return TodaySummary(
             study_date=self.calendar.date_of(today).isoformat(),
@@ -742,10 +743,11 @@ class Study:
             leeches=leeches,
             due_tomorrow=due_tomorrow,
             plan=self.plan_status(groups),
-            interview=self.interview_outlook(),
+            interview=self.interview_outlook(early_left),
         )
 
-    def interview_outlook(self) -> InterviewOutlook | None:
+    def interview_outlook(self, early_left: int) -> InterviewOutlook | None:
+        """The countdown, with `early_left` of today's early reviews still to do."""
         policy = self.interview_policy()
         if policy is None:
             return None
@@ -753,7 +755,7 @@ class Study:
         return InterviewOutlook(
             interview_date=self.calendar.date_of(policy.interview_day).isoformat(),
             days_left=policy.interview_day - self.today,
-            early_today=len(plan.due_today(self.today)),
+            early_today=early_left,
             planned_early=len(plan.planned_day),
             at_risk=plan.at_risk,
         )
