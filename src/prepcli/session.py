@@ -58,6 +58,7 @@ class ReviewSession:
         self.console = render.console()
         self.result = SessionResult()
         self.shown_first: str | None = None  # a card to show next (after an undo)
+        self.queue: Agenda | None = None  # the queue the card on screen was taken from
         self.started = time.monotonic()
 
     # --- the loop --------------------------------------------------------------------
@@ -79,14 +80,18 @@ class ReviewSession:
         return self.study.agenda(self.decks, self.tags, self.now(), ahead=self.ahead)
 
     def _next_key(self) -> str | None:
+        self.queue = None
         if self.shown_first is not None:
             key, self.shown_first = self.shown_first, None
             if key in self.study.cards:
                 return key
-        return self._agenda().next_card(to_ms(self.now()))
+        self.queue = self._agenda()
+        return self.queue.next_card(to_ms(self.now()))
 
     def _remaining_label(self) -> str:
-        agenda = self._agenda()
+        # The queue the card came from, when there is one: nothing was written since, and
+        # on a big collection building it again would double the wait between cards.
+        agenda = self.queue or self._agenda()
         left = len(agenda.learning_due) + len(agenda.reviews) + len(agenda.new)
         return f"{left} left"
 
