@@ -169,6 +169,35 @@ def interleaved(
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def session_latency_ms(db: Path, env: dict[str, str], answers: int = 12) -> float | None:
+    """Median time from pressing a rating key in `prepcli review` (a real pseudo-terminal)
+    to the next card's screen: what DESIGN.md asks to be imperceptible. None without
+    pexpect. Runs on a copy of the database so the other figures are not disturbed."""
+    try:
+        import pexpect
+    except ImportError:
+        return None
+    copy = db.with_name("session.sqlite3")
+    shutil.copy(db, copy)
+    child = pexpect.spawn(
+        PYTHON, ["-m", "prepcli", "--db", str(copy), "review"],
+        env={**env, "TERM": "xterm"}, encoding="utf-8", dimensions=(40, 100), timeout=60,
+    )  # fmt: skip
+    child.delaybeforesend = None  # pexpect waits 50 ms before each send by default
+    child.expect("Space")  # the first card's front
+    samples = []
+    for _ in range(answers):
+        child.send(" ")
+        child.expect("Good")  # the back, with the rating keys
+        started = time.perf_counter()
+        child.send("3")
+        child.expect("Space")  # the next card's front
+        samples.append(time.perf_counter() - started)
+    child.send("q")
+    child.expect(pexpect.EOF)
+    return round(statistics.median(samples) * 1000, 1)
+
+
 def peak_memory_kib(argv: list[str], env: dict[str, str]) -> int:
     code = (
         "import resource, subprocess, sys\n"
@@ -347,6 +376,7 @@ def run(work: Path, decks: int, per_deck: int, reviews: int, repeats: int) -> di
         opened.close()
         return elapsed
 
+    session_ms = session_latency_ms(db, env)
     # Today's queue in both engines, measured in turn so machine noise hits both alike.
     opened = Study.open(where, NOW)
     anki_path = build_anki(keys, opened.store.states(), work)
@@ -394,6 +424,7 @@ def run(work: Path, decks: int, per_deck: int, reviews: int, repeats: int) -> di
         "queue_build_ms": round(queue_s * 1000, 2),
         "answer_ms_median": round(statistics.median(answer_samples) * 1000, 3),
         "next_card_after_answer_ms_median": round(statistics.median(next_samples) * 1000, 2),
+        "review_session_key_to_next_card_ms_median": session_ms,
         "answers_measured": len(answer_samples),
         "peak_memory_mib": {"prepcli (today)": round(peak_memory_kib(prepcli, env) / 1024, 1)},
         "anki": None
