@@ -11,14 +11,13 @@ when the plan file changes.
 
 from __future__ import annotations
 
-import os
 import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from prepcli.decks import DeckSet, cache_name, cache_tag, deck_files, load_decks
+from prepcli.decks import DeckSet, cache_name, cache_tag, deck_files, load_decks, write_cache
 
 if TYPE_CHECKING:
     from prepcli.plan import PlanLayout
@@ -53,16 +52,9 @@ class DeckIndex:
     def save(self) -> None:
         if self.file is None or not self.dirty:
             return
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.file.with_suffix(f".{os.getpid()}.tmp")
-            saved = (self.stamps, self.tag, self.keys, self.deck_ids, self.renames, self.layouts)
-            with open(temporary, "wb") as handle:
-                pickle.dump(saved, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.file)
+        saved = (self.stamps, self.tag, self.keys, self.deck_ids, self.renames, self.layouts)
+        if write_cache(self.file, saved):
             self.dirty = False
-        except OSError:
-            pass  # an index that cannot be written only costs speed
 
 
 def index_of(decks: DeckSet, stamps: tuple[Stamp, ...] = (), file: Path | None = None) -> DeckIndex:

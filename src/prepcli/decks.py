@@ -532,16 +532,23 @@ class _ParseCache:
         self.dirty = True
 
     def save(self) -> None:
-        if self.file is None or not self.dirty:
-            return
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.file.with_suffix(f".{os.getpid()}.tmp")
-            with open(temporary, "wb") as handle:
-                pickle.dump((cache_tag(), self.entries), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.file)
-        except OSError:
-            pass  # a cache that cannot be written only costs speed
+        if self.file is not None and self.dirty:
+            write_cache(self.file, (cache_tag(), self.entries))
+
+
+def write_cache(file: Path, data: object) -> bool:
+    """Pickle `data` to a cache file, whole or not at all (written beside it, then renamed,
+    so a reader never meets half a file); False when it could not be written, which only
+    costs speed."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = file.with_suffix(f".{os.getpid()}.tmp")
+        with open(temporary, "wb") as handle:
+            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, file)
+    except OSError:
+        return False
+    return True
 
 
 def cache_tag() -> str:

@@ -312,13 +312,8 @@ class Store:
     def states_of(self, keys: Collection[str]) -> dict[str, CardState]:
         """The states of these cards (those that have one)."""
         found: dict[str, CardState] = {}
-        listed = list(keys)
-        for start in range(0, len(listed), 500):
-            chunk = listed[start : start + 500]
-            for row in self.db.execute(
-                f"SELECT {_CARD_COLUMNS} FROM card WHERE key IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ):
+        for among, chosen in _key_chunks(keys):
+            for row in self.db.execute(f"SELECT {_CARD_COLUMNS} FROM card WHERE {among}", chosen):
                 found[row[0]] = _state_from_row(row)
         return found
 
@@ -349,11 +344,8 @@ class Store:
         keys (few: the cards no longer in the decks)."""
         query = f"SELECT {sums} FROM card WHERE {rule}"
         totals = list(self.db.execute(query, params).fetchone())
-        left_out = list(leaving_out)
-        for start in range(0, len(left_out), 500):
-            chunk = {f"k{i}": key for i, key in enumerate(left_out[start : start + 500])}
-            listed = ", ".join(f":{name}" for name in chunk)
-            row = self.db.execute(f"{query} AND key IN ({listed})", params | chunk).fetchone()
+        for among, chosen in _key_chunks(leaving_out):
+            row = self.db.execute(f"{query} AND {among}", params | chosen).fetchone()
             totals = [total - part for total, part in zip(totals, row, strict=True)]
         return totals
 
@@ -372,12 +364,9 @@ class Store:
         counts = dict.fromkeys(range(today, last + 1), 0)
         for day, count in self.db.execute(f"{query} GROUP BY due_day", {"last": last}):
             counts[max(day, today)] += count
-        left_out = list(leaving_out)
-        for start in range(0, len(left_out), 500):
-            chunk = {f"k{i}": key for i, key in enumerate(left_out[start : start + 500])}
-            listed = ", ".join(f":{name}" for name in chunk)
+        for among, chosen in _key_chunks(leaving_out):
             for day, count in self.db.execute(
-                f"{query} AND key IN ({listed}) GROUP BY due_day", {"last": last} | chunk
+                f"{query} AND {among} GROUP BY due_day", {"last": last} | chosen
             ):
                 counts[max(day, today)] -= count
         return counts
@@ -1000,6 +989,15 @@ def _state_from_fields(key: str, card_id: int, values: tuple[Any, ...], **extra:
 
 
 _PHASES = tuple(Phase)
+
+
+def _key_chunks(keys: Collection[str], size: int = 500) -> Iterator[tuple[str, dict[str, str]]]:
+    """`key IN (:k0, …)` and its named values, `size` keys at a time (SQLite limits the
+    variables in one statement)."""
+    listed = list(keys)
+    for start in range(0, len(listed), size):
+        chosen = {f"k{i}": key for i, key in enumerate(listed[start : start + size])}
+        yield f"key IN ({', '.join(':' + name for name in chosen)})", chosen
 
 
 def _state_from_row(row: tuple[Any, ...]) -> CardState:
