@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 
@@ -56,3 +58,23 @@ def test_today_needs_neither_typer_nor_rich_nor_fsrs(args: list[str]) -> None:
     watched = (*HEAVY, "typer", "rich", "click")
     assert "yaml" in loaded_after(args, watched)  # the first run parses the decks
     assert loaded_after(args, watched) == {"sqlite3"}  # locations from the environment
+
+
+@pytest.mark.usefixtures("sample_decks")
+def test_the_program_prints_all_of_today_before_its_quick_exit() -> None:
+    """`prepcli` ends without the interpreter's teardown: its output must still arrive
+    whole, through a pipe, with exit status 0; other commands exit normally."""
+    program = [sys.executable, "-m", "prepcli"]
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    shown = subprocess.run(
+        [*program, "today", "--json"], capture_output=True, text=True, env=buffered
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["cards"] > 0  # the JSON is complete, so it parses
+    screen = subprocess.run(program, capture_output=True, text=True, env=buffered)
+    assert screen.returncode == 0 and screen.stderr == ""
+    assert screen.stdout.rstrip().splitlines()[-1] == subprocess.run(
+        [*program, "today"], capture_output=True, text=True
+    ).stdout.rstrip().splitlines()[-1]
+    failed = subprocess.run([*program, "today", "--no-such-flag"], capture_output=True)
+    assert failed.returncode == 2

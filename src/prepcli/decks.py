@@ -17,13 +17,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from prepcli import __version__
-from prepcli.errors import Problem, ProblemsError, Severity
+from prepcli.errors import Problem, ProblemsError
 from prepcli.models import CardDef, Deck, Kind
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
+    from prepcli.errors import Severity
     from prepcli.yamlfile import Node
 
 FORMAT_VERSION = 1

@@ -13,11 +13,13 @@ import os
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from prepcli.errors import PrepError, ProblemsError, UsageError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from prepcli.study import Locations
 
 
@@ -98,6 +100,8 @@ def run(argv: list[str] | None = None) -> int:
         quick = quick_today(args)
         if quick is not None:
             show_today(locations_for(quick), as_json=bool(args[1:]))
+            if argv is None:
+                _exit_at_once(0)
         else:
             from prepcli.cli import app
 
@@ -129,6 +133,19 @@ def run(argv: list[str] | None = None) -> int:
         render.print_error(str(error))
         return error.exit_code
     return 0
+
+
+def _exit_at_once(status: int) -> None:
+    """End the process without the interpreter's teardown (freeing every module and
+    object: 15-20 ms after today's summary on a big collection, a tenth of the command).
+    Safe only where nothing is left open: the quick path has closed its database and
+    registers no exit handlers. Output is flushed first; a closed pipe is not an error."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        pass
+    os._exit(status)
 
 
 def main() -> None:

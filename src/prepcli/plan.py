@@ -14,13 +14,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from prepcli.decks import DECK_ID, SLUG, DeckSet
 from prepcli.errors import Problem, ProblemsError
 from prepcli.models import CardDef, PlanRun
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from prepcli.yamlfile import Node
 
 DAYS_PER_WEEK = 7

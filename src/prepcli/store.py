@@ -15,7 +15,6 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
 
 from prepcli.errors import PrepError
 from prepcli.models import (
@@ -30,7 +29,12 @@ from prepcli.models import (
     ReviewKind,
 )
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
+
 
 # Ordered, append-only: a shipped migration is never edited; a change is a new entry.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -131,6 +135,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX card_schedule ON card(phase, due_day, suspended, buried_until_day, "
         "due_ms, stability, last_review_ms, key)",
     ),
+    (  # 7: suspended cards and leeches (a few) counted without reading every card's row
+        "CREATE INDEX card_flagged ON card(suspended, leech) WHERE suspended OR leech",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -151,6 +158,7 @@ _REVIEW_COLUMNS = (
 _VISIBLE = (
     "NOT suspended AND coalesce(buried_until_day, 0) <= :today"  # neither suspended nor buried
 )
+_STUDIED = f"{int(Phase.LEARNING)}, {int(Phase.REVIEW)}, {int(Phase.RELEARNING)}"  # not new
 _KEY_SEPARATOR = "\n"  # never in a deck's card key (ids are slugs); keys holding it are skipped
 
 
@@ -262,12 +270,21 @@ class Store:
 
     def flag_counts(self, today: int, leaving_out: Collection[str] = ()) -> tuple[int, int, int]:
         """How many cards are suspended, leeches, and due by the end of tomorrow (studied,
-        not suspended), leaving out the `leaving_out` keys (cards no longer in the decks)."""
-        suspended, leeches, due = self._counts(
-            f"coalesce(sum(suspended), 0), coalesce(sum(leech), 0), coalesce(sum(NOT suspended "
-            f"AND phase != {int(Phase.NEW)} AND coalesce(due_day, 0) <= :today + 1), 0)",
-            "1",
-            {"today": today},
+        not suspended), leaving out the `leaving_out` keys (cards no longer in the decks).
+        Flagged cards are few and have their own partial index; the due ones are a range
+        of card_schedule: neither count reads the table."""
+        suspended, leeches = self._counts(
+            "coalesce(sum(suspended), 0), coalesce(sum(leech), 0)",
+            "(suspended OR leech)",  # the card_flagged index's own condition
+            {},
+            leaving_out,
+        )
+        studied = f"phase IN ({_STUDIED}) AND NOT suspended"
+        (due,) = self._counts(
+            "count(*)",
+            # Two ranges of the index (SQLite reads `a AND (b OR c)` as a scan of a).
+            f"(({studied} AND due_day <= :tomorrow) OR ({studied} AND due_day IS NULL))",
+            {"tomorrow": today + 1},
             leaving_out,
         )
         return suspended, leeches, due
@@ -355,7 +372,7 @@ class Store:
         """How many studied cards (not suspended) FSRS shows on each day from today to
         `last`, overdue ones counting on today: the planner's load. Counted by SQLite;
         `leaving_out` are keys not to count (cards no longer in the decks, usually none)."""
-        studied = f"{int(Phase.LEARNING)}, {int(Phase.REVIEW)}, {int(Phase.RELEARNING)}"
+        studied = _STUDIED
         # Grouped by due day from the covering index; overdue days are folded into today.
         query = (
             f"SELECT due_day, count(*) FROM card WHERE phase IN ({studied}) "
@@ -534,10 +551,6 @@ class Store:
         ).fetchone()
         return int(row[0]), int(row[1]), int(row[2])
 
-    def first_answer_day(self) -> int | None:
-        row = self.db.execute("SELECT MIN(study_day) FROM review WHERE rating > 0").fetchone()
-        return None if row[0] is None else int(row[0])
-
     def something_due_on(self, day: int) -> bool:
         """Whether any card was due on a past or present study day: one answered later that
         was already due then, or one still waiting since then (not suspended)."""
@@ -554,12 +567,22 @@ class Store:
         ).fetchone()
         return waiting is not None
 
-    def answered_on(self, day: int) -> bool:
-        """Whether any answer was given on a study day (an index seek, not a scan)."""
-        row = self.db.execute(
-            "SELECT 1 FROM review WHERE study_day = ? AND rating > 0 LIMIT 1", (day,)
-        ).fetchone()
-        return row is not None
+    def days_answered(self, last: int) -> list[int]:
+        """The study days up to `last` with at least one answer, latest first. SQLite walks
+        back from day to day through the review_day index, one seek each: a year of
+        history costs a few hundred seeks in one statement, not a scan of every review."""
+        rows = self.db.execute(
+            """WITH RECURSIVE answered(day) AS (
+                SELECT max(study_day) FROM review WHERE study_day <= :last AND rating > 0
+                UNION ALL
+                SELECT (SELECT max(study_day) FROM review
+                        WHERE study_day < answered.day AND rating > 0)
+                FROM answered WHERE answered.day IS NOT NULL
+            )
+            SELECT day FROM answered WHERE day IS NOT NULL""",
+            {"last": last},
+        )
+        return [int(row[0]) for row in rows]
 
     def latest_study_day(self) -> int | None:
         """The latest study day in the log (any row, answers and manual changes alike)."""

@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
 
 from prepcli import agenda as agenda_mod
 from prepcli import interview as interview_mod
@@ -46,7 +45,11 @@ from prepcli.store import (
     run_guarded,
 )
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
     from prepcli.scheduler import Outcome, Scheduler
 
 
@@ -62,7 +65,6 @@ class Locations:
 DEFAULT_PLAN = "six-week"
 MORNING = timedelta(hours=5)  # sessions are assumed five hours after rollover (09:00)
 READINESS_SAMPLE = 600  # cards the keep-up forecast replays at most (about ±1 point)
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -695,19 +697,18 @@ class Study:
     def current_streak(self) -> int:
         """Days with answers in the current run, by the rule `prepcli stats` uses: a day
         without answers breaks the run only if something was due on it, and today does not
-        break it before it is over. Walks back from today with index lookups, so it costs
-        the same on a year of history as on a week."""
-        first = self.store.first_answer_day()
-        if first is None:
+        break it before it is over. The days with answers come from one query; only the
+        days between them are looked at one by one."""
+        answered = self.store.days_answered(self.today)
+        if not answered:
             return 0
+        days = set(answered)
         streak = 0
-        day = self.today
-        while day >= first:
-            if self.store.answered_on(day):
+        for day in range(self.today, answered[-1] - 1, -1):
+            if day in days:
                 streak += 1
             elif day != self.today and self.store.something_due_on(day):
                 break
-            day -= 1
         return streak
 
     def summary(self) -> TodaySummary:

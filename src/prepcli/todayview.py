@@ -12,9 +12,11 @@ import os
 import shutil
 import sys
 import textwrap
-from typing import TYPE_CHECKING, ClassVar, TextIO
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
+    from typing import ClassVar, TextIO
+
     from prepcli.plan import PlanStatus
     from prepcli.study import InterviewOutlook, TodaySummary
 
