@@ -73,8 +73,11 @@ def test_the_program_prints_all_of_today_before_its_quick_exit() -> None:
     assert json.loads(shown.stdout)["cards"] > 0  # the JSON is complete, so it parses
     screen = subprocess.run(program, capture_output=True, text=True, env=buffered)
     assert screen.returncode == 0 and screen.stderr == ""
-    assert screen.stdout.rstrip().splitlines()[-1] == subprocess.run(
-        [*program, "today"], capture_output=True, text=True
-    ).stdout.rstrip().splitlines()[-1]
+    assert (
+        screen.stdout.rstrip().splitlines()[-1]
+        == subprocess.run([*program, "today"], capture_output=True, text=True)
+        .stdout.rstrip()
+        .splitlines()[-1]
+    )
     failed = subprocess.run([*program, "today", "--no-such-flag"], capture_output=True)
     assert failed.returncode == 2
