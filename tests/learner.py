@@ -15,9 +15,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from prepcli.clock import StudyCalendar, from_ms, to_ms
+from prepcli.history import AnswerContext, LoggedChange
 from prepcli.models import CardState, Phase, Rating, Settings
 from prepcli.scheduler import Scheduler
-from prepcli.store import AnswerContext, LoggedChange, open_store
+from prepcli.store import open_store
 
 DEFAULTS = Scheduler.default_parameters()
 # Faster forgetting than the defaults: lower initial stabilities, slower growth, a

@@ -18,7 +18,8 @@ import pytest
 
 from prepcli import optimizer
 from prepcli.clock import StudyCalendar, to_ms
-from prepcli.models import CardState, Phase, Rating, Review, ReviewKind, Settings
+from prepcli.history import Review
+from prepcli.models import CardState, Phase, Rating, ReviewKind, Settings
 from prepcli.scheduler import Scheduler
 from prepcli.store import open_store
 from tests.conftest import Result, rows

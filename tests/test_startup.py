@@ -81,3 +81,17 @@ def test_the_program_prints_all_of_today_before_its_quick_exit() -> None:
     )
     failed = subprocess.run([*program, "today", "--no-such-flag"], capture_output=True)
     assert failed.returncode == 2
+
+
+@pytest.mark.parametrize("columns", ["50", "abc", "0", ""])
+def test_today_wraps_at_the_width_shutil_would_give(
+    columns: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """todayview's own width rule (to spare importing shutil) agrees with shutil's."""
+    import shutil
+
+    from prepcli.todayview import terminal_columns
+
+    monkeypatch.setenv("COLUMNS", columns)
+    monkeypatch.setattr("os.get_terminal_size", lambda *_: os.terminal_size((72, 20)))
+    assert terminal_columns() == shutil.get_terminal_size().columns

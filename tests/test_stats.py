@@ -16,8 +16,9 @@ import pytest
 
 from prepcli import stats
 from prepcli.clock import StudyCalendar
+from prepcli.history import AnswerContext, LoggedChange
 from prepcli.models import CardState, Phase, ReviewKind
-from prepcli.store import AnswerContext, LoggedChange, open_store
+from prepcli.store import open_store
 from tests.conftest import Result
 from tests.stats_history import build
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from prepcli.errors import PrepError
+from prepcli.history import AnswerContext, LoggedChange
 from prepcli.models import CardState, Phase, ReviewKind
-from prepcli.store import MIGRATIONS, SCHEMA_VERSION, AnswerContext, LoggedChange, open_store
+from prepcli.store import MIGRATIONS, SCHEMA_VERSION, open_store
 from tests.conftest import rows
 
 CONTEXT = AnswerContext(reviewed_ms=1_800_000_000_000, study_day=740_000, tz_offset_min=60,

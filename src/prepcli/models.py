@@ -1,4 +1,4 @@
-"""Plain data shared by every module: deck cards, scheduling state, reviews, settings."""
+"""Plain data shared by every module: deck cards, scheduling state, settings, plan runs."""
 
 from __future__ import annotations
 
@@ -113,25 +113,6 @@ class CardState:
 
 
 @dataclass(frozen=True)
-class Review:
-    """One row of the append-only review log, with the card before and after it."""
-
-    id: int
-    card_key: str
-    reviewed_ms: int
-    study_day: int
-    tz_offset_min: int
-    rating: int  # 1–4, or 0 for a manual change such as `forget`
-    kind: ReviewKind
-    duration_ms: int | None
-    elapsed_days: float | None
-    scheduled_days: float | None
-    r_predicted: float | None
-    before: CardState
-    after: CardState
-
-
-@dataclass(frozen=True)
 class Settings:
     """User settings; every field can be shown and changed with `prepcli config`."""
 
@@ -158,52 +139,3 @@ class PlanRun:
     plan_id: str
     start_day: int
     interview_day: int | None
-
-
-# --- statistics and mock quizzes ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LogFacts:
-    """The review log reduced in SQL to what the statistics need (see stats.py).
-
-    days: (study day, answers, milliseconds answering) for every day with answers.
-    overdue_spans: [from, to) study days a card sat due before its next answer came.
-    retention: (study day, mature, passed, reviews) for Anki's true-retention reviews.
-    calibration: (bin, reviews, sum of predicted recall, passed) for interday reviews.
-    answer_seconds: (whole seconds taken, answers), seconds capped at one hour.
-    """
-
-    days: tuple[tuple[int, int, int], ...] = ()
-    overdue_spans: tuple[tuple[int, int], ...] = ()
-    retention: tuple[tuple[int, bool, bool, int], ...] = ()
-    calibration: tuple[tuple[int, int, float, int], ...] = ()
-    answer_seconds: tuple[tuple[int, int], ...] = ()
-
-
-class QuizMark(IntEnum):
-    """How a mock-quiz answer was marked; the stored codes."""
-
-    WRONG = 0
-    PARTLY = 1
-    RIGHT = 2
-
-
-@dataclass(frozen=True)
-class QuizAnswer:
-    card_key: str
-    mark: QuizMark
-    answered_ms: int
-    duration_ms: int | None = None
-
-
-@dataclass(frozen=True)
-class QuizRecord:
-    """A mock quiz as stored: `selection` is the JSON of how its questions were drawn."""
-
-    id: int
-    started_ms: int
-    finished_ms: int | None
-    minutes: int
-    selection: str
-    answers: tuple[QuizAnswer, ...] = ()

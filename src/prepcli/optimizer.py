@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import fsrs_rs_python as rs
 
-from prepcli.models import Phase, Review, ReviewKind
+from prepcli.history import Review
+from prepcli.models import Phase, ReviewKind
 from prepcli.scheduler import Scheduler, card_seed
 
 #: Below this many training items personal parameters are not trusted (fsrs-rs's own

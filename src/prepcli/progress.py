@@ -16,7 +16,8 @@ from prepcli import quiz as quiz_mod
 from prepcli import stats as stats_mod
 from prepcli.clock import from_ms
 from prepcli.errors import UsageError
-from prepcli.models import CardDef, CardState, QuizAnswer, QuizMark
+from prepcli.history import QuizAnswer, QuizMark
+from prepcli.models import CardDef, CardState
 from prepcli.store import run_guarded
 from prepcli.study import Study
 

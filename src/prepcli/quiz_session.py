@@ -16,8 +16,8 @@ from typing import Protocol
 
 from prepcli import render
 from prepcli.clock import to_ms
+from prepcli.history import QuizMark
 from prepcli.keys import CTRL_C, CTRL_D, ENTER
-from prepcli.models import QuizMark
 from prepcli.progress import QuizRecorder
 from prepcli.quiz import Question
 

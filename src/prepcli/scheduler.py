@@ -25,7 +25,8 @@ import fsrs.scheduler as fsrs_scheduler_module
 
 from prepcli.clock import StudyCalendar, from_ms, to_ms
 from prepcli.forgetting import ForgettingCurve
-from prepcli.models import CardState, Phase, Rating, Review, ReviewKind, Settings
+from prepcli.history import Review
+from prepcli.models import CardState, Phase, Rating, ReviewKind, Settings
 
 DAY = timedelta(days=1)
 

@@ -27,7 +27,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from prepcli.models import CardDef, CardState, LogFacts, Phase
+from prepcli.history import LogFacts
+from prepcli.models import CardDef, CardState, Phase
 
 MATURE_DAYS = 21
 CALIBRATION_BINS = 10

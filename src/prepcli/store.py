@@ -17,21 +17,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prepcli.errors import PrepError
-from prepcli.models import (
-    CardState,
-    LogFacts,
-    Phase,
-    PlanRun,
-    QuizAnswer,
-    QuizMark,
-    QuizRecord,
-    Review,
-    ReviewKind,
-)
+from prepcli.models import CardState, Phase, PlanRun, ReviewKind
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
     from typing import Any, TypeVar
+
+    # The log's records, imported where they are built: the start-up path needs none.
+    from prepcli.history import (
+        AnswerContext,
+        LogFacts,
+        LoggedChange,
+        QuizAnswer,
+        QuizRecord,
+        Review,
+    )
 
     T = TypeVar("T")
 
@@ -174,30 +174,6 @@ class KeyGroups:
     def outside(self, cards: frozenset[str]) -> frozenset[str]:
         """The keys the database knows that are not in `cards`: cards gone from the decks."""
         return (self.studied - cards) | (self.hidden - cards) | (self.unstudied - cards)
-
-
-@dataclass(frozen=True)
-class AnswerContext:
-    """Where and when an answer happened, for its review-log row."""
-
-    reviewed_ms: int
-    study_day: int
-    tz_offset_min: int
-    duration_ms: int | None
-    desired_retention: float
-
-
-@dataclass(frozen=True)
-class LoggedChange:
-    """A state change to write: the new state plus its review-log facts."""
-
-    after: CardState
-    rating: int
-    kind: ReviewKind
-    elapsed_days: float | None = None
-    scheduled_days: float | None = None
-    r_predicted: float | None = None
-    reason: str | None = None  # why it happened, e.g. 'interview' for a planned early review
 
 
 @dataclass(frozen=True)
@@ -674,6 +650,8 @@ class Store:
         `decks` limits it to cards under those deck ids or prefixes. Every figure is an
         aggregate, so what comes back stays small however long the log grows.
         """
+        from prepcli.history import LogFacts
+
         where, params = _deck_filter(decks)
         # Anki's true retention counts answers whose previous interval was a day or more
         # (review cards, or interday (re)learning steps); mature when that interval,
@@ -768,6 +746,8 @@ class Store:
 
     def quizzes(self) -> list[QuizRecord]:
         """Every mock quiz with its answers, oldest first."""
+        from prepcli.history import QuizAnswer, QuizMark, QuizRecord
+
         answers: dict[int, list[QuizAnswer]] = {}
         for quiz_id, key, mark, answered_ms, duration_ms in self.db.execute(
             "SELECT quiz_id, card_key, mark, answered_ms, duration_ms FROM quiz_answer "
@@ -1035,6 +1015,8 @@ def _state_from_row(row: tuple[Any, ...]) -> CardState:
 
 
 def _review_from_row(row: tuple[Any, ...]) -> Review:
+    from prepcli.history import Review
+
     (rid, key, reviewed_ms, day, offset, rating, kind, duration, elapsed, scheduled, r_pred) = row[
         :11
     ]

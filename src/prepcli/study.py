@@ -31,23 +31,17 @@ from prepcli.models import (
     Phase,
     PlanRun,
     Rating,
-    Review,
     ReviewKind,
     Settings,
 )
 from prepcli.plan import Plan, PlanLayout, PlanStatus
-from prepcli.store import (
-    AnswerContext,
-    KeyGroups,
-    LoggedChange,
-    Store,
-    open_store,
-    run_guarded,
-)
+from prepcli.store import KeyGroups, Store, open_store, run_guarded
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
     from typing import TypeVar
+
+    from prepcli.history import AnswerContext, LoggedChange, Review
 
     T = TypeVar("T")
     from prepcli.scheduler import Outcome, Scheduler
@@ -769,6 +763,8 @@ class Study:
     def answer(
         self, key: str, rating: Rating, now: datetime | None = None, duration_ms: int | None = None
     ) -> tuple[CardState, Outcome]:
+        from prepcli.history import LoggedChange
+
         moment = now or self.now
         chosen: list[Outcome] = []
 
@@ -798,6 +794,8 @@ class Study:
         return state.key in self.early_plan(day).due_today(day)
 
     def forget(self, key: str) -> CardState:
+        from prepcli.history import LoggedChange
+
         def decide(before: CardState) -> LoggedChange:
             fresh = CardState(key=key, card_id=before.card_id, suspended=before.suspended)
             return LoggedChange(after=fresh, rating=0, kind=ReviewKind.MANUAL)
@@ -832,6 +830,8 @@ class Study:
         )
 
     def _context(self, moment: datetime, duration_ms: int | None) -> AnswerContext:
+        from prepcli.history import AnswerContext
+
         if duration_ms is not None and duration_ms < 0:
             raise UsageError("a duration cannot be negative")
         self.latest_day = self.study_day(moment)  # the day this answer is about to log

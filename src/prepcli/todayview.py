@@ -9,7 +9,6 @@ output is not a terminal, as Rich itself would do.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import textwrap
 
@@ -106,10 +105,25 @@ def today_lines(summary: TodaySummary, style: Styler) -> list[str]:
     lines.append("")
     lines += [f"{style(label.ljust(LABEL_WIDTH), 'bold')}{value}".rstrip() for label, value in rows]
     if summary.interview is not None:
-        lines += ["", *interview_lines(summary.interview, shutil.get_terminal_size().columns)]
+        lines += ["", *interview_lines(summary.interview, terminal_columns())]
     hint = "Run `prepcli review` to start." if due_now or summary.new_today else "Nothing due now."
     lines += ["", style(hint, "dim")]
     return lines
+
+
+def terminal_columns() -> int:
+    """The width to wrap at, by shutil.get_terminal_size's rule (COLUMNS, else the
+    terminal, else 80), without importing shutil: it loads the compression modules."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0 and sys.__stdout__ is not None:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
 
 
 def interview_lines(outlook: InterviewOutlook, width: int = 80) -> list[str]:

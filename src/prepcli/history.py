@@ -1,0 +1,102 @@
+"""The logs as records: review-log rows read back, what an answer writes to the log, the
+log reduced for the statistics, and mock quizzes.
+
+Apart from models.py because `prepcli` (today's summary) needs none of them, and creating
+a frozen dataclass costs about a millisecond at import on a slow machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from prepcli.models import CardState, ReviewKind
+
+
+@dataclass(frozen=True)
+class Review:
+    """One row of the append-only review log, with the card before and after it."""
+
+    id: int
+    card_key: str
+    reviewed_ms: int
+    study_day: int
+    tz_offset_min: int
+    rating: int  # 1–4, or 0 for a manual change such as `forget`
+    kind: ReviewKind
+    duration_ms: int | None
+    elapsed_days: float | None
+    scheduled_days: float | None
+    r_predicted: float | None
+    before: CardState
+    after: CardState
+
+
+@dataclass(frozen=True)
+class AnswerContext:
+    """Where and when an answer happened, for its review-log row."""
+
+    reviewed_ms: int
+    study_day: int
+    tz_offset_min: int
+    duration_ms: int | None
+    desired_retention: float
+
+
+@dataclass(frozen=True)
+class LoggedChange:
+    """A state change to write: the new state plus its review-log facts."""
+
+    after: CardState
+    rating: int
+    kind: ReviewKind
+    elapsed_days: float | None = None
+    scheduled_days: float | None = None
+    r_predicted: float | None = None
+    reason: str | None = None  # why it happened, e.g. 'interview' for a planned early review
+
+
+@dataclass(frozen=True)
+class LogFacts:
+    """The review log reduced in SQL to what the statistics need (see stats.py).
+
+    days: (study day, answers, milliseconds answering) for every day with answers.
+    overdue_spans: [from, to) study days a card sat due before its next answer came.
+    retention: (study day, mature, passed, reviews) for Anki's true-retention reviews.
+    calibration: (bin, reviews, sum of predicted recall, passed) for interday reviews.
+    answer_seconds: (whole seconds taken, answers), seconds capped at one hour.
+    """
+
+    days: tuple[tuple[int, int, int], ...] = ()
+    overdue_spans: tuple[tuple[int, int], ...] = ()
+    retention: tuple[tuple[int, bool, bool, int], ...] = ()
+    calibration: tuple[tuple[int, int, float, int], ...] = ()
+    answer_seconds: tuple[tuple[int, int], ...] = ()
+
+
+class QuizMark(IntEnum):
+    """How a mock-quiz answer was marked; the stored codes."""
+
+    WRONG = 0
+    PARTLY = 1
+    RIGHT = 2
+
+
+@dataclass(frozen=True)
+class QuizAnswer:
+    card_key: str
+    mark: QuizMark
+    answered_ms: int
+    duration_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class QuizRecord:
+    """A mock quiz as stored: `selection` is the JSON of how its questions were drawn."""
+
+    id: int
+    started_ms: int
+    finished_ms: int | None
+    minutes: int
+    selection: str
+    answers: tuple[QuizAnswer, ...] = ()
