@@ -21,6 +21,9 @@ class DayProgress:
 
 @dataclass(frozen=True)
 class Agenda:
+    """Today's queue: the cards to show, in the order they come, and the totals before the
+    day's limits."""
+
     learning_due: tuple[CardState, ...]  # (re)learning cards due by now, earliest first
     learning_later: tuple[CardState, ...]  # (re)learning cards due later today
     reviews: tuple[CardState, ...]  # review cards due today, within the review limit

@@ -21,6 +21,8 @@ MAX_STEP_DAYS = 36500  # as the longest maximum_interval
 
 @dataclass(frozen=True)
 class SettingSpec:
+    """One setting: how to parse it from the command line and show it."""
+
     name: str
     help: str
     parse: Callable[[str], Any]

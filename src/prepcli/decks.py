@@ -74,6 +74,8 @@ def read_text(path: Path) -> tuple[str | None, list[Problem]]:
 
 @dataclass(frozen=True)
 class DeckSet:
+    """Every loaded deck, in load order."""
+
     decks: tuple[Deck, ...]
 
     def cards(self) -> Iterable[CardDef]:

@@ -1,5 +1,6 @@
 """The logs as records: review-log rows read back, what an answer writes to the log, the
-log reduced for the statistics, and mock quizzes.
+log reduced for the statistics, mock quizzes, fitted FSRS parameters, a card with its
+history, and the rows of an export.
 
 Apart from models.py because `prepcli` (today's summary) needs none of them, and creating
 a frozen dataclass costs about a millisecond at import on a slow machine.
@@ -10,7 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-from prepcli.models import CardState, ReviewKind
+from prepcli.models import CardDef, CardState, ReviewKind
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass(frozen=True)
@@ -100,3 +105,44 @@ class QuizRecord:
     minutes: int
     selection: str
     answers: tuple[QuizAnswer, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParameterSet:
+    """One row of fsrs_params: FSRS parameters and how well they fitted when saved."""
+
+    params: tuple[float, ...]
+    created_ms: int
+    n_items: int
+    log_loss: float | None
+    rmse_bins: float | None
+    source: str  # 'optimize' or 'reset'
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a table, as PRAGMA table_info describes it (for import checks)."""
+
+    name: str
+    type: str  # INTEGER, REAL or TEXT
+    notnull: bool
+    has_default: bool
+
+
+@dataclass(frozen=True)
+class ExportedCard:
+    """A card row and its review rows, as column → value (ids left out)."""
+
+    key: str
+    state: dict[str, Any]
+    history: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    """A card with its state and review history (`prepcli card info`)."""
+
+    card: CardDef | None
+    state: CardState
+    retrievability: float | None
+    history: list[Review]

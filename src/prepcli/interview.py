@@ -34,6 +34,8 @@ ProjectReview = Callable[[CardState, int], CardState]
 
 @dataclass(frozen=True)
 class InterviewPolicy:
+    """The interview-date planner's settings while an interview lies ahead."""
+
     interview_day: int
     target: float = 0.95  # recall at the interview the planner aims for
     capacity: int = 200  # review answers a day, normal and early together

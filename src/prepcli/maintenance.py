@@ -16,16 +16,10 @@ from typing import IO, TYPE_CHECKING, Any
 
 from prepcli.clock import to_ms
 from prepcli.errors import PrepError, UsageError
+from prepcli.history import ExportedCard, ParameterSet
 from prepcli.models import CardState
 from prepcli.scheduler import Scheduler
-from prepcli.store import (
-    SCHEMA_VERSION,
-    ExportedCard,
-    ParameterSet,
-    Store,
-    check_file,
-    run_guarded,
-)
+from prepcli.store import SCHEMA_VERSION, Store, check_file, run_guarded
 
 if TYPE_CHECKING:
     from prepcli.ankiexport import AnkiExport

@@ -55,6 +55,8 @@ class CardDef:
 
 @dataclass(frozen=True)
 class Deck:
+    """A deck file: its metadata and cards, in file order."""
+
     id: str
     title: str
     description: str

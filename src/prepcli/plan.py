@@ -30,6 +30,8 @@ DAYS_PER_WEEK = 7
 
 @dataclass(frozen=True)
 class Selector:
+    """Which cards a week introduces: one deck (or any), optionally narrowed by tags."""
+
     deck: str | None
     tags: tuple[str, ...] = ()
 
@@ -41,6 +43,8 @@ class Selector:
 
 @dataclass(frozen=True)
 class Task:
+    """A non-card task of a plan week (e.g. a mock system-design round)."""
+
     id: str
     title: str
     week: int
@@ -48,6 +52,8 @@ class Task:
 
 @dataclass(frozen=True)
 class Week:
+    """One week of a plan: its cards to introduce and its tasks."""
+
     number: int
     title: str
     focus: str
@@ -57,6 +63,8 @@ class Week:
 
 @dataclass(frozen=True)
 class Plan:
+    """A study plan as its YAML file defines it."""
+
     id: str
     title: str
     description: str
@@ -374,6 +382,8 @@ def plan_order(
 
 @dataclass(frozen=True)
 class WeekStatus:
+    """One week's progress, as `prepcli plan` shows it."""
+
     number: int
     title: str
     start_date: str
@@ -387,6 +397,8 @@ class WeekStatus:
 
 @dataclass(frozen=True)
 class PlanStatus:
+    """Where a started plan stands today."""
+
     plan_id: str
     title: str
     start_date: str

@@ -28,13 +28,14 @@ if TYPE_CHECKING:
     from rich.markdown import Markdown
 
     from prepcli.errors import Problem
+    from prepcli.history import CardInfo
     from prepcli.plan import Plan, PlanStatus
     from prepcli.practice import CheckRun
     from prepcli.progress import QuizSummary
     from prepcli.quiz import TopicScore
     from prepcli.simulate import PolicyResult
     from prepcli.stats import DayCount, StatsReport
-    from prepcli.study import CardInfo, Readiness
+    from prepcli.study import Readiness
 
 CODE_THEME = "monokai"
 RATING_NAMES = {

@@ -26,8 +26,11 @@ if TYPE_CHECKING:
     # The log's records, imported where they are built: the start-up path needs none.
     from prepcli.history import (
         AnswerContext,
+        Column,
+        ExportedCard,
         LogFacts,
         LoggedChange,
+        ParameterSet,
         QuizAnswer,
         QuizRecord,
         Review,
@@ -174,35 +177,6 @@ class KeyGroups:
     def outside(self, cards: frozenset[str]) -> frozenset[str]:
         """The keys the database knows that are not in `cards`: cards gone from the decks."""
         return (self.studied - cards) | (self.hidden - cards) | (self.unstudied - cards)
-
-
-@dataclass(frozen=True)
-class ParameterSet:
-    """One row of fsrs_params: FSRS parameters and how well they fitted when saved."""
-
-    params: tuple[float, ...]
-    created_ms: int
-    n_items: int
-    log_loss: float | None
-    rmse_bins: float | None
-    source: str  # 'optimize' or 'reset'
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str  # INTEGER, REAL or TEXT
-    notnull: bool
-    has_default: bool
-
-
-@dataclass(frozen=True)
-class ExportedCard:
-    """A card row and its review rows, as column → value (ids left out)."""
-
-    key: str
-    state: dict[str, Any]
-    history: list[dict[str, Any]]
 
 
 class Store:
@@ -833,6 +807,8 @@ class Store:
         ).fetchone()
         if row is None:
             return None
+        from prepcli.history import ParameterSet
+
         params, created, items, log_loss, rmse, source = row
         return ParameterSet(tuple(float(w) for w in json.loads(params)), created, items,
                             log_loss, rmse, source)  # fmt: skip
@@ -850,6 +826,8 @@ class Store:
     def columns(self, table: str) -> list[Column]:
         if table not in ("card", "review"):
             raise ValueError(f"no export of table {table!r}")
+        from prepcli.history import Column
+
         return [
             Column(name=row[1], type=str(row[2]).upper(), notnull=bool(row[3]),
                    has_default=row[4] is not None or bool(row[5]))
@@ -858,6 +836,8 @@ class Store:
 
     def export_cards(self) -> list[ExportedCard]:
         """Every card row with its review rows, column by column, ordered by key."""
+        from prepcli.history import ExportedCard
+
         cursor = self.db.execute("SELECT * FROM card ORDER BY key")
         names = [d[0] for d in cursor.description]
         cards = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

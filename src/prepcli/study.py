@@ -41,7 +41,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entr
 if TYPE_CHECKING:
     from typing import TypeVar
 
-    from prepcli.history import AnswerContext, LoggedChange, Review
+    from prepcli.history import AnswerContext, CardInfo, LoggedChange, Review
 
     T = TypeVar("T")
     from prepcli.scheduler import Outcome, Scheduler
@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Locations:
+    """Where a collection's files are: database, deck folders, caches, plan folders."""
+
     db: Path
     deck_roots: tuple[Path, ...]
     cache_dir: Path
@@ -63,6 +65,8 @@ READINESS_SAMPLE = 600  # cards the keep-up forecast replays at most (about ±1 
 
 @dataclass(frozen=True)
 class ActivePlan:
+    """The started plan, with its layout on the current decks."""
+
     run_id: int
     run: PlanRun
     layout: PlanLayout
@@ -82,6 +86,8 @@ class ActivePlan:
 
 @dataclass(frozen=True)
 class Readiness:
+    """The interview forecast `prepcli plan` shows."""
+
     interview_date: str
     days_left: int
     target: float
@@ -99,6 +105,8 @@ class Readiness:
 
 @dataclass(frozen=True)
 class TodaySummary:
+    """Today's numbers: the screen of `prepcli` and `prepcli today --json`."""
+
     study_date: str
     due_reviews: int
     review_limit_left: int
@@ -128,14 +136,6 @@ class InterviewOutlook:
     early_today: int  # the planner's early reviews still in today's queue
     planned_early: int  # early reviews placed from today to the last session
     at_risk: tuple[str, ...]  # below the target, no day before the interview has room
-
-
-@dataclass(frozen=True)
-class CardInfo:
-    card: CardDef | None
-    state: CardState
-    retrievability: float | None
-    history: list[Review]
 
 
 class Study:
@@ -818,6 +818,8 @@ class Study:
         )
 
     def info(self, key: str) -> CardInfo:
+        from prepcli.history import CardInfo
+
         card = self.cards.get(key)
         state = self.state_of(key)
         if card is None and state.card_id == 0:

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from typing import IO, Any, TypeGuard
 
 from prepcli.errors import Problem, ProblemsError
+from prepcli.history import Column, ExportedCard, ParameterSet
 from prepcli.models import Phase, ReviewKind
-from prepcli.store import Column, ExportedCard, ParameterSet
 
 FORMAT = "prepcli-export"
 VERSION = 1
