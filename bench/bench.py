@@ -33,7 +33,8 @@ from typing import Any
 
 import prepcli as prepcli_package
 from prepcli.clock import StudyCalendar, to_ms
-from prepcli.decks import cache_name, load_decks
+from prepcli.deckfiles import cache_name
+from prepcli.decks import load_decks
 from prepcli.models import CardState, Phase, Rating, Settings
 from prepcli.scheduler import Scheduler
 from prepcli.store import open_store

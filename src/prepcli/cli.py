@@ -154,7 +154,7 @@ def review(
 ) -> None:
     """The daily review session (Space reveals, 1–4 rate, u undo, q quit)."""
     from prepcli import render
-    from prepcli.decks import cache_name
+    from prepcli.deckfiles import cache_name
     from prepcli.keys import KeyReader
     from prepcli.session import ReviewSession, deck_reloader, moving_clock
 
@@ -925,7 +925,8 @@ def config_reset(
 @deck_app.command("list")
 def deck_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """The decks with their card counts and files."""
-    from prepcli.decks import cache_name, load_decks
+    from prepcli.deckfiles import cache_name
+    from prepcli.decks import load_decks
 
     where = _locations(ctx)
     decks = load_decks(where.deck_roots, where.cache_dir / cache_name(where.deck_roots))

@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from prepcli.decks import DeckSet, cache_name, cache_tag, deck_files, load_decks, write_cache
+from prepcli.deckfiles import cache_name, cache_tag, deck_files, write_cache
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
+    from prepcli.decks import DeckSet
     from prepcli.plan import PlanLayout
 
 Stamp = tuple[str, int, int]  # path, size, modification time (ns)
@@ -85,6 +86,8 @@ def load_index(roots: Iterable[Path], cache_dir: Path) -> tuple[DeckIndex, DeckS
     cached = _read(file)
     if cached is not None and cached.stamps == stamps:
         return cached, None
+    from prepcli.decks import load_decks  # the validator, only when the index is stale
+
     decks = load_decks(roots, cache_dir / name)
     index = index_of(decks, stamps, file)
     index.save()

@@ -9,16 +9,14 @@ checks in lint.py.
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import re
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from prepcli import __version__
+from prepcli.deckfiles import cache_tag, deck_files, write_cache
 from prepcli.errors import Problem, ProblemsError
 from prepcli.models import CardDef, Deck, Kind
 
@@ -101,19 +99,6 @@ class DeckSet:
             for old in card.formerly
             if f"{card.deck}/{old}" not in current
         }
-
-
-def deck_files(roots: Iterable[Path]) -> list[Path]:
-    """Every *.yaml / *.yml under the given folders (or the files themselves), sorted."""
-    found: list[Path] = []
-    for root in roots:
-        if root.is_file():
-            found.append(root)
-        elif root.is_dir():
-            found.extend(
-                p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
-            )
-    return sorted(found)
 
 
 def load_decks(roots: Iterable[Path], cache_file: Path | None = None) -> DeckSet:
@@ -537,33 +522,3 @@ class _ParseCache:
     def save(self) -> None:
         if self.file is not None and self.dirty:
             write_cache(self.file, (cache_tag(), self.entries))
-
-
-def write_cache(file: Path, data: object) -> bool:
-    """Pickle `data` to a cache file, whole or not at all (written beside it, then renamed,
-    so a reader never meets half a file); False when it could not be written, which only
-    costs speed."""
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = file.with_suffix(f".{os.getpid()}.tmp")
-        with open(temporary, "wb") as handle:
-            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, file)
-    except OSError:
-        return False
-    return True
-
-
-def cache_tag() -> str:
-    # The validator's own file is part of the key so a changed rule never serves stale decks.
-    rules = Path(__file__).stat().st_mtime_ns
-    return f"prepcli-decks-{__version__}-{FORMAT_VERSION}-{rules}"
-
-
-def cache_name(roots: Iterable[Path]) -> str:
-    """A file name for the cache of one set of deck folders.
-
-    A CRC rather than hashlib, which costs 5 ms to import on every start-up: two sets of
-    folders sharing a name would only share a file whose entries are checked per path."""
-    joined = "\n".join(str(Path(r).resolve()) for r in roots).encode("utf-8")
-    return f"decks-{zlib.crc32(joined):08x}-{len(joined)}.pickle"

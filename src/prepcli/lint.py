@@ -20,7 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from prepcli.decks import ParsedDeck, cross_deck_problems, deck_files, parse_deck
+from prepcli.deckfiles import deck_files
+from prepcli.decks import ParsedDeck, cross_deck_problems, parse_deck
 from prepcli.errors import Problem
 from prepcli.mathtext import math_spans, unknown_commands
 from prepcli.models import CardDef

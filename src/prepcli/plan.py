@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from prepcli.decks import DECK_ID, SLUG, DeckSet
 from prepcli.errors import Problem, ProblemsError
 from prepcli.models import CardDef, PlanRun
 
@@ -23,6 +22,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entr
 if TYPE_CHECKING:
     from typing import Any
 
+    from prepcli.decks import DeckSet
     from prepcli.yamlfile import Node
 
 DAYS_PER_WEEK = 7
@@ -103,6 +103,9 @@ def load_plan(path: Path, decks: DeckSet) -> Plan:
 
 class _PlanValidator:
     def __init__(self, path: str, problems: list[Problem], decks: DeckSet) -> None:
+        from prepcli.decks import DECK_ID, SLUG  # the deck rules: only when a plan is read
+
+        self.slug, self.deck_id = SLUG, DECK_ID
         self.path = path
         self.problems = problems
         self.decks = {d.id: d for d in decks.decks}
@@ -156,7 +159,7 @@ class _PlanValidator:
         if version is not None and version.value != 1:
             self.problem(version, f"unsupported format version {version.value!r} (expected 1)")
         plan_id = self.text(fields.get("plan"), "plan")
-        if plan_id and not SLUG.match(plan_id):
+        if plan_id and not self.slug.match(plan_id):
             self.problem(fields["plan"], f"plan id {plan_id!r} must be a lowercase slug")
         weeks_node = fields.get("weeks")
         week_nodes = self.items(weeks_node, "weeks")
@@ -183,7 +186,7 @@ class _PlanValidator:
             if task_fields is None:
                 continue
             task_id = self.text(task_fields.get("id"), "id")
-            if task_id and not SLUG.match(task_id):
+            if task_id and not self.slug.match(task_id):
                 self.problem(task_fields["id"], f"task id {task_id!r} must be a lowercase slug")
             elif task_id in seen_tasks:
                 self.problem(
@@ -211,7 +214,7 @@ class _PlanValidator:
         deck: str | None = None
         if "deck" in fields:
             deck = self.text(fields["deck"], "deck")
-            if deck and not DECK_ID.match(deck):
+            if deck and not self.deck_id.match(deck):
                 self.problem(fields["deck"], f"deck id {deck!r} is not a dotted lowercase id")
             elif deck and deck not in self.decks:
                 self.problem(fields["deck"], f"no deck {deck!r} in the decks")

@@ -20,8 +20,8 @@ from prepcli import plan as plan_mod
 from prepcli.agenda import Agenda, DayProgress
 from prepcli.clock import StudyCalendar, to_ms, zone_named
 from prepcli.config import settings_from
+from prepcli.deckfiles import cache_name
 from prepcli.deckindex import DeckIndex, index_of, load_index
-from prepcli.decks import DeckSet, cache_name, load_decks
 from prepcli.errors import PrepError, UsageError
 from prepcli.forgetting import DAY_MS, ForgettingCurve
 from prepcli.interview import EarlyPlan, InterviewPolicy, Need
@@ -41,6 +41,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entr
 if TYPE_CHECKING:
     from typing import TypeVar
 
+    from prepcli.decks import DeckSet
     from prepcli.history import AnswerContext, CardInfo, LoggedChange, Review
 
     T = TypeVar("T")
@@ -153,8 +154,8 @@ class Study:
         self.now = now
         self.plan_dirs = plan_dirs
         self.index = index
-        self._decks = decks if isinstance(decks, DeckSet) else None
-        self._load_decks = None if isinstance(decks, DeckSet) else decks
+        self._decks = None if callable(decks) else decks
+        self._load_decks = decks if callable(decks) else None
         self._states: dict[str, CardState] | None = None
         self._early: tuple[int, EarlyPlan] | None = None
         self._status_memo: tuple[weakref.ref[KeyGroups], int, PlanStatus] | None = None
@@ -180,12 +181,18 @@ class Study:
         # no deck file changed, only their index is read; the cards when a command needs them.
         index, decks = load_index(where.deck_roots, where.cache_dir)
         cache_file = where.cache_dir / cache_name(where.deck_roots)
+
+        def load_decks() -> DeckSet:
+            from prepcli.decks import load_decks as load  # the validator: not for counting
+
+            return load(where.deck_roots, cache_file)
+
         store = open_store(where.db, create_parents=where.create_db_parents)
         try:
             return run_guarded(
                 lambda: cls(
                     store, index, now, where.plan_dirs,
-                    decks or (lambda: load_decks(where.deck_roots, cache_file)),
+                    decks or load_decks,
                 ),
                 where.db,
             )  # fmt: skip
