@@ -15,8 +15,7 @@ import pexpect
 import pytest
 
 from prepcli import paths
-from prepcli.decks import load_decks
-from prepcli.models import CardDef, Kind
+from prepcli.decks import CardDef, Kind, load_decks
 from prepcli.practice import parse_steps, run_checks
 from tests.conftest import SAMPLE_DECKS, Result, rows
 

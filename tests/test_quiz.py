@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from prepcli import quiz
+from prepcli.decks import CardDef, Kind
 from prepcli.history import QuizMark
 from prepcli.keys import CTRL_D
-from prepcli.models import CardDef, CardState, Kind, Phase, Rating
+from prepcli.models import CardState, Phase, Rating
 from prepcli.progress import QuizRecorder, draw_quiz
 from prepcli.quiz_session import QuizSession
 from prepcli.study import Locations, Study

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from prepcli.models import CardDef, CardState, Phase
+from prepcli.models import CardState, Phase
 
 LEARN_AHEAD_MS = 20 * 60 * 1000  # as Anki: learning cards due within 20 minutes may be shown
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
+if TYPE_CHECKING:
+    from prepcli.decks import CardDef
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Load and validate deck files (format version 1), with a parse cache.
+"""Deck files: the cards and decks they define, and their loader and validator (format
+version 1), with a parse cache.
 
 Every problem in every file is collected and reported together; a deck set with any
 error is refused whole, so a bad deck never reaches the database. Warnings (severity
@@ -13,17 +14,80 @@ import pickle
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
 from prepcli.deckfiles import cache_tag, deck_files, write_cache
 from prepcli.errors import Problem, ProblemsError
-from prepcli.models import CardDef, Deck, Kind
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
     from prepcli.errors import Severity
     from prepcli.yamlfile import Node
+
+
+class Kind(StrEnum):
+    """How a card is reviewed."""
+
+    CONCEPT = "concept"
+    BEHAVIORAL = "behavioral"
+    CODING = "coding"
+    DESIGN = "design"
+
+
+#: Seconds on the countdown of timed kinds when a card sets no `time_limit`.
+DEFAULT_TIME_LIMITS: dict[Kind, int] = {Kind.BEHAVIORAL: 120, Kind.DESIGN: 600}
+
+
+@dataclass(frozen=True)
+class CardDef:
+    """A card as its deck file defines it (text, not progress)."""
+
+    deck: str
+    id: str
+    kind: Kind
+    front: str
+    back: str
+    path: str
+    line: int
+    tags: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
+    points: tuple[str, ...] = ()
+    time_limit: int | None = None
+    formerly: tuple[str, ...] = ()
+    source: str | None = None
+    starter: str | None = None
+    tests: str | None = None
+    solution: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The card's identity everywhere outside its file: `deck/id`."""
+        return f"{self.deck}/{self.id}"
+
+    @property
+    def timer_seconds(self) -> int | None:
+        """The countdown for this card, or None for untimed kinds."""
+        if self.time_limit is not None:
+            return self.time_limit
+        return DEFAULT_TIME_LIMITS.get(self.kind)
+
+
+@dataclass(frozen=True)
+class Deck:
+    """A deck file: its metadata and cards, in file order."""
+
+    id: str
+    title: str
+    description: str
+    path: str
+    sources: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    cards: tuple[CardDef, ...] = ()
+    line: int = 1  # where the deck id is written, for problems about it
+    col: int = 1
+
 
 FORMAT_VERSION = 1
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-from prepcli.models import CardDef, CardState, ReviewKind
+from prepcli.models import CardState, ReviewKind
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
     from typing import Any
+
+    from prepcli.decks import CardDef
 
 
 @dataclass(frozen=True)

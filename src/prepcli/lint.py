@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prepcli.deckfiles import deck_files
-from prepcli.decks import ParsedDeck, cross_deck_problems, parse_deck
+from prepcli.decks import CardDef, ParsedDeck, cross_deck_problems, parse_deck
 from prepcli.errors import Problem
 from prepcli.mathtext import math_spans, unknown_commands
-from prepcli.models import CardDef
 from prepcli.yamlfile import Node
 
 SCREEN_LINES = 20

@@ -1,71 +1,11 @@
-"""Plain data shared by every module: deck cards, scheduling state, settings, plan runs."""
+"""Plain data shared by every module: scheduling state, ratings, settings, plan runs.
+
+The cards as deck files define them are in decks.py, with their loader."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum, StrEnum
-
-
-class Kind(StrEnum):
-    """How a card is reviewed."""
-
-    CONCEPT = "concept"
-    BEHAVIORAL = "behavioral"
-    CODING = "coding"
-    DESIGN = "design"
-
-
-#: Seconds on the countdown of timed kinds when a card sets no `time_limit`.
-DEFAULT_TIME_LIMITS: dict[Kind, int] = {Kind.BEHAVIORAL: 120, Kind.DESIGN: 600}
-
-
-@dataclass(frozen=True)
-class CardDef:
-    """A card as its deck file defines it (text, not progress)."""
-
-    deck: str
-    id: str
-    kind: Kind
-    front: str
-    back: str
-    path: str
-    line: int
-    tags: tuple[str, ...] = ()
-    hints: tuple[str, ...] = ()
-    points: tuple[str, ...] = ()
-    time_limit: int | None = None
-    formerly: tuple[str, ...] = ()
-    source: str | None = None
-    starter: str | None = None
-    tests: str | None = None
-    solution: str | None = None
-
-    @property
-    def key(self) -> str:
-        """The card's identity everywhere outside its file: `deck/id`."""
-        return f"{self.deck}/{self.id}"
-
-    @property
-    def timer_seconds(self) -> int | None:
-        """The countdown for this card, or None for untimed kinds."""
-        if self.time_limit is not None:
-            return self.time_limit
-        return DEFAULT_TIME_LIMITS.get(self.kind)
-
-
-@dataclass(frozen=True)
-class Deck:
-    """A deck file: its metadata and cards, in file order."""
-
-    id: str
-    title: str
-    description: str
-    path: str
-    sources: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    cards: tuple[CardDef, ...] = ()
-    line: int = 1  # where the deck id is written, for problems about it
-    col: int = 1
+from enum import IntEnum
 
 
 class Rating(IntEnum):

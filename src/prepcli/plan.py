@@ -10,19 +10,19 @@ from __future__ import annotations
 import math
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from prepcli.errors import Problem, ProblemsError
-from prepcli.models import CardDef, PlanRun
+from prepcli.models import PlanRun
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
     from typing import Any
 
-    from prepcli.decks import DeckSet
+    from prepcli.decks import CardDef, DeckSet
     from prepcli.yamlfile import Node
 
 DAYS_PER_WEEK = 7
@@ -326,12 +326,9 @@ class PlanLayout:
     def _week_slice(self, week: int) -> slice:
         return slice(self.starts[week], self.starts[week + 1])
 
-    @cached_property
-    def cards_by_week(self) -> dict[int, frozenset[str]]:
-        """Week → the keys of the cards it introduces."""
-        return {
-            w.number: frozenset(self.by_week[self._week_slice(w.number)]) for w in self.plan.weeks
-        }
+    def cards_by_week(self) -> dict[int, tuple[str, ...]]:
+        """Week → the keys of the cards it introduces (slices: no set to build)."""
+        return {w.number: self.by_week[self._week_slice(w.number)] for w in self.plan.weeks}
 
     def introduced_after(self, week: int) -> frozenset[str]:
         """The cards later weeks introduce: not new cards yet in `week`."""
@@ -427,7 +424,7 @@ def current_week(plan: Plan, run: PlanRun, today: int) -> int:
 def plan_status(
     plan: Plan,
     run: PlanRun,
-    cards_by_week: Mapping[int, frozenset[str]],
+    cards_by_week: Mapping[int, Collection[str]],
     studied: frozenset[str],
     learning: frozenset[str],
     done_tasks: Iterable[str],
@@ -443,7 +440,8 @@ def plan_status(
     week_now = current_week(plan, run, today)
     totals = {w.number: [0, 0, 0] for w in plan.weeks}  # total, introduced, learned
     for number, keys in cards_by_week.items():
-        seen = studied & keys  # set operations: this runs on every start-up, on every card
+        # Set operations in C: this runs on every start-up, over every card.
+        seen = studied.intersection(keys)
         totals[number] = [len(keys), len(seen), len(seen) - len(learning & seen)]
     statuses = []
     for week in plan.weeks:

@@ -21,8 +21,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from prepcli.decks import CardDef
 from prepcli.errors import PrepError, Problem, ProblemsError, UsageError
-from prepcli.models import CardDef
 
 HARNESS = Path(__file__).with_name("practice_harness.py")
 DEFAULT_TIMEOUT = 10.0

@@ -15,9 +15,10 @@ from typing import Any
 from prepcli import quiz as quiz_mod
 from prepcli import stats as stats_mod
 from prepcli.clock import from_ms
+from prepcli.decks import CardDef
 from prepcli.errors import UsageError
 from prepcli.history import QuizAnswer, QuizMark
-from prepcli.models import CardDef, CardState
+from prepcli.models import CardState
 from prepcli.store import run_guarded
 from prepcli.study import Study
 

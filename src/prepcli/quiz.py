@@ -11,8 +11,9 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from prepcli.decks import CardDef
 from prepcli.history import QuizMark
-from prepcli.models import CardDef, CardState, Phase, Rating
+from prepcli.models import CardState, Phase, Rating
 
 #: The quiz decks when none are named: the LLM knowledge quiz and the research round.
 DEFAULT_DECKS = ("llm-quiz", "research")

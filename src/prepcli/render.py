@@ -19,9 +19,10 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from prepcli.decks import CardDef, Kind
 from prepcli.history import Review
 from prepcli.mathtext import render_math_in
-from prepcli.models import CardDef, CardState, Kind, Phase, Rating, ReviewKind
+from prepcli.models import CardState, Phase, Rating, ReviewKind
 from prepcli.todayview import plan_line
 
 if TYPE_CHECKING:

@@ -27,8 +27,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from prepcli.decks import CardDef
 from prepcli.history import LogFacts
-from prepcli.models import CardDef, CardState, Phase
+from prepcli.models import CardState, Phase
 
 MATURE_DAYS = 21
 CALIBRATION_BINS = 10

@@ -25,15 +25,7 @@ from prepcli.deckindex import DeckIndex, index_of, load_index
 from prepcli.errors import PrepError, UsageError
 from prepcli.forgetting import DAY_MS, ForgettingCurve
 from prepcli.interview import EarlyPlan, InterviewPolicy, Need
-from prepcli.models import (
-    CardDef,
-    CardState,
-    Phase,
-    PlanRun,
-    Rating,
-    ReviewKind,
-    Settings,
-)
+from prepcli.models import CardState, Phase, PlanRun, Rating, ReviewKind, Settings
 from prepcli.plan import Plan, PlanLayout, PlanStatus
 from prepcli.store import KeyGroups, Store, open_store, run_guarded
 
@@ -41,7 +33,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entr
 if TYPE_CHECKING:
     from typing import TypeVar
 
-    from prepcli.decks import DeckSet
+    from prepcli.decks import CardDef, DeckSet
     from prepcli.history import AnswerContext, CardInfo, LoggedChange, Review
 
     T = TypeVar("T")
@@ -634,7 +626,7 @@ class Study:
 
     def _plan_status_now(self, active: ActivePlan, groups: KeyGroups, today: int) -> PlanStatus:
         return plan_mod.plan_status(
-            active.plan, active.run, active.layout.cards_by_week, groups.studied, groups.learning,
+            active.plan, active.run, active.layout.cards_by_week(), groups.studied, groups.learning,
             self.store.done_tasks(active.run_id), today,
         )  # fmt: skip
 
