@@ -338,12 +338,12 @@ def plan_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Where you stand against the plan: this week, every week, the pace to catch up."""
     if ctx.invoked_subcommand is not None:
         return
-    from prepcli import render
+    from prepcli import forecast, render
 
     study = _open(ctx)
     try:
         status = study.plan_status()
-        readiness = study.readiness()
+        readiness = forecast.readiness(study)
     finally:
         study.close()
     if status is None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from rich.markdown import Markdown
 
     from prepcli.errors import Problem
+    from prepcli.forecast import Readiness
     from prepcli.history import CardInfo
     from prepcli.plan import Plan, PlanStatus
     from prepcli.practice import CheckRun
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from prepcli.quiz import TopicScore
     from prepcli.simulate import PolicyResult
     from prepcli.stats import DayCount, StatsReport
-    from prepcli.study import Readiness
 
 CODE_THEME = "monokai"
 RATING_NAMES = {
