@@ -67,7 +67,7 @@ class EarlyPlan:
 EMPTY = EarlyPlan({}, (), 0)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Need:
     """A card that needs one extra review before the interview."""
 
@@ -133,6 +133,10 @@ def plan_early_reviews(
     return place_early_reviews(load, needs, policy)
 
 
+def _least_stable_first(need: Need) -> tuple[float, str, int, float, bool]:
+    return (need.stability, need.key, need.earliest, need.recall, need.real)
+
+
 def place_early_reviews(
     load: dict[int, int], needs: list[Need], policy: InterviewPolicy
 ) -> EarlyPlan:
@@ -148,7 +152,7 @@ def place_early_reviews(
     planned: dict[str, int] = {}
     at_risk = [n.key for n in overflow if n.real]
     last = policy.last_session_day
-    for need in sorted(fitting):
+    for need in sorted(fitting, key=_least_stable_first):
         day = next((d for d in range(last, need.earliest - 1, -1) if free.get(d, 0) > 0), None)
         if day is None:
             if need.real:

@@ -35,9 +35,9 @@ if TYPE_CHECKING:
 
     from prepcli.decks import CardDef, DeckSet
     from prepcli.history import AnswerContext, CardInfo, LoggedChange, Review
+    from prepcli.scheduler import Outcome, Scheduler
 
     T = TypeVar("T")
-    from prepcli.scheduler import Outcome, Scheduler
 
 
 @dataclass(frozen=True)
