@@ -145,3 +145,21 @@ def test_renames_move_history(db_path: Path) -> None:
         assert store.apply_renames({"d/old": "d/new"}) == 0  # idempotent
     finally:
         store.close()
+
+
+def test_key_groups_read_a_key_holding_the_separator_whole(db_path: Path) -> None:
+    """Keys are joined with a newline in SQL; an imported key holding one must neither
+    vanish nor split into other cards' keys."""
+    store = open_store(db_path)
+    try:
+        odd = "llm-quiz.basics/attention\nllm-quiz.basics/kv-cache"
+        with store.db:
+            store.db.executemany(
+                "INSERT INTO card (key, phase, due_day, modified_ms) VALUES (?, ?, 1, 0)",
+                [(odd, int(Phase.REVIEW)), ("llm-quiz.basics/rope", int(Phase.REVIEW))],
+            )
+        groups = store.key_groups(today=1)
+        assert groups.studied == {odd, "llm-quiz.basics/rope"}
+        assert not groups.learning and not groups.hidden and not groups.unstudied
+    finally:
+        store.close()
