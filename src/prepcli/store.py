@@ -13,7 +13,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from prepcli.errors import PrepError
@@ -173,10 +173,19 @@ class KeyGroups:
     learning: frozenset[str]  # in (re)learning steps
     hidden: frozenset[str]  # suspended, or buried until after today
     unstudied: frozenset[str]  # new but with a row (forgotten): usually none
+    _outside: tuple[frozenset[str], frozenset[str]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def outside(self, cards: frozenset[str]) -> frozenset[str]:
-        """The keys the database knows that are not in `cards`: cards gone from the decks."""
-        return (self.studied - cards) | (self.hidden - cards) | (self.unstudied - cards)
+        """The keys the database knows that are not in `cards`: cards gone from the decks.
+        Kept for the last `cards` asked about: the summary, the queue and the planner
+        all ask, and each asking walks every studied key."""
+        if self._outside is not None and self._outside[0] is cards:
+            return self._outside[1]
+        found = (self.studied - cards) | (self.hidden - cards) | (self.unstudied - cards)
+        object.__setattr__(self, "_outside", (cards, found))  # a cache, not a change
+        return found
 
 
 class Store:

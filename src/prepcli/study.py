@@ -407,8 +407,10 @@ class Study:
         moment = self.interview_instant(policy)
         instant_ms = to_ms(moment)
         in_decks = self.card_keys
-        studied = (groups or self.key_groups(day)).studied
-        load = self.store.reviews_per_day(day, last, leaving_out=studied - in_decks)
+        # Every key the database knows outside the decks: the load query counts only the
+        # studied ones among them anyway.
+        gone = (groups or self.key_groups(day)).outside(in_decks)
+        load = self.store.reviews_per_day(day, last, leaving_out=gone)
         needs: list[Need] = []
         # A little below the exact threshold, so rounding in SQLite never drops a card.
         elapsed_ms = self.curve.days_until(policy.target) * DAY_MS * 0.999
