@@ -255,3 +255,48 @@ def test_days_until_is_where_recall_crosses_the_target() -> None:
     days = curve.days_until(0.95) * 10
     assert curve.recall(10, days * 0.999) > 0.95 > curve.recall(10, days * 1.001)
     assert curve.recall(10, 10) == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize("seed", [0, 5, 11])  # seeds with reviews in the final week
+def test_the_planner_projects_only_reviews_that_could_fall_short(
+    collection: tuple[Path, list[str]], tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch, seed: int,
+) -> None:  # fmt: skip
+    """In the final fortnight the planner projects each review of the final week; a card
+    whose recall at the interview clears the target even without the review's gain in
+    stability is skipped. The plan must equal the one that projects every review."""
+    root, keys = collection
+    db = tmp_path_factory.mktemp("db") / "prep.sqlite3"
+    open_store(db).close()
+    study = open_study(root, db)
+    today = study.today
+    study.start_plan("fast", today - 7, today + 6)
+    study.close()
+    random_states(db, keys, seed, today)
+    study = open_study(root, db)
+    try:
+        policy = study.interview_policy()
+        assert policy is not None
+        projected: list[str] = []
+        project = study.scheduler.project
+        monkeypatch.setattr(
+            study.scheduler,
+            "project",
+            lambda s, *rest: projected.append(s.key) or project(s, *rest),
+        )
+        plan = study.early_plan(today)
+        skipping = len(projected)
+        projected.clear()
+        states = [s for k, s in study.store.states().items() if k in set(keys)]
+        instant = study.interview_instant(policy)
+        reference = plan_early_reviews(
+            states, policy, today,
+            lambda s: study.scheduler.recall_at(s, instant),
+            lambda s, day: study.scheduler.project(
+                s, Rating.GOOD, study.calendar.day_start(day) + MORNING
+            ),
+        )  # fmt: skip
+        assert plan == reference
+        assert skipping < len(projected)  # the shortcut was taken, and changed nothing
+    finally:
+        study.close()

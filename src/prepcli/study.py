@@ -430,10 +430,17 @@ class Study:
                 if day < last - interview_mod.RESERVE_WINDOW
                 else 0
             )
+            review_starts: dict[int, int] = {}  # study day → when its session is assumed
             for state in self.store.reviews_due_between(first, last - 1):
                 review_day = max(day, state.due_day or 0)
-                if state.key in in_decks and interview_mod.in_reserve_window(
-                    policy, state, review_day
+                if review_day not in review_starts:
+                    review_starts[review_day] = to_ms(self.calendar.day_start(review_day))
+                if (
+                    state.key in in_decks
+                    and interview_mod.in_reserve_window(policy, state, review_day)
+                    and not self._clears_target(
+                        state, review_starts[review_day], instant_ms, policy.target
+                    )
                 ):
                     need = interview_mod.foreseen_need(
                         state, review_day, policy,
@@ -447,6 +454,20 @@ class Study:
         plan = interview_mod.place_early_reviews(load, needs, policy)
         self._early = (day, plan)
         return plan
+
+    def _clears_target(
+        self, state: CardState, review_start_ms: int, interview_ms: int, target: float
+    ) -> bool:
+        """Whether the card's recall at the interview clears the target even if its review
+        on the day starting at `review_start_ms` added no stability. Then projecting that
+        review (the full FSRS update, a few hundred microseconds each, thousands of cards
+        in the final fortnight) cannot find a need: a Good review on a later day than the
+        last one never lowers stability (on a recall FSRS multiplies it by at least 1)."""
+        last_ms = state.last_review_ms
+        if state.stability is None or last_ms is None or last_ms >= review_start_ms:
+            return False  # a same-day review follows another rule: project it
+        reviewed_ms = review_start_ms + int(MORNING.total_seconds() * 1000)
+        return self.curve.recall_at_ms(state.stability, reviewed_ms, interview_ms) >= target
 
     # --- plans -----------------------------------------------------------------------
 
