@@ -338,11 +338,19 @@ def run(work: Path, decks: int, per_deck: int, reviews: int, repeats: int) -> di
                f"PREPCLI_DB={work / 'bundled.sqlite3'}", *prepcli]  # fmt: skip
     subprocess.run([*bundled, "plan", "start", "--interview", "2026-12-14"], env=env,
                    check=True, capture_output=True)  # fmt: skip
+    # The final fortnight, when the planner also projects the final week's reviews: the
+    # same collection with the interview five days away.
+    closing = work / "closing.sqlite3"
+    shutil.copyfile(db, closing)
+    near = ["env", f"PREPCLI_DB={closing}", *prepcli]
+    subprocess.run([*near, "plan", "interview", "2026-11-28"], env=env, check=True,
+                   capture_output=True)  # fmt: skip
     commands = {
         "floor": [PYTHON, "-c", "import typer, rich"],
         "prepcli --help": [*prepcli, "--help"],
         "prepcli (today)": prepcli,
         "prepcli (today, bundled decks)": bundled,
+        "prepcli (today, interview in 5 days)": near,
         "prepcli plan": [*prepcli, "plan"],
     }
     stats_available = (
