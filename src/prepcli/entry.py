@@ -9,7 +9,6 @@ on the benchmark machine). Every other line goes to the Typer app in cli.py.
 from __future__ import annotations
 
 import gc
-import json
 import os
 import sys
 from dataclasses import asdict, dataclass
@@ -60,6 +59,8 @@ def locations_for(options: Options) -> Locations:
 
 
 def print_json(data: Any) -> None:
+    import json  # only for --json: the screen of `prepcli` needs none
+
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 

@@ -8,7 +8,6 @@ lets readers run beside a writer. Times are UTC epoch milliseconds.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 from collections.abc import Callable, Collection, Iterator
@@ -610,12 +609,16 @@ class Store:
     # --- settings --------------------------------------------------------------------
 
     def settings(self) -> dict[str, Any]:
+        import json  # here, not at the top: start-up reads none while no setting was changed
+
         return {
             name: json.loads(value)
             for name, value in self.db.execute("SELECT name, value FROM setting")
         }
 
     def put_setting(self, name: str, value: Any) -> None:
+        import json
+
         with self.transaction():
             self.db.execute(
                 "INSERT INTO setting (name, value) VALUES (?, ?) "
@@ -820,6 +823,8 @@ class Store:
         ).fetchone()
         if row is None:
             return None
+        import json
+
         from prepcli.history import ParameterSet
 
         params, created, items, log_loss, rmse, source = row
@@ -828,6 +833,8 @@ class Store:
 
     def add_parameters(self, chosen: ParameterSet) -> None:
         """Inside transaction()."""
+        import json
+
         self._require_transaction()
         self.db.execute(
             "INSERT INTO fsrs_params (created_ms, params, n_items, log_loss, rmse_bins, source) "

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import textwrap
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
@@ -135,6 +134,8 @@ def interview_lines(outlook: InterviewOutlook, width: int = 80) -> list[str]:
     elif outlook.planned_early:
         lines.append(f"  {_plural(outlook.planned_early, 'early review')} planned before it")
     if outlook.at_risk:
+        import textwrap  # only for the list of cards at risk
+
         shown = ", ".join(outlook.at_risk[:AT_RISK_SHOWN])
         more = ", …" if len(outlook.at_risk) > AT_RISK_SHOWN else ""
         lines += textwrap.wrap(
