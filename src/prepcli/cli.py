@@ -849,7 +849,8 @@ def _open_store(ctx: typer.Context) -> Any:
 def config_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Every setting with its value."""
     from prepcli import render
-    from prepcli.config import SPECS, settings_from, show_setting
+    from prepcli.config import SPECS, show_setting
+    from prepcli.models import settings_from
 
     store = _open_store(ctx)
     try:
@@ -871,7 +872,8 @@ def config_get(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="Setting name.")]
 ) -> None:
     """Print one setting's value."""
-    from prepcli.config import SPECS, settings_from, show_setting
+    from prepcli.config import SPECS, show_setting
+    from prepcli.models import settings_from
 
     if name not in SPECS:
         raise UsageError(f"unknown setting {name!r} (known: {', '.join(SPECS)})")
@@ -889,7 +891,8 @@ def config_set(
     value: Annotated[str, typer.Argument(help="New value.")],
 ) -> None:
     """Change a setting."""
-    from prepcli.config import parse_setting, settings_from, show_setting, to_stored
+    from prepcli.config import parse_setting, show_setting, to_stored
+    from prepcli.models import settings_from
     from prepcli.store import run_guarded
 
     parsed = parse_setting(name, value)
@@ -906,7 +909,8 @@ def config_reset(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="Setting name.")]
 ) -> None:
     """Return a setting to its default."""
-    from prepcli.config import SPECS, settings_from, show_setting
+    from prepcli.config import SPECS, show_setting
+    from prepcli.models import settings_from
     from prepcli.store import run_guarded
 
     if name not in SPECS:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from prepcli.clock import zone_named
 from prepcli.errors import UsageError
@@ -122,25 +122,6 @@ SPECS: dict[str, SettingSpec] = {
                     _int_in(0, 30)),
     )
 }  # fmt: skip
-
-
-def settings_from(stored: Mapping[str, Any]) -> Settings:
-    """Build Settings from stored values; unknown or malformed entries fall back to defaults."""
-    defaults = Settings()
-    changes: dict[str, Any] = {}
-    for field in fields(Settings):
-        if field.name not in stored:
-            continue
-        value = stored[field.name]
-        default = getattr(defaults, field.name)
-        if isinstance(default, tuple):
-            if isinstance(value, list) and all(isinstance(v, int) for v in value):
-                changes[field.name] = tuple(value)
-        elif type(value) is type(default) or (
-            isinstance(default, float) and isinstance(value, int)
-        ):
-            changes[field.name] = value
-    return replace(defaults, **changes)
 
 
 def parse_setting(name: str, text: str) -> Any:

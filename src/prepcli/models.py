@@ -4,8 +4,13 @@ The cards as deck files define them are in decks.py, with their loader."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 from enum import IntEnum
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Rating(IntEnum):
@@ -72,6 +77,25 @@ class Settings:
     interview_capacity: int = 0  # review answers a day before the interview; 0: reviews_per_day
     interview_lead: int = 1  # days before the interview of the last session (0: that morning)
     interview_buffer: int = 4  # days before the last session without new cards
+
+
+def settings_from(stored: Mapping[str, Any]) -> Settings:
+    """Build Settings from stored values; unknown or malformed entries fall back to defaults."""
+    defaults = Settings()
+    changes: dict[str, Any] = {}
+    for field in fields(Settings):
+        if field.name not in stored:
+            continue
+        value = stored[field.name]
+        default = getattr(defaults, field.name)
+        if isinstance(default, tuple):
+            if isinstance(value, list) and all(isinstance(v, int) for v in value):
+                changes[field.name] = tuple(value)
+        elif type(value) is type(default) or (
+            isinstance(default, float) and isinstance(value, int)
+        ):
+            changes[field.name] = value
+    return replace(defaults, **changes)
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,12 @@ from prepcli import interview as interview_mod
 from prepcli import plan as plan_mod
 from prepcli.agenda import Agenda, DayProgress
 from prepcli.clock import StudyCalendar, to_ms, zone_named
-from prepcli.config import settings_from
 from prepcli.deckfiles import cache_name
 from prepcli.deckindex import DeckIndex, index_of, load_index
 from prepcli.errors import PrepError, UsageError
 from prepcli.forgetting import DAY_MS, ForgettingCurve
 from prepcli.interview import EarlyPlan, InterviewPolicy, Need
-from prepcli.models import CardState, Phase, PlanRun, Rating, ReviewKind, Settings
+from prepcli.models import CardState, Phase, PlanRun, Rating, ReviewKind, Settings, settings_from
 from prepcli.plan import Plan, PlanLayout, PlanStatus
 from prepcli.store import KeyGroups, Store, open_store, run_guarded
 
