@@ -155,6 +155,9 @@ def median_time(action: Callable[[], object], repeats: int) -> float:
     return statistics.median(samples)
 
 
+STARTUP_REPEATS_FACTOR = 3
+
+
 def interleaved(
     commands: dict[str, list[str]], env: dict[str, str], repeats: int
 ) -> dict[str, float]:
@@ -358,7 +361,9 @@ def run(work: Path, decks: int, per_deck: int, reviews: int, repeats: int) -> di
     )
     if stats_available:
         commands["prepcli stats"] = [*prepcli, "stats"]
-    wall = interleaved(commands, env, repeats)
+    # One start-up on a shared machine varies by a third either way (the floor alone by
+    # 80-125 ms within a minute): three times the repeats keep the medians' ratio steady.
+    wall = interleaved(commands, env, STARTUP_REPEATS_FACTOR * repeats)
 
     # In-process: deck loading cold and warm, today's queue, one answer.
     roots = (work / "decks",)
@@ -425,6 +430,7 @@ def run(work: Path, decks: int, per_deck: int, reviews: int, repeats: int) -> di
         },
         "wall_s": {k: round(v, 4) for k, v in wall.items()},
         "ratio_to_floor": {k: round(v / floor, 2) for k, v in wall.items() if k != "floor"},
+        "startup_runs": STARTUP_REPEATS_FACTOR * repeats,
         "deck_load_s": {
             "cold": round(cold_s, 4),
             "warm": round(warm_s, 5),
@@ -482,7 +488,8 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
     return (
         "# Benchmarks\n\n"
         f"Produced by `{command}` on {machine['cpus']} CPUs ({machine['processor']}, "
-        f"{machine['platform']}, Python {machine['python']}); medians of repeated runs, "
+        f"{machine['platform']}, Python {machine['python']}); medians of repeated runs "
+        f"({results['startup_runs']} interleaved runs of each command for start-up), "
         'start-up figures as ratios to `python -c "import typer, rich"` measured side by '
         "side in the same run. The collection: "
         f"{results['collection']['cards']:,} cards in {results['collection']['decks']} decks, "
