@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from prepcli.models import CardState, Phase
+from prepcli.records import record
 
 LEARN_AHEAD_MS = 20 * 60 * 1000  # as Anki: learning cards due within 20 minutes may be shown
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from prepcli.decks import CardDef
 
 
-@dataclass(frozen=True)
+@record
 class DayProgress:
     """What has already happened on the current study day."""
 
@@ -23,7 +23,7 @@ class DayProgress:
     reviews_answered: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class Agenda:
     """Today's queue: the cards to show, in the order they come, and the totals before the
     day's limits."""

@@ -13,7 +13,6 @@ import html
 import re
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from prepcli.decks import CardDef, Deck, Kind
+from prepcli.records import record
 
 MODEL_ID = 1_607_392_411  # stable forever: Anki matches note types by id
 ROOT = "prepcli"
@@ -45,7 +45,7 @@ _CODE = re.compile(r"(```.*?```|~~~.*?~~~|`[^`\n]*`)", re.DOTALL)
 _PLACEHOLDER = re.compile(r"PREPCLIMATH(\d+)X")
 
 
-@dataclass(frozen=True)
+@record
 class AnkiExport:
     path: Path
     notes: int

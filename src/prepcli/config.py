@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from prepcli.clock import zone_named
 from prepcli.errors import UsageError
 from prepcli.models import Settings
+from prepcli.records import record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_STEP_DAYS = 36500  # as the longest maximum_interval
 
 
-@dataclass(frozen=True)
+@record
 class SettingSpec:
     """One setting: how to parse it from the command line and show it."""
 

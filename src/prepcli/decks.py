@@ -13,13 +13,13 @@ import json
 import pickle
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
 from prepcli.deckfiles import cache_tag, deck_files, write_cache
 from prepcli.errors import Problem, ProblemsError
+from prepcli.records import record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class Kind(StrEnum):
 DEFAULT_TIME_LIMITS: dict[Kind, int] = {Kind.BEHAVIORAL: 120, Kind.DESIGN: 600}
 
 
-@dataclass(frozen=True)
+@record
 class CardDef:
     """A card as its deck file defines it (text, not progress)."""
 
@@ -74,7 +74,7 @@ class CardDef:
         return DEFAULT_TIME_LIMITS.get(self.kind)
 
 
-@dataclass(frozen=True)
+@record
 class Deck:
     """A deck file: its metadata and cards, in file order."""
 
@@ -134,7 +134,7 @@ def read_text(path: Path) -> tuple[str | None, list[Problem]]:
     return yamlfile.read_text(path)
 
 
-@dataclass(frozen=True)
+@record
 class DeckSet:
     """Every loaded deck, in load order."""
 
@@ -216,7 +216,7 @@ def cross_deck_problems(decks: Iterable[Deck]) -> list[Problem]:
     return problems
 
 
-@dataclass(frozen=True)
+@record
 class ParsedDeck:
     """One deck file as the validator saw it, for checks that need to know where things are.
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from prepcli.errors import PrepError, ProblemsError, UsageError
+from prepcli.records import record
 
 # Modules on the start-up path spell typing.TYPE_CHECKING this way: importing typing costs
 # about 8 ms and nothing needs it at run time (annotations are strings). Type checkers
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from prepcli.study import Locations
 
 
-@dataclass(frozen=True)
+@record
 class Options:
     """Where the collection lives, as the global options (or the environment) say."""
 

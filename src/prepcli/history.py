@@ -2,16 +2,16 @@
 log reduced for the statistics, mock quizzes, fitted FSRS parameters, a card with its
 history, and the rows of an export.
 
-Apart from models.py because `prepcli` (today's summary) needs none of them, and creating
-a frozen dataclass costs about a millisecond at import on a slow machine.
+Apart from models.py because `prepcli` (today's summary) needs none of them, and every
+record defined at import costs start-up time (see records.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
 
 from prepcli.models import CardState, ReviewKind
+from prepcli.records import record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from prepcli.decks import CardDef
 
 
-@dataclass(frozen=True)
+@record
 class Review:
     """One row of the append-only review log, with the card before and after it."""
 
@@ -39,7 +39,7 @@ class Review:
     after: CardState
 
 
-@dataclass(frozen=True)
+@record
 class AnswerContext:
     """Where and when an answer happened, for its review-log row."""
 
@@ -50,7 +50,7 @@ class AnswerContext:
     desired_retention: float
 
 
-@dataclass(frozen=True)
+@record
 class LoggedChange:
     """A state change to write: the new state plus its review-log facts."""
 
@@ -63,7 +63,7 @@ class LoggedChange:
     reason: str | None = None  # why it happened, e.g. 'interview' for a planned early review
 
 
-@dataclass(frozen=True)
+@record
 class LogFacts:
     """The review log reduced in SQL to what the statistics need (see stats.py).
 
@@ -89,7 +89,7 @@ class QuizMark(IntEnum):
     RIGHT = 2
 
 
-@dataclass(frozen=True)
+@record
 class QuizAnswer:
     card_key: str
     mark: QuizMark
@@ -97,7 +97,7 @@ class QuizAnswer:
     duration_ms: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class QuizRecord:
     """A mock quiz as stored: `selection` is the JSON of how its questions were drawn."""
 
@@ -109,7 +109,7 @@ class QuizRecord:
     answers: tuple[QuizAnswer, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class ParameterSet:
     """One row of fsrs_params: FSRS parameters and how well they fitted when saved."""
 
@@ -121,7 +121,7 @@ class ParameterSet:
     source: str  # 'optimize' or 'reset'
 
 
-@dataclass(frozen=True)
+@record
 class Column:
     """A column of a table, as PRAGMA table_info describes it (for import checks)."""
 
@@ -131,7 +131,7 @@ class Column:
     has_default: bool
 
 
-@dataclass(frozen=True)
+@record
 class ExportedCard:
     """A card row and its review rows, as column → value (ids left out)."""
 
@@ -140,7 +140,7 @@ class ExportedCard:
     history: list[dict[str, Any]]
 
 
-@dataclass(frozen=True)
+@record
 class CardInfo:
     """A card with its state and review history (`prepcli card info`)."""
 

@@ -20,9 +20,9 @@ needed and never goes stale.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from prepcli.models import CardState, Phase
+from prepcli.records import record
 
 RESERVE_WINDOW = 7  # days before the last session whose normal reviews are projected
 
@@ -32,7 +32,7 @@ RecallAt = Callable[[CardState], float]
 ProjectReview = Callable[[CardState, int], CardState]
 
 
-@dataclass(frozen=True)
+@record
 class InterviewPolicy:
     """The interview-date planner's settings while an interview lies ahead."""
 
@@ -51,7 +51,7 @@ class InterviewPolicy:
         return self.interview_day - self.lead
 
 
-@dataclass(frozen=True)
+@record
 class EarlyPlan:
     """Which cards get an early review, and on which study day."""
 
@@ -67,7 +67,7 @@ class EarlyPlan:
 EMPTY = EarlyPlan({}, (), 0)
 
 
-@dataclass(frozen=True)
+@record
 class Need:
     """A card that needs one extra review before the interview."""
 

@@ -17,13 +17,13 @@ import re
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from prepcli.deckfiles import deck_files
 from prepcli.decks import CardDef, ParsedDeck, cross_deck_problems, parse_deck
 from prepcli.errors import Problem
 from prepcli.mathtext import math_spans, unknown_commands
+from prepcli.records import record
 from prepcli.yamlfile import Node
 
 SCREEN_LINES = 20
@@ -43,7 +43,7 @@ _WORD = re.compile(r"[a-z0-9]+")
 _CODE_KEYS = ("starter", "tests", "solution")
 
 
-@dataclass(frozen=True)
+@record
 class LintReport:
     files: int
     decks: int

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ from prepcli.clock import to_ms
 from prepcli.errors import PrepError, UsageError
 from prepcli.history import ExportedCard, ParameterSet
 from prepcli.models import CardState
+from prepcli.records import record
 from prepcli.scheduler import Scheduler
 from prepcli.store import SCHEMA_VERSION, Store, check_file, run_guarded
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 # --- optimize ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class OptimizeOutcome:
     fit: Fit
     saved: bool
@@ -59,7 +60,7 @@ def optimize(study: Study, *, dry_run: bool) -> OptimizeOutcome:
     return OptimizeOutcome(fit, saved=True, dry_run=False, recomputed=use_parameters(study, chosen))
 
 
-@dataclass(frozen=True)
+@record
 class ResetOutcome:
     already_default: bool
     saved: bool
@@ -104,7 +105,7 @@ def use_parameters(study: Study, chosen: ParameterSet) -> int:
 # --- backup ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class BackupOutcome:
     path: Path
     size: int
@@ -172,13 +173,13 @@ def _rotate(folder: Path, stem: str, keep: int, newest: Path) -> list[Path]:
 COMPARED = ("stability", "difficulty", "reps", "lapses", "last_review_ms")
 
 
-@dataclass(frozen=True)
+@record
 class Mismatch:
     card: str
     differences: dict[str, tuple[Any, Any]]  # field → (stored, replayed)
 
 
-@dataclass(frozen=True)
+@record
 class CheckReport:
     integrity: list[str]
     cards: int
@@ -305,7 +306,7 @@ def read_import(study: Study, path: Path) -> ImportDocument:
     )
 
 
-@dataclass(frozen=True)
+@record
 class ImportOutcome:
     added: list[str]
     merged: list[str]

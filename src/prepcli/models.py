@@ -5,8 +5,10 @@ The cards as deck files define them are in decks.py, with their loader."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from enum import IntEnum
+
+from prepcli.records import record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
@@ -39,7 +41,7 @@ class ReviewKind(IntEnum):
     MANUAL = 4
 
 
-@dataclass(frozen=True)
+@record
 class CardState:
     """A card's scheduling state as stored; times are UTC epoch milliseconds."""
 
@@ -59,7 +61,7 @@ class CardState:
     leech: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     """User settings; every field can be shown and changed with `prepcli config`."""
 
@@ -98,7 +100,7 @@ def settings_from(stored: Mapping[str, Any]) -> Settings:
     return replace(defaults, **changes)
 
 
-@dataclass(frozen=True)
+@record
 class PlanRun:
     """A started plan: which plan, its first study day and the interview day (if known)."""
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import fsrs_rs_python as rs
 
 from prepcli.history import Review
 from prepcli.models import Phase, ReviewKind
+from prepcli.records import record
 from prepcli.scheduler import Scheduler, card_seed
 
 #: Below this many training items personal parameters are not trusted (fsrs-rs's own
@@ -26,7 +26,7 @@ MIN_ITEMS = 400
 EPOCHS = 8
 
 
-@dataclass(frozen=True)
+@record
 class TrainingItem:
     """One target review with the history before it: (rating, study days since previous)."""
 
@@ -35,13 +35,13 @@ class TrainingItem:
     reviews: tuple[tuple[int, int], ...]
 
 
-@dataclass(frozen=True)
+@record
 class Evaluation:
     log_loss: float
     rmse_bins: float
 
 
-@dataclass(frozen=True)
+@record
 class Fit:
     """What `optimize` found; `accepted` only when the fit predicts the log better."""
 

@@ -11,12 +11,12 @@ import math
 from array import array
 from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from prepcli.errors import Problem, ProblemsError
 from prepcli.models import PlanRun
+from prepcli.records import record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 DAYS_PER_WEEK = 7
 
 
-@dataclass(frozen=True)
+@record
 class Selector:
     """Which cards a week introduces: one deck (or any), optionally narrowed by tags."""
 
@@ -41,7 +41,7 @@ class Selector:
         return not self.tags or bool(set(self.tags) & (set(card.tags) | set(deck_tags)))
 
 
-@dataclass(frozen=True)
+@record
 class Task:
     """A non-card task of a plan week (e.g. a mock system-design round)."""
 
@@ -50,7 +50,7 @@ class Task:
     week: int
 
 
-@dataclass(frozen=True)
+@record
 class Week:
     """One week of a plan: its cards to introduce and its tasks."""
 
@@ -61,7 +61,7 @@ class Week:
     tasks: tuple[Task, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     """A study plan as its YAML file defines it."""
 
@@ -380,7 +380,7 @@ def plan_order(
     return [key for _, key in sorted(enumerate(keys), key=rank)]
 
 
-@dataclass(frozen=True)
+@record
 class WeekStatus:
     """One week's progress, as `prepcli plan` shows it."""
 
@@ -395,7 +395,7 @@ class WeekStatus:
     status: str  # done, on track, behind, ahead, upcoming
 
 
-@dataclass(frozen=True)
+@record
 class PlanStatus:
     """Where a started plan stands today."""
 

@@ -18,18 +18,18 @@ import signal
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from prepcli.decks import CardDef
 from prepcli.errors import PrepError, Problem, ProblemsError, UsageError
+from prepcli.records import record
 
 HARNESS = Path(__file__).with_name("practice_harness.py")
 DEFAULT_TIMEOUT = 10.0
 OUTPUT_LIMIT = 4000  # characters of the solution's own output kept for display
 
 
-@dataclass(frozen=True)
+@record
 class Step:
     index: int
     line: int  # in the card's tests, 1-based
@@ -42,14 +42,14 @@ class Step:
         return self.kind != "setup"
 
 
-@dataclass(frozen=True)
+@record
 class StepResult:
     step: Step
     status: str  # "pass", "fail", "error", "timeout" or "not run"
     message: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class CheckRun:
     card: str
     path: str

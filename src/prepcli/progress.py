@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
 from typing import Any
 
 from prepcli import quiz as quiz_mod
@@ -19,6 +18,7 @@ from prepcli.decks import CardDef
 from prepcli.errors import UsageError
 from prepcli.history import QuizAnswer, QuizMark
 from prepcli.models import CardState
+from prepcli.records import record
 from prepcli.store import run_guarded
 from prepcli.study import Study
 
@@ -109,7 +109,7 @@ def draw_quiz(
     return quiz_mod.draw(candidates, count, rng)
 
 
-@dataclass(frozen=True)
+@record
 class QuizSummary:
     id: int
     started: str  # ISO, local time
@@ -129,25 +129,25 @@ class QuizSummary:
 def quiz_history(study: Study) -> list[QuizSummary]:
     """Past quizzes, oldest first; topics are the answered cards' decks."""
     summaries = []
-    for record in study.store.quizzes():
+    for quiz in study.store.quizzes():
         rows, total = quiz_mod.scores(
-            (answer.card_key.split("/", 1)[0], answer.mark) for answer in record.answers
+            (answer.card_key.split("/", 1)[0], answer.mark) for answer in quiz.answers
         )
-        last = max((a.answered_ms for a in record.answers), default=None)
-        end = record.finished_ms if record.finished_ms is not None else last
+        last = max((a.answered_ms for a in quiz.answers), default=None)
+        end = quiz.finished_ms if quiz.finished_ms is not None else last
         try:
-            selection = json.loads(record.selection)
+            selection = json.loads(quiz.selection)
         except ValueError:
             selection = {}
         summaries.append(
             QuizSummary(
-                id=record.id,
-                started=from_ms(record.started_ms)
+                id=quiz.id,
+                started=from_ms(quiz.started_ms)
                 .astimezone(study.calendar.tz)
                 .isoformat(timespec="minutes"),
-                minutes=record.minutes,
-                took_seconds=None if end is None else round((end - record.started_ms) / 1000, 1),
-                finished=record.finished_ms is not None,
+                minutes=quiz.minutes,
+                took_seconds=None if end is None else round((end - quiz.started_ms) / 1000, 1),
+                finished=quiz.finished_ms is not None,
                 answered=total.asked,
                 right=total.right,
                 partly=total.partly,

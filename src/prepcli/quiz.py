@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from prepcli.decks import CardDef
 from prepcli.history import QuizMark
 from prepcli.models import CardState, Phase, Rating
+from prepcli.records import record
 
 #: The quiz decks when none are named: the LLM knowledge quiz and the research round.
 DEFAULT_DECKS = ("llm-quiz", "research")
@@ -32,14 +32,14 @@ MARK_RATINGS = {QuizMark.RIGHT: Rating.GOOD, QuizMark.PARTLY: Rating.HARD,
                 QuizMark.WRONG: Rating.AGAIN}  # fmt: skip
 
 
-@dataclass(frozen=True)
+@record
 class Question:
     card: CardDef
     topic: str
     weakness: float
 
 
-@dataclass(frozen=True)
+@record
 class TopicScore:
     topic: str
     asked: int

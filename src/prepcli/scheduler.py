@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from copy import copy
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import fsrs
@@ -27,11 +27,12 @@ from prepcli.clock import StudyCalendar, from_ms, to_ms
 from prepcli.forgetting import ForgettingCurve
 from prepcli.history import Review
 from prepcli.models import CardState, Phase, Rating, ReviewKind, Settings
+from prepcli.records import record
 
 DAY = timedelta(days=1)
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     """What one rating would do to a card."""
 

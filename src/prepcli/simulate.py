@@ -12,13 +12,14 @@ from __future__ import annotations
 import random
 import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from prepcli.agenda import DayProgress, build_agenda
 from prepcli.clock import StudyCalendar, from_ms, to_ms
 from prepcli.interview import InterviewPolicy, plan_early_reviews
 from prepcli.models import CardState, Phase, Rating, Settings
+from prepcli.records import record
 from prepcli.scheduler import Scheduler
 
 ANSWER_SECONDS = 15  # time one answer takes in simulated time
@@ -26,7 +27,7 @@ SESSION_HOUR = 5  # sessions start five hours after rollover (09:00 with the def
 START = date(2026, 1, 5)
 
 
-@dataclass(frozen=True)
+@record
 class Scenario:
     """Research fsrs.md §6.5: 600 cards, 30 new a day for 20 days, interview on day 42."""
 
@@ -38,7 +39,7 @@ class Scenario:
     seed: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class Policy:
     name: str
     desired_retention: float
@@ -51,7 +52,7 @@ METRICS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
+@record
 class PolicyResult:
     policy: str
     mean_recall: float  # expected share recalled on the interview morning

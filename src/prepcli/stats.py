@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from prepcli.decks import CardDef
 from prepcli.history import LogFacts
 from prepcli.models import CardState, Phase
+from prepcli.records import record
 
 MATURE_DAYS = 21
 CALIBRATION_BINS = 10
@@ -45,14 +45,14 @@ def iso(day: int) -> str:
     return date.fromordinal(day).isoformat()
 
 
-@dataclass(frozen=True)
+@record
 class DayCount:
     date: str
     reviews: int
     minutes: float
 
 
-@dataclass(frozen=True)
+@record
 class Streaks:
     current: int
     longest: int
@@ -60,14 +60,14 @@ class Streaks:
     today: str  # "done" (answers today), "free" (nothing due) or "pending"
 
 
-@dataclass(frozen=True)
+@record
 class Retention:
     passed: int
     reviews: int
     rate: float | None
 
 
-@dataclass(frozen=True)
+@record
 class RetentionPeriod:
     period: str
     young: Retention
@@ -75,13 +75,13 @@ class RetentionPeriod:
     all: Retention
 
 
-@dataclass(frozen=True)
+@record
 class ForecastDay:
     date: str
     due: int
 
 
-@dataclass(frozen=True)
+@record
 class Forecast:
     days: tuple[ForecastDay, ...]  # today first; today's count includes the overdue cards
     overdue: int
@@ -89,7 +89,7 @@ class Forecast:
     next_30: int
 
 
-@dataclass(frozen=True)
+@record
 class DeckCounts:
     deck: str
     cards: int
@@ -101,7 +101,7 @@ class DeckCounts:
     average_retrievability: float | None  # over studied cards, now
 
 
-@dataclass(frozen=True)
+@record
 class TimeSpent:
     per_day: tuple[DayCount, ...]  # the last TIME_DAYS study days, today last
     total_minutes: float
@@ -109,7 +109,7 @@ class TimeSpent:
     average_minutes_per_study_day: float | None
 
 
-@dataclass(frozen=True)
+@record
 class TimeBin:
     label: str
     from_seconds: int
@@ -117,14 +117,14 @@ class TimeBin:
     answers: int
 
 
-@dataclass(frozen=True)
+@record
 class AnswerTimes:
     bins: tuple[TimeBin, ...]
     answers: int
     median_seconds: int | None
 
 
-@dataclass(frozen=True)
+@record
 class CalibrationBin:
     low: float
     high: float
@@ -133,7 +133,7 @@ class CalibrationBin:
     actual: float | None
 
 
-@dataclass(frozen=True)
+@record
 class Calibration:
     bins: tuple[CalibrationBin, ...]
     reviews: int
@@ -142,7 +142,7 @@ class Calibration:
     rmse_bins: float | None  # count-weighted root mean square gap between the two
 
 
-@dataclass(frozen=True)
+@record
 class Leech:
     card: str
     lapses: int
@@ -150,7 +150,7 @@ class Leech:
     retrievability: float | None
 
 
-@dataclass(frozen=True)
+@record
 class StatsReport:
     study_date: str
     selection: tuple[str, ...]

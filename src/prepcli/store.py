@@ -12,11 +12,12 @@ import os
 import sqlite3
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from prepcli.errors import PrepError
 from prepcli.models import CardState, Phase, PlanRun, ReviewKind
+from prepcli.records import record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
@@ -164,7 +165,7 @@ _STUDIED = f"{int(Phase.LEARNING)}, {int(Phase.REVIEW)}, {int(Phase.RELEARNING)}
 _KEY_SEPARATOR = "\n"  # never in a deck's card key (ids are slugs); see Store._concat_keys
 
 
-@dataclass(frozen=True)
+@record
 class KeyGroups:
     """Sets of card keys by what their state says (see Store.key_groups)."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +26,7 @@ from prepcli.forgetting import DAY_MS, ForgettingCurve
 from prepcli.interview import EarlyPlan, InterviewPolicy, Need
 from prepcli.models import CardState, Phase, PlanRun, Rating, ReviewKind, Settings, settings_from
 from prepcli.plan import Plan, PlanLayout, PlanStatus
+from prepcli.records import record
 from prepcli.store import KeyGroups, Store, open_store, run_guarded
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@record
 class Locations:
     """Where a collection's files are: database, deck folders, caches, plan folders."""
 
@@ -54,7 +55,7 @@ DEFAULT_PLAN = "six-week"
 MORNING = timedelta(hours=5)  # sessions are assumed five hours after rollover (09:00)
 
 
-@dataclass(frozen=True)
+@record
 class ActivePlan:
     """The started plan, with its layout on the current decks."""
 
@@ -75,7 +76,7 @@ class ActivePlan:
         return self.layout.ranks
 
 
-@dataclass(frozen=True)
+@record
 class TodaySummary:
     """Today's numbers: the screen of `prepcli` and `prepcli today --json`."""
 
@@ -98,7 +99,7 @@ class TodaySummary:
     interview: InterviewOutlook | None = None
 
 
-@dataclass(frozen=True)
+@record
 class InterviewOutlook:
     """The interview date as today's summary shows it (the recall forecast, which replays
     reviews, is `prepcli plan`'s)."""

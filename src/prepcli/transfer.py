@@ -13,13 +13,13 @@ import json
 import json.decoder
 import json.scanner
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any, TypeGuard
 
 from prepcli.errors import Problem, ProblemsError
 from prepcli.history import Column, ExportedCard, ParameterSet
 from prepcli.models import Phase, ReviewKind
+from prepcli.records import record
 
 FORMAT = "prepcli-export"
 VERSION = 1
@@ -36,7 +36,7 @@ _RANGES: dict[str, set[int]] = {
 _TYPE_WORDS = {"INTEGER": "a whole number", "REAL": "a number", "TEXT": "text"}
 
 
-@dataclass(frozen=True)
+@record
 class ImportDocument:
     cards: list[ExportedCard]
     parameters: ParameterSet | None
