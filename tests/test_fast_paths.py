@@ -300,3 +300,31 @@ def test_the_planner_projects_only_reviews_that_could_fall_short(
         assert skipping < len(projected)  # the shortcut was taken, and changed nothing
     finally:
         study.close()
+
+
+def test_a_card_outside_the_decks_is_never_due_whatever_its_key(
+    collection: tuple[Path, list[str]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """An imported card whose key holds a newline (the separator SQLite joins keys with)
+    is no deck's card: neither it nor the deck card its key seems to name is counted."""
+    root, _keys = collection
+    db = tmp_path_factory.mktemp("db") / "prep.sqlite3"
+    open_store(db).close()
+    study = open_study(root, db)
+    today = study.today
+    study.close()
+    connection = sqlite3.connect(db)
+    with connection:
+        connection.execute(
+            "INSERT INTO card (key, phase, stability, difficulty, due_ms, due_day, "
+            "last_review_ms, reps, modified_ms) VALUES (?, ?, 5, 5, 0, ?, 0, 1, 0)",
+            ("fast.gone/x\nfast.d0/c00", int(Phase.REVIEW), today - 1),
+        )
+    connection.close()
+    study = open_study(root, db)
+    try:
+        summary = study.summary()
+        assert summary.due_reviews == 0 and summary.due_tomorrow == 0
+        assert summary.new_unseen == summary.cards  # fast.d0/c00 is still new
+    finally:
+        study.close()
