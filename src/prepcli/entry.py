@@ -156,9 +156,9 @@ def main() -> None:
     args = sys.argv[1:]
     quick = quick_today(args) is not None
     if quick:
-        # A process of a fifth of a second that makes no garbage worth collecting: the
-        # cycle collector would otherwise run some twenty times (about 10 ms) while the
-        # modules load and the keys are counted.
+        # A short-lived process that makes no garbage worth collecting: the cycle
+        # collector would otherwise run some twenty times (about 10 ms on the benchmark
+        # collection) while the modules load and the keys are counted.
         gc.disable()
     status = run(args)
     if quick:

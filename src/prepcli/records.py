@@ -32,7 +32,7 @@ else:
         if "__eq__" not in own:
             values = _values_of([f.name for f in fields(cls) if f.compare])
             cls.__eq__ = _equality(values)
-            if "__hash__" not in own or own["__hash__"] is None:
+            if "__hash__" not in own:
                 cls.__hash__ = lambda self: hash(values(self))
         if "__repr__" not in own:
             cls.__repr__ = _representation([f.name for f in fields(cls) if f.repr])
