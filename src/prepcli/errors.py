@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import total_ordering
+
+from prepcli.records import record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
@@ -11,9 +13,11 @@ if TYPE_CHECKING:
     Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, order=True)
+@total_ordering
+@record
 class Problem:
-    """Something wrong at a place in a user's file; line and column are 1-based."""
+    """Something wrong at a place in a user's file; line and column are 1-based. Problems
+    sort by file, place, message, severity (as `order=True` would sort them)."""
 
     path: str
     line: int
@@ -23,6 +27,14 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.message}"
+
+    def __lt__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Problem)
+        return (self.path, self.line, self.col, self.message, self.severity) < (
+            other.path, other.line, other.col, other.message, other.severity
+        )  # fmt: skip
 
 
 class PrepError(Exception):
