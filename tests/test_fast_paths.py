@@ -18,8 +18,8 @@ from prepcli.agenda import build_agenda
 from prepcli.clock import to_ms
 from prepcli.deckindex import load_index
 from prepcli.forgetting import DEFAULT_W20
-from prepcli.interview import plan_early_reviews
-from prepcli.models import Phase, Rating
+from prepcli.interview import EarlyPlan, InterviewPolicy, plan_early_reviews
+from prepcli.models import CardState, Phase, Rating
 from prepcli.plan import plan_order
 from prepcli.store import open_store
 from prepcli.study import MORNING, Locations, Study
@@ -101,6 +101,18 @@ def open_study(root: Path, db: Path) -> Study:
     return Study.open(where, NOW)
 
 
+def full_read_plan(study: Study, states: list[CardState], policy: InterviewPolicy) -> EarlyPlan:
+    """The planner run over every card's state, projecting every review (the reference)."""
+    instant = study.interview_instant(policy)
+    return plan_early_reviews(
+        states, policy, study.today,
+        lambda s: study.scheduler.recall_at(s, instant),
+        lambda s, day: study.scheduler.project(
+            s, Rating.GOOD, study.calendar.day_start(day) + MORNING
+        ),
+    )  # fmt: skip
+
+
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -128,14 +140,7 @@ def test_queue_counts_and_planner_match_a_full_read(
         assert active is not None and policy is not None
         states = study.store.states()
         in_decks = [s for k, s in states.items() if k in set(keys)]
-        instant = study.interview_instant(policy)
-        reference_plan = plan_early_reviews(
-            in_decks, policy, today,
-            lambda s: study.scheduler.recall_at(s, instant),
-            lambda s, day: study.scheduler.project(
-                s, Rating.GOOD, study.calendar.day_start(day) + MORNING
-            ),
-        )  # fmt: skip
+        reference_plan = full_read_plan(study, in_decks, policy)
         assert study.early_plan(today) == reference_plan
 
         agenda = study.agenda()
@@ -288,15 +293,7 @@ def test_the_planner_projects_only_reviews_that_could_fall_short(
         skipping = len(projected)
         projected.clear()
         states = [s for k, s in study.store.states().items() if k in set(keys)]
-        instant = study.interview_instant(policy)
-        reference = plan_early_reviews(
-            states, policy, today,
-            lambda s: study.scheduler.recall_at(s, instant),
-            lambda s, day: study.scheduler.project(
-                s, Rating.GOOD, study.calendar.day_start(day) + MORNING
-            ),
-        )  # fmt: skip
-        assert plan == reference
+        assert plan == full_read_plan(study, states, policy)
         assert skipping < len(projected)  # the shortcut was taken, and changed nothing
     finally:
         study.close()
