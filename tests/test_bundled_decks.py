@@ -27,7 +27,7 @@ def test_card_ids_are_pinned() -> None:
     """Review history is keyed by deck/id: renaming a card without `formerly:` loses it."""
     pinned = set(PINNED_IDS.read_text("utf-8").split())
     current = {card.key for card in BUNDLED.cards()}
-    renamed_from = {f"{c.deck}/{old}" for c in BUNDLED.cards() for old in c.formerly}
+    renamed_from = {old for c in BUNDLED.cards() for old in c.former_keys()}
     lost = sorted(pinned - current - renamed_from)
     assert not lost, f"cards removed or renamed without `formerly:`: {lost}"
     added = sorted(current - pinned)

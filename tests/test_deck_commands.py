@@ -123,7 +123,7 @@ def test_preview_errors(run: Run, tmp_path: Path, db_path: Path) -> None:
     assert (bad.code, bad.out) == (1, "")
     assert bad.err == (
         f"{BAD_DECKS / 'unknown-kind.yaml'}:8:11: unknown kind 'trivia' "
-        "(expected one of: behavioral, coding, concept, design)\n"
+        "(expected one of: behavioral, cloze, coding, concept, design)\n"
     )
     assert not db_path.exists()
 
@@ -156,7 +156,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def every_good_deck() -> list[Path]:
-    folders = [paths.bundled("decks"), SAMPLE_DECKS, DATA / "lint_decks"]
+    folders = [paths.bundled("decks"), SAMPLE_DECKS, DATA / "lint_decks", DATA / "atomic_decks"]
     return sorted(p for folder in folders for p in folder.rglob("*.yaml"))
 
 
@@ -230,7 +230,8 @@ MUTATIONS: list[tuple[str, Any, bool]] = [
     ("card.id", "a" * MAX_ID_LENGTH, True), ("card.id", "a" * (MAX_ID_LENGTH + 1), False),
     ("card.id", "Bad", False), ("card.id", "", False), ("card.id", 1, False),
     ("card.id", DELETE, False),
-    *((("card.kind", kind.value, True)) for kind in Kind),
+    *((("card.kind", kind.value, True)) for kind in Kind if kind != Kind.CLOZE),
+    ("card.kind", "cloze", False),  # a cloze card's front needs a {{c1::…}} deletion
     ("card.kind", "quiz", False), ("card.kind", DELETE, False),
     ("card.front", "", False), ("card.front", 1, False), ("card.front", None, False),
     ("card.front", "  \n", False), ("card.back", DELETE, False),
@@ -245,6 +246,10 @@ MUTATIONS: list[tuple[str, Any, bool]] = [
     ("card.formerly", "old", False), ("card.source", "s", True), ("card.source", "", False),
     ("card.solution", "x = 1", True), ("card.tests", "assert True", False),
     ("card.starter", "", False), ("card.answer", "x", False),
+    ("card.tier", "core", True), ("card.tier", "extended", True), ("card.tier", "gold", False),
+    ("card.tier", 1, False), ("card.explain", "why", True), ("card.explain", "", False),
+    ("card.formerly", ["other.deck/old-id"], True), ("card.formerly", ["Other/x"], False),
+    ("card.formerly", ["a/b/c"], False),
 ]  # fmt: skip
 
 

@@ -59,9 +59,9 @@ EXPECTED: dict[str, list[str]] = {
     "tests-without-solution.yaml": ["11:12: a card with 'tests' needs a 'solution' to check them"],
     "unknown-key.yaml": [
         "2:1: unknown key 'colour' in deck (allowed: cards, deck, description, sources, tags, title, version)",
-        "12:5: unknown key 'answer' in card (allowed: back, formerly, front, hints, id, kind, points, solution, source, starter, tags, tests, time_limit)",
+        "12:5: unknown key 'answer' in card (allowed: back, explain, formerly, front, hints, id, kind, points, solution, source, starter, tags, tests, tier, time_limit)",
     ],
-    "unknown-kind.yaml": ["8:11: unknown kind 'trivia' (expected one of: behavioral, coding, concept, design)"],
+    "unknown-kind.yaml": ["8:11: unknown kind 'trivia' (expected one of: behavioral, cloze, coding, concept, design)"],
     "unsupported-tag.yaml": [
         "10:11: 'back' must be a string, not a list",
         "10:11: unsupported YAML tag 'tag:yaml.org,2002:python/object/apply:os.system'",
@@ -119,7 +119,7 @@ def test_every_problem_in_every_file_is_reported_at_once(tmp_path: Path) -> None
     with pytest.raises(ProblemsError) as caught:
         load_decks([tmp_path])
     assert str(caught.value).splitlines() == [
-        f"{tmp_path / 'a.yaml'}:7:11: unknown kind 'x' (expected one of: behavioral, coding, "
+        f"{tmp_path / 'a.yaml'}:7:11: unknown kind 'x' (expected one of: behavioral, cloze, coding, "
         "concept, design)",
         f"{tmp_path / 'a.yaml'}:10:9: duplicate card id 'a' (first at line 6)",
         f"{tmp_path / 'b.yaml'}:1:1: deck is missing required key 'cards'",

@@ -85,7 +85,7 @@ def test_lint_json_for_editors_and_ci(run: Run, tmp_path: Path) -> None:
             "line": 8,
             "col": 11,
             "severity": "error",
-            "message": "unknown kind 'trivia' (expected one of: behavioral, coding, concept, "
+            "message": "unknown kind 'trivia' (expected one of: behavioral, cloze, coding, concept, "
             "design)",
         }
     ]

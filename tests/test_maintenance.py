@@ -98,7 +98,7 @@ def test_anki_export_imports_into_anki(run: Run, tmp_path: Path) -> None:
         scaling = note("sample.basics/attention-scaling")
         assert scaling["Front"] == "<p>Why are attention logits divided by \\(\\sqrt{d_k}\\)?</p>"
         assert scaling["Hints"] == "Think about the variance of a dot product."
-        assert sorted(scaling.tags) == ["attention", "concept", "prepcli", "sample"]
+        assert sorted(scaling.tags) == ["attention", "concept", "core", "prepcli", "sample"]
         deck_of_card = collection.get_card(scaling.card_ids()[0]).did
         assert collection.decks.name(deck_of_card) == "prepcli::sample::basics"
         add_two = note("sample.coding/add-two")

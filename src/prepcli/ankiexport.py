@@ -37,6 +37,8 @@ code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 0.9em; 
 .meta { color: #777; font-size: 0.8em; }
 .nightMode pre { background: #2b2b2b; }
 """
+CLOZE_MODEL_ID = 1_607_392_412  # stable forever, like MODEL_ID
+CLOZE_FIELDS = ("Text", "Back Extra", "Key")
 FRONT_TEMPLATE = '{{Front}}{{#Hints}}<div class="meta">{{hint:Hints}}</div>{{/Hints}}'
 BACK_TEMPLATE = '{{FrontSide}}<hr id="answer">{{Back}}'
 
@@ -109,6 +111,8 @@ def front_html(card: CardDef) -> str:
 
 def back_html(card: CardDef) -> str:
     parts = [to_html(card.back)]
+    if card.explain:
+        parts.append(f'<hr><div class="meta">{to_html(card.explain)}</div>')
     if card.points:
         title = "Rubric" if card.kind == Kind.DESIGN else "Checklist"
         items = "".join(f"<li>{to_html(p, inline=True)}</li>" for p in card.points)
@@ -118,6 +122,10 @@ def back_html(card: CardDef) -> str:
     if card.source:
         parts.append(f'<div class="meta">Source: {html.escape(card.source)}</div>')
     return "\n".join(parts)
+
+
+def card_key_html(card: CardDef) -> str:
+    return html.escape(card.key)
 
 
 def hints_html(card: CardDef) -> str:
@@ -135,19 +143,64 @@ def _model() -> genanki.Model:
     )
 
 
+def _cloze_model() -> genanki.Model:
+    return genanki.Model(
+        CLOZE_MODEL_ID,
+        "prepcli cloze",
+        fields=[{"name": name} for name in CLOZE_FIELDS],
+        templates=[
+            {
+                "name": "Cloze",
+                "qfmt": "{{cloze:Text}}",
+                "afmt": "{{cloze:Text}}<br>{{Back Extra}}",
+            }
+        ],
+        css=CSS,
+        model_type=genanki.Model.CLOZE,
+    )
+
+
+def cloze_note_fields(card: CardDef) -> list[str]:
+    """One cloze card's fields: its text with Anki's own {{cN::…}} deletions kept, so Anki
+    makes one card per deletion as prepcli schedules one item per deletion."""
+    assert card.cloze_text is not None
+    extra = [to_html(card.explain)] if card.explain else []
+    if card.source:
+        extra.append(f'<div class="meta">Source: {html.escape(card.source)}</div>')
+    return [to_html(card.cloze_text), "\n".join(extra), html.escape(f"{card.deck}/{card.note_id}")]
+
+
 def write_apkg(decks: Sequence[Deck], path: Path, now: datetime) -> AnkiExport:
     """Write the decks as one .apkg; `now` stamps the notes (no hidden clock)."""
-    model = _model()
+    model, cloze_model = _model(), _cloze_model()
     anki_decks = []
     notes = 0
     for deck in decks:
         name = deck_name(deck.id)
         anki_deck = genanki.Deck(_deck_id(name), name, description=html.escape(deck.description))
+        written: set[str] = set()
         for card in deck.cards:
+            if card.note_id in written:
+                continue  # a later deletion of a cloze note already written
+            written.add(card.note_id)
             tags = {ROOT, tag_of(card.kind.value), *map(tag_of, deck.tags), *map(tag_of, card.tags)}
-            fields = [front_html(card), back_html(card), hints_html(card), html.escape(card.key)]
-            note = genanki.Note(model=model, fields=fields, tags=sorted(t for t in tags if t),
-                                guid=genanki.guid_for(card.key))  # fmt: skip
+            tags.add(tag_of(card.tier.value))
+            if card.cloze is None:
+                fields = [
+                    front_html(card),
+                    back_html(card),
+                    hints_html(card),
+                    html.escape(card.key),
+                ]
+                note = genanki.Note(model=model, fields=fields, tags=sorted(t for t in tags if t),
+                                    guid=genanki.guid_for(card.key))  # fmt: skip
+            else:
+                note = genanki.Note(
+                    model=cloze_model,
+                    fields=cloze_note_fields(card),
+                    tags=sorted(t for t in tags if t),
+                    guid=genanki.guid_for(f"{card.deck}/{card.note_id}"),
+                )
             anki_deck.add_note(note)
             notes += 1
         anki_decks.append(anki_deck)

@@ -204,9 +204,11 @@ def _card_json(study: Study, key: str) -> dict[str, Any]:
         "deck": card.deck,
         "id": card.id,
         "kind": card.kind.value,
+        "tier": card.tier.value,
         "state": render.PHASE_NAMES[state.phase],
         "front": card.front,
         "back": card.back,
+        "explain": card.explain,
         "points": list(card.points),
         "hints": list(card.hints),
         "time_limit": card.timer_seconds,
@@ -1013,7 +1015,7 @@ def deck_preview(
         path = Path(where)
     existing([path])
     decks = load_decks([path])  # no cache, no database: a preview writes nothing
-    cards = [c for c in decks.cards() if card_id is None or card_id in (c.id, c.key)]
+    cards = [c for c in decks.cards() if card_id is None or card_id in (c.id, c.key, c.note_id)]
     if not cards:
         known = ", ".join(c.id for c in decks.cards())
         raise UsageError(f"no card {card_id!r} in {path} (cards: {known or 'none'})")

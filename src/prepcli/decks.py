@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import pickle
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -34,6 +35,14 @@ class Kind(StrEnum):
     BEHAVIORAL = "behavioral"
     CODING = "coding"
     DESIGN = "design"
+    CLOZE = "cloze"
+
+
+class Tier(StrEnum):
+    """Who a card is for: a short runway takes core cards first."""
+
+    CORE = "core"  # every candidate must know it
+    EXTENDED = "extended"  # depth, for research roles
 
 
 #: Seconds on the countdown of timed kinds when a card sets no `time_limit`.
@@ -60,11 +69,28 @@ class CardDef:
     starter: str | None = None
     tests: str | None = None
     solution: str | None = None
+    #: Shown after the answer, set apart: why, a derivation, an example. Not what is rated.
+    explain: str | None = None
+    tier: Tier = Tier.CORE
+    #: For one deletion of a cloze card: its number, and the authored text with every
+    #: `{{cN::…}}` in place (the Anki export writes it back as one cloze note).
+    cloze: int | None = None
+    cloze_text: str | None = None
+
+    @property
+    def note_id(self) -> str:
+        """The id written in the deck file (a cloze card's deletions share it)."""
+        return self.id if self.cloze is None else self.id.rsplit(".", 1)[0]
 
     @property
     def key(self) -> str:
         """The card's identity everywhere outside its file: `deck/id`."""
         return f"{self.deck}/{self.id}"
+
+    def former_keys(self) -> list[str]:
+        """The `deck/id` keys this card's history may have been recorded under: a
+        `formerly` entry is an id in this deck, or a `deck/id` key from another deck."""
+        return [old if "/" in old else f"{self.deck}/{old}" for old in self.formerly]
 
     @property
     def timer_seconds(self) -> int | None:
@@ -106,8 +132,10 @@ DECK_KEYS = {
 CARD_KEYS = {
     "id": True,
     "kind": True,
+    "tier": False,
     "front": True,
-    "back": True,
+    "back": False,  # required except on cloze cards, whose front holds the answer
+    "explain": False,
     "tags": False,
     "hints": False,
     "points": False,
@@ -118,7 +146,11 @@ CARD_KEYS = {
     "tests": False,
     "solution": False,
 }
-_TEXT_KEYS = ("front", "back", "source", "starter", "tests", "solution")
+_TEXT_KEYS = ("front", "back", "explain", "source", "starter", "tests", "solution")
+#: A cloze deletion: `{{c1::hidden text}}` or `{{c1::hidden text::hint}}`, as in Anki.
+CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::((?:(?!\}\}).)*?))?\}\}", re.DOTALL)
+#: A `formerly` entry naming a card of another deck: `deck.id/card-id`.
+OTHER_DECK_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)*/[a-z0-9][a-z0-9-]*$")
 
 
 # PyYAML costs ~40 ms to import: only commands that actually parse a file pay for it.
@@ -158,10 +190,10 @@ class DeckSet:
         """
         current = self.card_map()
         return {
-            f"{card.deck}/{old}": card.key
+            old_key: card.key
             for card in self.cards()
-            for old in card.formerly
-            if f"{card.deck}/{old}" not in current
+            for old_key in card.former_keys()
+            if old_key not in current
         }
 
 
@@ -196,8 +228,8 @@ def check_decks(
     return decks, problems
 
 
-def cross_deck_problems(decks: Iterable[Deck]) -> list[Problem]:
-    """Problems between files: two decks with one id."""
+def cross_deck_problems(decks: Sequence[Deck]) -> list[Problem]:
+    """Problems between files: two decks with one id, one card's history claimed twice."""
     problems: list[Problem] = []
     first_by_id: dict[str, Deck] = {}
     for deck in decks:
@@ -213,6 +245,33 @@ def cross_deck_problems(decks: Iterable[Deck]) -> list[Problem]:
             )
         else:
             first_by_id[deck.id] = deck
+    current = {card.key for deck in decks for card in deck.cards}
+    claimed: dict[str, CardDef] = {}
+    for deck in decks:
+        for card in deck.cards:
+            for old in card.former_keys():
+                if old in claimed and claimed[old].deck != card.deck:
+                    problems.append(
+                        Problem(
+                            card.path,
+                            card.line,
+                            1,
+                            f"card {card.key!r} claims the history of {old!r}, "
+                            f"which {claimed[old].key!r} ({claimed[old].path}) claims too",
+                        )
+                    )
+                claimed.setdefault(old, card)
+            for old in card.formerly:
+                if "/" in old and old in current:
+                    problems.append(
+                        Problem(
+                            card.path,
+                            card.line,
+                            1,
+                            f"formerly key {old!r} is still a card, which keeps its own history",
+                            "warning",
+                        )
+                    )
     return problems
 
 
@@ -351,8 +410,14 @@ class _DeckValidator:
                 out.append(value)
         return tuple(out)
 
-    def slugs(self, node: Node | None, name: str, example: str = "kv-cache") -> tuple[str, ...]:
-        """A list of slugs; only the well-formed ones come back."""
+    def slugs(
+        self,
+        node: Node | None,
+        name: str,
+        example: str = "kv-cache",
+        also: re.Pattern[str] | None = None,
+    ) -> tuple[str, ...]:
+        """A list of slugs (or strings matching `also`); only the well-formed ones come back."""
         if node is None or not isinstance(node.value, list):
             self.strings(node, name)
             return ()
@@ -361,7 +426,7 @@ class _DeckValidator:
             value = self.text(item, name, f"{name} entry")
             if value is None:
                 continue
-            if SLUG.fullmatch(value):
+            if SLUG.fullmatch(value) or (also is not None and also.fullmatch(value)):
                 out.append(value)
             else:
                 self.problem(
@@ -394,7 +459,7 @@ class _DeckValidator:
                     )
                 else:
                     claimed[old] = card.id
-            cards.append(card)
+            cards.extend(cloze_items(card))
             self.accepted.append((card, item))
         for card, item in self.accepted:
             for old, old_node in zip(card.formerly, _items(_field(item, "formerly")), strict=True):
@@ -433,7 +498,18 @@ class _DeckValidator:
         texts = {key: self.text(fields.get(key), key) for key in _TEXT_KEYS}
         lists = {key: self.strings(fields.get(key), key) for key in ("hints", "points")}
         tags = self.slugs(fields.get("tags"), "tags")
-        formerly = self.slugs(fields.get("formerly"), "formerly", "kv-cache-size")
+        formerly = self.slugs(fields.get("formerly"), "formerly", "kv-cache-size", OTHER_DECK_KEY)
+        tier = self.tier(fields.get("tier"))
+        if kind == Kind.CLOZE:
+            self.cloze_deletions(fields["front"], texts["front"])
+        elif "back" not in fields:
+            self.problem(node, "card is missing required key 'back'")
+        elif texts["front"] is not None and CLOZE.search(texts["front"]):
+            self.problem(
+                fields["front"],
+                "cloze deletions in a card that is not a cloze card (set 'kind: cloze')",
+                warning=True,
+            )
         if card_id is not None and card_id in formerly:
             entry = next(n for n in _items(fields.get("formerly")) if n.value == card_id)
             self.problem(entry, f"card {card_id!r} lists its own id in 'formerly'")
@@ -442,13 +518,15 @@ class _DeckValidator:
             self.problem(fields["tests"], "a card with 'tests' needs a 'solution' to check them")
         if self.error_count() > before or card_id is None or kind is None:
             return None
-        assert texts["front"] is not None and texts["back"] is not None
+        assert texts["front"] is not None
         return CardDef(
             deck=deck_id,
             id=card_id,
             kind=kind,
+            tier=tier,
             front=texts["front"],
-            back=texts["back"],
+            back=texts["back"] or "",
+            explain=texts["explain"],
             path=self.path,
             line=node.line,
             tags=tags,
@@ -462,6 +540,30 @@ class _DeckValidator:
             solution=texts["solution"],
         )
 
+    def tier(self, node: Node | None) -> Tier:
+        if node is None:
+            return Tier.CORE
+        try:
+            return Tier(str(node.value))
+        except ValueError:
+            names = ", ".join(t.value for t in Tier)
+            self.problem(node, f"unknown tier {node.value!r} (expected one of: {names})")
+            return Tier.CORE
+
+    def cloze_deletions(self, node: Node, front: str | None) -> None:
+        if front is None:
+            return
+        deletions = list(CLOZE.finditer(front))
+        if not deletions:
+            self.problem(node, "a cloze card's front needs a deletion such as {{c1::hidden text}}")
+        for deletion in deletions:
+            if not deletion.group(2).strip():
+                self.problem(node, f"cloze deletion c{deletion.group(1)} hides nothing")
+            elif not 1 <= int(deletion.group(1)) <= 99:
+                self.problem(
+                    node, f"cloze deletions are numbered c1 to c99, not c{deletion.group(1)}"
+                )
+
     def time_limit(self, node: Node | None) -> int | None:
         if node is None:
             return None
@@ -473,6 +575,47 @@ class _DeckValidator:
             self.problem(node, "'time_limit' must be a whole number of seconds from 1 to 14400")
             return None
         return value
+
+
+def cloze_items(card: CardDef) -> list[CardDef]:
+    """The items a card is scheduled as: itself, or one per deletion number of a cloze card.
+
+    Item `N` of cloze card `x` is `x.cN` (an id no deck can write, so never a clash): its
+    front shows deletion N as a blank (with its hint) and the others as text, its back the
+    whole text with deletion N in bold. A `formerly` moves history to the first item only.
+    """
+    if card.kind != Kind.CLOZE:
+        return [card]
+    numbers = sorted({int(m.group(1)) for m in CLOZE.finditer(card.front)})
+
+    def shown(number: int, *, revealed: bool) -> str:
+        def one(match: re.Match[str]) -> str:
+            text, hint = match.group(2), match.group(3)
+            if int(match.group(1)) != number:
+                return text
+            if revealed:
+                return f"**{text}**"
+            return f"**[{hint.strip()}…]**" if hint else "**[…]**"
+
+        return CLOZE.sub(one, card.front)
+
+    items = []
+    for position, number in enumerate(numbers):
+        back = shown(number, revealed=True)
+        if card.back.strip():
+            back += "\n\n" + card.back
+        items.append(
+            replace(
+                card,
+                id=f"{card.id}.c{number}",
+                front=shown(number, revealed=False),
+                back=back,
+                formerly=card.formerly if position == 0 else (),
+                cloze=number,
+                cloze_text=card.front,
+            )
+        )
+    return items
 
 
 def _items(node: Node | None) -> list[Node]:

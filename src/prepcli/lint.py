@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from prepcli.deckfiles import deck_files
-from prepcli.decks import CardDef, ParsedDeck, cross_deck_problems, parse_deck
+from prepcli.decks import CLOZE, CardDef, Kind, ParsedDeck, cross_deck_problems, parse_deck
 from prepcli.errors import Problem
 from prepcli.mathtext import math_spans, unknown_commands
 from prepcli.records import record
@@ -38,7 +38,16 @@ STOP_WORDS = frozenset(
         "this", "to", "vs", "was", "what", "when", "which", "why", "with", "you", "your",
     }
 )  # fmt: skip
-_WORD = re.compile(r"[a-z0-9]+")
+# Any script's letters and digits: "что такое" and "注意力" are words too.
+_WORD = re.compile(r"[^\W_]+")
+#: The answer a learner rates is recalled in one breath: about this many words at most.
+ANSWER_WORDS = 40
+#: A cloze deletion is one fact: a term, a number, a short phrase.
+DELETION_WORDS = 12
+_CODE_SPAN = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]*`", re.DOTALL)
+_PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME|XXX)\b|lorem ipsum|\?\?\?", re.IGNORECASE)
+# "What is X, and why Y?" asks two things with one question mark.
+_SECOND_QUESTION = re.compile(r"(\band|,)\s+(why|how)\b", re.IGNORECASE)
 
 _CODE_KEYS = ("starter", "tests", "solution")
 
@@ -93,8 +102,11 @@ def card_warnings(file: ParsedDeck) -> list[Problem]:
                     node, "card has no source: give it a 'source' or give the deck 'sources'"
                 )
             )
-        found.extend(_back_warnings(card, fields["back"], where))
-        for key in ("front", "back", "hints", "points"):
+        for key in ("back", "explain"):
+            if key in fields and isinstance(fields[key].value, str):
+                found.extend(_screen_warnings(key, fields[key], where))
+        found.extend(_atomic_warnings(card, fields, where))
+        for key in ("front", "back", "explain", "hints", "points"):
             field = fields.get(key)
             if field is None:
                 continue
@@ -114,14 +126,70 @@ def _deck_has_sources(root: Node | None) -> bool:
     return sources is not None and isinstance(sources.value, list) and bool(sources.value)
 
 
-def _back_warnings(card: CardDef, node: Node, where: _Locator) -> list[Problem]:
+def prose(text: str) -> str:
+    """`text` with code blocks and inline code each counted as one word."""
+    return _CODE_SPAN.sub(" code ", text)
+
+
+def word_count(text: str) -> int:
+    return len(prose(text).split())
+
+
+def _atomic_warnings(card: CardDef, fields: dict[str, Node], where: _Locator) -> list[Problem]:
+    """A flashcard asks one thing and its answer can be recalled in one breath."""
     found: list[Problem] = []
-    lines = card.back.rstrip("\n").split("\n")
+    front = fields["front"]
+    question = prose(card.front)
+    if question.count("?") > 1:
+        found.append(where.warning(front, "front asks more than one question: split it into cards"))
+    elif card.kind in (Kind.CONCEPT, Kind.CLOZE) and _SECOND_QUESTION.search(question):
+        found.append(
+            where.warning(front, "front asks two things ('… and why/how …'): split it into cards")
+        )
+    if card.kind == Kind.CLOZE:
+        for deletion in CLOZE.finditer(card.front):
+            if word_count(deletion.group(2)) > DELETION_WORDS:
+                found.append(
+                    where.warning_at(
+                        front,
+                        deletion.start(),
+                        f"cloze deletion c{deletion.group(1)} hides more than "
+                        f"{DELETION_WORDS} words: hide one fact",
+                    )
+                )
+    elif not card.points and word_count(card.back) > ANSWER_WORDS:
+        found.append(
+            where.warning(
+                fields["back"],
+                f"'back' is {word_count(card.back)} words: keep the answer to recall to "
+                f"{ANSWER_WORDS} and move the rest to 'explain' (or list 'points')",
+            )
+        )
+    for key in ("front", "back", "explain", "hints", "points"):
+        field = fields.get(key)
+        if field is None:
+            continue
+        for item in field.value if isinstance(field.value, list) else [field]:
+            if isinstance(item.value, str):
+                match = _PLACEHOLDER.search(item.value)
+                if match:
+                    found.append(
+                        where.warning_at(
+                            item, match.start(), f"placeholder text {match.group(0)!r} in {key!r}"
+                        )
+                    )
+    return found
+
+
+def _screen_warnings(key: str, node: Node, where: _Locator) -> list[Problem]:
+    found: list[Problem] = []
+    assert isinstance(node.value, str)
+    lines = node.value.rstrip("\n").split("\n")
     if len(lines) > SCREEN_LINES:
         found.append(
             where.warning(
                 node,
-                f"'back' is {len(lines)} lines; one screen is {SCREEN_LINES} "
+                f"{key!r} is {len(lines)} lines; one screen is {SCREEN_LINES} "
                 "(split the card, or move detail into 'points')",
             )
         )
@@ -132,7 +200,7 @@ def _back_warnings(card: CardDef, node: Node, where: _Locator) -> list[Problem]:
                 where.warning_at(
                     node,
                     offset + SCREEN_WIDTH,
-                    f"'back' line is {len(line)} characters; one screen is {SCREEN_WIDTH} wide",
+                    f"{key!r} line is {len(line)} characters; one screen is {SCREEN_WIDTH} wide",
                 )
             )
         offset += len(line) + 1
@@ -242,7 +310,7 @@ class _Locator:
 def front_words(text: str) -> frozenset[str]:
     """The words of a front that say what it asks: lowercase, no stop words, no plural -s."""
     words = set()
-    for word in _WORD.findall(text.lower()):
+    for word in _WORD.findall(text.casefold()):
         if word in STOP_WORDS:
             continue
         if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):

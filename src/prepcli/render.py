@@ -94,11 +94,11 @@ def format_interval(days: float) -> str:
     return f"{days / 365:.1f}y"
 
 
-def markdown(text: str) -> Markdown:
+def markdown(text: str, style: str = "none") -> Markdown:
     from rich.markdown import Markdown  # markdown-it is slow to import; only cards need it
 
     prepared = keep_line_breaks(render_math_in(text))
-    return Markdown(prepared, code_theme=CODE_THEME, inline_code_theme=CODE_THEME)
+    return Markdown(prepared, code_theme=CODE_THEME, inline_code_theme=CODE_THEME, style=style)
 
 
 _LIST_ITEM = re.compile(r"^\s*([-*+]|\d+[.)])\s")
@@ -162,6 +162,10 @@ def card_front(card: CardDef, state: CardState, remaining: str = "") -> Renderab
 
 def card_back(card: CardDef) -> RenderableType:
     parts: list[RenderableType] = [Rule("answer", style="dim"), markdown(card.back)]
+    if card.explain:
+        # Set apart and dimmed: the rating judges the answer above, not this.
+        parts.append(Rule("why", style="dim", characters="┄"))
+        parts.append(markdown(card.explain, style="dim"))
     if card.points:
         title = "Rubric" if card.kind == Kind.DESIGN else "Checklist"
         parts.append(Text(f"{title}:", style="bold"))
