@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from prepcli.store import SCHEMA_VERSION, Store
-from tests.conftest import SAMPLE_DECKS, Result, rows
+from tests.conftest import DATA, SAMPLE_DECKS, Result, rows
 
 Run = Callable[..., Result]
 BACKUPS = ("data", "prepcli", "backups")  # under the isolated home's XDG_DATA_HOME
@@ -485,3 +485,38 @@ def test_check_keeps_the_history_of_cards_no_deck_has(
     assert [r[0] for r in _cards(db_path)] == [
         "sample.basics/attention-scaling", "sample.basics/kv-cache", "sample.coding/add-two"
     ]  # fmt: skip
+
+
+def test_a_cloze_card_exports_as_one_anki_cloze_note_with_a_card_per_deletion(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anki = _anki()
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    atomic = DATA / "atomic_decks" / "flashcards.yaml"
+    (decks / "flashcards.yaml").write_text(atomic.read_text("utf-8"), "utf-8")
+    monkeypatch.setenv("PREPCLI_DECKS", str(decks))
+    package = tmp_path / "cloze.apkg"
+    assert run("export", "-f", "anki", "-o", str(package)).code == 0
+    collection = anki.Collection(str(tmp_path / "cloze.anki2"))
+    try:
+        collection.import_anki_package(
+            anki.ImportAnkiPackageRequest(
+                package_path=str(package), options=anki.ImportAnkiPackageOptions()
+            )
+        )
+        (found,) = collection.find_notes('"Key:lint.atomic/softmax-scaling"')
+        note = collection.get_note(found)
+        assert note.note_type()["type"] == 1  # Anki's cloze note type
+        assert "{{c1::\\(\\sqrt{d_k}\\)::a square root}}" in note["Text"]
+        assert "{{c2::1}}" in note["Text"]
+        assert "unit-variance" in note["Back Extra"]
+        assert len(note.card_ids()) == 2
+        assert "core" in note.tags
+        explained = collection.get_note(
+            collection.find_notes('"Key:lint.atomic/answer-and-why"')[0]
+        )
+        assert "Past queries are never read again." in explained["Back"]
+        assert "extended" in explained.tags
+    finally:
+        collection.close()
