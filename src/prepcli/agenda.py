@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from prepcli.models import CardState, Phase
-from prepcli.records import record
 
 LEARN_AHEAD_MS = 20 * 60 * 1000  # as Anki: learning cards due within 20 minutes may be shown
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
     from prepcli.decks import CardDef
 
 
-@record
+@dataclass(frozen=True)
 class DayProgress:
     """What has already happened on the current study day."""
 
@@ -23,7 +23,7 @@ class DayProgress:
     reviews_answered: int = 0
 
 
-@record
+@dataclass(frozen=True)
 class Agenda:
     """Today's queue: the cards to show, in the order they come, and the totals before the
     day's limits."""
@@ -48,9 +48,11 @@ class Agenda:
 
 
 def select_cards(
-    cards: Iterable[CardDef], decks: Iterable[str] = (), tags: Iterable[str] = (),
+    cards: Iterable[CardDef],
+    decks: Iterable[str] = (),
+    tags: Iterable[str] = (),
     deck_tags: Mapping[str, tuple[str, ...]] | None = None,
-) -> list[CardDef]:  # fmt: skip
+) -> list[CardDef]:
     """Cards in a deck (or under a deck prefix such as `llm-quiz`) and/or with a tag."""
     deck_list, tag_set = list(decks), set(tags)
     chosen = []
@@ -111,10 +113,16 @@ def build_agenda(
     reviews.sort(key=review_order)
     by_key = {state.key: state for state in reviews}
     return assemble_agenda(
-        learning, [state.key for state in reviews], lambda _keys: by_key, new,
-        now_ms=now_ms, progress=progress, new_per_day=new_per_day,
-        reviews_per_day=reviews_per_day, order_new=order_new,
-    )  # fmt: skip
+        learning,
+        [state.key for state in reviews],
+        lambda _keys: by_key,
+        new,
+        now_ms=now_ms,
+        progress=progress,
+        new_per_day=new_per_day,
+        reviews_per_day=reviews_per_day,
+        order_new=order_new,
+    )
 
 
 def visible(state: CardState, today: int) -> bool:

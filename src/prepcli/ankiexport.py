@@ -13,6 +13,7 @@ import html
 import re
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -24,7 +25,6 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from prepcli.decks import CardDef, Deck, Kind
-from prepcli.records import record
 
 MODEL_ID = 1_607_392_411  # stable forever: Anki matches note types by id
 ROOT = "prepcli"
@@ -47,7 +47,7 @@ _CODE = re.compile(r"(```.*?```|~~~.*?~~~|`[^`\n]*`)", re.DOTALL)
 _PLACEHOLDER = re.compile(r"PREPCLIMATH(\d+)X")
 
 
-@record
+@dataclass(frozen=True)
 class AnkiExport:
     path: Path
     notes: int
@@ -192,8 +192,12 @@ def write_apkg(decks: Sequence[Deck], path: Path, now: datetime) -> AnkiExport:
                     hints_html(card),
                     html.escape(card.key),
                 ]
-                note = genanki.Note(model=model, fields=fields, tags=sorted(t for t in tags if t),
-                                    guid=genanki.guid_for(card.key))  # fmt: skip
+                note = genanki.Note(
+                    model=model,
+                    fields=fields,
+                    tags=sorted(t for t in tags if t),
+                    guid=genanki.guid_for(card.key),
+                )
             else:
                 note = genanki.Note(
                     model=cloze_model,

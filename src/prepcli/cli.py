@@ -185,10 +185,14 @@ def review(
         summary = study.summary()
         _print(
             render.session_summary(
-                result.answered, result.again, result.seconds, summary.due_tomorrow, left,
+                result.answered,
+                result.again,
+                result.seconds,
+                summary.due_tomorrow,
+                left,
                 len(agenda.learning_later),
             )
-        )  # fmt: skip
+        )
     finally:
         study.close()
 
@@ -291,8 +295,15 @@ def answer(
         study.close()
     label = render.format_interval(outcome.scheduled_days)
     if as_json:
-        _json({"card": card_id, "rating": int(value), "next_in_days": outcome.scheduled_days,
-               "label": label, "state": render.PHASE_NAMES[outcome.after.phase]})  # fmt: skip
+        _json(
+            {
+                "card": card_id,
+                "rating": int(value),
+                "next_in_days": outcome.scheduled_days,
+                "label": label,
+                "state": render.PHASE_NAMES[outcome.after.phase],
+            }
+        )
     else:
         typer.echo(f"{card_id}: {render.RATING_NAMES[value]} — next in {label}")
 
@@ -537,8 +548,14 @@ def simulate(
     from prepcli import simulate as sim
 
     learner = _learner_parameters(learner_params)
-    scenario = sim.Scenario(cards=cards, new_per_day=new_per_day, interview_day=interview_day,
-                            capacity=cap, seeds=seeds, seed=seed)  # fmt: skip
+    scenario = sim.Scenario(
+        cards=cards,
+        new_per_day=new_per_day,
+        interview_day=interview_day,
+        capacity=cap,
+        seeds=seeds,
+        seed=seed,
+    )
     policies = sim.default_policies(retention, high_retention, target)
     try:
         with render.progress_bar("simulating", len(policies) * seeds) as update:
@@ -546,11 +563,18 @@ def simulate(
     except ValueError as exc:  # fsrs rejects parameters outside its bounds
         raise UsageError(f"--learner-params: {exc}") from None
     if as_json:
-        _json({"scenario": asdict(scenario), "learner": list(learner) if learner else "default",
-               "policies": [asdict(r) for r in results]})  # fmt: skip
+        _json(
+            {
+                "scenario": asdict(scenario),
+                "learner": list(learner) if learner else "default",
+                "policies": [asdict(r) for r in results],
+            }
+        )
         return
-    title = (f"{cards} cards, {new_per_day} new a day, interview on day {interview_day}, "
-             f"at most {cap} reviews a day, {seeds} seeds")  # fmt: skip
+    title = (
+        f"{cards} cards, {new_per_day} new a day, interview on day {interview_day}, "
+        f"at most {cap} reviews a day, {seeds} seeds"
+    )
     _print(render.simulation_table(results, title))
 
 
@@ -625,9 +649,12 @@ def quiz(
         wanted = count or quiz_mod.default_count(minutes)
         questions = draw_quiz(study, decks, tags, wanted, random.Random(chosen_seed))
         selection = {
-            "decks": list(decks), "tags": list(tags), "seed": chosen_seed,
-            "count_as_review": count_as_review, "questions": [q.card.key for q in questions],
-        }  # fmt: skip
+            "decks": list(decks),
+            "tags": list(tags),
+            "seed": chosen_seed,
+            "count_as_review": count_as_review,
+            "questions": [q.card.key for q in questions],
+        }
         recorder = QuizRecorder(
             study, to_ms(study.now), minutes, selection, count_as_review=count_as_review
         )
@@ -639,10 +666,14 @@ def quiz(
     rows, total = quiz_mod.scores((q.topic, mark) for q, mark in result.answers)
     _print(
         render.quiz_summary(
-            rows, total, quiz_mod.to_work_on(rows), result.seconds, result.ended,
+            rows,
+            total,
+            quiz_mod.to_work_on(rows),
+            result.seconds,
+            result.ended,
             counted_as_review=count_as_review,
         )
-    )  # fmt: skip
+    )
 
 
 @quiz_app.command("history")
@@ -785,8 +816,14 @@ def card_show(ctx: typer.Context, card_id: CardArgument, as_json: JsonOption = F
     finally:
         study.close()
     if as_json:
-        _json({"card": card_id, "state": asdict(info.state), "retrievability": info.retrievability,
-               "history": [asdict(r) for r in info.history]})  # fmt: skip
+        _json(
+            {
+                "card": card_id,
+                "state": asdict(info.state),
+                "retrievability": info.retrievability,
+                "history": [asdict(r) for r in info.history],
+            }
+        )
     else:
         _print(render.card_info_view(info, render.iso_minutes(_ms(study.now)) + " UTC"))
 
@@ -975,8 +1012,18 @@ def deck_lint(
     roots = existing(paths_) or _locations(ctx).deck_roots
     report = lint(roots)
     if as_json or output == "json":
-        _json([{"path": p.path, "line": p.line, "col": p.col, "severity": p.severity,
-                "message": p.message} for p in report.problems])  # fmt: skip
+        _json(
+            [
+                {
+                    "path": p.path,
+                    "line": p.line,
+                    "col": p.col,
+                    "severity": p.severity,
+                    "message": p.message,
+                }
+                for p in report.problems
+            ]
+        )
     else:
         for p in report.problems:
             typer.echo(f"{p.path}:{p.line}:{p.col}: {p.severity}: {p.message}")
@@ -986,9 +1033,12 @@ def deck_lint(
             else "no problems"
         )
         counts = ", ".join(
-            (_plural(report.files, "file"), _plural(report.decks, "deck"),
-             _plural(report.cards, "card"))
-        )  # fmt: skip
+            (
+                _plural(report.files, "file"),
+                _plural(report.decks, "deck"),
+                _plural(report.cards, "card"),
+            )
+        )
         typer.echo(f"{counts}: {found}.")
     if report.files == 0:
         raise PrepError("no deck files (*.yaml, *.yml) found")
@@ -1157,13 +1207,21 @@ def optimize(
         if reset:
             undone = maintenance.reset_parameters(study, dry_run=dry_run)
             if as_json:
-                _json({"reset": True, "already_default": undone.already_default,
-                       "saved": undone.saved, "recomputed": undone.recomputed})  # fmt: skip
+                _json(
+                    {
+                        "reset": True,
+                        "already_default": undone.already_default,
+                        "saved": undone.saved,
+                        "recomputed": undone.recomputed,
+                    }
+                )
             elif undone.already_default:
                 typer.echo("Already using the default FSRS parameters.")
             elif undone.saved:
-                typer.echo(f"Back to the default FSRS parameters; {undone.recomputed} cards "
-                           "rescheduled by replaying their history.")  # fmt: skip
+                typer.echo(
+                    f"Back to the default FSRS parameters; {undone.recomputed} cards "
+                    "rescheduled by replaying their history."
+                )
             else:
                 typer.echo("Dry run: would go back to the default FSRS parameters.")
             return
@@ -1178,16 +1236,24 @@ def optimize(
     from prepcli.optimizer import MIN_ITEMS
 
     fit = outcome.fit
-    _json({
-        "items": fit.items, "cards": fit.cards, "reviews": fit.reviews,
-        "minimum_items": MIN_ITEMS, "accepted": fit.accepted, "saved": outcome.saved,
-        "dry_run": outcome.dry_run, "reason": fit.reason, "recomputed": outcome.recomputed,
-        "before": None if fit.current_eval is None else asdict(fit.current_eval),
-        "after": None if fit.fitted_eval is None else asdict(fit.fitted_eval),
-        "current_parameters": list(fit.current),
-        "fitted_parameters": None if fit.fitted is None else list(fit.fitted),
-        "fit_seconds": round(fit.fit_seconds, 4),
-    })  # fmt: skip
+    _json(
+        {
+            "items": fit.items,
+            "cards": fit.cards,
+            "reviews": fit.reviews,
+            "minimum_items": MIN_ITEMS,
+            "accepted": fit.accepted,
+            "saved": outcome.saved,
+            "dry_run": outcome.dry_run,
+            "reason": fit.reason,
+            "recomputed": outcome.recomputed,
+            "before": None if fit.current_eval is None else asdict(fit.current_eval),
+            "after": None if fit.fitted_eval is None else asdict(fit.fitted_eval),
+            "current_parameters": list(fit.current),
+            "fitted_parameters": None if fit.fitted is None else list(fit.fitted),
+            "fit_seconds": round(fit.fit_seconds, 4),
+        }
+    )
 
 
 EXPORT_FORMATS = ("anki", "csv", "json")
@@ -1219,8 +1285,10 @@ def export(
         if format_ == "anki":
             target = output or Path("prepcli.apkg")
             made = maintenance.export_anki(study, target)
-            typer.echo(f"Wrote {_plural(made.notes, 'note')} in {_plural(made.decks, 'deck')} "
-                       f"to {made.path} (Anki: File → Import).")  # fmt: skip
+            typer.echo(
+                f"Wrote {_plural(made.notes, 'note')} in {_plural(made.decks, 'deck')} "
+                f"to {made.path} (Anki: File → Import)."
+            )
             return
         if format_ == "json":
             text = json.dumps(maintenance.export_json(study), indent=1, ensure_ascii=False)
@@ -1306,8 +1374,9 @@ def backup(
     finally:
         store.close()
     if as_json:
-        _json({"path": str(made.path), "bytes": made.size,
-               "removed": [str(p) for p in made.removed]})  # fmt: skip
+        _json(
+            {"path": str(made.path), "bytes": made.size, "removed": [str(p) for p in made.removed]}
+        )
         return
     typer.echo(f"Backed up to {made.path} ({made.size / 1024:.0f} KiB).")
     if made.removed:

@@ -8,11 +8,11 @@ days are numbered by the proleptic Gregorian ordinal of their local date.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from prepcli.errors import PrepError, UsageError
-from prepcli.records import record
 
 NOW_ENV = "PREPCLI_NOW"
 
@@ -73,7 +73,7 @@ def from_ms(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, UTC)
 
 
-@record
+@dataclass(frozen=True)
 class StudyCalendar:
     """Maps instants to study days: local date of (instant − rollover hours)."""
 

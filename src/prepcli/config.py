@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from prepcli.clock import zone_named
 from prepcli.errors import UsageError
 from prepcli.models import Settings
-from prepcli.records import record
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
     from typing import Any
 
@@ -19,7 +19,7 @@ _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_STEP_DAYS = 36500  # as the longest maximum_interval
 
 
-@record
+@dataclass(frozen=True)
 class SettingSpec:
     """One setting: how to parse it from the command line and show it."""
 
@@ -99,29 +99,47 @@ def _zone(text: str) -> str:
 SPECS: dict[str, SettingSpec] = {
     spec.name: spec
     for spec in (
-        SettingSpec("desired_retention", "target recall probability at each review (0.7–0.99)",
-                    _float_in(0.7, 0.99)),
-        SettingSpec("learning_steps", "steps for new cards, e.g. '1m 10m'", parse_steps,
-                    show_steps),
+        SettingSpec(
+            "desired_retention",
+            "target recall probability at each review (0.7–0.99)",
+            _float_in(0.7, 0.99),
+        ),
+        SettingSpec(
+            "learning_steps", "steps for new cards, e.g. '1m 10m'", parse_steps, show_steps
+        ),
         SettingSpec("relearning_steps", "steps after a lapse, e.g. '10m'", parse_steps, show_steps),
         SettingSpec("maximum_interval", "longest interval in days", _int_in(1, 36500)),
         SettingSpec("new_per_day", "new cards introduced per study day", _int_in(0, 9999)),
         SettingSpec("reviews_per_day", "review answers per study day", _int_in(0, 99999)),
         SettingSpec("rollover_hour", "local hour at which a study day starts", _int_in(0, 23)),
         SettingSpec("timezone", "IANA time zone for study days, or 'local'", _zone),
-        SettingSpec("fuzz", "spread review intervals slightly (true/false)", _bool,
-                    lambda v: "true" if v else "false"),
+        SettingSpec(
+            "fuzz",
+            "spread review intervals slightly (true/false)",
+            _bool,
+            lambda v: "true" if v else "false",
+        ),
         SettingSpec("leech_threshold", "lapses at which a card is tagged a leech", _int_in(1, 99)),
-        SettingSpec("interview_target", "recall on the interview day the planner aims for",
-                    _float_in(0.7, 0.99)),
-        SettingSpec("interview_capacity", "reviews a day before the interview (0: reviews_per_day)",
-                    _int_in(0, 99999)),
-        SettingSpec("interview_lead", "1: last session the eve; 0: also the interview morning",
-                    _int_in(0, 1)),
-        SettingSpec("interview_buffer", "days without new cards before the last session",
-                    _int_in(0, 30)),
+        SettingSpec(
+            "interview_target",
+            "recall on the interview day the planner aims for",
+            _float_in(0.7, 0.99),
+        ),
+        SettingSpec(
+            "interview_capacity",
+            "reviews a day before the interview (0: reviews_per_day)",
+            _int_in(0, 99999),
+        ),
+        SettingSpec(
+            "interview_lead",
+            "1: last session the eve; 0: also the interview morning",
+            _int_in(0, 1),
+        ),
+        SettingSpec(
+            "interview_buffer", "days without new cards before the last session", _int_in(0, 30)
+        ),
     )
-}  # fmt: skip
+}
 
 
 def parse_setting(name: str, text: str) -> Any:

@@ -53,7 +53,7 @@ def cache_tag() -> str:
 def cache_name(roots: Iterable[Path]) -> str:
     """A file name for the cache of one set of deck folders.
 
-    A CRC rather than hashlib, which costs 5 ms to import on every start-up: two sets of
+    A CRC is enough here (no security depends on it): two sets of
     folders sharing a name would only share a file whose entries are checked per path."""
     joined = "\n".join(str(Path(r).resolve()) for r in roots).encode("utf-8")
     return f"decks-{zlib.crc32(joined):08x}-{len(joined)}.pickle"

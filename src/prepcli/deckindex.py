@@ -15,10 +15,10 @@ import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prepcli.deckfiles import cache_name, cache_tag, deck_files, write_cache
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
     from prepcli.decks import DeckSet
     from prepcli.plan import PlanLayout

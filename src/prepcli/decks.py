@@ -13,16 +13,15 @@ import json
 import pickle
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prepcli.deckfiles import cache_tag, deck_files, write_cache
 from prepcli.errors import Problem, ProblemsError
-from prepcli.records import record
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
     from prepcli.errors import Severity
     from prepcli.yamlfile import Node
@@ -49,7 +48,7 @@ class Tier(StrEnum):
 DEFAULT_TIME_LIMITS: dict[Kind, int] = {Kind.BEHAVIORAL: 120, Kind.DESIGN: 600}
 
 
-@record
+@dataclass(frozen=True)
 class CardDef:
     """A card as its deck file defines it (text, not progress)."""
 
@@ -100,7 +99,7 @@ class CardDef:
         return DEFAULT_TIME_LIMITS.get(self.kind)
 
 
-@record
+@dataclass(frozen=True)
 class Deck:
     """A deck file: its metadata and cards, in file order."""
 
@@ -153,7 +152,7 @@ CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::((?:(?!\}\}).)*?))?\}\}", re.DOTALL)
 OTHER_DECK_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)*/[a-z0-9][a-z0-9-]*$")
 
 
-# PyYAML costs ~40 ms to import: only commands that actually parse a file pay for it.
+# PyYAML is imported only by commands that actually parse a file.
 def parse_yaml(text: str, name: str) -> tuple[Node | None, list[Problem]]:
     from prepcli.yamlfile import parse
 
@@ -166,7 +165,7 @@ def read_text(path: Path) -> tuple[str | None, list[Problem]]:
     return yamlfile.read_text(path)
 
 
-@record
+@dataclass(frozen=True)
 class DeckSet:
     """Every loaded deck, in load order."""
 
@@ -275,7 +274,7 @@ def cross_deck_problems(decks: Sequence[Deck]) -> list[Problem]:
     return problems
 
 
-@record
+@dataclass(frozen=True)
 class ParsedDeck:
     """One deck file as the validator saw it, for checks that need to know where things are.
 

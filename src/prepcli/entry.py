@@ -2,32 +2,27 @@
 of errors to messages and exit codes for every command.
 
 `prepcli` and `prepcli today [--json]`, the lines people run most, are answered without
-importing Typer or building its command tree (about 70 ms of a 100 ms framework start-up
-on the benchmark machine). Every other line goes to the Typer app in cli.py.
+importing Typer or building its command tree, which is most of the framework's start-up.
+Every other line goes to the Typer app in cli.py.
 """
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prepcli.errors import PrepError, ProblemsError, UsageError
-from prepcli.records import record
 
-# Modules on the start-up path spell typing.TYPE_CHECKING this way: importing typing costs
-# about 8 ms and nothing needs it at run time (annotations are strings). Type checkers
-# treat any constant named TYPE_CHECKING as true.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
     from prepcli.study import Locations
 
 
-@record
+@dataclass(frozen=True)
 class Options:
     """Where the collection lives, as the global options (or the environment) say."""
 
@@ -139,28 +134,5 @@ def run(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _exit_at_once(status: int) -> None:
-    """End the process without the interpreter's teardown (freeing every module and
-    object: 15-20 ms after today's summary on a big collection, a tenth of the command).
-    Safe only where nothing is left open: the quick path has closed its database and
-    registers no exit handlers. Output is flushed first; a closed pipe is not an error."""
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BrokenPipeError:
-        pass
-    os._exit(status)
-
-
 def main() -> None:
-    args = sys.argv[1:]
-    quick = quick_today(args) is not None
-    if quick:
-        # A short-lived process that makes no garbage worth collecting: the cycle
-        # collector would otherwise run some twenty times (about 10 ms on the benchmark
-        # collection) while the modules load and the keys are counted.
-        gc.disable()
-    status = run(args)
-    if quick:
-        _exit_at_once(status)
-    sys.exit(status)
+    sys.exit(run(sys.argv[1:]))

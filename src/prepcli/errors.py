@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import total_ordering
+from typing import TYPE_CHECKING
 
-from prepcli.records import record
-
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
     from typing import Literal
 
@@ -14,7 +13,7 @@ if TYPE_CHECKING:
 
 
 @total_ordering
-@record
+@dataclass(frozen=True)
 class Problem:
     """Something wrong at a place in a user's file; line and column are 1-based. Problems
     sort by file, place, message, severity (as `order=True` would sort them)."""
@@ -33,8 +32,12 @@ class Problem:
             return NotImplemented
         assert isinstance(other, Problem)
         return (self.path, self.line, self.col, self.message, self.severity) < (
-            other.path, other.line, other.col, other.message, other.severity
-        )  # fmt: skip
+            other.path,
+            other.line,
+            other.col,
+            other.message,
+            other.severity,
+        )
 
 
 class PrepError(Exception):

@@ -6,11 +6,12 @@ Apart from study.py because only `prepcli plan` needs it (start-up stays lean).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from prepcli.models import CardState, Phase, Rating
-from prepcli.records import record
 from prepcli.study import MORNING, Study
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
     from prepcli.decks import CardDef
     from prepcli.interview import InterviewPolicy
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 READINESS_SAMPLE = 600  # cards the keep-up forecast replays at most (about ±1 point)
 
 
-@record
+@dataclass(frozen=True)
 class Readiness:
     """The interview forecast `prepcli plan` shows."""
 

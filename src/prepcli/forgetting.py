@@ -1,7 +1,7 @@
 """The FSRS forgetting curve on its own: predicted recall from stability and elapsed days.
 
 scheduler.py owns fsrs and uses this curve; commands that only count and forecast
-(`prepcli` today) use it without importing fsrs, which costs about 25 ms at start-up.
+(`prepcli` today) use it without importing fsrs and its dependencies.
 """
 
 from __future__ import annotations

@@ -1,26 +1,23 @@
 """The logs as records: review-log rows read back, what an answer writes to the log, the
 log reduced for the statistics, mock quizzes, fitted FSRS parameters, a card with its
 history, and the rows of an export.
-
-Apart from models.py because `prepcli` (today's summary) needs none of them, and every
-record defined at import costs start-up time (see records.py).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 from prepcli.models import CardState, ReviewKind
-from prepcli.records import record
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
     from typing import Any
 
     from prepcli.decks import CardDef
 
 
-@record
+@dataclass(frozen=True)
 class Review:
     """One row of the append-only review log, with the card before and after it."""
 
@@ -39,7 +36,7 @@ class Review:
     after: CardState
 
 
-@record
+@dataclass(frozen=True)
 class AnswerContext:
     """Where and when an answer happened, for its review-log row."""
 
@@ -50,7 +47,7 @@ class AnswerContext:
     desired_retention: float
 
 
-@record
+@dataclass(frozen=True)
 class LoggedChange:
     """A state change to write: the new state plus its review-log facts."""
 
@@ -63,7 +60,7 @@ class LoggedChange:
     reason: str | None = None  # why it happened, e.g. 'interview' for a planned early review
 
 
-@record
+@dataclass(frozen=True)
 class LogFacts:
     """The review log reduced in SQL to what the statistics need (see stats.py).
 
@@ -89,7 +86,7 @@ class QuizMark(IntEnum):
     RIGHT = 2
 
 
-@record
+@dataclass(frozen=True)
 class QuizAnswer:
     card_key: str
     mark: QuizMark
@@ -97,7 +94,7 @@ class QuizAnswer:
     duration_ms: int | None = None
 
 
-@record
+@dataclass(frozen=True)
 class QuizRecord:
     """A mock quiz as stored: `selection` is the JSON of how its questions were drawn."""
 
@@ -109,7 +106,7 @@ class QuizRecord:
     answers: tuple[QuizAnswer, ...] = ()
 
 
-@record
+@dataclass(frozen=True)
 class ParameterSet:
     """One row of fsrs_params: FSRS parameters and how well they fitted when saved."""
 
@@ -121,7 +118,7 @@ class ParameterSet:
     source: str  # 'optimize' or 'reset'
 
 
-@record
+@dataclass(frozen=True)
 class Column:
     """A column of a table, as PRAGMA table_info describes it (for import checks)."""
 
@@ -131,7 +128,7 @@ class Column:
     has_default: bool
 
 
-@record
+@dataclass(frozen=True)
 class ExportedCard:
     """A card row and its review rows, as column → value (ids left out)."""
 
@@ -140,7 +137,7 @@ class ExportedCard:
     history: list[dict[str, Any]]
 
 
-@record
+@dataclass(frozen=True)
 class CardInfo:
     """A card with its state and review history (`prepcli card info`)."""
 

@@ -20,9 +20,9 @@ needed and never goes stale.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from prepcli.models import CardState, Phase
-from prepcli.records import record
 
 RESERVE_WINDOW = 7  # days before the last session whose normal reviews are projected
 
@@ -32,7 +32,7 @@ RecallAt = Callable[[CardState], float]
 ProjectReview = Callable[[CardState, int], CardState]
 
 
-@record
+@dataclass(frozen=True)
 class InterviewPolicy:
     """The interview-date planner's settings while an interview lies ahead."""
 
@@ -51,7 +51,7 @@ class InterviewPolicy:
         return self.interview_day - self.lead
 
 
-@record
+@dataclass(frozen=True)
 class EarlyPlan:
     """Which cards get an early review, and on which study day."""
 
@@ -67,7 +67,7 @@ class EarlyPlan:
 EMPTY = EarlyPlan({}, (), 0)
 
 
-@record
+@dataclass(frozen=True)
 class Need:
     """A card that needs one extra review before the interview."""
 
@@ -92,9 +92,12 @@ def in_reserve_window(policy: InterviewPolicy, state: CardState, review_day: int
 
 
 def foreseen_need(
-    state: CardState, review_day: int, policy: InterviewPolicy,
-    recall_at: RecallAt, project: ProjectReview,
-) -> Need | None:  # fmt: skip
+    state: CardState,
+    review_day: int,
+    policy: InterviewPolicy,
+    recall_at: RecallAt,
+    project: ProjectReview,
+) -> Need | None:
     after = project(state, review_day)
     if (after.due_day or 0) > policy.last_session_day:
         recall = recall_at(after)

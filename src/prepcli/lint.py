@@ -17,13 +17,13 @@ import re
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from prepcli.deckfiles import deck_files
 from prepcli.decks import CLOZE, CardDef, Kind, ParsedDeck, cross_deck_problems, parse_deck
 from prepcli.errors import Problem
 from prepcli.mathtext import math_spans, unknown_commands
-from prepcli.records import record
 from prepcli.yamlfile import Node
 
 SCREEN_LINES = 20
@@ -33,11 +33,44 @@ NEAR_DUPLICATE = 0.8
 # Words that carry no topic: "What is a KV cache?" and "What is the KV cache?" are one question.
 STOP_WORDS = frozenset(
     {
-        "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from",
-        "how", "in", "into", "is", "it", "its", "of", "on", "or", "should", "that", "the",
-        "this", "to", "vs", "was", "what", "when", "which", "why", "with", "you", "your",
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "how",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "should",
+        "that",
+        "the",
+        "this",
+        "to",
+        "vs",
+        "was",
+        "what",
+        "when",
+        "which",
+        "why",
+        "with",
+        "you",
+        "your",
     }
-)  # fmt: skip
+)
 # Any script's letters and digits: "что такое" and "注意力" are words too.
 _WORD = re.compile(r"[^\W_]+")
 #: The answer a learner rates is recalled in one breath: about this many words at most.
@@ -52,7 +85,7 @@ _SECOND_QUESTION = re.compile(r"(\band|,)\s+(why|how)\b", re.IGNORECASE)
 _CODE_KEYS = ("starter", "tests", "solution")
 
 
-@record
+@dataclass(frozen=True)
 class LintReport:
     files: int
     decks: int

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -18,7 +18,6 @@ from prepcli.clock import to_ms
 from prepcli.errors import PrepError, UsageError
 from prepcli.history import ExportedCard, ParameterSet
 from prepcli.models import CardState
-from prepcli.records import record
 from prepcli.scheduler import Scheduler
 from prepcli.store import SCHEMA_VERSION, Store, check_file, run_guarded
 
@@ -32,7 +31,7 @@ if TYPE_CHECKING:
 # --- optimize ----------------------------------------------------------------------------
 
 
-@record
+@dataclass(frozen=True)
 class OptimizeOutcome:
     fit: Fit
     saved: bool
@@ -53,14 +52,17 @@ def optimize(study: Study, *, dry_run: bool) -> OptimizeOutcome:
     if dry_run or not fit.accepted or fit.fitted is None or fit.fitted_eval is None:
         return OptimizeOutcome(fit, saved=False, dry_run=dry_run, recomputed=0)
     chosen = ParameterSet(
-        params=fit.fitted, created_ms=to_ms(study.now), n_items=fit.items,
-        log_loss=fit.fitted_eval.log_loss, rmse_bins=fit.fitted_eval.rmse_bins,
+        params=fit.fitted,
+        created_ms=to_ms(study.now),
+        n_items=fit.items,
+        log_loss=fit.fitted_eval.log_loss,
+        rmse_bins=fit.fitted_eval.rmse_bins,
         source="optimize",
-    )  # fmt: skip
+    )
     return OptimizeOutcome(fit, saved=True, dry_run=False, recomputed=use_parameters(study, chosen))
 
 
-@record
+@dataclass(frozen=True)
 class ResetOutcome:
     already_default: bool
     saved: bool
@@ -105,7 +107,7 @@ def use_parameters(study: Study, chosen: ParameterSet) -> int:
 # --- backup ------------------------------------------------------------------------------
 
 
-@record
+@dataclass(frozen=True)
 class BackupOutcome:
     path: Path
     size: int
@@ -173,13 +175,13 @@ def _rotate(folder: Path, stem: str, keep: int, newest: Path) -> list[Path]:
 COMPARED = ("stability", "difficulty", "reps", "lapses", "last_review_ms")
 
 
-@record
+@dataclass(frozen=True)
 class Mismatch:
     card: str
     differences: dict[str, tuple[Any, Any]]  # field → (stored, replayed)
 
 
-@record
+@dataclass(frozen=True)
 class CheckReport:
     integrity: list[str]
     cards: int
@@ -265,9 +267,12 @@ def export_json(study: Study) -> dict[str, Any]:
 
     store = study.store
     return export_document(
-        store.export_cards(), set(study.cards), store.fsrs_parameters(), SCHEMA_VERSION,
+        store.export_cards(),
+        set(study.cards),
+        store.fsrs_parameters(),
+        SCHEMA_VERSION,
         to_ms(study.now),
-    )  # fmt: skip
+    )
 
 
 def export_csv(study: Study, out: IO[str]) -> int:
@@ -275,9 +280,12 @@ def export_csv(study: Study, out: IO[str]) -> int:
 
     store = study.store
     return write_csv(
-        store.export_cards(), set(study.cards),
-        [c.name for c in store.columns("card")], [c.name for c in store.columns("review")], out,
-    )  # fmt: skip
+        store.export_cards(),
+        set(study.cards),
+        [c.name for c in store.columns("card")],
+        [c.name for c in store.columns("review")],
+        out,
+    )
 
 
 def export_anki(study: Study, path: Path) -> AnkiExport:
@@ -306,7 +314,7 @@ def read_import(study: Study, path: Path) -> ImportDocument:
     )
 
 
-@record
+@dataclass(frozen=True)
 class ImportOutcome:
     added: list[str]
     merged: list[str]
@@ -361,9 +369,10 @@ def import_history(study: Study, document: ImportDocument, *, merge: bool) -> Im
                 counts["adopted"] = 1
             stored = store.fsrs_parameters()
             scheduler = Scheduler(
-                study.settings, study.calendar,
+                study.settings,
+                study.calendar,
                 parameters=Scheduler.clamp_parameters(stored.params) if stored else None,
-            )  # fmt: skip
+            )
             incoming = {card.key: card for card in document.cards}
             for key in added:
                 card = incoming[key]

@@ -5,12 +5,10 @@ The cards as deck files define them are in decks.py, with their loader."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
-from prepcli.records import record
-
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
     from typing import Any
 
@@ -41,7 +39,7 @@ class ReviewKind(IntEnum):
     MANUAL = 4
 
 
-@record
+@dataclass(frozen=True)
 class CardState:
     """A card's scheduling state as stored; times are UTC epoch milliseconds."""
 
@@ -61,7 +59,7 @@ class CardState:
     leech: bool = False
 
 
-@record
+@dataclass(frozen=True)
 class Settings:
     """User settings; every field can be shown and changed with `prepcli config`."""
 
@@ -100,7 +98,7 @@ def settings_from(stored: Mapping[str, Any]) -> Settings:
     return replace(defaults, **changes)
 
 
-@record
+@dataclass(frozen=True)
 class PlanRun:
     """A started plan: which plan, its first study day and the interview day (if known)."""
 

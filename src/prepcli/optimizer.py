@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import fsrs_rs_python as rs
 
 from prepcli.history import Review
 from prepcli.models import Phase, ReviewKind
-from prepcli.records import record
 from prepcli.scheduler import Scheduler, card_seed
 
 #: Below this many training items personal parameters are not trusted (fsrs-rs's own
@@ -26,7 +26,7 @@ MIN_ITEMS = 400
 EPOCHS = 8
 
 
-@record
+@dataclass(frozen=True)
 class TrainingItem:
     """One target review with the history before it: (rating, study days since previous)."""
 
@@ -35,13 +35,13 @@ class TrainingItem:
     reviews: tuple[tuple[int, int], ...]
 
 
-@record
+@dataclass(frozen=True)
 class Evaluation:
     log_loss: float
     rmse_bins: float
 
 
-@record
+@dataclass(frozen=True)
 class Fit:
     """What `optimize` found; `accepted` only when the fit predicts the log better."""
 
@@ -139,8 +139,9 @@ def optimize(
             f"than your memory, so the {which} parameters stay"
         )
         current_eval = evaluate(current, items) if items else None
-        return Fit(len(items), cards, reviews, current, current_eval, None, None, False,
-                   reason, 0.0)  # fmt: skip
+        return Fit(
+            len(items), cards, reviews, current, current_eval, None, None, False, reason, 0.0
+        )
     started = time.perf_counter()
     fitted = fit(items, relearning_steps)
     seconds = time.perf_counter() - started
@@ -151,5 +152,6 @@ def optimize(
         if accepted
         else "the fitted parameters do not predict your reviews better; the current ones stay"
     )
-    return Fit(len(items), cards, reviews, current, before, fitted, after, accepted, reason,
-               seconds)  # fmt: skip
+    return Fit(
+        len(items), cards, reviews, current, before, fitted, after, accepted, reason, seconds
+    )

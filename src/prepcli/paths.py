@@ -33,7 +33,7 @@ def data_dir() -> Path:
 def bundled(name: str) -> Path:
     """A folder shipped in the package (`decks`, `plans`), or the source tree's own copy."""
     packaged = Path(__file__).parent / name  # a plain package (not a zip): importlib.resources
-    # would return this same folder, after importing tempfile and more (~10 ms at start-up)
+    # would return this same folder, after importing tempfile and more (and loads more modules)
     if packaged.is_dir():
         return packaged
     # An editable install runs from src/prepcli; the authors' copy is at the repository top.

@@ -11,14 +11,14 @@ import math
 from array import array
 from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prepcli.errors import Problem, ProblemsError
 from prepcli.models import PlanRun
-from prepcli.records import record
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
     from typing import Any
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 DAYS_PER_WEEK = 7
 
 
-@record
+@dataclass(frozen=True)
 class Selector:
     """Which cards a week introduces: one deck (or any), optionally narrowed by tags."""
 
@@ -41,7 +41,7 @@ class Selector:
         return not self.tags or bool(set(self.tags) & (set(card.tags) | set(deck_tags)))
 
 
-@record
+@dataclass(frozen=True)
 class Task:
     """A non-card task of a plan week (e.g. a mock system-design round)."""
 
@@ -50,7 +50,7 @@ class Task:
     week: int
 
 
-@record
+@dataclass(frozen=True)
 class Week:
     """One week of a plan: its cards to introduce and its tasks."""
 
@@ -61,7 +61,7 @@ class Week:
     tasks: tuple[Task, ...]
 
 
-@record
+@dataclass(frozen=True)
 class Plan:
     """A study plan as its YAML file defines it."""
 
@@ -127,9 +127,13 @@ class _PlanValidator:
             if key not in allowed:
                 names = ", ".join(sorted(allowed))
                 self.problems.append(
-                    Problem(self.path, value.key_line, value.key_col,
-                            f"unknown key {key!r} in {what} (allowed: {names})")
-                )  # fmt: skip
+                    Problem(
+                        self.path,
+                        value.key_line,
+                        value.key_col,
+                        f"unknown key {key!r} in {what} (allowed: {names})",
+                    )
+                )
         for key, required in allowed.items():
             if required and key not in node.value:
                 self.problem(node, f"{what} is missing required key {key!r}")
@@ -292,9 +296,13 @@ class PlanLayout:
     lookups are built from them when first used."""
 
     def __init__(
-        self, plan: Plan, by_week: tuple[str, ...], starts: tuple[int, ...],
-        places: array[int], streams: array[int],
-    ) -> None:  # fmt: skip
+        self,
+        plan: Plan,
+        by_week: tuple[str, ...],
+        starts: tuple[int, ...],
+        places: array[int],
+        streams: array[int],
+    ) -> None:
         self.plan = plan
         self.by_week = by_week  # unplanned cards first, then week 1's, week 2's…
         self.starts = starts  # by_week[starts[w]:starts[w + 1]] are week w's (0: unplanned)
@@ -305,17 +313,21 @@ class PlanLayout:
         streams = _first_streams(plan, decks)
         ranks = interleaving(plan, decks)
         keyed = sorted(
-            ((streams.get(card.key, (0, 0))[0], index, card.key)
-             for index, card in enumerate(decks.cards())),
-        )  # fmt: skip
+            (
+                (streams.get(card.key, (0, 0))[0], index, card.key)
+                for index, card in enumerate(decks.cards())
+            ),
+        )
         by_week = tuple(key for _, _, key in keyed)
         weeks = [week for week, _, _ in keyed]
         starts = tuple(bisect_left(weeks, w) for w in range(len(plan.weeks) + 2))
         return cls(
-            plan, by_week, starts,
+            plan,
+            by_week,
+            starts,
             array("I", (ranks.get(key, (0, 0))[0] for key in by_week)),
             array("I", (ranks.get(key, (0, 0))[1] for key in by_week)),
-        )  # fmt: skip
+        )
 
     def __getstate__(self) -> tuple[object, ...]:
         return (self.plan, self.by_week, self.starts, self.places, self.streams)
@@ -380,7 +392,7 @@ def plan_order(
     return [key for _, key in sorted(enumerate(keys), key=rank)]
 
 
-@record
+@dataclass(frozen=True)
 class WeekStatus:
     """One week's progress, as `prepcli plan` shows it."""
 
@@ -395,7 +407,7 @@ class WeekStatus:
     status: str  # done, on track, behind, ahead, upcoming
 
 
-@record
+@dataclass(frozen=True)
 class PlanStatus:
     """Where a started plan stands today."""
 

@@ -18,18 +18,18 @@ import signal
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from prepcli.decks import CardDef
 from prepcli.errors import PrepError, Problem, ProblemsError, UsageError
-from prepcli.records import record
 
 HARNESS = Path(__file__).with_name("practice_harness.py")
 DEFAULT_TIMEOUT = 10.0
 OUTPUT_LIMIT = 4000  # characters of the solution's own output kept for display
 
 
-@record
+@dataclass(frozen=True)
 class Step:
     index: int
     line: int  # in the card's tests, 1-based
@@ -42,14 +42,14 @@ class Step:
         return self.kind != "setup"
 
 
-@record
+@dataclass(frozen=True)
 class StepResult:
     step: Step
     status: str  # "pass", "fail", "error", "timeout" or "not run"
     message: str = ""
 
 
-@record
+@dataclass(frozen=True)
 class CheckRun:
     card: str
     path: str
@@ -82,12 +82,18 @@ class CheckRun:
             "timeout_seconds": self.timeout_seconds,
             "load_error": self.load_error,
             "results": [
-                {"line": r.step.line, "end_line": r.step.end_line, "kind": r.step.kind,
-                 "source": r.step.source, "status": r.status, "message": r.message}
+                {
+                    "line": r.step.line,
+                    "end_line": r.step.end_line,
+                    "kind": r.step.kind,
+                    "source": r.step.source,
+                    "status": r.status,
+                    "message": r.message,
+                }
                 for r in self.results
             ],
             "output": self.output,
-        }  # fmt: skip
+        }
 
 
 def require_practicable(card: CardDef) -> None:
@@ -135,9 +141,15 @@ def parse_steps(card: CardDef) -> list[Step]:
         tree = ast.parse(source)
     except SyntaxError as exc:
         raise ProblemsError(
-            [Problem(card.path, card.line, 1, f"card {card.id!r}: tests do not parse: {exc.msg}"
-                     f" (tests line {exc.lineno})")]
-        ) from None  # fmt: skip
+            [
+                Problem(
+                    card.path,
+                    card.line,
+                    1,
+                    f"card {card.id!r}: tests do not parse: {exc.msg} (tests line {exc.lineno})",
+                )
+            ]
+        ) from None
     steps = []
     for index, statement in enumerate(tree.body):
         if isinstance(statement, ast.Assert):
@@ -253,9 +265,10 @@ def _collect(
             result = StepResult(step, str(event["status"]), str(event.get("message", "")))
         elif step.index in started and timed_out:
             result = StepResult(
-                step, "timeout",
+                step,
+                "timeout",
                 f"still running after {timeout:g} s: stopped, with all it started",
-            )  # fmt: skip
+            )
         elif step.index in started:
             result = StepResult(step, "error", f"the Python process ended ({_ended(status)})")
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import dataclass
 from typing import Any
 
 from prepcli import quiz as quiz_mod
@@ -18,7 +19,6 @@ from prepcli.decks import CardDef
 from prepcli.errors import UsageError
 from prepcli.history import QuizAnswer, QuizMark
 from prepcli.models import CardState
-from prepcli.records import record
 from prepcli.store import run_guarded
 from prepcli.study import Study
 
@@ -109,7 +109,7 @@ def draw_quiz(
     return quiz_mod.draw(candidates, count, rng)
 
 
-@record
+@dataclass(frozen=True)
 class QuizSummary:
     id: int
     started: str  # ISO, local time
@@ -167,9 +167,14 @@ class QuizRecorder:
     `count_as_review`, each mark as an FSRS answer through Study.answer."""
 
     def __init__(
-        self, study: Study, started_ms: int, minutes: int, selection: dict[str, Any],
-        *, count_as_review: bool = False,
-    ) -> None:  # fmt: skip
+        self,
+        study: Study,
+        started_ms: int,
+        minutes: int,
+        selection: dict[str, Any],
+        *,
+        count_as_review: bool = False,
+    ) -> None:
         self.study = study
         self.started_ms = started_ms
         self.minutes = minutes

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from prepcli.decks import CardDef
 from prepcli.history import QuizMark
 from prepcli.models import CardState, Phase, Rating
-from prepcli.records import record
 
 #: The quiz decks when none are named: the LLM knowledge quiz and the research round.
 DEFAULT_DECKS = ("llm-quiz", "research")
@@ -28,18 +28,21 @@ MAX_LAPSES_COUNTED = 4
 MARK_NAMES = {QuizMark.RIGHT: "right", QuizMark.PARTLY: "partly", QuizMark.WRONG: "wrong"}
 MARK_POINTS = {QuizMark.RIGHT: 1.0, QuizMark.PARTLY: 0.5, QuizMark.WRONG: 0.0}
 #: With --count-as-review a mark becomes this FSRS rating.
-MARK_RATINGS = {QuizMark.RIGHT: Rating.GOOD, QuizMark.PARTLY: Rating.HARD,
-                QuizMark.WRONG: Rating.AGAIN}  # fmt: skip
+MARK_RATINGS = {
+    QuizMark.RIGHT: Rating.GOOD,
+    QuizMark.PARTLY: Rating.HARD,
+    QuizMark.WRONG: Rating.AGAIN,
+}
 
 
-@record
+@dataclass(frozen=True)
 class Question:
     card: CardDef
     topic: str
     weakness: float
 
 
-@record
+@dataclass(frozen=True)
 class TopicScore:
     topic: str
     asked: int

@@ -23,10 +23,13 @@ from prepcli.quiz import Question
 
 QUIT_KEYS = ("q", "Q", CTRL_C, CTRL_D)
 MARK_KEYS = {
-    "r": QuizMark.RIGHT, "1": QuizMark.RIGHT,
-    "p": QuizMark.PARTLY, "2": QuizMark.PARTLY,
-    "w": QuizMark.WRONG, "3": QuizMark.WRONG,
-}  # fmt: skip
+    "r": QuizMark.RIGHT,
+    "1": QuizMark.RIGHT,
+    "p": QuizMark.PARTLY,
+    "2": QuizMark.PARTLY,
+    "w": QuizMark.WRONG,
+    "3": QuizMark.WRONG,
+}
 
 
 class Keys(Protocol):

@@ -51,10 +51,19 @@ RATING_STYLES = {
     Rating.GOOD: "green",
     Rating.EASY: "cyan",
 }
-PHASE_NAMES = {Phase.NEW: "new", Phase.LEARNING: "learning", Phase.REVIEW: "review",
-               Phase.RELEARNING: "relearning"}  # fmt: skip
-KIND_NAMES = {ReviewKind.LEARN: "learn", ReviewKind.REVIEW: "review", ReviewKind.RELEARN: "relearn",
-              ReviewKind.EARLY: "early", ReviewKind.MANUAL: "manual"}  # fmt: skip
+PHASE_NAMES = {
+    Phase.NEW: "new",
+    Phase.LEARNING: "learning",
+    Phase.REVIEW: "review",
+    Phase.RELEARNING: "relearning",
+}
+KIND_NAMES = {
+    ReviewKind.LEARN: "learn",
+    ReviewKind.REVIEW: "review",
+    ReviewKind.RELEARN: "relearn",
+    ReviewKind.EARLY: "early",
+    ReviewKind.MANUAL: "manual",
+}
 
 
 def console(
@@ -304,8 +313,13 @@ def deck_table(rows: Sequence[Mapping[str, object]]) -> Table:
     return table
 
 
-STATUS_STYLES = {"done": "green", "on track": "green", "ahead": "cyan", "behind": "red",
-                 "upcoming": "dim"}  # fmt: skip
+STATUS_STYLES = {
+    "done": "green",
+    "on track": "green",
+    "ahead": "cyan",
+    "behind": "red",
+    "upcoming": "dim",
+}
 
 
 def plan_status_view(status: PlanStatus) -> RenderableType:
@@ -380,8 +394,7 @@ def simulation_table(results: Sequence[PolicyResult], title: str) -> Table:
     table = Table(title=title, title_justify="left", box=None, header_style="bold")
     # R@T: expected share recalled on the interview morning; max rev: most review-card
     # answers in a day (what the cap limits); eve: answers on the last day.
-    columns = ("policy", "R@T", "R≥0.9", "answers", "max day", "max rev", "eve", "unrev",
-               "at risk")  # fmt: skip
+    columns = ("policy", "R@T", "R≥0.9", "answers", "max day", "max rev", "eve", "unrev", "at risk")
     for column in columns:
         table.add_column(column, justify="left" if column == "policy" else "right")
     for result in results:
@@ -622,9 +635,11 @@ def stats_view(report: StatsReport) -> RenderableType:
     for period in report.retention:
         retention.add_row(
             period.period,
-            *(_retention_cell(r.passed, r.reviews, r.rate)
-              for r in (period.young, period.mature, period.all)),
-        )  # fmt: skip
+            *(
+                _retention_cell(r.passed, r.reviews, r.rate)
+                for r in (period.young, period.mature, period.all)
+            ),
+        )
     parts += [Text(""), retention]
 
     forecast = report.forecast
@@ -668,11 +683,12 @@ def stats_view(report: StatsReport) -> RenderableType:
     parts.append(
         Text(
             f"\nPredicted recall vs passed ({calibration.reviews} interday reviews"
-            + (f"; RMSE {calibration.rmse_bins:.1%})" if calibration.rmse_bins is not None
-               else ")"),
+            + (
+                f"; RMSE {calibration.rmse_bins:.1%})" if calibration.rmse_bins is not None else ")"
+            ),
             style="bold",
         )
-    )  # fmt: skip
+    )
     calibration_table = Table(box=None, header_style="bold", padding=(0, 2, 0, 0))
     for column in ("predicted", "reviews", "expected", "passed", ""):
         calibration_table.add_column(
@@ -685,9 +701,12 @@ def stats_view(report: StatsReport) -> RenderableType:
         if cal.actual is not None and cal.predicted is not None:
             gap = f"{(cal.actual - cal.predicted) * 100:+.0f} pts"
         calibration_table.add_row(
-            f"{cal.low:.0%}–{cal.high:.0%}", str(cal.reviews), _percent(cal.predicted),
-            _percent(cal.actual), gap,
-        )  # fmt: skip
+            f"{cal.low:.0%}–{cal.high:.0%}",
+            str(cal.reviews),
+            _percent(cal.predicted),
+            _percent(cal.actual),
+            gap,
+        )
     parts.append(calibration_table if calibration.reviews else Text("  no interday reviews yet"))
 
     decks = Table(box=None, header_style="bold", padding=(0, 1, 0, 0))
@@ -695,10 +714,16 @@ def stats_view(report: StatsReport) -> RenderableType:
         decks.add_column(column, justify="left" if column == "deck" else "right")
     for row in (*report.decks, report.total):
         decks.add_row(
-            row.deck, str(row.cards), str(row.new), str(row.learning), str(row.review),
-            str(row.suspended), str(row.leeches), _percent(row.average_retrievability),
+            row.deck,
+            str(row.cards),
+            str(row.new),
+            str(row.learning),
+            str(row.review),
+            str(row.suspended),
+            str(row.leeches),
+            _percent(row.average_retrievability),
             style="bold" if row is report.total else "",
-        )  # fmt: skip
+        )
     parts += [Text(""), decks]
 
     parts.append(Text(f"\nLeeches ({len(report.leeches)})", style="bold"))
@@ -734,8 +759,11 @@ def quiz_front_keys() -> Text:
 
 def quiz_mark_keys() -> Text:
     text = Text()
-    for key, name, style in (("r", "right", "green"), ("p", "partly", "yellow"),
-                             ("w", "wrong", "red")):  # fmt: skip
+    for key, name, style in (
+        ("r", "right", "green"),
+        ("p", "partly", "yellow"),
+        ("w", "wrong", "red"),
+    ):
         text.append(f" {key} ", style=f"bold reverse {style}")
         text.append(f" {name}   ")
     text.append("(or 1 / 2 / 3) · q quit", style="dim")
@@ -748,9 +776,14 @@ def topic_scores_table(rows: Sequence[TopicScore], total: TopicScore) -> Table:
         table.add_column(column, justify="left" if column == "topic" else "right")
     for row in (*rows, total):
         table.add_row(
-            row.topic, str(row.asked), str(row.right), str(row.partly), str(row.wrong),
-            f"{row.score:.0%}", style="bold" if row is total else "",
-        )  # fmt: skip
+            row.topic,
+            str(row.asked),
+            str(row.right),
+            str(row.partly),
+            str(row.wrong),
+            f"{row.score:.0%}",
+            style="bold" if row is total else "",
+        )
     return table
 
 
@@ -800,14 +833,23 @@ def quiz_history_view(summaries: Sequence[QuizSummary]) -> RenderableType:
             minutes, secs = divmod(round(quiz.took_seconds), 60)
             took = f"{minutes}:{secs:02d} of {quiz.minutes}:00"
         table.add_row(
-            str(quiz.id), quiz.started.replace("T", " ")[:16], took, str(quiz.answered),
-            f"{quiz.score:.0%}", ", ".join(quiz.work_on) or "—",
-        )  # fmt: skip
+            str(quiz.id),
+            quiz.started.replace("T", " ")[:16],
+            took,
+            str(quiz.answered),
+            f"{quiz.score:.0%}",
+            ", ".join(quiz.work_on) or "—",
+        )
     return table
 
 
-PRACTICE_MARKS = {"pass": ("✔", "green"), "fail": ("✘", "red"), "error": ("✘", "red"),
-                  "timeout": ("⏱", "red"), "not run": ("·", "dim")}  # fmt: skip
+PRACTICE_MARKS = {
+    "pass": ("✔", "green"),
+    "fail": ("✘", "red"),
+    "error": ("✘", "red"),
+    "timeout": ("⏱", "red"),
+    "not run": ("·", "dim"),
+}
 
 
 def practice_view(run: CheckRun) -> RenderableType:
@@ -856,9 +898,11 @@ def optimize_view(outcome: OptimizeOutcome, parameters_label: str) -> Renderable
     fit = outcome.fit
     parts: list[RenderableType] = [
         Text(f"Parameters in use: {parameters_label}"),
-        Text(f"Training data: {fit.items:,} reviews of {fit.cards:,} cards "
-             f"({fit.reviews:,} answer{'' if fit.reviews == 1 else 's'} in the log)"),
-    ]  # fmt: skip
+        Text(
+            f"Training data: {fit.items:,} reviews of {fit.cards:,} cards "
+            f"({fit.reviews:,} answer{'' if fit.reviews == 1 else 's'} in the log)"
+        ),
+    ]
     if fit.current_eval is not None:
         table = Table(box=None, header_style="bold", pad_edge=False)
         table.add_column("parameters")
@@ -871,11 +915,15 @@ def optimize_view(outcome: OptimizeOutcome, parameters_label: str) -> Renderable
     parts.append(Text(""))
     reason = fit.reason[0].upper() + fit.reason[1:]
     if outcome.saved:
-        parts.append(Text(f"{reason}: saved. {outcome.recomputed:,} cards rescheduled "
-                          "by replaying their history.", style="bold green"))  # fmt: skip
+        parts.append(
+            Text(
+                f"{reason}: saved. {outcome.recomputed:,} cards rescheduled "
+                "by replaying their history.",
+                style="bold green",
+            )
+        )
     elif outcome.dry_run and fit.accepted:
-        parts.append(Text(f"{reason}. Dry run: nothing saved (run without --dry-run to "
-                          "use them)."))  # fmt: skip
+        parts.append(Text(f"{reason}. Dry run: nothing saved (run without --dry-run to use them)."))
     else:
         parts.append(Text(reason + "."))
     return Group(*parts)
@@ -894,13 +942,20 @@ def check_view(report: CheckReport) -> RenderableType:
     grid.add_row("Replayed", f"{report.cards:,} cards, {report.reviews:,} reviews")
     grid.add_row("Mismatches", str(len(report.mismatches)))
     grid.add_row("Dangling", f"{len(report.dangling_reviews)} review rows without a card")
-    grid.add_row("Orphans", f"{len(report.orphans)} with history, {len(report.empty_orphans)} "
-                 "without (cards no deck defines)")  # fmt: skip
+    grid.add_row(
+        "Orphans",
+        f"{len(report.orphans)} with history, {len(report.empty_orphans)} "
+        "without (cards no deck defines)",
+    )
     parts: list[RenderableType] = [grid]
     if report.mismatches:
-        table = Table(box=None, header_style="bold", title="Stored state ≠ replayed history",
-                      pad_edge=False,
-                      title_justify="left")  # fmt: skip
+        table = Table(
+            box=None,
+            header_style="bold",
+            title="Stored state ≠ replayed history",
+            pad_edge=False,
+            title_justify="left",
+        )
         for column in ("card", "field", "stored", "replayed"):
             table.add_column(column)
         for mismatch in report.mismatches[:50]:
@@ -917,8 +972,12 @@ def check_view(report: CheckReport) -> RenderableType:
     else:
         parts.append(Text("No problems.", style="bold green"))
     if report.orphans:
-        parts.append(Text(f"{len(report.orphans)} card(s) with history are in no loaded deck; "
-                          "their history is kept (see `prepcli deck orphans`)."))  # fmt: skip
+        parts.append(
+            Text(
+                f"{len(report.orphans)} card(s) with history are in no loaded deck; "
+                "their history is kept (see `prepcli deck orphans`)."
+            )
+        )
     return Group(*parts)
 
 

@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from copy import copy
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import fsrs
@@ -27,12 +27,11 @@ from prepcli.clock import StudyCalendar, from_ms, to_ms
 from prepcli.forgetting import ForgettingCurve
 from prepcli.history import Review
 from prepcli.models import CardState, Phase, Rating, ReviewKind, Settings
-from prepcli.records import record
 
 DAY = timedelta(days=1)
 
 
-@record
+@dataclass(frozen=True)
 class Outcome:
     """What one rating would do to a card."""
 
@@ -225,9 +224,12 @@ class Scheduler:
         for review in reviews:
             if review.rating == 0 or review.kind == ReviewKind.MANUAL:
                 after = replace(
-                    review.after, key=key, card_id=card_id, suspended=state.suspended,
+                    review.after,
+                    key=key,
+                    card_id=card_id,
+                    suspended=state.suspended,
                     buried_until_day=None,
-                )  # fmt: skip
+                )
             else:
                 moment = from_ms(review.reviewed_ms)
                 outcome = self.answer(state, Rating(review.rating), moment)

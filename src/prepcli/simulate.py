@@ -12,14 +12,13 @@ from __future__ import annotations
 import random
 import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from prepcli.agenda import DayProgress, build_agenda
 from prepcli.clock import StudyCalendar, from_ms, to_ms
 from prepcli.interview import InterviewPolicy, plan_early_reviews
 from prepcli.models import CardState, Phase, Rating, Settings
-from prepcli.records import record
 from prepcli.scheduler import Scheduler
 
 ANSWER_SECONDS = 15  # time one answer takes in simulated time
@@ -27,7 +26,7 @@ SESSION_HOUR = 5  # sessions start five hours after rollover (09:00 with the def
 START = date(2026, 1, 5)
 
 
-@record
+@dataclass(frozen=True)
 class Scenario:
     """Research fsrs.md §6.5: 600 cards, 30 new a day for 20 days, interview on day 42."""
 
@@ -39,7 +38,7 @@ class Scenario:
     seed: int = 0
 
 
-@record
+@dataclass(frozen=True)
 class Policy:
     name: str
     desired_retention: float
@@ -47,12 +46,18 @@ class Policy:
 
 
 METRICS = (
-    "mean_recall", "share_at_90", "reviews", "largest_day", "last_day", "unreviewed",
-    "busiest_review_day", "at_risk",
-)  # fmt: skip
+    "mean_recall",
+    "share_at_90",
+    "reviews",
+    "largest_day",
+    "last_day",
+    "unreviewed",
+    "busiest_review_day",
+    "at_risk",
+)
 
 
-@record
+@dataclass(frozen=True)
 class PolicyResult:
     policy: str
     mean_recall: float  # expected share recalled on the interview morning
@@ -154,11 +159,17 @@ def _one_run(
         answers = new = reviewed = 0
         while True:
             agenda = build_agenda(
-                cards, states, now_ms=to_ms(now), today=today, day_start_ms=day_start_ms,
+                cards,
+                states,
+                now_ms=to_ms(now),
+                today=today,
+                day_start_ms=day_start_ms,
                 day_end_ms=day_end_ms,
-                progress=DayProgress(answers, new, reviewed), new_per_day=scenario.new_per_day,
-                reviews_per_day=scenario.capacity, early=early,
-            )  # fmt: skip
+                progress=DayProgress(answers, new, reviewed),
+                new_per_day=scenario.new_per_day,
+                reviews_per_day=scenario.capacity,
+                early=early,
+            )
             key = agenda.next_card(to_ms(now))
             if key is None:
                 if not agenda.learning_later:
@@ -184,8 +195,9 @@ def _one_run(
             now += timedelta(seconds=ANSWER_SECONDS)
         answers_per_day.append(answers)
         reviews_per_day.append(reviewed)
-    recall = [learner.recall_at(truth[key], interview_moment) if key in truth else 0.0
-              for key in cards]  # fmt: skip
+    recall = [
+        learner.recall_at(truth[key], interview_moment) if key in truth else 0.0 for key in cards
+    ]
     return {
         "mean_recall": statistics.fmean(recall),
         "share_at_90": sum(r >= 0.9 for r in recall) / len(recall),

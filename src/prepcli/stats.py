@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from prepcli.decks import CardDef
 from prepcli.history import LogFacts
 from prepcli.models import CardState, Phase
-from prepcli.records import record
 
 MATURE_DAYS = 21
 CALIBRATION_BINS = 10
@@ -45,14 +45,14 @@ def iso(day: int) -> str:
     return date.fromordinal(day).isoformat()
 
 
-@record
+@dataclass(frozen=True)
 class DayCount:
     date: str
     reviews: int
     minutes: float
 
 
-@record
+@dataclass(frozen=True)
 class Streaks:
     current: int
     longest: int
@@ -60,14 +60,14 @@ class Streaks:
     today: str  # "done" (answers today), "free" (nothing due) or "pending"
 
 
-@record
+@dataclass(frozen=True)
 class Retention:
     passed: int
     reviews: int
     rate: float | None
 
 
-@record
+@dataclass(frozen=True)
 class RetentionPeriod:
     period: str
     young: Retention
@@ -75,13 +75,13 @@ class RetentionPeriod:
     all: Retention
 
 
-@record
+@dataclass(frozen=True)
 class ForecastDay:
     date: str
     due: int
 
 
-@record
+@dataclass(frozen=True)
 class Forecast:
     days: tuple[ForecastDay, ...]  # today first; today's count includes the overdue cards
     overdue: int
@@ -89,7 +89,7 @@ class Forecast:
     next_30: int
 
 
-@record
+@dataclass(frozen=True)
 class DeckCounts:
     deck: str
     cards: int
@@ -101,7 +101,7 @@ class DeckCounts:
     average_retrievability: float | None  # over studied cards, now
 
 
-@record
+@dataclass(frozen=True)
 class TimeSpent:
     per_day: tuple[DayCount, ...]  # the last TIME_DAYS study days, today last
     total_minutes: float
@@ -109,7 +109,7 @@ class TimeSpent:
     average_minutes_per_study_day: float | None
 
 
-@record
+@dataclass(frozen=True)
 class TimeBin:
     label: str
     from_seconds: int
@@ -117,14 +117,14 @@ class TimeBin:
     answers: int
 
 
-@record
+@dataclass(frozen=True)
 class AnswerTimes:
     bins: tuple[TimeBin, ...]
     answers: int
     median_seconds: int | None
 
 
-@record
+@dataclass(frozen=True)
 class CalibrationBin:
     low: float
     high: float
@@ -133,7 +133,7 @@ class CalibrationBin:
     actual: float | None
 
 
-@record
+@dataclass(frozen=True)
 class Calibration:
     bins: tuple[CalibrationBin, ...]
     reviews: int
@@ -142,7 +142,7 @@ class Calibration:
     rmse_bins: float | None  # count-weighted root mean square gap between the two
 
 
-@record
+@dataclass(frozen=True)
 class Leech:
     card: str
     lapses: int
@@ -150,7 +150,7 @@ class Leech:
     retrievability: float | None
 
 
-@record
+@dataclass(frozen=True)
 class StatsReport:
     study_date: str
     selection: tuple[str, ...]
@@ -318,8 +318,16 @@ def deck_counts(
 def _deck_row(deck: str, tally: Sequence[float]) -> DeckCounts:
     cards, new, learning, review, suspended, leeches, recall_sum, recalled = tally
     average = round(recall_sum / recalled, 4) if recalled else None
-    return DeckCounts(deck, int(cards), int(new), int(learning), int(review), int(suspended),
-                      int(leeches), average)  # fmt: skip
+    return DeckCounts(
+        deck,
+        int(cards),
+        int(new),
+        int(learning),
+        int(review),
+        int(suspended),
+        int(leeches),
+        average,
+    )
 
 
 def time_spent(
@@ -387,8 +395,11 @@ def calibration(
         reviews += n
         passed_all += passed
         predicted_all += total
-        out.append(CalibrationBin(round(b / bins, 4), round((b + 1) / bins, 4), n,
-                                  _round(predicted), _round(actual)))  # fmt: skip
+        out.append(
+            CalibrationBin(
+                round(b / bins, 4), round((b + 1) / bins, 4), n, _round(predicted), _round(actual)
+            )
+        )
     return Calibration(
         bins=tuple(out),
         reviews=reviews,
@@ -432,9 +443,8 @@ def build_report(
     waiting = [
         s.due_day
         for s in selected
-        if not s.suspended and s.phase != Phase.NEW and s.due_day is not None
-        and s.due_day <= today
-    ]  # fmt: skip
+        if not s.suspended and s.phase != Phase.NEW and s.due_day is not None and s.due_day <= today
+    ]
     rows, total = deck_counts(cards, states, recall)
     return StatsReport(
         study_date=iso(today),

@@ -12,14 +12,13 @@ import os
 import sqlite3
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prepcli.errors import PrepError
 from prepcli.models import CardState, Phase, PlanRun, ReviewKind
-from prepcli.records import record
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
     from typing import Any, TypeVar
 
@@ -145,9 +144,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _STATE_FIELDS = (
-    "phase", "step", "stability", "difficulty", "due_ms", "due_day",
-    "last_review_ms", "reps", "lapses", "leech",
-)  # fmt: skip
+    "phase",
+    "step",
+    "stability",
+    "difficulty",
+    "due_ms",
+    "due_day",
+    "last_review_ms",
+    "reps",
+    "lapses",
+    "leech",
+)
 _CARD_COLUMNS = "key, id, " + ", ".join(_STATE_FIELDS) + ", suspended, buried_until_day"
 _REVIEW_COLUMNS = (
     "review.id, card.key, reviewed_ms, study_day, tz_offset_min, rating, kind, duration_ms, "
@@ -165,7 +172,7 @@ _STUDIED = f"{int(Phase.LEARNING)}, {int(Phase.REVIEW)}, {int(Phase.RELEARNING)}
 _KEY_SEPARATOR = "\n"  # never in a deck's card key (ids are slugs); see Store._concat_keys
 
 
-@record
+@dataclass(frozen=True)
 class KeyGroups:
     """Sets of card keys by what their state says (see Store.key_groups)."""
 
@@ -219,13 +226,15 @@ class Store:
     def key_groups(self, today: int) -> KeyGroups:
         """Which cards are studied, in learning steps, hidden today, or new with a row (after
         `card forget`), as sets of keys: between them, every card the database knows."""
-        return KeyGroups(*self._concat_keys(
-            f"phase > {int(Phase.NEW)}",
-            f"phase IN ({int(Phase.LEARNING)}, {int(Phase.RELEARNING)})",
-            f"NOT ({_VISIBLE})",
-            f"phase = {int(Phase.NEW)} AND {_VISIBLE}",
-            today=today,
-        ))  # fmt: skip
+        return KeyGroups(
+            *self._concat_keys(
+                f"phase > {int(Phase.NEW)}",
+                f"phase IN ({int(Phase.LEARNING)}, {int(Phase.RELEARNING)})",
+                f"NOT ({_VISIBLE})",
+                f"phase = {int(Phase.NEW)} AND {_VISIBLE}",
+                today=today,
+            )
+        )
 
     def flag_counts(self, today: int, leaving_out: Collection[str] = ()) -> tuple[int, int, int]:
         """How many cards are suspended, leeches, and due by the end of tomorrow (studied,
@@ -305,9 +314,11 @@ class Store:
         walks its range of the (phase, due_day) index, not the whole table."""
         bounds = {"today": today, "now": now_ms, "end": day_end_ms}
         (reviews,) = self._counts(
-            "count(*)", f"phase = {int(Phase.REVIEW)} AND due_day <= :today AND {_VISIBLE}",
-            bounds, leaving_out,
-        )  # fmt: skip
+            "count(*)",
+            f"phase = {int(Phase.REVIEW)} AND due_day <= :today AND {_VISIBLE}",
+            bounds,
+            leaving_out,
+        )
         learning_now, learning_later = self._counts(
             "coalesce(sum(due_ms <= :now), 0), coalesce(sum(due_ms > :now AND due_ms < :end), 0)",
             f"phase IN ({int(Phase.LEARNING)}, {int(Phase.RELEARNING)}) AND {_VISIBLE}",
@@ -393,11 +404,21 @@ class Store:
             change = decide(before)
             card_id = self._write_state(change.after, context.reviewed_ms)
             values = (
-                card_id, context.reviewed_ms, context.study_day, context.tz_offset_min,
-                change.rating, int(change.kind), context.duration_ms, change.elapsed_days,
-                change.scheduled_days, change.r_predicted, context.desired_retention,
-                change.reason, *_snapshot(before), *_snapshot(change.after),
-            )  # fmt: skip
+                card_id,
+                context.reviewed_ms,
+                context.study_day,
+                context.tz_offset_min,
+                change.rating,
+                int(change.kind),
+                context.duration_ms,
+                change.elapsed_days,
+                change.scheduled_days,
+                change.r_predicted,
+                context.desired_retention,
+                change.reason,
+                *_snapshot(before),
+                *_snapshot(change.after),
+            )
             marks = ", ".join("?" for _ in values)
             columns = (
                 "card_id, reviewed_ms, study_day, tz_offset_min, rating, kind, duration_ms, "
@@ -424,9 +445,15 @@ class Store:
                    lapses = excluded.lapses, leech = excluded.leech,
                    suspended = excluded.suspended, buried_until_day = excluded.buried_until_day,
                    modified_ms = excluded.modified_ms""",
-            (state.key, *_snapshot(state)[:-1], int(state.leech), int(state.suspended),
-             state.buried_until_day, modified_ms),
-        )  # fmt: skip
+            (
+                state.key,
+                *_snapshot(state)[:-1],
+                int(state.leech),
+                int(state.suspended),
+                state.buried_until_day,
+                modified_ms,
+            ),
+        )
         row = self.db.execute("SELECT id FROM card WHERE key = ?", (state.key,)).fetchone()
         return int(row[0])
 
@@ -727,9 +754,14 @@ class Store:
             self.db.execute(
                 "INSERT INTO quiz_answer (quiz_id, card_key, mark, answered_ms, duration_ms) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (quiz_id, answer.card_key, int(answer.mark), answer.answered_ms,
-                 answer.duration_ms),
-            )  # fmt: skip
+                (
+                    quiz_id,
+                    answer.card_key,
+                    int(answer.mark),
+                    answer.answered_ms,
+                    answer.duration_ms,
+                ),
+            )
 
     def finish_quiz(self, quiz_id: int, finished_ms: int) -> None:
         with self.transaction():
@@ -829,8 +861,9 @@ class Store:
         from prepcli.history import ParameterSet
 
         params, created, items, log_loss, rmse, source = row
-        return ParameterSet(tuple(float(w) for w in json.loads(params)), created, items,
-                            log_loss, rmse, source)  # fmt: skip
+        return ParameterSet(
+            tuple(float(w) for w in json.loads(params)), created, items, log_loss, rmse, source
+        )
 
     def add_parameters(self, chosen: ParameterSet) -> None:
         """Inside transaction()."""
@@ -840,9 +873,15 @@ class Store:
         self.db.execute(
             "INSERT INTO fsrs_params (created_ms, params, n_items, log_loss, rmse_bins, source) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (chosen.created_ms, json.dumps(list(chosen.params)), chosen.n_items,
-             chosen.log_loss, chosen.rmse_bins, chosen.source),
-        )  # fmt: skip
+            (
+                chosen.created_ms,
+                json.dumps(list(chosen.params)),
+                chosen.n_items,
+                chosen.log_loss,
+                chosen.rmse_bins,
+                chosen.source,
+            ),
+        )
 
     def columns(self, table: str) -> list[Column]:
         if table not in ("card", "review"):
@@ -850,10 +889,14 @@ class Store:
         from prepcli.history import Column
 
         return [
-            Column(name=row[1], type=str(row[2]).upper(), notnull=bool(row[3]),
-                   has_default=row[4] is not None or bool(row[5]))
+            Column(
+                name=row[1],
+                type=str(row[2]).upper(),
+                notnull=bool(row[3]),
+                has_default=row[4] is not None or bool(row[5]),
+            )
             for row in self.db.execute(f"PRAGMA table_info({table})")
-        ]  # fmt: skip
+        ]
 
     def export_cards(self) -> list[ExportedCard]:
         """Every card row with its review rows, column by column, ordered by key."""
@@ -978,18 +1021,36 @@ def _deck_filter(decks: tuple[str, ...]) -> tuple[str, list[Any]]:
 
 def _snapshot(state: CardState) -> tuple[Any, ...]:
     return (
-        int(state.phase), state.step, state.stability, state.difficulty, state.due_ms,
-        state.due_day, state.last_review_ms, state.reps, state.lapses, int(state.leech),
-    )  # fmt: skip
+        int(state.phase),
+        state.step,
+        state.stability,
+        state.difficulty,
+        state.due_ms,
+        state.due_day,
+        state.last_review_ms,
+        state.reps,
+        state.lapses,
+        int(state.leech),
+    )
 
 
 def _state_from_fields(key: str, card_id: int, values: tuple[Any, ...], **extra: Any) -> CardState:
     phase, step, stability, difficulty, due_ms, due_day, last_ms, reps, lapses, leech = values
     return CardState(
-        key=key, card_id=card_id, phase=Phase(phase), step=step, stability=stability,
-        difficulty=difficulty, due_ms=due_ms, due_day=due_day, last_review_ms=last_ms,
-        reps=reps, lapses=lapses, leech=bool(leech), **extra,
-    )  # fmt: skip
+        key=key,
+        card_id=card_id,
+        phase=Phase(phase),
+        step=step,
+        stability=stability,
+        difficulty=difficulty,
+        due_ms=due_ms,
+        due_day=due_day,
+        last_review_ms=last_ms,
+        reps=reps,
+        lapses=lapses,
+        leech=bool(leech),
+        **extra,
+    )
 
 
 _PHASES = tuple(Phase)
@@ -1007,12 +1068,38 @@ def _key_chunks(keys: Collection[str], size: int = 500) -> Iterator[tuple[str, d
 def _state_from_row(row: tuple[Any, ...]) -> CardState:
     """A CardState from a row of _CARD_COLUMNS, built positionally: the queue and today's
     summary build one per due card, so this is on every start-up's path."""
-    (key, card_id, phase, step, stability, difficulty, due_ms, due_day, last_ms, reps, lapses,
-     leech, suspended, buried) = row  # fmt: skip
+    (
+        key,
+        card_id,
+        phase,
+        step,
+        stability,
+        difficulty,
+        due_ms,
+        due_day,
+        last_ms,
+        reps,
+        lapses,
+        leech,
+        suspended,
+        buried,
+    ) = row
     return CardState(
-        key, card_id, _PHASES[phase], step, stability, difficulty, due_ms, due_day, last_ms,
-        reps, lapses, bool(suspended), buried, bool(leech),
-    )  # fmt: skip
+        key,
+        card_id,
+        _PHASES[phase],
+        step,
+        stability,
+        difficulty,
+        due_ms,
+        due_day,
+        last_ms,
+        reps,
+        lapses,
+        bool(suspended),
+        buried,
+        bool(leech),
+    )
 
 
 def _review_from_row(row: tuple[Any, ...]) -> Review:
@@ -1022,12 +1109,20 @@ def _review_from_row(row: tuple[Any, ...]) -> Review:
         :11
     ]
     return Review(
-        id=rid, card_key=key, reviewed_ms=reviewed_ms, study_day=day, tz_offset_min=offset,
-        rating=rating, kind=ReviewKind(kind), duration_ms=duration, elapsed_days=elapsed,
-        scheduled_days=scheduled, r_predicted=r_pred,
+        id=rid,
+        card_key=key,
+        reviewed_ms=reviewed_ms,
+        study_day=day,
+        tz_offset_min=offset,
+        rating=rating,
+        kind=ReviewKind(kind),
+        duration_ms=duration,
+        elapsed_days=elapsed,
+        scheduled_days=scheduled,
+        r_predicted=r_pred,
         before=_state_from_fields(key, 0, tuple(row[11:21])),
         after=_state_from_fields(key, 0, tuple(row[21:31])),
-    )  # fmt: skip
+    )
 
 
 # --- opening ---------------------------------------------------------------------------

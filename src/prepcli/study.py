@@ -9,10 +9,11 @@ from __future__ import annotations
 import math
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prepcli import agenda as agenda_mod
 from prepcli import interview as interview_mod
@@ -26,10 +27,8 @@ from prepcli.forgetting import DAY_MS, ForgettingCurve
 from prepcli.interview import EarlyPlan, InterviewPolicy, Need
 from prepcli.models import CardState, Phase, PlanRun, Rating, ReviewKind, Settings, settings_from
 from prepcli.plan import Plan, PlanLayout, PlanStatus
-from prepcli.records import record
 from prepcli.store import KeyGroups, Store, open_store, run_guarded
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
     from typing import TypeVar
 
@@ -40,7 +39,7 @@ if TYPE_CHECKING:
     T = TypeVar("T")
 
 
-@record
+@dataclass(frozen=True)
 class Locations:
     """Where a collection's files are: database, deck folders, caches, plan folders."""
 
@@ -55,7 +54,7 @@ DEFAULT_PLAN = "six-week"
 MORNING = timedelta(hours=5)  # sessions are assumed five hours after rollover (09:00)
 
 
-@record
+@dataclass(frozen=True)
 class ActivePlan:
     """The started plan, with its layout on the current decks."""
 
@@ -76,7 +75,7 @@ class ActivePlan:
         return self.layout.ranks
 
 
-@record
+@dataclass(frozen=True)
 class TodaySummary:
     """Today's numbers: the screen of `prepcli` and `prepcli today --json`."""
 
@@ -99,7 +98,7 @@ class TodaySummary:
     interview: InterviewOutlook | None = None
 
 
-@record
+@dataclass(frozen=True)
 class InterviewOutlook:
     """The interview date as today's summary shows it (the recall forecast, which replays
     reviews, is `prepcli plan`'s)."""
@@ -163,11 +162,14 @@ class Study:
         try:
             return run_guarded(
                 lambda: cls(
-                    store, index, now, where.plan_dirs,
+                    store,
+                    index,
+                    now,
+                    where.plan_dirs,
                     decks or load_decks,
                 ),
                 where.db,
-            )  # fmt: skip
+            )
         except BaseException:
             store.close()
             raise
@@ -443,12 +445,14 @@ class Study:
                     )
                 ):
                     need = interview_mod.foreseen_need(
-                        state, review_day, policy,
+                        state,
+                        review_day,
+                        policy,
                         lambda s: self.scheduler.recall_at(s, moment),
                         lambda s, on: self.scheduler.project(
                             s, Rating.GOOD, self.calendar.day_start(on) + MORNING
                         ),
-                    )  # fmt: skip
+                    )
                     if need is not None:
                         needs.append(need)
         plan = interview_mod.place_early_reviews(load, needs, policy)
@@ -554,9 +558,14 @@ class Study:
 
     def _plan_status_now(self, active: ActivePlan, groups: KeyGroups, today: int) -> PlanStatus:
         return plan_mod.plan_status(
-            active.plan, active.run, active.layout.cards_by_week(), groups.studied, groups.learning,
-            self.store.done_tasks(active.run_id), today,
-        )  # fmt: skip
+            active.plan,
+            active.run,
+            active.layout.cards_by_week(),
+            groups.studied,
+            groups.learning,
+            self.store.done_tasks(active.run_id),
+            today,
+        )
 
     def start_plan(self, plan_id: str, start_day: int, interview_day: int | None) -> ActivePlan:
         plan = self.find_plan(plan_id)

@@ -1,7 +1,7 @@
 """Today's summary as text: the screen of `prepcli` with no command.
 
 Written without Rich on purpose: this is the command people run most, and importing
-Rich's console costs about 50 ms, a third of the whole start-up budget. The few styles it
+Rich's console is a large part of the start-up. The few styles it
 uses (bold, dim, yellow) are plain ANSI codes, left out when NO_COLOR is set or the
 output is not a terminal, as Rich itself would do.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see entry.py)
 if TYPE_CHECKING:
     from typing import ClassVar, TextIO
 
@@ -141,8 +141,10 @@ def interview_lines(outlook: InterviewOutlook, width: int = 80) -> list[str]:
         lines += textwrap.wrap(
             f"{_plural(len(outlook.at_risk), 'card')} below the target with no room left "
             "before it: raise interview_capacity or review ahead",
-            width, initial_indent="  ", subsequent_indent="  ",
-        )  # fmt: skip
+            width,
+            initial_indent="  ",
+            subsequent_indent="  ",
+        )
         lines += textwrap.wrap(shown + more, width, initial_indent="    ", subsequent_indent="    ")
     lines.append("  `prepcli plan` shows the predicted recall on the day")
     return lines

@@ -13,13 +13,13 @@ import json
 import json.decoder
 import json.scanner
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any, TypeGuard
 
 from prepcli.errors import Problem, ProblemsError
 from prepcli.history import Column, ExportedCard, ParameterSet
 from prepcli.models import Phase, ReviewKind
-from prepcli.records import record
 
 FORMAT = "prepcli-export"
 VERSION = 1
@@ -36,7 +36,7 @@ _RANGES: dict[str, set[int]] = {
 _TYPE_WORDS = {"INTEGER": "a whole number", "REAL": "a number", "TEXT": "text"}
 
 
-@record
+@dataclass(frozen=True)
 class ImportDocument:
     cards: list[ExportedCard]
     parameters: ParameterSet | None
@@ -72,10 +72,13 @@ def export_document(
 
 def _parameters_json(chosen: ParameterSet) -> dict[str, Any]:
     return {
-        "params": list(chosen.params), "created_ms": chosen.created_ms,
-        "n_items": chosen.n_items, "log_loss": chosen.log_loss,
-        "rmse_bins": chosen.rmse_bins, "source": chosen.source,
-    }  # fmt: skip
+        "params": list(chosen.params),
+        "created_ms": chosen.created_ms,
+        "n_items": chosen.n_items,
+        "log_loss": chosen.log_loss,
+        "rmse_bins": chosen.rmse_bins,
+        "source": chosen.source,
+    }
 
 
 def write_csv(
@@ -127,8 +130,9 @@ def parse_document(
     if checker.problems:
         # Parse again, slowly, remembering where each object starts, to locate them.
         located, positions = _load_located(text)
-        checker = _Checker(path, card_columns, review_columns, schema,
-                           lambda obj: positions.get(id(obj), (1, 1)))  # fmt: skip
+        checker = _Checker(
+            path, card_columns, review_columns, schema, lambda obj: positions.get(id(obj), (1, 1))
+        )
         checker.document(located)
         raise ProblemsError(checker.problems)
     assert document is not None
@@ -190,8 +194,11 @@ class _Checker:
             self.problem(data, '"schema" must be a positive whole number')
             return None
         if schema > self.schema:
-            self.problem(data, f"written by a newer prepcli (schema {schema}; this one knows "
-                               f"up to {self.schema}); upgrade prepcli to import it")  # fmt: skip
+            self.problem(
+                data,
+                f"written by a newer prepcli (schema {schema}; this one knows "
+                f"up to {self.schema}); upgrade prepcli to import it",
+            )
             return None
         parameters = self.parameters(data, data.get("parameters"))
         cards_data = data.get("cards")

@@ -10,12 +10,12 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from prepcli.errors import Problem
-from prepcli.records import record
 
 try:  # libyaml is several times faster; fall back to the pure-Python parser without it
     from yaml import CSafeLoader as _Loader
@@ -41,7 +41,7 @@ _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
 
 
-@record
+@dataclass(frozen=True)
 class Node:
     """A YAML value and where it starts. `value` is a dict, a list or a scalar."""
 
