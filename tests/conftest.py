@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from prepcli import cli
+from prepcli import entry
 
 DATA = Path(__file__).parent / "data"
 SAMPLE_DECKS = DATA / "decks"
@@ -46,7 +46,7 @@ def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
 
     def invoke(*args: str) -> Result:
         capsys.readouterr()
-        code = cli.run(list(args))
+        code = entry.run(list(args))
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from prepcli import paths
-from prepcli.decks import CardDef, Kind, load_decks
+from prepcli.cards import CardDef, Kind
+from prepcli.decks import load_decks
 
 PINNED_IDS = Path(__file__).parent / "data" / "bundled_card_ids.txt"
 BUNDLED = load_decks([paths.bundled("decks")])

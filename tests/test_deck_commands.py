@@ -17,7 +17,8 @@ import yaml
 
 import prepcli
 from prepcli import paths
-from prepcli.decks import CARD_KEYS, DECK_ID, DECK_KEYS, MAX_ID_LENGTH, SLUG, Kind, check_decks
+from prepcli.cards import Kind
+from prepcli.decks import CARD_KEYS, DECK_ID, DECK_KEYS, MAX_ID_LENGTH, SLUG, check_decks
 from prepcli.store import open_store
 from tests.conftest import DATA, SAMPLE_DECKS, Result, rows
 from tests.test_decks import BAD_DECKS, EXPECTED

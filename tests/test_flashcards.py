@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from prepcli.decks import Kind, Tier, load_decks
+from prepcli.cards import Kind, Tier
+from prepcli.decks import load_decks
 from tests.conftest import DATA, SAMPLE_DECKS, Result, rows
 
 Run = Callable[..., Result]

@@ -15,7 +15,8 @@ import pexpect
 import pytest
 
 from prepcli import paths
-from prepcli.decks import CardDef, Kind, load_decks
+from prepcli.cards import CardDef, Kind
+from prepcli.decks import load_decks
 from prepcli.practice import parse_steps, run_checks
 from tests.conftest import SAMPLE_DECKS, Result, rows
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from prepcli import quiz
-from prepcli.decks import CardDef, Kind
+from prepcli.cards import CardDef, Kind
 from prepcli.history import QuizMark
 from prepcli.keys import CTRL_D
 from prepcli.models import CardState, Phase, Rating

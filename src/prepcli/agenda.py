@@ -11,7 +11,7 @@ from prepcli.models import CardState, Phase
 LEARN_AHEAD_MS = 20 * 60 * 1000  # as Anki: learning cards due within 20 minutes may be shown
 
 if TYPE_CHECKING:
-    from prepcli.decks import CardDef
+    from prepcli.cards import CardDef
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from prepcli.decks import CardDef, Deck, Kind
+from prepcli.cards import CardDef, Deck, Kind
 
 MODEL_ID = 1_607_392_411  # stable forever: Anki matches note types by id
 ROOT = "prepcli"

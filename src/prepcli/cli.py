@@ -16,10 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from prepcli.entry import Options, existing, locations_for, print_json, show_today
-from prepcli.entry import main as main  # re-exported: `prepcli.cli:main`, `cli.run` in tests
-from prepcli.entry import run as run
 from prepcli.errors import PrepError, UsageError
+from prepcli.options import Options, existing, locations_for, print_json, show_today
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -46,8 +46,9 @@ def write_cache(file: Path, data: object) -> bool:
 
 def cache_tag() -> str:
     # The validator's own file is part of the key so a changed rule never serves stale decks.
-    rules = (Path(__file__).parent / "decks.py").stat().st_mtime_ns
-    return f"prepcli-decks-{__version__}-{rules}"
+    here = Path(__file__).parent
+    rules = [(here / name).stat().st_mtime_ns for name in ("decks.py", "cards.py")]
+    return f"prepcli-decks-{__version__}-{rules[0]}-{rules[1]}"
 
 
 def cache_name(roots: Iterable[Path]) -> str:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from prepcli.deckfiles import cache_name, cache_tag, deck_files, write_cache
 
 if TYPE_CHECKING:
-    from prepcli.decks import DeckSet
+    from prepcli.cards import DeckSet
     from prepcli.plan import PlanLayout
 
 Stamp = tuple[str, int, int]  # path, size, modification time (ns)

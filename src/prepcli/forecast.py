@@ -13,7 +13,7 @@ from prepcli.models import CardState, Phase, Rating
 from prepcli.study import MORNING, Study
 
 if TYPE_CHECKING:
-    from prepcli.decks import CardDef
+    from prepcli.cards import CardDef
     from prepcli.interview import InterviewPolicy
 
 READINESS_SAMPLE = 600  # cards the keep-up forecast replays at most (about ±1 point)

@@ -14,7 +14,7 @@ from prepcli.models import CardState, ReviewKind
 if TYPE_CHECKING:
     from typing import Any
 
-    from prepcli.decks import CardDef
+    from prepcli.cards import CardDef
 
 
 @dataclass(frozen=True)

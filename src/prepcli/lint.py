@@ -20,8 +20,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from prepcli.cards import CLOZE, CardDef, Kind
 from prepcli.deckfiles import deck_files
-from prepcli.decks import CLOZE, CardDef, Kind, ParsedDeck, cross_deck_problems, parse_deck
+from prepcli.decks import ParsedDeck, cross_deck_problems, parse_deck
 from prepcli.errors import Problem
 from prepcli.mathtext import math_spans, unknown_commands
 from prepcli.yamlfile import Node

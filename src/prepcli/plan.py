@@ -22,7 +22,7 @@ from prepcli.models import PlanRun
 if TYPE_CHECKING:
     from typing import Any
 
-    from prepcli.decks import CardDef, DeckSet
+    from prepcli.cards import CardDef, DeckSet
     from prepcli.yamlfile import Node
 
 DAYS_PER_WEEK = 7

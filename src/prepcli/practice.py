@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from prepcli.decks import CardDef
+from prepcli.cards import CardDef
 from prepcli.errors import PrepError, Problem, ProblemsError, UsageError
 
 HARNESS = Path(__file__).with_name("practice_harness.py")

@@ -14,8 +14,8 @@ from typing import Any
 
 from prepcli import quiz as quiz_mod
 from prepcli import stats as stats_mod
+from prepcli.cards import CardDef
 from prepcli.clock import from_ms
-from prepcli.decks import CardDef
 from prepcli.errors import UsageError
 from prepcli.history import QuizAnswer, QuizMark
 from prepcli.models import CardState

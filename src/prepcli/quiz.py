@@ -11,7 +11,7 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from prepcli.decks import CardDef
+from prepcli.cards import CardDef
 from prepcli.history import QuizMark
 from prepcli.models import CardState, Phase, Rating
 

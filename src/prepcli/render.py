@@ -19,7 +19,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from prepcli.decks import CardDef, Kind
+from prepcli.cards import CardDef, Kind
 from prepcli.history import Review
 from prepcli.mathtext import render_math_in
 from prepcli.models import CardState, Phase, Rating, ReviewKind

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from prepcli import editor, render
 from prepcli.agenda import Agenda
+from prepcli.cards import CardDef
 from prepcli.clock import to_ms
-from prepcli.decks import CardDef, load_decks
+from prepcli.decks import load_decks
 from prepcli.errors import PrepError, ProblemsError
 from prepcli.keys import CTRL_C, CTRL_D, ENTER, KeyReader
 from prepcli.models import Rating

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from prepcli.decks import CardDef
+from prepcli.cards import CardDef
 from prepcli.history import LogFacts
 from prepcli.models import CardState, Phase
 

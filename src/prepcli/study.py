@@ -32,7 +32,7 @@ from prepcli.store import KeyGroups, Store, open_store, run_guarded
 if TYPE_CHECKING:
     from typing import TypeVar
 
-    from prepcli.decks import CardDef, DeckSet
+    from prepcli.cards import CardDef, DeckSet
     from prepcli.history import AnswerContext, CardInfo, LoggedChange, Review
     from prepcli.scheduler import Outcome, Scheduler
 

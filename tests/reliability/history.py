@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from prepcli import cli
+from prepcli import entry
 
 STATE_FIELDS = (
     "phase", "step", "stability", "difficulty", "due_ms", "due_day",
@@ -135,7 +135,7 @@ def assert_undo_works(db: Path, scratch: Path) -> None:
     """`prepcli undo` on a copy removes exactly the last row and restores its before-state."""
     copy = copy_database(db, scratch / "undo-check.sqlite3")
     log = read_log(copy)
-    code = cli.run(["--db", str(copy), "undo"])
+    code = entry.run(["--db", str(copy), "undo"])
     assert code == 0
     after = assert_sound(copy)
     if not log:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from prepcli import cli
+from prepcli import cli, entry
 from prepcli.config import SPECS
 from tests.conftest import DATA, SAMPLE_DECKS, Result
 from tests.reliability import figures
@@ -172,8 +172,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setenv("PREPCLI_CACHE_DIR", str(folder / "cache"))
         patch.setenv("PREPCLI_DECKS", str(SAMPLE_DECKS))
         patch.setenv("PREPCLI_PLANS", str(DATA / "plans"))
-        assert cli.run(["--db", str(db), "answer", CARD, "good"]) == 0
-        assert cli.run(["--db", str(db), "plan", "start", "--plan", "mini"]) == 0
+        assert entry.run(["--db", str(db), "answer", CARD, "good"]) == 0
+        assert entry.run(["--db", str(db), "plan", "start", "--plan", "mini"]) == 0
     return db
 
 

@@ -31,7 +31,7 @@ import pexpect
 import pytest
 import typer
 
-from prepcli import cli
+from prepcli import cli, entry
 from prepcli.models import Rating
 from prepcli.store import SCHEMA_VERSION
 from prepcli.study import Locations, Study
@@ -99,7 +99,7 @@ def prepcli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Outcome]:
 
     def invoke(*argv: str) -> Outcome:
         capsys.readouterr()
-        code = cli.run(list(argv))
+        code = entry.run(list(argv))
         captured = capsys.readouterr()
         return Outcome(code, captured.out, captured.err)
 

@@ -23,8 +23,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from prepcli import paths
+from prepcli.cards import DeckSet
 from prepcli.deckfiles import deck_files
-from prepcli.decks import CARD_KEYS, DECK_KEYS, DeckSet, check_decks, load_decks
+from prepcli.decks import CARD_KEYS, DECK_KEYS, check_decks, load_decks
 from prepcli.errors import Problem, ProblemsError
 from prepcli.plan import PLAN_KEYS, SELECTOR_KEYS, TASK_KEYS, WEEK_KEYS, load_plan
 from tests.reliability import figures

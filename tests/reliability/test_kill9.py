@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import pexpect
 import pytest
 
-from prepcli import cli
+from prepcli import entry
 from prepcli.decks import load_decks
 from tests.conftest import SAMPLE_DECKS
 from tests.reliability import figures
@@ -145,7 +145,7 @@ def test_kill_review_session(
     """Keys arrive as fast as screens appear; the kill comes after a random key, a random
     few milliseconds later: during the reveal, the scheduling, the commit or the redraw."""
     monkeypatch.delenv("PREPCLI_DECKS", raising=False)  # the bundled decks: plenty of cards
-    assert cli.run(["config", "set", "new_per_day", "9999"]) == 0
+    assert entry.run(["config", "set", "new_per_day", "9999"]) == 0
     capsys.readouterr()
     rng = random.Random(SEED + 1)
     now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
     python worker.py RESULT.json STOP_FILE MAX_RUNS 'ARGV-JSON' ['ARGV-JSON'...]
 
-Runs the command lines in turn through `prepcli.cli.run` (exactly what the `prepcli`
+Runs the command lines in turn through `prepcli.entry.run` (exactly what the `prepcli`
 script does, without paying Python's start-up for each one) until MAX_RUNS or until
 STOP_FILE exists, and writes each run's exit code and standard error to RESULT.json.
 Many runs a second make the processes meet on the database far more often than separate
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import typer.main
 
-from prepcli import cli
+from prepcli import cli, entry
 
 # Typer rebuilds its command tree on every call; build it once, as one process would.
 _COMMAND = typer.main.get_command(cli.app)
@@ -37,7 +37,7 @@ def main() -> None:
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
-                code = cli.run(argv)
+                code = entry.run(argv)
             except BaseException as exc:  # a traceback would reach the user: record it
                 code = -1
                 err.write(f"{type(exc).__name__}: {exc}")
