@@ -32,13 +32,13 @@ from pathlib import Path
 from typing import Any
 
 import prepcli as prepcli_package
-from prepcli.clock import StudyCalendar, to_ms
-from prepcli.deckfiles import cache_name
-from prepcli.decks import load_decks
-from prepcli.models import CardState, Phase, Rating, Settings
-from prepcli.scheduler import Scheduler
-from prepcli.store import open_store
-from prepcli.study import Locations, Study
+from prepcli.app.study import Locations, Study
+from prepcli.core.clock import StudyCalendar, to_ms
+from prepcli.core.models import CardState, Phase, Rating, Settings
+from prepcli.core.scheduler import Scheduler
+from prepcli.files.deckfiles import cache_name
+from prepcli.files.decks import load_decks
+from prepcli.storage.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Paris

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from prepcli.lint import NEAR_DUPLICATE, front_words, lint, similar_pairs
+from prepcli.files.lint import NEAR_DUPLICATE, front_words, lint, similar_pairs
 
 PER_FILE = 500
 

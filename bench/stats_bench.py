@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 from tests.stats_history import build, today_ordinal  # noqa: E402
 
 from prepcli import progress  # noqa: E402
-from prepcli.deckfiles import cache_name  # noqa: E402
-from prepcli.study import Locations, Study  # noqa: E402
+from prepcli.app.study import Locations, Study  # noqa: E402
+from prepcli.files.deckfiles import cache_name  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Paris
 

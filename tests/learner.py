@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from prepcli.clock import StudyCalendar, from_ms, to_ms
-from prepcli.history import AnswerContext, LoggedChange
-from prepcli.models import CardState, Phase, Rating, Settings
-from prepcli.scheduler import Scheduler
-from prepcli.store import open_store
+from prepcli.core.clock import StudyCalendar, from_ms, to_ms
+from prepcli.core.history import AnswerContext, LoggedChange
+from prepcli.core.models import CardState, Phase, Rating, Settings
+from prepcli.core.scheduler import Scheduler
+from prepcli.storage.store import open_store
 
 DEFAULTS = Scheduler.default_parameters()
 # Faster forgetting than the defaults: lower initial stabilities, slower growth, a

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from prepcli.store import open_store
+from prepcli.storage.store import open_store
 
 DAY_MS = 86_400_000
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from prepcli import paths
-from prepcli.cards import CardDef, Kind
-from prepcli.decks import load_decks
+from prepcli.core.cards import CardDef, Kind
+from prepcli.files.decks import load_decks
+from prepcli.storage import paths
 
 PINNED_IDS = Path(__file__).parent / "data" / "bundled_card_ids.txt"
 BUNDLED = load_decks([paths.bundled("decks")])

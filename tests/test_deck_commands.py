@@ -16,10 +16,10 @@ import pytest
 import yaml
 
 import prepcli
-from prepcli import paths
-from prepcli.cards import Kind
-from prepcli.decks import CARD_KEYS, DECK_ID, DECK_KEYS, MAX_ID_LENGTH, SLUG, check_decks
-from prepcli.store import open_store
+from prepcli.core.cards import Kind
+from prepcli.files.decks import CARD_KEYS, DECK_ID, DECK_KEYS, MAX_ID_LENGTH, SLUG, check_decks
+from prepcli.storage import paths
+from prepcli.storage.store import open_store
 from tests.conftest import DATA, SAMPLE_DECKS, Result, rows
 from tests.test_decks import BAD_DECKS, EXPECTED
 
@@ -95,9 +95,9 @@ def test_preview_a_whole_file_shows_math_hints_and_code(run: Run) -> None:
 
 
 def test_preview_draws_with_the_review_sessions_own_renderables(run: Run) -> None:
-    from prepcli import render
-    from prepcli.decks import load_decks
-    from prepcli.models import CardState
+    from prepcli.core.models import CardState
+    from prepcli.files.decks import load_decks
+    from prepcli.ui import render
 
     card = load_decks([SAMPLE_DECKS]).card_map()["sample.basics/kv-cache"]
     out = io.StringIO()

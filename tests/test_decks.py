@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from prepcli.decks import check_decks, load_decks
-from prepcli.errors import ProblemsError
+from prepcli.core.errors import ProblemsError
+from prepcli.files.decks import check_decks, load_decks
 
 GOOD_CARD = "  - id: a\n    kind: concept\n    front: Q\n    back: A\n"
 HEAD = "deck: t.deck\ntitle: T\ndescription: D\nsources: [s]\ncards:\n"
@@ -104,7 +104,7 @@ def test_each_error_class_names_its_line_and_column(name: str) -> None:
 def test_a_file_over_the_size_limit_is_refused_unread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from prepcli import yamlfile
+    from prepcli.files import yamlfile
 
     monkeypatch.setattr(yamlfile, "MAX_FILE_BYTES", 2 * 1024 * 1024)
     big = tmp_path / "big.yaml"
@@ -213,7 +213,7 @@ def test_card_fields_and_line_numbers(tmp_path: Path) -> None:
 def test_unchanged_files_are_not_parsed_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from prepcli import decks as decks_module
+    from prepcli.files import decks as decks_module
 
     deck = tmp_path / "d.yaml"
     deck.write_text(HEAD + GOOD_CARD, "utf-8")

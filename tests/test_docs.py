@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer.main
 
-from prepcli.cli import app
+from prepcli.cli.commands import app
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
 

@@ -14,15 +14,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prepcli.agenda import build_agenda
-from prepcli.clock import to_ms
-from prepcli.deckindex import load_index
-from prepcli.forgetting import DEFAULT_W20
-from prepcli.interview import EarlyPlan, InterviewPolicy, plan_early_reviews
-from prepcli.models import CardState, Phase, Rating
-from prepcli.plan import plan_order
-from prepcli.store import open_store
-from prepcli.study import MORNING, Locations, Study
+from prepcli.app.study import MORNING, Locations, Study
+from prepcli.core.agenda import build_agenda
+from prepcli.core.clock import to_ms
+from prepcli.core.forgetting import DEFAULT_W20
+from prepcli.core.interview import EarlyPlan, InterviewPolicy, plan_early_reviews
+from prepcli.core.models import CardState, Phase, Rating
+from prepcli.files.plan import plan_order
+from prepcli.storage.deckindex import load_index
+from prepcli.storage.store import open_store
 from tests.conftest import Result
 
 Run = Callable[..., Result]
@@ -254,7 +254,7 @@ def test_the_forgetting_curve_uses_fsrs_default_decay() -> None:
 
 
 def test_days_until_is_where_recall_crosses_the_target() -> None:
-    from prepcli.forgetting import ForgettingCurve
+    from prepcli.core.forgetting import ForgettingCurve
 
     curve = ForgettingCurve()
     days = curve.days_until(0.95) * 10

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from prepcli.cards import Kind, Tier
-from prepcli.decks import load_decks
+from prepcli.core.cards import Kind, Tier
+from prepcli.files.decks import load_decks
 from tests.conftest import DATA, SAMPLE_DECKS, Result, rows
 
 Run = Callable[..., Result]

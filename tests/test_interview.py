@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from prepcli.interview import InterviewPolicy, plan_early_reviews
-from prepcli.models import CardState, Phase
+from prepcli.core.interview import InterviewPolicy, plan_early_reviews
+from prepcli.core.models import CardState, Phase
 from tests.conftest import DATA, Result, rows
 
 Run = Callable[..., Result]

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from prepcli import paths
-from prepcli.lint import front_words, lint, similar_pairs
-from prepcli.mathtext import math_spans, render_math_in, unknown_commands
+from prepcli.core.mathtext import math_spans, render_math_in, unknown_commands
+from prepcli.files.lint import front_words, lint, similar_pairs
+from prepcli.storage import paths
 from tests.conftest import DATA, Result
 from tests.test_decks import BAD_DECKS, EXPECTED, expected_problems
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from prepcli.store import SCHEMA_VERSION, Store
+from prepcli.storage.store import SCHEMA_VERSION, Store
 from tests.conftest import DATA, SAMPLE_DECKS, Result, rows
 
 Run = Callable[..., Result]

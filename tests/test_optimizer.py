@@ -16,12 +16,12 @@ import fsrs
 import fsrs_rs_python as rs
 import pytest
 
-from prepcli import optimizer
-from prepcli.clock import StudyCalendar, to_ms
-from prepcli.history import Review
-from prepcli.models import CardState, Phase, Rating, ReviewKind, Settings
-from prepcli.scheduler import Scheduler
-from prepcli.store import open_store
+from prepcli.app import optimizer
+from prepcli.core.clock import StudyCalendar, to_ms
+from prepcli.core.history import Review
+from prepcli.core.models import CardState, Phase, Rating, ReviewKind, Settings
+from prepcli.core.scheduler import Scheduler
+from prepcli.storage.store import open_store
 from tests.conftest import Result, rows
 from tests.learner import PARIS, TRUE_PARAMETERS, simulate_history
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from prepcli.models import PlanRun
-from prepcli.plan import Plan, Selector, Task, Week, plan_status
+from prepcli.core.models import PlanRun
+from prepcli.files.plan import Plan, Selector, Task, Week, plan_status
 from tests.conftest import DATA, Result, rows
 
 Run = Callable[..., Result]
@@ -185,9 +185,9 @@ def test_plan_show(run: Run) -> None:
 
 
 def test_bundled_plan_covers_every_bundled_card(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    from prepcli import paths
-    from prepcli.decks import load_decks
-    from prepcli.plan import assign_weeks, load_plan
+    from prepcli.files.decks import load_decks
+    from prepcli.files.plan import assign_weeks, load_plan
+    from prepcli.storage import paths
 
     decks = load_decks([paths.bundled("decks")])
     plan = load_plan(paths.bundled("plans") / "six-week.yaml", decks)

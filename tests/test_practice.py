@@ -14,10 +14,10 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from prepcli import paths
-from prepcli.cards import CardDef, Kind
-from prepcli.decks import load_decks
-from prepcli.practice import parse_steps, run_checks
+from prepcli.app.practice import parse_steps, run_checks
+from prepcli.core.cards import CardDef, Kind
+from prepcli.files.decks import load_decks
+from prepcli.storage import paths
 from tests.conftest import SAMPLE_DECKS, Result, rows
 
 Run = Callable[..., Result]

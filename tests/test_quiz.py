@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from prepcli import quiz
-from prepcli.cards import CardDef, Kind
-from prepcli.history import QuizMark
-from prepcli.keys import CTRL_D
-from prepcli.models import CardState, Phase, Rating
-from prepcli.progress import QuizRecorder, draw_quiz
-from prepcli.quiz_session import QuizSession
-from prepcli.study import Locations, Study
+from prepcli.app.progress import QuizRecorder, draw_quiz
+from prepcli.app.study import Locations, Study
+from prepcli.core import quiz
+from prepcli.core.cards import CardDef, Kind
+from prepcli.core.history import QuizMark
+from prepcli.core.models import CardState, Phase, Rating
+from prepcli.ui.keys import CTRL_D
+from prepcli.ui.quiz_session import QuizSession
 from tests.conftest import SAMPLE_DECKS, Result, rows
 
 Run = Callable[..., Result]

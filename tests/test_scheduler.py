@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from prepcli.clock import StudyCalendar
-from prepcli.models import CardState, Phase, Rating, ReviewKind, Settings
-from prepcli.scheduler import Scheduler
+from prepcli.core.clock import StudyCalendar
+from prepcli.core.models import CardState, Phase, Rating, ReviewKind, Settings
+from prepcli.core.scheduler import Scheduler
 
 UTC_DAYS = StudyCalendar(ZoneInfo("UTC"), 4)
 PARIS_DAYS = StudyCalendar(ZoneInfo("Europe/Paris"), 4)

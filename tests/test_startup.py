@@ -90,7 +90,7 @@ def test_today_wraps_at_the_width_shutil_would_give(
     """todayview's own width rule (to spare importing shutil) agrees with shutil's."""
     import shutil
 
-    from prepcli.todayview import terminal_columns
+    from prepcli.ui.todayview import terminal_columns
 
     monkeypatch.setenv("COLUMNS", columns)
     monkeypatch.setattr("os.get_terminal_size", lambda *_: os.terminal_size((72, 20)))

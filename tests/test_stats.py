@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from prepcli import stats
-from prepcli.clock import StudyCalendar
-from prepcli.history import AnswerContext, LoggedChange
-from prepcli.models import CardState, Phase, ReviewKind
-from prepcli.store import open_store
+from prepcli.core import stats
+from prepcli.core.clock import StudyCalendar
+from prepcli.core.history import AnswerContext, LoggedChange
+from prepcli.core.models import CardState, Phase, ReviewKind
+from prepcli.storage.store import open_store
 from tests.conftest import Result
 from tests.stats_history import build
 

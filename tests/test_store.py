@@ -5,15 +5,16 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from prepcli.errors import PrepError
-from prepcli.history import AnswerContext, LoggedChange
-from prepcli.models import CardState, Phase, ReviewKind
-from prepcli.store import MIGRATIONS, SCHEMA_VERSION, open_store
-from tests.conftest import rows
+from prepcli.core.errors import PrepError
+from prepcli.core.history import AnswerContext, LoggedChange
+from prepcli.core.models import CardState, Phase, ReviewKind
+from prepcli.storage.store import MIGRATIONS, SCHEMA_VERSION, open_store
+from tests.conftest import Result, rows
 
 CONTEXT = AnswerContext(reviewed_ms=1_800_000_000_000, study_day=740_000, tz_offset_min=60,
                         duration_ms=4200, desired_retention=0.9)  # fmt: skip
@@ -163,3 +164,22 @@ def test_key_groups_read_a_key_holding_the_separator_whole(db_path: Path) -> Non
         assert not groups.learning and not groups.hidden and not groups.unstudied
     finally:
         store.close()
+
+
+def test_answers_are_synced_to_disk_unless_the_user_chooses_speed(
+    run: Callable[..., Result], db_path: Path
+) -> None:
+    """FULL (an fsync per commit, as Anki) by default; `durability normal` opts out."""
+    store = open_store(db_path)
+    try:
+        assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    finally:
+        store.close()
+    assert run("config", "set", "durability", "normal").code == 0
+    store = open_store(db_path)
+    try:
+        assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    finally:
+        store.close()
+    refused = run("config", "set", "durability", "off")
+    assert (refused.code, refused.err) == (2, "error: expected one of full, normal, got 'off'\n")

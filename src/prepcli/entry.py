@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from prepcli.errors import PrepError, ProblemsError
-from prepcli.options import Options, locations_for, show_today
+from prepcli.cli.options import Options, locations_for, show_today
+from prepcli.core.errors import PrepError, ProblemsError
 
 if TYPE_CHECKING:
     pass
@@ -46,7 +46,7 @@ def run(argv: list[str] | None = None) -> int:
         if quick is not None:
             show_today(locations_for(quick), as_json=bool(args[1:]))
         else:
-            from prepcli.cli import app
+            from prepcli.cli.commands import app
 
             app(args=args, prog_name="prepcli")
     except SystemExit as exc:
@@ -54,7 +54,7 @@ def run(argv: list[str] | None = None) -> int:
     except PrepError as exc:
         if os.environ.get("PREPCLI_DEBUG"):
             raise
-        from prepcli import render
+        from prepcli.ui import render
 
         if isinstance(exc, ProblemsError):
             render.print_problems(exc.problems)
@@ -66,12 +66,12 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("PREPCLI_DEBUG") or "sqlite3" not in sys.modules:
             raise
-        from prepcli.store import database_error
+        from prepcli.storage.store import database_error
 
         error = database_error(exc)  # e.g. a damaged page met halfway through a command
         if error is None:
             raise
-        from prepcli import render
+        from prepcli.ui import render
 
         render.print_error(str(error))
         return error.exit_code

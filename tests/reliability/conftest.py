@@ -13,7 +13,7 @@ import pytest
 import typer
 from hypothesis import HealthCheck, settings
 
-from prepcli import cli
+from prepcli.cli import commands
 from tests.reliability.figures import FIGURES
 
 CI_EXAMPLES_PER_TEST = 250
@@ -34,7 +34,7 @@ settings.load_profile("prepcli-fuzz")
 def typer_tree_built_once() -> Iterator[None]:
     """Typer rebuilds its whole command tree on every call; tests that run hundreds of
     command lines in this process build it once, as the `prepcli` script does per run."""
-    built = typer.main.get_command(cli.app)
+    built = typer.main.get_command(commands.app)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(typer.main, "get_command", lambda _app: built)
         yield

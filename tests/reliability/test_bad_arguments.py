@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 import typer
 
-from prepcli import cli, entry
-from prepcli.config import SPECS
+from prepcli import entry
+from prepcli.cli import commands
+from prepcli.core.config import SPECS
 from tests.conftest import DATA, SAMPLE_DECKS, Result
 from tests.reliability import figures
 
@@ -145,7 +146,7 @@ ROWS: list[tuple[str, ...]] = [
 
 
 def _command_exists(argv: tuple[str, ...]) -> bool:
-    command: object = typer.main.get_command(cli.app)
+    command: object = typer.main.get_command(commands.app)
     if argv and argv[0] in ("--decks", "--plans", "--db"):
         return True
     for depth, word in enumerate(w for w in argv if not w.startswith("-")):

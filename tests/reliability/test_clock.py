@@ -202,6 +202,6 @@ def test_a_clock_that_goes_backwards(session: Session, db_path: Path) -> None:
 
 
 def test_sample_decks_are_what_the_clock_tests_answer() -> None:
-    from prepcli.decks import load_decks
+    from prepcli.files.decks import load_decks
 
     assert sorted(load_decks([SAMPLE_DECKS]).card_map()) == sorted(CARDS)

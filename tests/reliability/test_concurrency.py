@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import typer
 
-from prepcli import cli
-from prepcli.decks import load_decks
+from prepcli.cli import commands
+from prepcli.files.decks import load_decks
 from tests.conftest import DATA, SAMPLE_DECKS, Result
 from tests.reliability import figures
 from tests.reliability.history import assert_sound
@@ -32,7 +32,7 @@ TIMEOUT = 300
 
 
 def _has_command(name: str) -> bool:
-    group = typer.main.get_command(cli.app)
+    group = typer.main.get_command(commands.app)
     assert isinstance(group, typer.core.TyperGroup)
     return name in group.commands
 

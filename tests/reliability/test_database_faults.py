@@ -31,10 +31,11 @@ import pexpect
 import pytest
 import typer
 
-from prepcli import cli, entry
-from prepcli.models import Rating
-from prepcli.store import SCHEMA_VERSION
-from prepcli.study import Locations, Study
+from prepcli import entry
+from prepcli.app.study import Locations, Study
+from prepcli.cli.commands import app
+from prepcli.core.models import Rating
+from prepcli.storage.store import SCHEMA_VERSION
 from tests.conftest import DATA, SAMPLE_DECKS
 from tests.reliability import figures
 from tests.reliability.history import assert_sound
@@ -52,7 +53,7 @@ WRITES: list[list[str]] = [["answer", CARD, "good"], ["undo"], ["config", "set",
 
 
 def _exists(argv: list[str]) -> bool:
-    command: object = typer.main.get_command(cli.app)
+    command: object = typer.main.get_command(app)
     for depth, word in enumerate(w for w in argv if not w.startswith("-")):
         subcommands = getattr(command, "commands", None)
         if subcommands is None or (depth > 0 and word not in subcommands):

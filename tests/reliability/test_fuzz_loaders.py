@@ -22,12 +22,12 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from prepcli import paths
-from prepcli.cards import DeckSet
-from prepcli.deckfiles import deck_files
-from prepcli.decks import CARD_KEYS, DECK_KEYS, check_decks, load_decks
-from prepcli.errors import Problem, ProblemsError
-from prepcli.plan import PLAN_KEYS, SELECTOR_KEYS, TASK_KEYS, WEEK_KEYS, load_plan
+from prepcli.core.cards import DeckSet
+from prepcli.core.errors import Problem, ProblemsError
+from prepcli.files.deckfiles import deck_files
+from prepcli.files.decks import CARD_KEYS, DECK_KEYS, check_decks, load_decks
+from prepcli.files.plan import PLAN_KEYS, SELECTOR_KEYS, TASK_KEYS, WEEK_KEYS, load_plan
+from prepcli.storage import paths
 from tests.reliability import figures
 
 BUNDLED_DECKS = paths.bundled("decks")

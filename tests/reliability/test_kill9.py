@@ -26,7 +26,7 @@ import pexpect
 import pytest
 
 from prepcli import entry
-from prepcli.decks import load_decks
+from prepcli.files.decks import load_decks
 from tests.conftest import SAMPLE_DECKS
 from tests.reliability import figures
 from tests.reliability.history import assert_sound, assert_undo_works, read_log

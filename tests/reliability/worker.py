@@ -19,10 +19,11 @@ from pathlib import Path
 
 import typer.main
 
-from prepcli import cli, entry
+from prepcli import entry
+from prepcli.cli import commands
 
 # Typer rebuilds its command tree on every call; build it once, as one process would.
-_COMMAND = typer.main.get_command(cli.app)
+_COMMAND = typer.main.get_command(commands.app)
 typer.main.get_command = lambda _app: _COMMAND
 
 

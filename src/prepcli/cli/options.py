@@ -1,0 +1,70 @@
+"""The collection a command works on (database, decks, plans) as the global options and
+the environment name it, and the one way a command's result is printed as JSON."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from prepcli.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from prepcli.app.study import Locations
+
+
+@dataclass(frozen=True)
+class Options:
+    """Where the collection lives, as the global options (or the environment) say."""
+
+    db: Path | None
+    decks: tuple[Path, ...]
+    plans: tuple[Path, ...] = ()
+
+
+def existing(paths_: list[Path] | None) -> tuple[Path, ...]:
+    for path in paths_ or ():
+        if not path.exists():
+            raise UsageError(f"no such file or folder: {path}")
+    return tuple(paths_ or ())
+
+
+def locations_for(options: Options) -> Locations:
+    from prepcli.app.study import Locations
+    from prepcli.storage import paths
+
+    roots = existing(list(options.decks)) or (paths.bundled("decks"),)
+    db = options.db or paths.default_db_path()
+    plan_dirs = (*existing(list(options.plans)), paths.bundled("plans"))
+    return Locations(
+        db=db,
+        deck_roots=roots,
+        cache_dir=paths.cache_dir(),
+        plan_dirs=plan_dirs,
+        create_db_parents=options.db is None,
+    )
+
+
+def print_json(data: Any) -> None:
+    import json  # only for --json: the screen of `prepcli` needs none
+
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def show_today(where: Locations, as_json: bool) -> None:
+    from prepcli.app.study import Study
+    from prepcli.core import clock
+    from prepcli.ui.todayview import print_today
+
+    study = Study.open(where, clock.now())
+    try:
+        summary = study.summary()
+    finally:
+        study.close()
+    if as_json:
+        print_json(asdict(summary))
+    else:
+        print_today(summary)

@@ -1,0 +1,176 @@
+"""Today's queue: which cards to show, in what order, under the daily limits (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from prepcli.core.models import CardState, Phase
+
+LEARN_AHEAD_MS = 20 * 60 * 1000  # as Anki: learning cards due within 20 minutes may be shown
+
+if TYPE_CHECKING:
+    from prepcli.core.cards import CardDef
+
+
+@dataclass(frozen=True)
+class DayProgress:
+    """What has already happened on the current study day."""
+
+    answers: int = 0
+    new_introduced: int = 0
+    reviews_answered: int = 0
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """Today's queue: the cards to show, in the order they come, and the totals before the
+    day's limits."""
+
+    learning_due: tuple[CardState, ...]  # (re)learning cards due by now, earliest first
+    learning_later: tuple[CardState, ...]  # (re)learning cards due later today
+    reviews: tuple[CardState, ...]  # review cards due today, within the review limit
+    reviews_due_total: int  # before the limit
+    new: tuple[str, ...]  # keys of new cards to introduce today, within the new-card limit
+    new_unseen_total: int  # new cards not yet studied at all (in the selection)
+
+    def next_card(self, now_ms: int) -> str | None:
+        """The key of the card to show now, or None when nothing is left for now."""
+        if self.learning_due:
+            return self.learning_due[0].key
+        if self.reviews:
+            return self.reviews[0].key
+        if self.new:
+            return self.new[0]
+        soon = [s for s in self.learning_later if (s.due_ms or 0) <= now_ms + LEARN_AHEAD_MS]
+        return soon[0].key if soon else None
+
+
+def select_cards(
+    cards: Iterable[CardDef],
+    decks: Iterable[str] = (),
+    tags: Iterable[str] = (),
+    deck_tags: Mapping[str, tuple[str, ...]] | None = None,
+) -> list[CardDef]:
+    """Cards in a deck (or under a deck prefix such as `llm-quiz`) and/or with a tag."""
+    deck_list, tag_set = list(decks), set(tags)
+    chosen = []
+    for card in cards:
+        if deck_list and not any(
+            card.deck == d or card.deck.startswith(d + ".") for d in deck_list
+        ):
+            continue
+        if tag_set:
+            card_tags = set(card.tags) | set((deck_tags or {}).get(card.deck, ()))
+            if not tag_set & card_tags:
+                continue
+        chosen.append(card)
+    return chosen
+
+
+def build_agenda(
+    keys: Iterable[str],
+    states: Mapping[str, CardState],
+    *,
+    now_ms: int,
+    today: int,
+    day_start_ms: int,
+    day_end_ms: int,
+    progress: DayProgress,
+    new_per_day: int,
+    reviews_per_day: int,
+    early: Collection[str] = (),
+    order_new: Callable[[list[str]], list[str]] | None = None,
+    admit_new: Callable[[str], bool] | None = None,
+) -> Agenda:
+    """Today's queue from every card's state in memory (the simulator's; Study reads only
+    what it needs from the store and calls `assemble_agenda` itself).
+
+    Order: learning cards due now, then due reviews, then new cards in `keys` order (or
+    `order_new`'s). `early` are review cards brought forward (the interview planner): they
+    count as due today, unless already answered today, and come after the cards FSRS itself
+    has due. `admit_new` leaves out new cards not due to be introduced yet (later weeks of
+    the plan); cards already studied are reviewed whatever their week.
+    """
+    learning: list[CardState] = []
+    reviews: list[CardState] = []
+    new: list[str] = []
+    for key in keys:
+        state = states.get(key)
+        if state is not None and not visible(state, today):
+            continue
+        if state is None or state.phase == Phase.NEW:
+            if admit_new is None or admit_new(key):
+                new.append(key)
+        elif state.phase == Phase.REVIEW:
+            if (state.due_day is not None and state.due_day <= today) or (
+                key in early and (state.last_review_ms or 0) < day_start_ms
+            ):
+                reviews.append(state)
+        elif state.due_ms is not None and state.due_ms < day_end_ms:
+            learning.append(state)
+    reviews.sort(key=review_order)
+    by_key = {state.key: state for state in reviews}
+    return assemble_agenda(
+        learning,
+        [state.key for state in reviews],
+        lambda _keys: by_key,
+        new,
+        now_ms=now_ms,
+        progress=progress,
+        new_per_day=new_per_day,
+        reviews_per_day=reviews_per_day,
+        order_new=order_new,
+    )
+
+
+def visible(state: CardState, today: int) -> bool:
+    """Neither suspended nor buried until after today."""
+    return not state.suspended and (state.buried_until_day or 0) <= today
+
+
+def review_order(state: CardState) -> tuple[int, int, str]:
+    """Due reviews come most overdue first (then by time of day, then by key)."""
+    return (state.due_day or 0, state.due_ms or 0, state.key)
+
+
+def assemble_agenda(
+    learning: Iterable[CardState],
+    reviews: Sequence[str],
+    states_of: Callable[[Sequence[str]], Mapping[str, CardState]],
+    new: list[str],
+    *,
+    now_ms: int,
+    progress: DayProgress,
+    new_per_day: int,
+    reviews_per_day: int,
+    order_new: Callable[[list[str]], list[str]] | None = None,
+) -> Agenda:
+    """The queue from today's candidates, under the daily limits.
+
+    `learning`: (re)learning cards due before the day ends; `reviews`: the keys of the
+    reviews due today in `review_order`, early ones last; `states_of` gives the states of
+    the reviews that fit under the limit (only those are read in full); `new`: the new
+    cards that may come today, which `order_new` sorts (only they are sorted)."""
+    learning_due = sorted(
+        (s for s in learning if s.due_ms is not None and s.due_ms <= now_ms),
+        key=lambda s: (s.due_ms or 0, s.key),
+    )
+    learning_later = sorted(
+        (s for s in learning if s.due_ms is not None and s.due_ms > now_ms),
+        key=lambda s: (s.due_ms or 0, s.key),
+    )
+    review_room = max(0, reviews_per_day - progress.reviews_answered)
+    shown = reviews[:review_room]
+    found = states_of(shown) if shown else {}
+    new_room = max(0, new_per_day - progress.new_introduced)
+    ordered = order_new(new) if order_new is not None and new_room else new
+    return Agenda(
+        learning_due=tuple(learning_due),
+        learning_later=tuple(learning_later),
+        reviews=tuple(found[key] for key in shown),
+        reviews_due_total=len(reviews),
+        new=tuple(ordered[:new_room]),
+        new_unseen_total=len(new),
+    )

@@ -1,0 +1,103 @@
+"""The one place prepcli reads the time, and the study-day calendar.
+
+`now()` honours `PREPCLI_NOW` so tests, demos and simulations can pin the clock. A study
+day starts at the rollover hour (04:00 by default) in the user's time zone, as in Anki;
+days are numbered by the proleptic Gregorian ordinal of their local date.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from prepcli.core.errors import PrepError, UsageError
+
+NOW_ENV = "PREPCLI_NOW"
+
+
+def parse_instant(text: str, tz: tzinfo) -> datetime:
+    """An ISO-8601 date or datetime; one without an offset is read in `tz`."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"not an ISO-8601 date or time: {text!r}") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(UTC)
+
+
+def now(tz: tzinfo | None = None) -> datetime:
+    """The current instant in UTC, or the one pinned by PREPCLI_NOW."""
+    pinned = os.environ.get(NOW_ENV)
+    if pinned:
+        try:
+            return parse_instant(pinned, tz or local_zone())
+        except UsageError:
+            raise PrepError(f"{NOW_ENV}={pinned!r} is not an ISO-8601 date or time") from None
+    return datetime.now(UTC)
+
+
+def local_zone() -> tzinfo:
+    """The machine's time zone, with its DST rules when they can be found."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    try:
+        with open("/etc/localtime", "rb") as handle:
+            return ZoneInfo.from_file(handle, key="localtime")
+    except (OSError, ValueError):
+        fixed = datetime.now().astimezone().tzinfo
+        return fixed if fixed is not None else UTC
+
+
+def zone_named(name: str) -> tzinfo:
+    """`local` or an IANA zone name such as Europe/Paris."""
+    if name == "local":
+        return local_zone()
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"unknown time zone {name!r} (use an IANA name or 'local')") from None
+
+
+def to_ms(instant: datetime) -> int:
+    return int(instant.timestamp() * 1000)
+
+
+def from_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+@dataclass(frozen=True)
+class StudyCalendar:
+    """Maps instants to study days: local date of (instant − rollover hours)."""
+
+    tz: tzinfo
+    rollover_hour: int = 4
+
+    def day(self, instant: datetime) -> int:
+        local = instant.astimezone(self.tz) - timedelta(hours=self.rollover_hour)
+        return local.date().toordinal()
+
+    def day_of_ms(self, ms: int) -> int:
+        return self.day(from_ms(ms))
+
+    def date_of(self, day: int) -> date:
+        return date.fromordinal(day)
+
+    def day_of_date(self, value: date) -> int:
+        return value.toordinal()
+
+    def day_start(self, day: int) -> datetime:
+        """The UTC instant at which study day `day` begins."""
+        local = datetime.combine(date.fromordinal(day), datetime.min.time(), tzinfo=self.tz)
+        return (local + timedelta(hours=self.rollover_hour)).astimezone(UTC)
+
+    def offset_minutes(self, instant: datetime) -> int:
+        offset = instant.astimezone(self.tz).utcoffset()
+        return int(offset.total_seconds() // 60) if offset else 0

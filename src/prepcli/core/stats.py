@@ -1,0 +1,463 @@
+"""Pure aggregations for `prepcli stats`, with Anki's definitions (research/fsrs.md §4).
+
+Inputs are plain data: the review log already reduced in SQL (`LogFacts`), the cards'
+current states, and each studied card's predicted recall now (computed by the caller,
+which owns the scheduler). Nothing here reads the clock, the database or the terminal.
+
+Definitions:
+- *True retention* counts answered reviews whose previous interval was at least a day
+  (review cards, or interday (re)learning steps); a pass is any rating above Again; a
+  review is *mature* when that previous interval was 21 days or more, *young* otherwise.
+  Periods end with today: today, the last 7 and 30 study days, all time.
+- *Streaks*: a streak is a run of study days each of which had answers or had nothing
+  due; its length is the number of days with answers in it (a day with nothing due
+  bridges a run but does not lengthen it, so being idle never grows a streak). "Due" is
+  derived from the review log: each answer's before-state says since which day the card
+  had been due (an approximation: suspensions and burials are not logged, so a card
+  suspended or buried while overdue still counts as due on those days); cards still
+  waiting now count from their due day to today, unless suspended or no longer in a deck.
+- *Calibration* compares the recall FSRS predicted just before each interday review
+  (review.r_predicted) with what happened, in bins of predicted recall.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from prepcli.core.cards import CardDef
+from prepcli.core.history import LogFacts
+from prepcli.core.models import CardState, Phase
+
+MATURE_DAYS = 21
+CALIBRATION_BINS = 10
+HEATMAP_WEEKS = 16
+FORECAST_DAYS = 30
+TIME_DAYS = 30
+#: Upper edges (seconds) of the answer-time bins; the last bin is open-ended.
+ANSWER_TIME_EDGES = (5, 10, 20, 30, 60, 120, 300)
+RETENTION_PERIODS = (("today", 1), ("7 days", 7), ("30 days", 30), ("all time", None))
+
+
+def iso(day: int) -> str:
+    return date.fromordinal(day).isoformat()
+
+
+@dataclass(frozen=True)
+class DayCount:
+    date: str
+    reviews: int
+    minutes: float
+
+
+@dataclass(frozen=True)
+class Streaks:
+    current: int
+    longest: int
+    days_studied: int
+    today: str  # "done" (answers today), "free" (nothing due) or "pending"
+
+
+@dataclass(frozen=True)
+class Retention:
+    passed: int
+    reviews: int
+    rate: float | None
+
+
+@dataclass(frozen=True)
+class RetentionPeriod:
+    period: str
+    young: Retention
+    mature: Retention
+    all: Retention
+
+
+@dataclass(frozen=True)
+class ForecastDay:
+    date: str
+    due: int
+
+
+@dataclass(frozen=True)
+class Forecast:
+    days: tuple[ForecastDay, ...]  # today first; today's count includes the overdue cards
+    overdue: int
+    next_14: int
+    next_30: int
+
+
+@dataclass(frozen=True)
+class DeckCounts:
+    deck: str
+    cards: int
+    new: int
+    learning: int  # learning and relearning
+    review: int
+    suspended: int  # counted here only, not also as new/learning/review
+    leeches: int  # also counted in their state's column
+    average_retrievability: float | None  # over studied cards, now
+
+
+@dataclass(frozen=True)
+class TimeSpent:
+    per_day: tuple[DayCount, ...]  # the last TIME_DAYS study days, today last
+    total_minutes: float
+    minutes_today: float
+    average_minutes_per_study_day: float | None
+
+
+@dataclass(frozen=True)
+class TimeBin:
+    label: str
+    from_seconds: int
+    to_seconds: int | None
+    answers: int
+
+
+@dataclass(frozen=True)
+class AnswerTimes:
+    bins: tuple[TimeBin, ...]
+    answers: int
+    median_seconds: int | None
+
+
+@dataclass(frozen=True)
+class CalibrationBin:
+    low: float
+    high: float
+    reviews: int
+    predicted: float | None
+    actual: float | None
+
+
+@dataclass(frozen=True)
+class Calibration:
+    bins: tuple[CalibrationBin, ...]
+    reviews: int
+    predicted: float | None
+    actual: float | None
+    rmse_bins: float | None  # count-weighted root mean square gap between the two
+
+
+@dataclass(frozen=True)
+class Leech:
+    card: str
+    lapses: int
+    suspended: bool
+    retrievability: float | None
+
+
+@dataclass(frozen=True)
+class StatsReport:
+    study_date: str
+    selection: tuple[str, ...]
+    reviews_total: int
+    streaks: Streaks
+    heatmap: tuple[DayCount, ...]
+    retention: tuple[RetentionPeriod, ...]
+    forecast: Forecast
+    decks: tuple[DeckCounts, ...]
+    total: DeckCounts
+    time: TimeSpent
+    answer_times: AnswerTimes
+    calibration: Calibration
+    leeches: tuple[Leech, ...]
+
+
+# --- the pieces ---------------------------------------------------------------------------
+
+
+def streaks(
+    answer_days: Iterable[int],
+    overdue_spans: Iterable[tuple[int, int]],
+    waiting_since: Iterable[int],
+    today: int,
+) -> Streaks:
+    """Current and longest streaks, counted in days with answers.
+
+    `overdue_spans` are [from, to) days cards sat due before their next answer;
+    `waiting_since` holds the due day of each card still due now. A day without answers
+    breaks a streak only if something was due on it; today, while something is due and
+    nothing answered yet, does not break it (the day is not over).
+    """
+    studied = set(answer_days)
+    if not studied or min(studied) > today:
+        return Streaks(0, 0, len(studied), "free")
+    first = min(studied)
+    size = today - first + 1
+    change = [0] * (size + 1)  # difference array of "cards due" over [first, today]
+    for start, end in overdue_spans:
+        start, end = max(start, first), min(end, today + 1)
+        if start < end:
+            change[start - first] += 1
+            change[end - first] -= 1
+    for start in waiting_since:
+        start = max(start, first)
+        if start <= today:
+            change[start - first] += 1
+    due = run = longest = 0
+    today_status = "free"
+    for offset in range(size):
+        day = first + offset
+        due += change[offset]
+        if day in studied:
+            run += 1
+            longest = max(longest, run)
+            if day == today:
+                today_status = "done"
+        elif due == 0:
+            continue  # nothing was due: the run goes on
+        elif day == today:
+            today_status = "pending"  # the day is not over: the run so far still stands
+        else:
+            run = 0
+    return Streaks(current=run, longest=longest, days_studied=len(studied), today=today_status)
+
+
+def heatmap(
+    days: Iterable[tuple[int, int, int]], today: int, weeks: int = HEATMAP_WEEKS
+) -> tuple[DayCount, ...]:
+    """Every day from the Monday `weeks - 1` weeks before this week's Monday to today."""
+    start = today - date.fromordinal(today).weekday() - 7 * (weeks - 1)
+    return _day_range(days, start, today)
+
+
+def _day_range(days: Iterable[tuple[int, int, int]], start: int, end: int) -> tuple[DayCount, ...]:
+    by_day = {day: (answers, ms) for day, answers, ms in days if start <= day <= end}
+    counts = []
+    for day in range(start, end + 1):
+        answers, ms = by_day.get(day, (0, 0))
+        counts.append(DayCount(iso(day), answers, round(ms / 60_000, 2)))
+    return tuple(counts)
+
+
+def _rate(passed: int, reviews: int) -> Retention:
+    return Retention(passed, reviews, round(passed / reviews, 4) if reviews else None)
+
+
+def retention(
+    rows: Iterable[tuple[int, bool, bool, int]], today: int
+) -> tuple[RetentionPeriod, ...]:
+    """True retention per period, young and mature (rows: day, mature, passed, reviews)."""
+    tallies = {name: [[0, 0], [0, 0]] for name, _ in RETENTION_PERIODS}  # [young, mature]
+    for day, mature, passed, count in rows:
+        for name, length in RETENTION_PERIODS:
+            if length is None or today - length < day <= today:
+                tally = tallies[name][int(mature)]
+                tally[0] += count if passed else 0
+                tally[1] += count
+    periods = []
+    for name, _ in RETENTION_PERIODS:
+        (young_pass, young_n), (mature_pass, mature_n) = tallies[name]
+        periods.append(
+            RetentionPeriod(
+                period=name,
+                young=_rate(young_pass, young_n),
+                mature=_rate(mature_pass, mature_n),
+                all=_rate(young_pass + mature_pass, young_n + mature_n),
+            )
+        )
+    return tuple(periods)
+
+
+def forecast(states: Iterable[CardState], today: int, days: int = FORECAST_DAYS) -> Forecast:
+    """Cards coming due on each of the next `days` days (today includes the overdue)."""
+    counts = [0] * days
+    overdue = 0
+    for state in states:
+        if state.suspended or state.phase == Phase.NEW or state.due_day is None:
+            continue
+        due = state.due_day
+        if state.buried_until_day is not None:
+            due = max(due, state.buried_until_day)
+        if due < today:
+            overdue += 1
+        offset = max(due - today, 0)
+        if offset < days:
+            counts[offset] += 1
+    return Forecast(
+        days=tuple(ForecastDay(iso(today + i), n) for i, n in enumerate(counts)),
+        overdue=overdue,
+        next_14=sum(counts[:14]),
+        next_30=sum(counts[:30]),
+    )
+
+
+def deck_counts(
+    cards: Iterable[CardDef], states: Mapping[str, CardState], recall: Mapping[str, float]
+) -> tuple[tuple[DeckCounts, ...], DeckCounts]:
+    """Per deck (in deck order) and in total: cards by state, leeches, average recall now."""
+    tallies: dict[str, list[float]] = {}
+    for card in cards:
+        key = card.key
+        tally = tallies.setdefault(card.deck, [0, 0, 0, 0, 0, 0, 0.0, 0])
+        state = states.get(key)
+        tally[0] += 1
+        if state is not None and state.suspended:
+            tally[4] += 1
+        elif state is None or state.phase == Phase.NEW:
+            tally[1] += 1
+        elif state.phase in (Phase.LEARNING, Phase.RELEARNING):
+            tally[2] += 1
+        else:
+            tally[3] += 1
+        if state is not None and state.leech:
+            tally[5] += 1
+        chance = recall.get(key)
+        if chance is not None:
+            tally[6] += chance
+            tally[7] += 1
+    rows = tuple(_deck_row(deck, tally) for deck, tally in tallies.items())
+    total = [sum(t[i] for t in tallies.values()) for i in range(8)]
+    return rows, _deck_row("all", total)
+
+
+def _deck_row(deck: str, tally: Sequence[float]) -> DeckCounts:
+    cards, new, learning, review, suspended, leeches, recall_sum, recalled = tally
+    average = round(recall_sum / recalled, 4) if recalled else None
+    return DeckCounts(
+        deck,
+        int(cards),
+        int(new),
+        int(learning),
+        int(review),
+        int(suspended),
+        int(leeches),
+        average,
+    )
+
+
+def time_spent(
+    days: Sequence[tuple[int, int, int]], today: int, span: int = TIME_DAYS
+) -> TimeSpent:
+    total_ms = sum(ms for _day, _n, ms in days)
+    today_ms = sum(ms for day, _n, ms in days if day == today)
+    return TimeSpent(
+        per_day=_day_range(days, today - span + 1, today),
+        total_minutes=round(total_ms / 60_000, 2),
+        minutes_today=round(today_ms / 60_000, 2),
+        average_minutes_per_study_day=round(total_ms / 60_000 / len(days), 2) if days else None,
+    )
+
+
+def _seconds_label(seconds: int) -> str:
+    return f"{seconds // 60}m" if seconds >= 60 and seconds % 60 == 0 else f"{seconds}s"
+
+
+def answer_times(
+    seconds: Iterable[tuple[int, int]], edges: Sequence[int] = ANSWER_TIME_EDGES
+) -> AnswerTimes:
+    """Answers binned by time taken (rows: whole seconds, answers) and the median second."""
+    counts = [0] * (len(edges) + 1)
+    ordered = sorted(seconds)
+    for second, n in ordered:
+        index = next((i for i, edge in enumerate(edges) if second < edge), len(edges))
+        counts[index] += n
+    bins = []
+    for i, n in enumerate(counts):
+        low = 0 if i == 0 else edges[i - 1]
+        high = edges[i] if i < len(edges) else None
+        if high is None:
+            label = f"≥{_seconds_label(low)}"
+        elif low == 0:
+            label = f"<{_seconds_label(high)}"
+        else:
+            label = f"{_seconds_label(low)}–{_seconds_label(high)}"
+        bins.append(TimeBin(label, low, high, n))
+    answers = sum(counts)
+    median: int | None = None
+    seen = 0
+    for second, n in ordered:
+        seen += n
+        if seen * 2 >= answers:
+            median = second
+            break
+    return AnswerTimes(tuple(bins), answers, median)
+
+
+def calibration(
+    rows: Iterable[tuple[int, int, float, int]], bins: int = CALIBRATION_BINS
+) -> Calibration:
+    """Predicted recall against the pass rate (rows: bin, reviews, sum predicted, passed)."""
+    by_bin = {b: (n, total, passed) for b, n, total, passed in rows}
+    out = []
+    reviews = passed_all = 0
+    predicted_all = squares = 0.0
+    for b in range(bins):
+        n, total, passed = by_bin.get(b, (0, 0.0, 0))
+        predicted = total / n if n else None
+        actual = passed / n if n else None
+        if predicted is not None and actual is not None:
+            squares += n * (predicted - actual) ** 2
+        reviews += n
+        passed_all += passed
+        predicted_all += total
+        out.append(
+            CalibrationBin(
+                round(b / bins, 4), round((b + 1) / bins, 4), n, _round(predicted), _round(actual)
+            )
+        )
+    return Calibration(
+        bins=tuple(out),
+        reviews=reviews,
+        predicted=_round(predicted_all / reviews) if reviews else None,
+        actual=_round(passed_all / reviews) if reviews else None,
+        rmse_bins=_round(math.sqrt(squares / reviews)) if reviews else None,
+    )
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def leeches(states: Iterable[CardState], recall: Mapping[str, float]) -> tuple[Leech, ...]:
+    found = [
+        Leech(s.key, s.lapses, s.suspended, _round(recall.get(s.key))) for s in states if s.leech
+    ]
+    return tuple(sorted(found, key=lambda leech: (-leech.lapses, leech.card)))
+
+
+# --- the whole report ---------------------------------------------------------------------
+
+
+def build_report(
+    *,
+    today: int,
+    cards: Sequence[CardDef],
+    states: Mapping[str, CardState],
+    recall: Mapping[str, float],
+    facts: LogFacts,
+    selection: tuple[str, ...] = (),
+) -> StatsReport:
+    """Everything `prepcli stats` shows, for the cards in `cards` (the selected decks).
+
+    `states` may hold more cards (the whole database); only the selected ones count for
+    the per-deck, forecast, leech and "still due" figures. `recall` maps card keys to
+    predicted recall now.
+    """
+    keys = [c.key for c in cards]
+    selected = [states[k] for k in keys if k in states]
+    waiting = [
+        s.due_day
+        for s in selected
+        if not s.suspended and s.phase != Phase.NEW and s.due_day is not None and s.due_day <= today
+    ]
+    rows, total = deck_counts(cards, states, recall)
+    return StatsReport(
+        study_date=iso(today),
+        selection=selection,
+        reviews_total=sum(n for _day, n, _ms in facts.days),
+        streaks=streaks((d for d, _n, _ms in facts.days), facts.overdue_spans, waiting, today),
+        heatmap=heatmap(facts.days, today),
+        retention=retention(facts.retention, today),
+        forecast=forecast(selected, today),
+        decks=rows,
+        total=total,
+        time=time_spent(facts.days, today),
+        answer_times=answer_times(facts.answer_seconds),
+        calibration=calibration(facts.calibration),
+        leeches=leeches(selected, recall),
+    )

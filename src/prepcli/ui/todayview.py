@@ -1,0 +1,155 @@
+"""Today's summary as text: the screen of `prepcli` with no command.
+
+Written without Rich on purpose: this is the command people run most, and importing
+Rich's console is a large part of the start-up. The few styles it
+uses (bold, dim, yellow) are plain ANSI codes, left out when NO_COLOR is set or the
+output is not a terminal, as Rich itself would do.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import ClassVar, TextIO
+
+    from prepcli.app.study import InterviewOutlook, TodaySummary
+    from prepcli.files.plan import PlanStatus
+
+LABEL_WIDTH = 14
+AT_RISK_SHOWN = 5
+
+
+class Styler:
+    """ANSI styles when the output is a colour terminal, nothing otherwise."""
+
+    CODES: ClassVar[dict[str, str]] = {"bold": "1", "dim": "2", "yellow": "33"}
+
+    def __init__(self, stream: TextIO) -> None:
+        self.enabled = (
+            stream.isatty()
+            and not os.environ.get("NO_COLOR")
+            and os.environ.get("TERM", "") != "dumb"
+        )
+
+    def __call__(self, text: str, style: str) -> str:
+        if not self.enabled or not text:
+            return text
+        return f"\x1b[{self.CODES[style]}m{text}\x1b[0m"
+
+
+def plan_line(status: PlanStatus) -> str:
+    if status.phase == "not started":
+        where = f"starts {status.start_date} (in {1 - status.day} days)"
+    elif status.phase == "finished":
+        where = f"finished {status.end_date}"
+    else:
+        where = f"week {status.week} of {len(status.weeks)}, day {status.day}"
+    text = f"{status.title}: {where}"
+    if status.days_to_interview is not None:
+        days = status.days_to_interview
+        text += f" · interview {_when(days)} ({status.interview_date})"
+    return text
+
+
+def _when(days: int) -> str:
+    return "today" if days == 0 else (f"in {days} days" if days > 0 else f"{-days} days ago")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def today_lines(summary: TodaySummary, style: Styler) -> list[str]:
+    rows: list[tuple[str, str]] = []
+    due_now = summary.due_reviews + summary.learning_due
+    rows.append(
+        ("Due now", f"{due_now} ({summary.due_reviews} reviews, {summary.learning_due} learning)")
+    )
+    if summary.due_reviews > summary.review_limit_left:
+        rows.append(
+            ("", style(f"{summary.review_limit_left} left under today's review limit", "yellow"))
+        )
+    rows.append(("New today", f"{summary.new_today} of {summary.new_unseen} not yet studied"))
+    if summary.learning_later:
+        rows.append(("Learning later", f"{summary.learning_later} due later today"))
+    rows.append(("Done today", f"{summary.answers_today} answers, {summary.minutes_today:.0f} min"))
+    rows.append(("Streak", _plural(summary.streak, "day")))
+    rows.append(("Due tomorrow", str(summary.due_tomorrow)))
+    collection = f"{summary.cards} cards in {summary.decks} decks"
+    if summary.suspended:
+        collection += f", {summary.suspended} suspended"
+    if summary.leeches:
+        collection += f", {summary.leeches} leeches"
+    rows.append(("Collection", collection))
+    lines = [style(f"prepcli — study day {summary.study_date}", "bold")]
+    if summary.plan is not None:
+        lines.append(plan_line(summary.plan))
+        tasks_left = [title for _id, title, done in summary.plan.tasks_this_week if not done]
+        if tasks_left and summary.plan.phase == "running":
+            rows.append(("Tasks", f"{len(tasks_left)} left this week (`prepcli plan`)"))
+        if summary.plan.new_cards_stopped:
+            rows.append(
+                (
+                    "",
+                    style(
+                        "No new cards: the last days before the interview are for reviews", "dim"
+                    ),
+                )
+            )
+    else:
+        lines.append(style("No plan started: `prepcli plan start --interview YYYY-MM-DD`", "dim"))
+    lines.append("")
+    lines += [f"{style(label.ljust(LABEL_WIDTH), 'bold')}{value}".rstrip() for label, value in rows]
+    if summary.interview is not None:
+        lines += ["", *interview_lines(summary.interview, terminal_columns())]
+    hint = "Run `prepcli review` to start." if due_now or summary.new_today else "Nothing due now."
+    lines += ["", style(hint, "dim")]
+    return lines
+
+
+def terminal_columns() -> int:
+    """The width to wrap at, by shutil.get_terminal_size's rule (COLUMNS, else the
+    terminal, else 80), without importing shutil: it loads the compression modules."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0 and sys.__stdout__ is not None:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
+
+
+def interview_lines(outlook: InterviewOutlook, width: int = 80) -> list[str]:
+    lines = [f"Interview {_when(outlook.days_left)} ({outlook.interview_date})"]
+    if outlook.early_today:
+        lines.append(
+            f"  {_plural(outlook.early_today, 'early review')} today so recall peaks on the day"
+        )
+    elif outlook.planned_early:
+        lines.append(f"  {_plural(outlook.planned_early, 'early review')} planned before it")
+    if outlook.at_risk:
+        import textwrap  # only for the list of cards at risk
+
+        shown = ", ".join(outlook.at_risk[:AT_RISK_SHOWN])
+        more = ", …" if len(outlook.at_risk) > AT_RISK_SHOWN else ""
+        lines += textwrap.wrap(
+            f"{_plural(len(outlook.at_risk), 'card')} below the target with no room left "
+            "before it: raise interview_capacity or review ahead",
+            width,
+            initial_indent="  ",
+            subsequent_indent="  ",
+        )
+        lines += textwrap.wrap(shown + more, width, initial_indent="    ", subsequent_indent="    ")
+    lines.append("  `prepcli plan` shows the predicted recall on the day")
+    return lines
+
+
+def print_today(summary: TodaySummary, stream: TextIO | None = None) -> None:
+    out = stream or sys.stdout
+    out.write("\n".join(today_lines(summary, Styler(out))) + "\n")
