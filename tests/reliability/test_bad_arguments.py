@@ -44,6 +44,7 @@ BAD_SETTINGS: dict[str, tuple[str, ...]] = {
     "interview_capacity": ("-1", "x"),
     "interview_lead": ("2", "-1", "x"),
     "interview_buffer": ("31", "-1", "x"),
+    "durability": ("off", "FULL", ""),
 }
 
 ROWS: list[tuple[str, ...]] = [

@@ -1,0 +1,96 @@
+"""One card: show it, suspend or unsuspend it, forget its history."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from prepcli.cli.common import (
+    CardArgument,
+    JsonOption,
+    emit_json,
+    open_study,
+    show,
+)
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+
+card_app = typer.Typer(help="Look at one card or change its status.", no_args_is_help=True)
+
+# --- card --------------------------------------------------------------------------------
+
+
+@card_app.command("show")
+def card_show(ctx: typer.Context, card_id: CardArgument, as_json: JsonOption = False) -> None:
+    """State, stability, difficulty, recall now, and the full history of a card."""
+    from prepcli.ui import render
+
+    study = open_study(ctx)
+    try:
+        info = study.info(card_id)
+    finally:
+        study.close()
+    if as_json:
+        emit_json(
+            {
+                "card": card_id,
+                "state": asdict(info.state),
+                "retrievability": info.retrievability,
+                "history": [asdict(r) for r in info.history],
+            }
+        )
+    else:
+        show(render.card_info_view(info, render.iso_minutes(_ms(study.now)) + " UTC"))
+
+
+def _ms(instant: datetime) -> int:
+    from prepcli.core.clock import to_ms
+
+    return to_ms(instant)
+
+
+def _set_suspended(ctx: typer.Context, card_id: str, suspended: bool) -> None:
+    study = open_study(ctx)
+    try:
+        study.card(card_id)
+        study.set_suspended(card_id, suspended)
+    finally:
+        study.close()
+    typer.echo(f"{card_id} {'suspended' if suspended else 'unsuspended'}.")
+
+
+@card_app.command("suspend")
+def card_suspend(ctx: typer.Context, card_id: CardArgument) -> None:
+    """Take a card out of reviews until it is unsuspended."""
+    _set_suspended(ctx, card_id, True)
+
+
+@card_app.command("unsuspend")
+def card_unsuspend(ctx: typer.Context, card_id: CardArgument) -> None:
+    """Bring a suspended card back."""
+    _set_suspended(ctx, card_id, False)
+
+
+@card_app.command("forget")
+def card_forget(
+    ctx: typer.Context,
+    card_id: CardArgument,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Reset a card to new (its history stays; `prepcli undo` reverts this)."""
+    study = open_study(ctx)
+    try:
+        study.card(card_id)
+        if not yes and not typer.confirm(f"Reset {card_id} to new?", default=False):
+            raise typer.Exit(1)
+        study.forget(card_id)
+    finally:
+        study.close()
+    typer.echo(f"{card_id} is new again.")
+
+
+# --- config ------------------------------------------------------------------------------

@@ -1,0 +1,83 @@
+"""What every command shares: the collection it works on, the clock, printing, and the
+option and argument types used by several commands."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from prepcli.cli.options import Options, locations_for, print_json
+from prepcli.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from prepcli.app.study import Locations, Study
+
+
+def options_of(ctx: typer.Context) -> Options:
+    options = ctx.find_root().obj
+    assert isinstance(options, Options)
+    return options
+
+
+def locations_of(ctx: typer.Context) -> Locations:
+    return locations_for(options_of(ctx))
+
+
+def now() -> datetime:
+    from prepcli.core import clock
+
+    return clock.now()
+
+
+def open_study(ctx: typer.Context) -> Study:
+    from prepcli.app.study import Study
+
+    return Study.open(locations_of(ctx), now())
+
+
+def show(renderable: Any) -> None:
+    from prepcli.ui import render
+
+    render.console().print(renderable)
+
+
+def emit_json(data: Any) -> None:
+    print_json(data)
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+DeckOption = Annotated[
+    list[str] | None,
+    typer.Option("--deck", "-d", help="Only this deck or deck prefix (repeatable)."),
+]
+TagOption = Annotated[
+    list[str] | None, typer.Option("--tag", "-t", help="Only cards with this tag (repeatable).")
+]
+
+
+CardArgument = Annotated[str, typer.Argument(help="The card, as deck/id.")]
+
+RATING_WORDS = {"again": 1, "hard": 2, "good": 3, "easy": 4}
+
+
+def parse_rating(text: str) -> int:
+    lowered = text.strip().lower()
+    if lowered in RATING_WORDS:
+        return RATING_WORDS[lowered]
+    if lowered in ("1", "2", "3", "4"):
+        return int(lowered)
+    raise UsageError(f"rating must be 1–4 or again/hard/good/easy, got {text!r}")
+
+
+def open_store_of(ctx: typer.Context) -> Any:
+    from prepcli.storage.store import open_store
+
+    where = locations_of(ctx)
+    return open_store(where.db, create_parents=where.create_db_parents)
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"

@@ -1,0 +1,268 @@
+"""Your memory model and your data: optimize, export, import, backup, check."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from prepcli.cli.common import (
+    JsonOption,
+    emit_json,
+    now,
+    open_store_of,
+    open_study,
+    plural,
+    show,
+)
+from prepcli.core.errors import PrepError, UsageError
+
+if TYPE_CHECKING:
+    from prepcli.app.study import Study
+
+app = typer.Typer()
+
+# --- your memory model, your data out and safe: optimize, export/import, backup, check -----
+
+
+def _parameters_label(study: Study) -> str:
+    stored = study.store.fsrs_parameters()
+    if stored is None or stored.source == "reset":
+        return "the defaults"
+    from prepcli.storage.transfer import iso_ms
+
+    when = iso_ms(stored.created_ms)[:10]
+    if stored.source == "import":
+        return f"personal, imported {when}"
+    return f"personal, fitted {when} on {stored.n_items:,} reviews"
+
+
+@app.command()
+def optimize(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the result without saving anything.")
+    ] = False,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Go back to the default FSRS parameters.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Fit FSRS parameters to your own review history (kept only if they predict it better)."""
+    from prepcli.app import maintenance
+    from prepcli.ui import render
+
+    study = open_study(ctx)
+    try:
+        if reset:
+            undone = maintenance.reset_parameters(study, dry_run=dry_run)
+            if as_json:
+                emit_json(
+                    {
+                        "reset": True,
+                        "already_default": undone.already_default,
+                        "saved": undone.saved,
+                        "recomputed": undone.recomputed,
+                    }
+                )
+            elif undone.already_default:
+                typer.echo("Already using the default FSRS parameters.")
+            elif undone.saved:
+                typer.echo(
+                    f"Back to the default FSRS parameters; {undone.recomputed} cards "
+                    "rescheduled by replaying their history."
+                )
+            else:
+                typer.echo("Dry run: would go back to the default FSRS parameters.")
+            return
+        label = _parameters_label(study)
+        with render.status("Fitting FSRS parameters to your review history…"):
+            outcome = maintenance.optimize(study, dry_run=dry_run)
+    finally:
+        study.close()
+    if not as_json:
+        show(render.optimize_view(outcome, label))
+        return
+    from prepcli.app.optimizer import MIN_ITEMS
+
+    fit = outcome.fit
+    emit_json(
+        {
+            "items": fit.items,
+            "cards": fit.cards,
+            "reviews": fit.reviews,
+            "minimum_items": MIN_ITEMS,
+            "accepted": fit.accepted,
+            "saved": outcome.saved,
+            "dry_run": outcome.dry_run,
+            "reason": fit.reason,
+            "recomputed": outcome.recomputed,
+            "before": None if fit.current_eval is None else asdict(fit.current_eval),
+            "after": None if fit.fitted_eval is None else asdict(fit.fitted_eval),
+            "current_parameters": list(fit.current),
+            "fitted_parameters": None if fit.fitted is None else list(fit.fitted),
+            "fit_seconds": round(fit.fit_seconds, 4),
+        }
+    )
+
+
+EXPORT_FORMATS = ("anki", "csv", "json")
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    format_: Annotated[
+        str, typer.Option("--format", "-f", help="anki (.apkg), csv or json.")
+    ] = "json",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            dir_okay=False,
+            help="File to write (default: stdout for csv/json, ./prepcli.apkg for anki).",
+        ),
+    ] = None,
+) -> None:
+    """Export the decks to Anki, or cards with state and full history as CSV or JSON."""
+    from prepcli.app import maintenance
+
+    if format_ not in EXPORT_FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, got {format_!r}")
+    study = open_study(ctx)
+    try:
+        if format_ == "anki":
+            target = output or Path("prepcli.apkg")
+            made = maintenance.export_anki(study, target)
+            typer.echo(
+                f"Wrote {plural(made.notes, 'note')} in {plural(made.decks, 'deck')} "
+                f"to {made.path} (Anki: File → Import)."
+            )
+            return
+        if format_ == "json":
+            text = json.dumps(maintenance.export_json(study), indent=1, ensure_ascii=False)
+            if output is None:
+                typer.echo(text)
+            else:
+                _write_text(output, text + "\n")
+                typer.echo(f"Wrote {output}.", err=True)
+            return
+        if output is None:
+            maintenance.export_csv(study, sys.stdout)
+            return
+        try:
+            with output.open("w", encoding="utf-8", newline="") as handle:
+                count = maintenance.export_csv(study, handle)
+        except OSError as exc:
+            raise PrepError(f"cannot write {output}: {exc.strerror or exc}") from None
+        typer.echo(f"Wrote {plural(count, 'row')} to {output}.", err=True)
+    finally:
+        study.close()
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise PrepError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Argument(help="A `prepcli export --format json` file.", exists=True, dir_okay=False),
+    ],
+    merge: Annotated[
+        bool,
+        typer.Option("--merge", help="Combine with history already here instead of refusing."),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Restore cards and their history from a JSON export (all or nothing)."""
+    from prepcli.app import maintenance
+    from prepcli.ui import render
+
+    study = open_study(ctx)
+    try:
+        document = maintenance.read_import(study, file)
+        with render.status(f"Importing {len(document.cards):,} cards…"):
+            done = maintenance.import_history(study, document, merge=merge)
+    finally:
+        study.close()
+    if as_json:
+        emit_json(asdict(done))
+        return
+    typer.echo(
+        f"Imported {len(done.added):,} card{'' if len(done.added) == 1 else 's'} and "
+        f"{done.reviews_added:,} review{'' if done.reviews_added == 1 else 's'} from {file}; "
+        f"merged {len(done.merged)}, already here {len(done.unchanged)}."
+    )
+    if done.parameters_adopted:
+        typer.echo("This database had no personal FSRS parameters: it now uses the export's.")
+
+
+@app.command()
+def backup(
+    ctx: typer.Context,
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="A folder, or a new file (default: backups/ in the user data dir)."),
+    ] = None,
+    keep: Annotated[
+        int, typer.Option("--keep", min=1, help="Backups of this database kept in the folder.")
+    ] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """Copy the database safely, even while another prepcli is using it."""
+    from prepcli.app import maintenance
+    from prepcli.storage import paths
+
+    store = open_store_of(ctx)
+    try:
+        made = maintenance.backup(store, path, paths.data_dir() / "backups", now(), keep)
+    finally:
+        store.close()
+    if as_json:
+        emit_json(
+            {"path": str(made.path), "bytes": made.size, "removed": [str(p) for p in made.removed]}
+        )
+        return
+    typer.echo(f"Backed up to {made.path} ({made.size / 1024:.0f} KiB).")
+    if made.removed:
+        typer.echo(f"Removed {plural(len(made.removed), 'older backup')} (keeping {keep}).")
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Repair what is found (after making a backup).")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the database: integrity, and every card's state against its replayed history."""
+    from prepcli.app import maintenance
+    from prepcli.storage import paths
+    from prepcli.ui import render
+
+    study = open_study(ctx)
+    try:
+        with render.status("Checking: replaying every card's history…"):
+            report = maintenance.check(study, fix=fix, backup_folder=paths.data_dir() / "backups")
+    finally:
+        study.close()
+    if as_json:
+        emit_json({**asdict(report), "ok": report.ok})
+    else:
+        show(render.check_view(report))
+        if report.backup:
+            typer.echo(f"Backup: {report.backup}")  # a path to copy: never wrapped
+    if not report.ok:
+        raise typer.Exit(1)

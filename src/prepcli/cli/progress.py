@@ -1,0 +1,248 @@
+"""Progress: statistics, the mock quiz and coding practice."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from prepcli.cli.common import (
+    DeckOption,
+    JsonOption,
+    TagOption,
+    emit_json,
+    open_study,
+    parse_rating,
+    show,
+)
+from prepcli.core.errors import UsageError
+
+if TYPE_CHECKING:
+    pass
+
+app = typer.Typer()
+
+# --- stats, quiz, practice ---------------------------------------------------------------
+
+quiz_app = typer.Typer(
+    help="A timed mock quiz on your weakest topics; `prepcli quiz history` lists past ones.",
+    invoke_without_command=True,
+)
+
+
+@app.command()
+def stats(ctx: typer.Context, deck: DeckOption = None, as_json: JsonOption = False) -> None:
+    """Progress: heatmap, streaks, true retention, forecast, decks, time, calibration, leeches."""
+    from prepcli.app.progress import stats_report
+    from prepcli.ui import render
+
+    study = open_study(ctx)
+    try:
+        report = stats_report(study, tuple(deck or ()))
+    finally:
+        study.close()
+    if as_json:
+        emit_json(asdict(report))
+    else:
+        show(render.stats_view(report))
+
+
+@quiz_app.callback()
+def quiz(
+    ctx: typer.Context,
+    minutes: Annotated[
+        int, typer.Option("--minutes", "-m", min=1, max=240, help="Length of the quiz.")
+    ] = 45,
+    deck: DeckOption = None,
+    tag: TagOption = None,
+    count: Annotated[
+        int | None,
+        typer.Option("--count", "-n", min=1, help="Questions (default: one per 2 minutes)."),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed of the draw (default: from the clock).")
+    ] = None,
+    count_as_review: Annotated[
+        bool,
+        typer.Option(
+            "--count-as-review",
+            help="Also record marks as reviews: right = Good, partly = Hard, wrong = Again.",
+        ),
+    ] = False,
+) -> None:
+    """A timed mock quiz (default: llm-quiz.* and research.* decks), weighted towards your
+    weakest topics: answer aloud, Space/Enter reveals, mark r/p/w (or 1/2/3), q quits."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import random
+
+    from prepcli.app.progress import QuizRecorder, draw_quiz
+    from prepcli.core import quiz as quiz_mod
+    from prepcli.core.clock import to_ms
+    from prepcli.ui import render
+    from prepcli.ui.keys import KeyReader
+    from prepcli.ui.quiz_session import QuizSession
+
+    if not sys.stdin.isatty():
+        raise UsageError("`prepcli quiz` needs a terminal (`prepcli quiz history` does not)")
+    decks, tags = tuple(deck or ()), tuple(tag or ())
+    study = open_study(ctx)
+    try:
+        chosen_seed = seed if seed is not None else to_ms(study.now)
+        wanted = count or quiz_mod.default_count(minutes)
+        questions = draw_quiz(study, decks, tags, wanted, random.Random(chosen_seed))
+        selection = {
+            "decks": list(decks),
+            "tags": list(tags),
+            "seed": chosen_seed,
+            "count_as_review": count_as_review,
+            "questions": [q.card.key for q in questions],
+        }
+        recorder = QuizRecorder(
+            study, to_ms(study.now), minutes, selection, count_as_review=count_as_review
+        )
+        session = QuizSession(questions, recorder, minutes=minutes, start=study.now)
+        with KeyReader() as keys:
+            result = session.run(keys)
+    finally:
+        study.close()
+    rows, total = quiz_mod.scores((q.topic, mark) for q, mark in result.answers)
+    show(
+        render.quiz_summary(
+            rows,
+            total,
+            quiz_mod.to_work_on(rows),
+            result.seconds,
+            result.ended,
+            counted_as_review=count_as_review,
+        )
+    )
+
+
+@quiz_app.command("history")
+def quiz_history(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Past mock quizzes: when, how long, score, and the topics to work on."""
+    from prepcli.app import progress
+    from prepcli.ui import render
+
+    study = open_study(ctx)
+    try:
+        summaries = progress.quiz_history(study)
+    finally:
+        study.close()
+    if as_json:
+        emit_json([asdict(s) for s in summaries])
+    else:
+        show(render.quiz_history_view(summaries))
+
+
+@app.command()
+def practice(
+    ctx: typer.Context,
+    card_id: Annotated[str, typer.Argument(help="A coding card with starter and tests.")],
+    folder: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir",
+            file_okay=False,
+            help="Practice folder (default: practice/ in the user data dir); "
+            "the file is DIR/<deck>/<id>.py.",
+        ),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Run the card's tests on your file, then rate it.")
+    ] = False,
+    no_editor: Annotated[
+        bool, typer.Option("--no-editor", help="Do not open $EDITOR; print the path.")
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", min=0.5, max=3600, help="Seconds before --check stops a run."),
+    ] = 10.0,
+    rating: Annotated[
+        str | None,
+        typer.Option("--rating", help="With --check: record this rating (1–4) without asking."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Practise a coding card for real: its starter in a file, your editor, its tests.
+
+    The first run writes the starter (never over an existing file) and opens $EDITOR;
+    `--check` runs the tests in a separate Python with a timeout, shows each assert's
+    result, and records your rating as a review. Exit status 1 when a check fails.
+    """
+    from prepcli.app import practice as practice_mod
+    from prepcli.core.models import Rating
+    from prepcli.storage import paths
+    from prepcli.ui import editor
+
+    chosen = None if rating is None else Rating(parse_rating(rating))
+    if rating is not None and not check:
+        raise UsageError("--rating goes with --check")
+    study = open_study(ctx)
+    try:
+        card = study.card(card_id)
+    finally:
+        study.close()
+    practice_mod.require_practicable(card)
+    root = folder if folder is not None else paths.data_dir() / "practice"
+    path = practice_mod.practice_file(root, card)
+    if not check:
+        created, line = practice_mod.create_practice_file(path, card)
+        if as_json:
+            emit_json({"card": card.key, "path": str(path), "created": created})
+            return
+        typer.echo(
+            f"Wrote the starter to {path}"
+            if created
+            else f"Your practice file is already there (left as it is): {path}"
+        )
+        if not no_editor and sys.stdin.isatty():
+            status = editor.open_at(path, line)
+            if status != 0:
+                typer.echo(f"The editor exited with status {status}.")
+        typer.echo(f"Check it with: prepcli practice {card.key} --check")
+        return
+    run = practice_mod.run_checks(card, path, timeout)
+    if not as_json:
+        from prepcli.ui import render
+
+        typer.echo(f"{run.card}\n  {run.path}")  # a path on a line of its own, never wrapped
+        show(render.practice_view(run))
+        if chosen is None and sys.stdin.isatty():
+            chosen = _ask_rating(3 if run.all_passed else 1)
+    outcome = None
+    if chosen is not None:
+        study = open_study(ctx)
+        try:
+            _before, outcome = study.answer(card.key, chosen)
+        finally:
+            study.close()
+    if as_json:
+        data = run.as_dict()
+        data["rating"] = None if chosen is None else int(chosen)
+        data["next_in_days"] = None if outcome is None else outcome.scheduled_days
+        emit_json(data)
+    elif outcome is not None and chosen is not None:
+        from prepcli.ui import render
+
+        label = render.format_interval(outcome.scheduled_days)
+        typer.echo(f"{card.key}: {render.RATING_NAMES[chosen]} — next in {label}")
+    else:
+        typer.echo("No rating recorded (`--rating 1–4` records one without asking).")
+    if not run.all_passed:
+        raise typer.Exit(1)
+
+
+def _ask_rating(suggested: int) -> Any:
+    from prepcli.core.models import Rating
+
+    while True:
+        text = typer.prompt("Rate it: 1 Again · 2 Hard · 3 Good · 4 Easy", default=str(suggested))
+        try:
+            return Rating(parse_rating(text))
+        except UsageError as exc:
+            typer.echo(str(exc))
