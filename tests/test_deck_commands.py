@@ -97,13 +97,13 @@ def test_preview_a_whole_file_shows_math_hints_and_code(run: Run) -> None:
 def test_preview_draws_with_the_review_sessions_own_renderables(run: Run) -> None:
     from prepcli.core.models import CardState
     from prepcli.files.decks import load_decks
-    from prepcli.ui import render
+    from prepcli.ui import card_view, render
 
     card = load_decks([SAMPLE_DECKS]).card_map()["sample.basics/kv-cache"]
     out = io.StringIO()
     console = render.console(file=out, width=80)
-    for part in (render.card_front(card, CardState(key=card.key)), render.front_keys(card),
-                 render.card_back(card)):  # fmt: skip
+    for part in (card_view.card_front(card, CardState(key=card.key)), card_view.front_keys(card),
+                 card_view.card_back(card)):  # fmt: skip
         console.print(part)
     shown = run("deck", "preview", f"{SAMPLE_DECKS / 'basics.yaml'}#kv-cache").out
     assert shown.startswith(out.getvalue())

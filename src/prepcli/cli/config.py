@@ -25,7 +25,7 @@ def config_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Every setting with its value."""
     from prepcli.core.config import SPECS, show_setting
     from prepcli.core.models import settings_from
-    from prepcli.ui import render
+    from prepcli.ui import collection_view
 
     store = open_store_of(ctx)
     try:
@@ -36,7 +36,7 @@ def config_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
         emit_json({name: show_setting(name, settings) for name in SPECS})
     else:
         show(
-            render.settings_table(
+            collection_view.settings_table(
                 [(n, show_setting(n, settings), s.help) for n, s in SPECS.items()]
             )
         )

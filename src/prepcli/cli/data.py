@@ -54,7 +54,7 @@ def optimize(
 ) -> None:
     """Fit FSRS parameters to your own review history (kept only if they predict it better)."""
     from prepcli.app import maintenance
-    from prepcli.ui import render
+    from prepcli.ui import collection_view, render
 
     study = open_study(ctx)
     try:
@@ -85,7 +85,7 @@ def optimize(
     finally:
         study.close()
     if not as_json:
-        show(render.optimize_view(outcome, label))
+        show(collection_view.optimize_view(outcome, label))
         return
     from prepcli.app.optimizer import MIN_ITEMS
 
@@ -250,7 +250,7 @@ def check(
     """Check the database: integrity, and every card's state against its replayed history."""
     from prepcli.app import maintenance
     from prepcli.storage import paths
-    from prepcli.ui import render
+    from prepcli.ui import collection_view, render
 
     study = open_study(ctx)
     try:
@@ -261,7 +261,7 @@ def check(
     if as_json:
         emit_json({**asdict(report), "ok": report.ok})
     else:
-        show(render.check_view(report))
+        show(collection_view.check_view(report))
         if report.backup:
             typer.echo(f"Backup: {report.backup}")  # a path to copy: never wrapped
     if not report.ok:

@@ -41,9 +41,9 @@ def deck_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         emit_json(rows)
         return
-    from prepcli.ui import render
+    from prepcli.ui import collection_view
 
-    show(render.deck_table(rows))
+    show(collection_view.deck_table(rows))
 
 
 @deck_app.command("lint")
@@ -115,7 +115,7 @@ def deck_preview(
 ) -> None:
     """Show cards as the review session draws them, front then back (no database)."""
     from prepcli.files.decks import load_decks
-    from prepcli.ui import render
+    from prepcli.ui import card_view, render
 
     path, card_id = Path(target), None
     if "#" in target and not path.exists():
@@ -131,7 +131,7 @@ def deck_preview(
     for number, card in enumerate(cards):
         if number:
             console.print()
-        console.print(render.card_preview(card))
+        console.print(card_view.card_preview(card))
 
 
 @deck_app.command("schema")
@@ -196,7 +196,7 @@ def deck_orphans(
 ) -> None:
     """Cards in the database that no deck defines any more, with their review counts."""
     from prepcli.storage.store import run_guarded
-    from prepcli.ui import render
+    from prepcli.ui import collection_view
 
     study = open_study(ctx)
     try:
@@ -210,7 +210,7 @@ def deck_orphans(
                 "from the database? This cannot be undone."
             )
             if not as_json:
-                show(render.orphans_table(orphans))
+                show(collection_view.orphans_table(orphans))
             if not yes and not typer.confirm(question, default=False, err=as_json):
                 raise typer.Exit(1)
             keys = [row[0] for row in orphans]
@@ -227,5 +227,5 @@ def deck_orphans(
         typer.echo(f"Removed {plural(removed[0], 'card')} and {plural(removed[1], 'review')}.")
     else:
         typer.echo(f"{plural(len(orphans), 'card')} in the database that no deck defines:")
-        show(render.orphans_table(orphans))
+        show(collection_view.orphans_table(orphans))
         typer.echo("`prepcli deck orphans --forget` removes them and their reviews.")

@@ -52,7 +52,7 @@ def plan_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from prepcli.app import forecast
-    from prepcli.ui import render
+    from prepcli.ui import plan_view
 
     study = open_study(ctx)
     try:
@@ -68,9 +68,9 @@ def plan_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         emit_json({**asdict(status), "readiness": None if readiness is None else asdict(readiness)})
     else:
-        show(render.plan_status_view(status))
+        show(plan_view.plan_status_view(status))
         if readiness is not None:
-            show(render.readiness_view(readiness))
+            show(plan_view.readiness_view(readiness))
 
 
 @plan_app.command("start")
@@ -86,7 +86,7 @@ def plan_start(
     ] = False,
 ) -> None:
     """Start a plan on a date, optionally with the interview date."""
-    from prepcli.ui import render
+    from prepcli.ui import plan_view
 
     start_day = None if start is None else _parse_date(start, "--start")
     interview_day = None if interview is None else _parse_date(interview, "--interview")
@@ -108,7 +108,7 @@ def plan_start(
             f"Note: the interview ({status.interview_date}) comes before the plan ends; "
             "later weeks' cards will not all be introduced in time."
         )
-    show(render.plan_status_view(status))
+    show(plan_view.plan_status_view(status))
 
 
 @plan_app.command("interview")
@@ -162,7 +162,7 @@ def plan_show(
     """Print the whole plan: every week's decks, cards and tasks."""
     from prepcli.app.study import DEFAULT_PLAN
     from prepcli.files.plan import assign_weeks
-    from prepcli.ui import render
+    from prepcli.ui import plan_view
 
     study = open_study(ctx)
     try:
@@ -180,7 +180,7 @@ def plan_show(
         weeks = [{**asdict(w), "cards": counts[w.number]} for w in chosen.weeks]
         emit_json({"plan": chosen.id, "title": chosen.title, "weeks": weeks})
     else:
-        show(render.plan_view(chosen, counts))
+        show(plan_view.plan_view(chosen, counts))
 
 
 # --- simulate ----------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def simulate(
 ) -> None:
     """Simulate a learner under plain FSRS, raised retention and the interview planner."""
     from prepcli.app import simulate as sim
-    from prepcli.ui import render
+    from prepcli.ui import plan_view, render
 
     learner = _learner_parameters(learner_params)
     scenario = sim.Scenario(
@@ -276,4 +276,4 @@ def simulate(
         f"{cards} cards, {new_per_day} new a day, interview on day {interview_day}, "
         f"at most {cap} reviews a day, {seeds} seeds"
     )
-    show(render.simulation_table(results, title))
+    show(plan_view.simulation_table(results, title))

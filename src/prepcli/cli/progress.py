@@ -37,7 +37,7 @@ quiz_app = typer.Typer(
 def stats(ctx: typer.Context, deck: DeckOption = None, as_json: JsonOption = False) -> None:
     """Progress: heatmap, streaks, true retention, forecast, decks, time, calibration, leeches."""
     from prepcli.app.progress import stats_report
-    from prepcli.ui import render
+    from prepcli.ui import stats_view
 
     study = open_study(ctx)
     try:
@@ -47,7 +47,7 @@ def stats(ctx: typer.Context, deck: DeckOption = None, as_json: JsonOption = Fal
     if as_json:
         emit_json(asdict(report))
     else:
-        show(render.stats_view(report))
+        show(stats_view.stats_view(report))
 
 
 @quiz_app.callback()
@@ -82,7 +82,7 @@ def quiz(
     from prepcli.app.progress import QuizRecorder, draw_quiz
     from prepcli.core import quiz as quiz_mod
     from prepcli.core.clock import to_ms
-    from prepcli.ui import render
+    from prepcli.ui import quiz_view
     from prepcli.ui.keys import KeyReader
     from prepcli.ui.quiz_session import QuizSession
 
@@ -111,7 +111,7 @@ def quiz(
         study.close()
     rows, total = quiz_mod.scores((q.topic, mark) for q, mark in result.answers)
     show(
-        render.quiz_summary(
+        quiz_view.quiz_summary(
             rows,
             total,
             quiz_mod.to_work_on(rows),
@@ -126,7 +126,7 @@ def quiz(
 def quiz_history(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Past mock quizzes: when, how long, score, and the topics to work on."""
     from prepcli.app import progress
-    from prepcli.ui import render
+    from prepcli.ui import quiz_view
 
     study = open_study(ctx)
     try:
@@ -136,7 +136,7 @@ def quiz_history(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         emit_json([asdict(s) for s in summaries])
     else:
-        show(render.quiz_history_view(summaries))
+        show(quiz_view.quiz_history_view(summaries))
 
 
 @app.command()
@@ -208,10 +208,10 @@ def practice(
         return
     run = practice_mod.run_checks(card, path, timeout)
     if not as_json:
-        from prepcli.ui import render
+        from prepcli.ui import quiz_view, render
 
         typer.echo(f"{run.card}\n  {run.path}")  # a path on a line of its own, never wrapped
-        show(render.practice_view(run))
+        show(quiz_view.practice_view(run))
         if chosen is None and sys.stdin.isatty():
             chosen = _ask_rating(3 if run.all_passed else 1)
     outcome = None
@@ -227,7 +227,7 @@ def practice(
         data["next_in_days"] = None if outcome is None else outcome.scheduled_days
         emit_json(data)
     elif outcome is not None and chosen is not None:
-        from prepcli.ui import render
+        from prepcli.ui import quiz_view, render
 
         label = render.format_interval(outcome.scheduled_days)
         typer.echo(f"{card.key}: {render.RATING_NAMES[chosen]} — next in {label}")

@@ -46,7 +46,7 @@ def review(
 ) -> None:
     """The daily review session (Space reveals, 1–4 rate, u undo, q quit)."""
     from prepcli.files.deckfiles import cache_name
-    from prepcli.ui import render
+    from prepcli.ui import card_view
     from prepcli.ui.keys import KeyReader
     from prepcli.ui.session import ReviewSession, deck_reloader, moving_clock
 
@@ -76,7 +76,7 @@ def review(
         left = len(agenda.learning_due) + len(agenda.reviews) + len(agenda.new)
         summary = study.summary()
         show(
-            render.session_summary(
+            card_view.session_summary(
                 result.answered,
                 result.again,
                 result.seconds,
@@ -130,7 +130,7 @@ def next_card(
 ) -> None:
     """Print the next card due (for scripts and editor integrations)."""
     from prepcli.core.clock import to_ms
-    from prepcli.ui import render
+    from prepcli.ui import card_view
 
     study = open_study(ctx)
     try:
@@ -144,8 +144,8 @@ def next_card(
             return
         card = study.card(key)
         info = _card_json(study, key)
-        show(render.card_front(card, study.state_of(key)))
-        show(render.card_back(card))
+        show(card_view.card_front(card, study.state_of(key)))
+        show(card_view.card_back(card))
         labels = " · ".join(f"{name} {value['label']}" for name, value in info["intervals"].items())
         show(labels)
     finally:

@@ -18,7 +18,7 @@ from prepcli.app.progress import QuizRecorder
 from prepcli.core.clock import to_ms
 from prepcli.core.history import QuizMark
 from prepcli.core.quiz import Question
-from prepcli.ui import render
+from prepcli.ui import card_view, quiz_view, render
 from prepcli.ui.keys import CTRL_C, CTRL_D, ENTER
 
 QUIT_KEYS = ("q", "Q", CTRL_C, CTRL_D)
@@ -87,8 +87,8 @@ class QuizSession:
 
     def _ask(self, number: int, question: Question) -> None:
         shown_at = self.monotonic()
-        front = render.quiz_question(question.card, number, len(self.questions), question.topic)
-        self._show(front, render.quiz_front_keys())
+        front = quiz_view.quiz_question(question.card, number, len(self.questions), question.topic)
+        self._show(front, quiz_view.quiz_front_keys())
         while True:
             pressed = self._wait(stop_when_time_is_up=True)
             if pressed is None:
@@ -97,7 +97,7 @@ class QuizSession:
                 raise _End("quit")
             if pressed == " " or pressed in ENTER:
                 break
-        self._show(front, render.card_back(question.card), render.quiz_mark_keys())
+        self._show(front, card_view.card_back(question.card), quiz_view.quiz_mark_keys())
         while True:
             pressed = self._wait(stop_when_time_is_up=False)
             if pressed in QUIT_KEYS:
@@ -114,7 +114,7 @@ class QuizSession:
         `stop_when_time_is_up`."""
         while True:
             left = self.deadline - self.monotonic()
-            render.write_raw("\r\x1b[2K" + render.quiz_clock(left))
+            render.write_raw("\r\x1b[2K" + quiz_view.quiz_clock(left))
             if left <= 0 and stop_when_time_is_up:
                 render.write_raw("\r\n")
                 return None

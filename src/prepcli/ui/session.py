@@ -19,7 +19,7 @@ from prepcli.core.clock import to_ms
 from prepcli.core.errors import PrepError, ProblemsError
 from prepcli.core.models import Rating
 from prepcli.files.decks import load_decks
-from prepcli.ui import editor, render
+from prepcli.ui import card_view, editor, render
 from prepcli.ui.keys import CTRL_C, CTRL_D, ENTER, KeyReader
 
 QUIT_KEYS = ("q", CTRL_C, CTRL_D)
@@ -99,20 +99,20 @@ class ReviewSession:
     def _review(self, card: CardDef) -> None:
         shown_at = time.monotonic()
         state = self.study.state_of(card.key)
-        front = render.card_front(card, state, self._remaining_label())
-        self._show(front, render.front_keys(card))
+        front = card_view.card_front(card, state, self._remaining_label())
+        self._show(front, card_view.front_keys(card))
         deadline = None if card.timer_seconds is None else shown_at + card.timer_seconds
         while True:
             pressed = self._wait(deadline)
             if pressed == " " or pressed in ENTER:
                 break
             if pressed == "h" and card.hints:
-                self.console.print(render.hints(card))
+                self.console.print(card_view.hints(card))
             elif self._common_key(pressed, card):
                 return
         outcomes = self.study.outcomes(card.key, self.now())
         labels = {r: render.format_interval(o.scheduled_days) for r, o in outcomes.items()}
-        self._show(front, render.card_back(card), render.rating_keys(labels))
+        self._show(front, card_view.card_back(card), card_view.rating_keys(labels))
         while True:
             pressed = self._wait(None)
             if pressed in ("1", "2", "3", "4"):
@@ -174,7 +174,9 @@ class ReviewSession:
             return self.keys.read()
         while True:
             left = deadline - time.monotonic()
-            render.write_raw("\r\x1b[2K" + render.timer(int(left) if left >= 0 else int(left) - 1))
+            render.write_raw(
+                "\r\x1b[2K" + card_view.timer(int(left) if left >= 0 else int(left) - 1)
+            )
             pressed = self.keys.read(timeout=min(1.0, max(0.05, left % 1 or 1.0)))
             if pressed is not None:
                 render.write_raw("\r\x1b[2K")

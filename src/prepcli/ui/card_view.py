@@ -1,0 +1,176 @@
+"""A card on screen: its front and back as the review session and `deck preview` draw them,
+the keys, the session summary, and `card show`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from rich.console import Group, RenderableType
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from prepcli.core.cards import CardDef, Kind
+from prepcli.core.history import Review
+from prepcli.core.mathtext import render_math_in
+from prepcli.core.models import CardState, Phase, Rating
+from prepcli.ui.render import (
+    KIND_NAMES,
+    PHASE_NAMES,
+    RATING_NAMES,
+    RATING_STYLES,
+    code_block,
+    format_interval,
+    iso_minutes,
+    markdown,
+)
+
+if TYPE_CHECKING:
+    from prepcli.core.history import CardInfo
+
+
+def card_header(card: CardDef, state: CardState, remaining: str) -> Text:
+    text = Text()
+    text.append(card.key, style="bold")
+    text.append(f"  ·  {card.kind.value}  ·  {PHASE_NAMES[state.phase]}", style="dim")
+    if state.leech:
+        text.append("  ·  leech", style="bold red")
+    if remaining:
+        text.append(f"  ·  {remaining}", style="dim")
+    return text
+
+
+def card_front(card: CardDef, state: CardState, remaining: str = "") -> RenderableType:
+    parts: list[RenderableType] = [card_header(card, state, remaining), Rule(style="dim")]
+    parts.append(markdown(card.front))
+    if card.starter and card.kind == Kind.CODING:
+        parts.append(Text("Starter:", style="dim"))
+        parts.append(code_block(card.starter))
+    return Group(*parts)
+
+
+def card_back(card: CardDef) -> RenderableType:
+    parts: list[RenderableType] = [Rule("answer", style="dim"), markdown(card.back)]
+    if card.explain:
+        # Set apart and dimmed: the rating judges the answer above, not this.
+        parts.append(Rule("why", style="dim", characters="┄"))
+        parts.append(markdown(card.explain, style="dim"))
+    if card.points:
+        title = "Rubric" if card.kind == Kind.DESIGN else "Checklist"
+        parts.append(Text(f"{title}:", style="bold"))
+        parts.extend(Text(f"  ☐ {render_math_in(p)}") for p in card.points)
+    if card.solution:
+        parts.append(Text("Reference solution:", style="bold"))
+        parts.append(code_block(card.solution))
+    if card.source:
+        parts.append(Text(f"Source: {card.source}", style="dim"))
+    return Group(*parts)
+
+
+def hints(card: CardDef) -> RenderableType:
+    return Group(*(Text(f"hint: {render_math_in(h)}", style="italic") for h in card.hints))
+
+
+def front_keys(card: CardDef) -> Text:
+    keys = "Space/Enter show answer · b bury · s suspend · e edit · u undo · q quit"
+    if card.hints:
+        keys = "h hint · " + keys
+    return Text(keys, style="dim")
+
+
+def rating_keys(labels: Mapping[Rating, str] | None = None) -> Text:
+    """The answer side's keys, each with the interval it would give (none in previews)."""
+    text = Text()
+    for rating in Rating:
+        text.append(f" {int(rating)} ", style=f"bold reverse {RATING_STYLES[rating]}")
+        label = f" {labels[rating]}" if labels is not None else ""
+        text.append(f" {RATING_NAMES[rating]}{label}   ")
+    text.append("\n u undo · b bury · s suspend · e edit · q quit", style="dim")
+    return text
+
+
+def timer(seconds_left: int) -> str:
+    sign = "-" if seconds_left < 0 else ""
+    minutes, seconds = divmod(abs(seconds_left), 60)
+    label = "over time" if seconds_left < 0 else "left"
+    return f"⏱  {sign}{minutes}:{seconds:02d} {label}"
+
+
+def session_summary(
+    answered: int, again: int, seconds: float, due_tomorrow: int, left_now: int, learning_later: int
+) -> RenderableType:
+    rate = f"{again / answered:.0%}" if answered else "—"
+    minutes, secs = divmod(round(seconds), 60)
+    lines = [
+        Text("Session over", style="bold"),
+        Text(f"  {answered} answers · again rate {rate} · {minutes}m {secs:02d}s"),
+        Text(f"  due tomorrow: {due_tomorrow}"),
+    ]
+    if learning_later:
+        lines.append(Text(f"  {learning_later} learning cards come back later today"))
+    if left_now:
+        lines.append(Text(f"  {left_now} cards still due now (`prepcli review` to go on)"))
+    return Group(*lines)
+
+
+def card_info_view(info: CardInfo, when: str) -> RenderableType:
+    state = info.state
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    grid.add_row("Card", state.key + ("" if info.card else "  (no longer in any deck)"))
+    if info.card:
+        grid.add_row("Kind", info.card.kind.value)
+        grid.add_row("File", f"{info.card.path}:{info.card.line}")
+    status = PHASE_NAMES[state.phase] + (" · suspended" if state.suspended else "")
+    status += " · leech" if state.leech else ""
+    grid.add_row("State", status)
+    if state.stability is not None:
+        grid.add_row("Stability", f"{state.stability:.2f} days")
+    if state.difficulty is not None:
+        grid.add_row("Difficulty", f"{state.difficulty:.2f} (1–10)")
+    if info.retrievability is not None:
+        grid.add_row("Retrievability", f"{info.retrievability:.1%} at {when}")
+    if state.due_ms is not None and state.phase != Phase.NEW:
+        grid.add_row("Due", iso_minutes(state.due_ms))
+    grid.add_row("Reviews", f"{state.reps} ({state.lapses} lapses)")
+    parts: list[RenderableType] = [grid]
+    if info.history:
+        parts.append(Text(""))
+        parts.append(history_table(info.history))
+    return Group(*parts)
+
+
+def history_table(history: Sequence[Review]) -> Table:
+    table = Table(title="History", title_justify="left", box=None, header_style="bold")
+    for column in ("when (UTC)", "rating", "kind", "interval", "S", "D", "R before"):
+        table.add_column(column)
+    for review in history:
+        rating = RATING_NAMES[Rating(review.rating)] if review.rating else "—"
+        interval = "" if review.scheduled_days is None else format_interval(review.scheduled_days)
+        stability = review.after.stability
+        difficulty = review.after.difficulty
+        table.add_row(
+            iso_minutes(review.reviewed_ms),
+            rating,
+            KIND_NAMES[review.kind],
+            interval,
+            "" if stability is None else f"{stability:.2f}",
+            "" if difficulty is None else f"{difficulty:.2f}",
+            "" if review.r_predicted is None else f"{review.r_predicted:.0%}",
+        )
+    return table
+
+
+def card_preview(card: CardDef) -> RenderableType:
+    """A new card's two screens as `prepcli review` draws them: the front with its keys
+    (and countdown and hints), then the back with the rating keys."""
+    parts: list[RenderableType] = [card_front(card, CardState(key=card.key)), front_keys(card)]
+    if card.timer_seconds is not None:
+        parts.append(Text(timer(card.timer_seconds)))
+    if card.hints:
+        parts.append(hints(card))
+    parts.extend([card_back(card), rating_keys()])
+    return Group(*parts)
