@@ -1,13 +1,15 @@
-"""prepcli's benchmark: a year of study on 20,000 cards, measured side by side in one run.
+"""prepcli's benchmark: a year of study on 2,000, 20,000 and 100,000 cards (about ten
+reviews each), each measured side by side in one run.
 
     python bench/bench.py            # prints the results and writes BENCHMARKS.md
-    python bench/bench.py --quick    # a smaller collection and fewer repeats
+    python bench/bench.py --quick    # 2,000 cards and fewer repeats
 
 Wall times on a shared machine are noisy, so every figure is a median of several runs,
 and start-up times are reported as ratios to the floor measured in the same run
 (`python -c "import typer, rich"`, the cost of the CLI framework before any work).
-Anki's own engine (the `anki` package from PyPI) builds its queue and answers cards on an
-equivalent collection for comparison; without that package those rows are skipped.
+Anki's own engine (the `anki` package from PyPI) does the same work on the same collection,
+with the same limits and durability (see `report` for what still differs); without that
+package those rows are skipped.
 """
 
 from __future__ import annotations
@@ -51,10 +53,14 @@ def build_decks(folder: Path, decks: int, cards_per_deck: int) -> list[str]:
     keys = []
     for d in range(decks):
         lines = [
-            "version: 1", f"deck: bench.d{d:02d}", f"title: Bench deck {d}",
-            "description: Synthetic cards for the benchmark.", "sources: [synthetic]",
-            f"tags: [bench, group-{d % 6}]", "cards:",
-        ]  # fmt: skip
+            "version: 1",
+            f"deck: bench.d{d:02d}",
+            f"title: Bench deck {d}",
+            "description: Synthetic cards for the benchmark.",
+            "sources: [synthetic]",
+            f"tags: [bench, group-{d % 6}]",
+            "cards:",
+        ]
         for c in range(cards_per_deck):
             words = " ".join(rng.choice(WORDS) for _ in range(12))
             lines += [
@@ -109,10 +115,22 @@ def build_history(db: Path, keys: list[str], reviews_target: int, seed: int = 7)
             rating = Rating.GOOD if r is None or rng.random() < r else Rating.AGAIN
             outcome = scheduler.answer(state, rating, moment)
             review_rows.append(
-                (card_id, to_ms(moment), calendar.day(moment), 0, int(rating), int(outcome.kind),
-                 rng.randint(2000, 20000), outcome.elapsed_days, outcome.scheduled_days,
-                 outcome.r_predicted, 0.9, *_snap(state), *_snap(outcome.after))
-            )  # fmt: skip
+                (
+                    card_id,
+                    to_ms(moment),
+                    calendar.day(moment),
+                    0,
+                    int(rating),
+                    int(outcome.kind),
+                    rng.randint(2000, 20000),
+                    outcome.elapsed_days,
+                    outcome.scheduled_days,
+                    outcome.r_predicted,
+                    0.9,
+                    *_snap(state),
+                    *_snap(outcome.after),
+                )
+            )
             state = outcome.after
             moment = max(moment + timedelta(minutes=1), _instant(state.due_ms))
             moment += timedelta(hours=rng.uniform(0, 8))
@@ -138,8 +156,18 @@ def build_history(db: Path, keys: list[str], reviews_target: int, seed: int = 7)
 
 
 def _snap(s: CardState) -> tuple[object, ...]:
-    return (int(s.phase), s.step, s.stability, s.difficulty, s.due_ms, s.due_day,
-            s.last_review_ms, s.reps, s.lapses, int(s.leech))  # fmt: skip
+    return (
+        int(s.phase),
+        s.step,
+        s.stability,
+        s.difficulty,
+        s.due_ms,
+        s.due_day,
+        s.last_review_ms,
+        s.reps,
+        s.lapses,
+        int(s.leech),
+    )
 
 
 def _instant(ms: int | None) -> datetime:
@@ -184,9 +212,13 @@ def session_latency_ms(db: Path, env: dict[str, str], answers: int = 12) -> floa
     copy = db.with_name("session.sqlite3")
     shutil.copy(db, copy)
     child = pexpect.spawn(
-        PYTHON, ["-m", "prepcli", "--db", str(copy), "review"],
-        env={**env, "TERM": "xterm"}, encoding="utf-8", dimensions=(40, 100), timeout=60,
-    )  # fmt: skip
+        PYTHON,
+        ["-m", "prepcli", "--db", str(copy), "review"],
+        env={**env, "TERM": "xterm"},
+        encoding="utf-8",
+        dimensions=(40, 100),
+        timeout=60,
+    )
     child.delaybeforesend = None  # pexpect waits 50 ms before each send by default
     child.expect("Space")  # the first card's front
     samples = []
@@ -212,8 +244,16 @@ def peak_memory_kib(argv: list[str], env: dict[str, str]) -> int:
     return int(out.stdout.strip())
 
 
-def build_anki(keys: list[str], due_states: dict[str, CardState], work: Path) -> Path | None:
-    """The same collection in Anki's engine (the `anki` package), or None without it."""
+#: prepcli's defaults (core.models.Settings), given to Anki too so both build the same queue.
+NEW_PER_DAY, REVIEWS_PER_DAY = 20, 200
+LEARNING_PHASES = {Phase.LEARNING: 1, Phase.RELEARNING: 3}  # Anki's card types
+
+
+def build_anki(keys: list[str], states: dict[str, CardState], work: Path) -> Path | None:
+    """The same collection in Anki's engine (the `anki` package), or None without it: the
+    same cards in the same decks, each review card due on the same day with its FSRS memory
+    state, each (re)learning card in Anki's intraday learning queue at the same moment, and
+    the same daily limits (prepcli's defaults)."""
     try:
         from anki.collection import AddNoteRequest, Collection
     except ImportError:
@@ -232,23 +272,27 @@ def build_anki(keys: list[str], due_states: dict[str, CardState], work: Path) ->
     col.add_notes(requests)
     for deck in col.decks.all_names_and_ids():
         conf = col.decks.config_dict_for_deck_id(deck.id)
-        conf["rev"]["perDay"] = 9999
-        conf["new"]["perDay"] = 20
+        conf["rev"]["perDay"] = REVIEWS_PER_DAY
+        conf["new"]["perDay"] = NEW_PER_DAY
         col.decks.update_config(conf)
     col.set_config("fsrs", True)
     today = col.sched.today
-    # The same review states as prepcli's collection: due days relative to today.
     now_day = StudyCalendar(UTC, 4).day(NOW)
     rows = []
     for cid, key in zip(col.find_cards(""), keys, strict=False):
-        state = due_states.get(key)
-        if state is None or state.phase == Phase.NEW or state.due_day is None:
+        state = states.get(key)
+        if state is None or state.phase == Phase.NEW or state.stability is None:
             continue
-        ivl = max(1, round(state.stability or 1))
-        rows.append((today + (state.due_day - now_day), ivl, cid))
+        memory = json.dumps({"s": state.stability, "d": state.difficulty})
+        if state.phase in LEARNING_PHASES and state.due_ms is not None:
+            kind = LEARNING_PHASES[state.phase]
+            rows.append((kind, 1, state.due_ms // 1000, 1, 1, memory, cid))
+        elif state.due_day is not None:
+            ivl = max(1, round(state.stability))
+            rows.append((2, 2, today + (state.due_day - now_day), ivl, 0, memory, cid))
     col.db.transact(
         lambda: col.db.executemany(
-            "update cards set type=2, queue=2, due=?, ivl=? where id=?", rows
+            "update cards set type=?, queue=?, due=?, ivl=?, left=?, data=? where id=?", rows
         )
     )
     col.decks.select(col.decks.id("bench"))  # study the whole collection, as prepcli does
@@ -256,27 +300,39 @@ def build_anki(keys: list[str], due_states: dict[str, CardState], work: Path) ->
     return path
 
 
-def anki_queue(path: Path) -> float:
-    """Anki building today's queue on a freshly opened collection (the opening not timed)."""
+def anki_synchronous(path: Path) -> int:
+    """Anki's own `PRAGMA synchronous` (2 = FULL: an fsync per commit)."""
+    from anki.collection import Collection
+
+    col = Collection(str(path))
+    value = int(col.db.scalar("pragma synchronous"))
+    col.close()
+    return value
+
+
+def anki_queue(path: Path) -> tuple[float, int]:
+    """Anki building today's queue on a freshly opened collection until the first card is
+    ready with its four next states (the opening not timed), and the queue's size."""
     from anki.collection import Collection
 
     reopened = Collection(str(path))
     started = time.perf_counter()
-    reopened.sched.get_queued_cards(fetch_limit=200)
+    queued = reopened.sched.get_queued_cards(fetch_limit=1)
     elapsed = time.perf_counter() - started
+    size = queued.review_count + queued.learning_count + queued.new_count
     reopened.close()
-    return elapsed
+    return elapsed, size
 
 
-def anki_answers(path: Path) -> float:
-    """Anki's median time to answer a card (Good), over up to 200 due cards."""
+def anki_answers(path: Path, answers: int) -> list[float]:
+    """Anki answering Good, then having the next card ready with its four next states."""
     from anki.collection import Collection
     from anki.scheduler.v3 import CardAnswer
 
     col = Collection(str(path))
-    answers = []
-    for _ in range(200):
-        queued = col.sched.get_queued_cards(fetch_limit=1)
+    samples = []
+    queued = col.sched.get_queued_cards(fetch_limit=1)
+    for _ in range(answers):
         if not queued.cards:
             break
         top = queued.cards[0]
@@ -285,39 +341,71 @@ def anki_answers(path: Path) -> float:
         card.start_timer()
         answer = col.sched.build_answer(card=card, states=top.states, rating=CardAnswer.GOOD)
         col.sched.answer_card(answer)
-        answers.append(time.perf_counter() - started)
+        queued = col.sched.get_queued_cards(fetch_limit=1)  # the next card and its states
+        samples.append(time.perf_counter() - started)
     col.close()
-    if not answers:
+    if not samples:
         raise SystemExit("Anki's queue was empty: the comparison collection was not built right")
-    return statistics.median(answers)
+    return samples
 
 
-WORDS = ["attention", "head", "cache", "token", "layer", "norm", "rotary", "expert", "router", "batch", "decode", "prefill", "quantise", "scale", "group", "outlier", "adapter", "rank", "reward", "policy", "chunk", "index"]  # fmt: skip
+WORDS = [
+    "attention",
+    "head",
+    "cache",
+    "token",
+    "layer",
+    "norm",
+    "rotary",
+    "expert",
+    "router",
+    "batch",
+    "decode",
+    "prefill",
+    "quantise",
+    "scale",
+    "group",
+    "outlier",
+    "adapter",
+    "rank",
+    "reward",
+    "policy",
+    "chunk",
+    "index",
+]
+
+
+SIZES = {2_000: (10, 200), 20_000: (40, 500), 100_000: (100, 1_000)}  # cards: decks × cards
+REVIEWS_PER_CARD = 10
+ANSWERS = 200
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="2,000 cards, fewer repeats")
+    parser.add_argument("--quick", action="store_true", help="2,000 cards only, fewer repeats")
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
-    decks, per_deck, reviews = (40, 500, 200_000) if not args.quick else (10, 200, 20_000)
+    sizes = [2_000] if args.quick else list(SIZES)
     repeats = args.repeats if not args.quick else 3
-    work = Path(tempfile.mkdtemp(prefix="prepcli-bench-"))
-    try:
-        results = run(work, decks, per_deck, reviews, repeats)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    print(json.dumps(results, indent=2))
+    results: dict[str, Any] = {"machine": machine(), "sizes": {}}
+    for cards in sizes:
+        work = Path(tempfile.mkdtemp(prefix="prepcli-bench-"))
+        try:
+            decks, per_deck = SIZES[cards]
+            results["sizes"][str(cards)] = run(work, decks, per_deck, repeats)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print(json.dumps(results["sizes"][str(cards)], indent=2), flush=True)
     if not args.no_write:
         args.out.write_text(report(results, args), encoding="utf-8")
         print(f"wrote {args.out}")
 
 
-def run(work: Path, decks: int, per_deck: int, reviews: int, repeats: int) -> dict[str, object]:
+def run(work: Path, decks: int, per_deck: int, repeats: int) -> dict[str, Any]:
     started = time.perf_counter()
     # Installed packages carry their bytecode; an editable install under
     # PYTHONDONTWRITEBYTECODE would otherwise recompile every changed module on every run.
@@ -325,47 +413,57 @@ def run(work: Path, decks: int, per_deck: int, reviews: int, repeats: int) -> di
     keys = build_decks(work / "decks", decks, per_deck)
     build_plan(work / "plans", decks)
     db = work / "prep.sqlite3"
-    written = build_history(db, keys, reviews)
+    written = build_history(db, keys, REVIEWS_PER_CARD * len(keys))
     setup_s = time.perf_counter() - started
     env = dict(os.environ)
-    env.update({
-        "PREPCLI_DB": str(db), "PREPCLI_DECKS": str(work / "decks"), "PREPCLI_PLANS": str(work / "plans"),
-        "PREPCLI_NOW": NOW.isoformat(), "PREPCLI_CACHE_DIR": str(work / "cache"), "TZ": "UTC",
-        "NO_COLOR": "1", "COLUMNS": "100",
-    })  # fmt: skip
+    env.update(
+        {
+            "PREPCLI_DB": str(db),
+            "PREPCLI_DECKS": str(work / "decks"),
+            "PREPCLI_PLANS": str(work / "plans"),
+            "PREPCLI_NOW": NOW.isoformat(),
+            "PREPCLI_CACHE_DIR": str(work / "cache"),
+            "TZ": "UTC",
+            "NO_COLOR": "1",
+            "COLUMNS": "100",
+        }
+    )
     prepcli = [PYTHON, "-m", "prepcli"]
-    subprocess.run([*prepcli, "plan", "start", "--plan", "bench", "--start", "2026-11-02",
-                    "--interview", "2026-12-14"], env=env, check=True, capture_output=True)  # fmt: skip
-    # For scale: the bundled decks (a few hundred cards) on a fresh database with a plan.
-    bundled = ["env", "-u", "PREPCLI_DECKS", "-u", "PREPCLI_PLANS",
-               f"PREPCLI_DB={work / 'bundled.sqlite3'}", *prepcli]  # fmt: skip
-    subprocess.run([*bundled, "plan", "start", "--interview", "2026-12-14"], env=env,
-                   check=True, capture_output=True)  # fmt: skip
+    start_plan = ["plan", "start", "--plan", "bench", "--start", "2026-11-02"]
+    subprocess.run(
+        [*prepcli, *start_plan, "--interview", "2026-12-14"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     # The final fortnight, when the planner also projects the final week's reviews: the
     # same collection with the interview five days away.
     closing = work / "closing.sqlite3"
     shutil.copyfile(db, closing)
     near = ["env", f"PREPCLI_DB={closing}", *prepcli]
-    subprocess.run([*near, "plan", "interview", "2026-11-28"], env=env, check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        [*near, "plan", "interview", "2026-11-28"], env=env, check=True, capture_output=True
+    )
+    due_key = json.loads(
+        subprocess.run(
+            [*prepcli, "next", "--json"], env=env, check=True, capture_output=True, text=True
+        ).stdout
+    )["card"]
     commands = {
         "floor": [PYTHON, "-c", "import typer, rich"],
         "prepcli --help": [*prepcli, "--help"],
         "prepcli (today)": prepcli,
-        "prepcli (today, bundled decks)": bundled,
         "prepcli (today, interview in 5 days)": near,
+        "prepcli next --json": [*prepcli, "next", "--json"],
+        "prepcli answer": [*prepcli, "answer", due_key, "good"],
         "prepcli plan": [*prepcli, "plan"],
+        "prepcli stats": [*prepcli, "stats"],
     }
-    stats_available = (
-        subprocess.run([*prepcli, "stats", "--help"], env=env, capture_output=True).returncode == 0
-    )
-    if stats_available:
-        commands["prepcli stats"] = [*prepcli, "stats"]
-    # One start-up on a shared machine varies by a third either way (the floor alone by
-    # 80-125 ms within a minute): three times the repeats keep the medians' ratio steady.
+    # One start-up on a shared machine varies by a third either way: three times the
+    # repeats keep the medians' ratio steady.
     wall = interleaved(commands, env, STARTUP_REPEATS_FACTOR * repeats)
 
-    # In-process: deck loading cold and warm, today's queue, one answer.
+    # In-process: deck loading cold and warm.
     roots = (work / "decks",)
     cache = work / "cache-inproc" / cache_name(roots)
 
@@ -380,52 +478,64 @@ def run(work: Path, decks: int, per_deck: int, reviews: int, repeats: int) -> di
     where = Locations(
         db=db, deck_roots=roots, cache_dir=work / "cache", plan_dirs=(work / "plans",)
     )
-
-    def queue() -> float:
-        # As Anki's figure: the collection is open, nothing about today is computed yet.
-        opened = Study.open(where, NOW)
-        began = time.perf_counter()
-        opened.agenda()
-        elapsed = time.perf_counter() - began
-        opened.close()
-        return elapsed
-
     session_ms = session_latency_ms(db, env)
-    # Today's queue in both engines, measured in turn so machine noise hits both alike.
+    session_near_ms = session_latency_ms(closing, env)
+
+    # Like for like with Anki's engine: the same cards and states, limits and durability,
+    # and the same work — today's queue up to the first card with its four intervals;
+    # then answer Good and have the next card ready with its four intervals.
     opened = Study.open(where, NOW)
     anki_path = build_anki(keys, opened.store.states(), work)
+    synchronous = int(opened.store.db.execute("PRAGMA synchronous").fetchone()[0])
     opened.close()
+
+    def queue() -> tuple[float, int]:
+        opened = Study.open(where, NOW)  # as Anki's: the collection open, today not computed
+        began = time.perf_counter()
+        agenda = opened.agenda()
+        first = agenda.next_card(to_ms(NOW))
+        if first is not None:
+            opened.outcomes(first)
+        elapsed = time.perf_counter() - began
+        size = len(agenda.learning_due) + len(agenda.reviews) + len(agenda.new)
+        opened.close()
+        return elapsed, size
+
     ours, theirs = [], []
     for _ in range(repeats):
         ours.append(queue())
         if anki_path is not None:
             theirs.append(anki_queue(anki_path))
-    queue_s = statistics.median(ours)
     study = Study.open(where, NOW)
-    agenda = study.agenda()
-    due = [s.key for s in agenda.reviews][:200] or list(agenda.new)[:200]
-    answer_samples, next_samples = [], []
-    for key in due:
+    now_ms = to_ms(NOW)
+    key = study.agenda().next_card(now_ms)
+    answer_samples = []
+    while key is not None and len(answer_samples) < ANSWERS:
         began = time.perf_counter()
         study.answer(key, Rating.GOOD)
-        answered = time.perf_counter()
-        study.agenda().next_card(to_ms(NOW))  # what the session does before the next card
-        answer_samples.append(answered - began)
-        next_samples.append(time.perf_counter() - answered)
+        key = study.agenda().next_card(now_ms)  # what the session does before the next card
+        if key is not None:
+            study.outcomes(key)
+        answer_samples.append(time.perf_counter() - began)
     study.close()
-    anki = (
-        None
-        if anki_path is None
-        else {"queue_s": statistics.median(theirs), "answer_s": anki_answers(anki_path)}
-    )
+    anki: dict[str, Any] | None = None
+    if anki_path is not None:
+        anki_samples = anki_answers(anki_path, ANSWERS)
+        anki = {
+            "synchronous": anki_synchronous(anki_path),
+            "queue_to_first_card_ms": round(statistics.median(t for t, _ in theirs) * 1000, 2),
+            "queue_size": theirs[0][1],
+            "answer_and_next_card_ms_median": round(statistics.median(anki_samples) * 1000, 3),
+            "answers_measured": len(anki_samples),
+        }
+    queue_s = statistics.median(t for t, _ in ours)
+    answer_s = statistics.median(answer_samples)
     floor = wall["floor"]
     return {
-        "machine": machine(),
         "collection": {
             "decks": decks,
             "cards": len(keys),
             "reviews": written,
-            "due_today": agenda.reviews_due_total,
             "setup_s": round(setup_s, 1),
         },
         "wall_s": {k: round(v, 4) for k, v in wall.items()},
@@ -436,20 +546,23 @@ def run(work: Path, decks: int, per_deck: int, reviews: int, repeats: int) -> di
             "warm": round(warm_s, 5),
             "warm_over_cold": round(warm_s / cold_s, 3),
         },
-        "queue_build_ms": round(queue_s * 1000, 2),
-        "answer_ms_median": round(statistics.median(answer_samples) * 1000, 3),
-        "next_card_after_answer_ms_median": round(statistics.median(next_samples) * 1000, 2),
         "review_session_key_to_next_card_ms_median": session_ms,
-        "answers_measured": len(answer_samples),
+        "review_session_key_to_next_card_ms_median_interview_in_5_days": session_near_ms,
         "peak_memory_mib": {"prepcli (today)": round(peak_memory_kib(prepcli, env) / 1024, 1)},
-        "anki": None
+        "prepcli": {
+            "synchronous": synchronous,
+            "queue_to_first_card_ms": round(queue_s * 1000, 2),
+            "queue_size": ours[0][1],
+            "answer_and_next_card_ms_median": round(answer_s * 1000, 3),
+            "answers_measured": len(answer_samples),
+        },
+        "anki": anki,
+        "prepcli_over_anki": None
         if anki is None
         else {
-            "queue_build_ms": round(anki["queue_s"] * 1000, 2),
-            "answer_ms_median": round(anki["answer_s"] * 1000, 3),
-            "prepcli_over_anki_queue": round(queue_s / anki["queue_s"], 2),
-            "prepcli_over_anki_answer": round(
-                statistics.median(answer_samples) / anki["answer_s"], 2
+            "queue_to_first_card": round(queue_s * 1000 / anki["queue_to_first_card_ms"], 2),
+            "answer_and_next_card": round(
+                answer_s * 1000 / anki["answer_and_next_card_ms_median"], 2
             ),
         },
     }
@@ -467,36 +580,73 @@ def machine() -> dict[str, str]:
 
 def report(results: dict[str, Any], args: argparse.Namespace) -> str:
     command = "python bench/bench.py" + (" --quick" if args.quick else "")
-    ratio = results["ratio_to_floor"]
-    loads = results["deck_load_s"]
-    anki = results["anki"]
-    rows = [
-        ("`prepcli` (today) within 1.5x the import floor", f"{ratio['prepcli (today)']}x",
-         ratio["prepcli (today)"] <= 1.5),
-        ("warm deck load at most a tenth of a cold one", f"{loads['warm_over_cold']}",
-         loads["warm_over_cold"] <= 0.1),
-        ("one answer under 2 ms (median)", f"{results['answer_ms_median']} ms",
-         results["answer_ms_median"] < 2),
-        ("today's queue no slower than Anki's", "n/a" if anki is None else
-         f"{anki['prepcli_over_anki_queue']}x Anki", anki is not None
-         and anki["prepcli_over_anki_queue"] <= 1),
-    ]  # fmt: skip
-    table = "\n".join(
-        f"| {name} | {value} | {'met' if ok else 'missed'} |" for name, value, ok in rows
+    sizes = results["sizes"]
+    names = list(next(iter(sizes.values()))["ratio_to_floor"])
+    header = "| | " + " | ".join(f"{int(n):,} cards" for n in sizes) + " |"
+    rule = "|---|" + "---|" * len(sizes)
+    lines = [header, rule]
+    for name in names:
+        cells = [
+            f"{r['ratio_to_floor'][name]}× ({r['wall_s'][name]:.3f} s)" for r in sizes.values()
+        ]
+        lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    lines.append(
+        "| key press → next card in `prepcli review` (pty) | "
+        + " | ".join(f"{r['review_session_key_to_next_card_ms_median']} ms" for r in sizes.values())
+        + " |"
     )
+    lines.append(
+        "| …the same, interview in 5 days | "
+        + " | ".join(
+            f"{r['review_session_key_to_next_card_ms_median_interview_in_5_days']} ms"
+            for r in sizes.values()
+        )
+        + " |"
+    )
+    for label, field in (
+        ("today's queue to the first card with its intervals", "queue_to_first_card_ms"),
+        ("answer Good + next card ready with its intervals", "answer_and_next_card_ms_median"),
+    ):
+        cells = []
+        for r in sizes.values():
+            ours = r["prepcli"][field]
+            if r["anki"] is None:
+                cells.append(f"prepcli {ours} ms (no Anki)")
+            else:
+                theirs = r["anki"][field]
+                cells.append(f"prepcli {ours} ms, Anki {theirs} ms: {ours / theirs:.2f}×")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    growth = ""
+    if "20000" in sizes and "100000" in sizes:
+        small, big = sizes["20000"]["wall_s"], sizes["100000"]["wall_s"]
+        grown = ", ".join(f"`{n}` {big[n] / small[n]:.1f}×" for n in names if n not in ("floor",))
+        growth = f"\nFrom 20,000 to 100,000 cards (5× the collection): {grown}.\n"
     machine = results["machine"]
     return (
         "# Benchmarks\n\n"
         f"Produced by `{command}` on {machine['cpus']} CPUs ({machine['processor']}, "
-        f"{machine['platform']}, Python {machine['python']}); medians of repeated runs "
-        f"({results['startup_runs']} interleaved runs of each command for start-up), "
-        'start-up figures as ratios to `python -c "import typer, rich"` measured side by '
-        "side in the same run. The collection: "
-        f"{results['collection']['cards']:,} cards in {results['collection']['decks']} decks, "
-        f"{results['collection']['reviews']:,} reviews over a year, a plan started with an "
-        "interview date three weeks ahead.\n\n"
-        "| bar | measured | |\n|---|---|---|\n" + table + "\n\n"
-        "All figures:\n\n```json\n" + json.dumps(results, indent=2) + "\n```\n"
+        f"{machine['platform']}, Python {machine['python']}). Start-up figures are medians of "
+        'interleaved runs, shown as ratios to `python -c "import typer, rich"` measured '
+        "side by side in the same run. Each collection has about ten FSRS-scheduled "
+        "reviews per card over a year and a plan started with the interview three weeks "
+        "ahead.\n\n"
+        "Against Anki's engine (the `anki` package), like for like: the same cards in the "
+        "same decks, each review card due the same day with the same FSRS memory state, "
+        "each relearning card in Anki's intraday learning queue at the same moment, the "
+        f"same limits ({NEW_PER_DAY} new and {REVIEWS_PER_DAY} reviews a day), both "
+        "databases syncing every commit to disk (`synchronous` is in the figures: 2 = "
+        "FULL), and the same work: today's queue until the first card is ready with its "
+        "four intervals; then answer Good and have the next card ready with its four "
+        "intervals. What still differs: Anki keeps its queue between answers and updates "
+        "it, prepcli rebuilds today's queue after each answer; Anki's (re)learning cards "
+        "carry one remaining step (`left` = 1), a close match to prepcli's one relearning "
+        "step; Anki's notes have plain text, prepcli's cards are read from YAML decks.\n\n"
+        + "\n".join(lines)
+        + "\n"
+        + growth
+        + "\nAll figures:\n\n```json\n"
+        + json.dumps(results, indent=2)
+        + "\n```\n"
     )
 
 
