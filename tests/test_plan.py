@@ -228,3 +228,24 @@ def test_catch_up_pace_arithmetic(
     by_week = {w: frozenset(k for k, n in assignment.items() if n == w) for w in (1, 2)}
     result = plan_status(plan, run, by_week, studied, frozenset(), [], 1000 + today_offset)
     assert (result.cards_left_so_far, result.days_left_in_week, result.catch_up_per_day) == expected
+
+
+def test_a_weeks_core_cards_come_before_its_extended_ones(tmp_path: Path) -> None:
+    """A candidate who cannot keep up with every card still meets the core ones first."""
+    from prepcli.files.decks import load_decks
+    from prepcli.files.plan import PlanLayout, load_plan, plan_order
+
+    decks = load_decks([DATA / "atomic_decks"])
+    plan_file = tmp_path / "one-week.yaml"
+    plan_file.write_text(
+        "version: 1\nplan: one-week\ntitle: One week\nweeks:\n"
+        "  - title: Everything\n    introduce:\n      - deck: lint.atomic\n",
+        "utf-8",
+    )
+    layout = PlanLayout.build(load_plan(plan_file, decks), decks)
+    keys = [card.key for card in decks.cards()]
+    order = plan_order(keys, {key: 1 for key in keys}, 1, layout.ranks)
+    extended = [key for key in keys if decks.by_key[key].tier.value == "extended"]
+    assert extended == ["lint.atomic/answer-and-why"]
+    assert order[-1] == "lint.atomic/answer-and-why"
+    assert order[:-1] == [key for key in keys if key not in extended]  # file order otherwise

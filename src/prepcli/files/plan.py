@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from prepcli.core.cards import Tier
 from prepcli.core.errors import Problem, ProblemsError
 from prepcli.core.models import PlanRun
 
@@ -273,19 +274,27 @@ def _first_streams(plan: Plan, decks: DeckSet) -> dict[str, tuple[int, int]]:
     return found
 
 
+#: Added to an extended card's place in its stream: after every core card of its week.
+EXTENDED_PLACES = 1 << 20
+
+
 def interleaving(plan: Plan, decks: DeckSet) -> dict[str, tuple[int, int]]:
     """Card key → (its place in its stream, the stream's place in the week).
 
     Each `introduce` entry of a week is a stream (transformer cards, coding, stories…);
     sorting a week's cards by this key takes one card from each stream in turn, so every
-    day mixes the week's material instead of finishing one deck before the next.
+    day mixes the week's material instead of finishing one deck before the next. A week's
+    core cards all come before its extended ones, so a candidate who cannot keep up with
+    every card still meets everything every candidate must know.
     """
-    counts: dict[tuple[int, int], int] = {}
+    counts: dict[tuple[int, int, Tier], int] = {}
     ranks: dict[str, tuple[int, int]] = {}
+    cards = decks.by_key
     for key, (week, stream) in _first_streams(plan, decks).items():
-        place = counts.get((week, stream), 0)
-        counts[(week, stream)] = place + 1
-        ranks[key] = (place, stream)
+        tier = cards[key].tier
+        place = counts.get((week, stream, tier), 0)
+        counts[(week, stream, tier)] = place + 1
+        ranks[key] = (place + (EXTENDED_PLACES if tier == Tier.EXTENDED else 0), stream)
     return ranks
 
 
