@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import random
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ import pytest
 from prepcli.core.cards import CardDef, Kind
 from prepcli.files.decks import load_decks
 from prepcli.storage import paths
+from tests.conftest import Result
 
 PINNED_IDS = Path(__file__).parent / "data" / "bundled_card_ids.txt"
 BUNDLED = load_decks([paths.bundled("decks")])
@@ -57,3 +61,52 @@ def test_card_tests_pass_on_the_solution_and_fail_on_the_starter(card: CardDef) 
 
 def test_there_are_coding_cards_to_practise() -> None:
     assert len(CODING_WITH_TESTS) >= 20
+
+
+KEYS_0_1_0 = Path(__file__).parent / "data" / "card_keys_0.1.0.txt"
+
+
+def test_history_from_0_1_0_follows_every_card_into_the_atomic_decks(
+    run: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database with answers on 0.1.0's essay cards keeps them once the decks are split:
+    each old key is still a card, or some card's `formerly` claims it (also across decks)."""
+    old_keys = KEYS_0_1_0.read_text("utf-8").split()
+    current = set(BUNDLED.by_key)
+    renames = BUNDLED.renames()
+    moved = sorted(key for key in old_keys if key not in current)
+    kept = sorted(set(old_keys) & current)
+    # Every moved card, plus a sample of kept ones; no two answered cards share a target
+    # (when both halves of a merge were studied, the survivor keeps its own schedule and
+    # the other's log stays in the database, listed by `deck orphans`).
+    chosen, targets = [], set()
+    for key in moved + random.Random(15).sample(kept, 20):
+        target = renames.get(key, key)
+        if target not in targets:
+            chosen.append(key)
+            targets.add(target)
+    old_decks = tmp_path / "decks-0.1.0"
+    old_decks.mkdir()
+    by_deck: dict[str, list[str]] = {}
+    for key in old_keys:
+        deck, card_id = key.split("/")
+        by_deck.setdefault(deck, []).append(card_id)
+    for deck, ids in by_deck.items():
+        cards = "".join(
+            f"  - id: {card_id}\n    kind: concept\n    front: Q {card_id}?\n    back: A.\n"
+            for card_id in ids
+        )
+        (old_decks / f"{deck}.yaml").write_text(
+            f"deck: {deck}\ntitle: T\ndescription: D\ncards:\n{cards}", "utf-8"
+        )
+    monkeypatch.setenv("PREPCLI_DECKS", str(old_decks))
+    for key in chosen:
+        assert run("answer", key, "good").code == 0, key
+    monkeypatch.delenv("PREPCLI_DECKS")
+    lost = []
+    for key in chosen:
+        shown = run("card", "show", renames.get(key, key), "--json")
+        if shown.code != 0 or len(json.loads(shown.out)["history"]) != 1:
+            lost.append(key)
+    assert lost == []
+    assert len(chosen) > 20
