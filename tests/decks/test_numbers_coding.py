@@ -32,8 +32,8 @@ def softplus(x: float) -> float:
 
 # ------------------------------------------------------------------ DPO loss numbers
 def test_dpo_loss_reference_values():
-    assert round(softplus(0.0), 3) == 0.693          # margin 0 -> log 2
-    assert round(softplus(-1.0), 3) == 0.313         # beta * margin = 1
+    assert round(softplus(0.0), 3) == 0.693  # margin 0 -> log 2
+    assert round(softplus(-1.0), 3) == 0.313  # beta * margin = 1
     has(PROB, "masked-pairwise-preference-loss", "0.693", "0.313")
 
 
@@ -57,7 +57,7 @@ def test_division_exceptions():
         math.isfinite(10**400)
     with pytest.raises(TypeError):
         Decimal(1) / 1.5
-    assert 1e308 / 1e-10 == math.inf
+    assert math.inf == 1e308 / 1e-10
     has(PROB, "python-division-exceptions", "InvalidOperation", "OverflowError", "TypeError")
 
 
@@ -73,7 +73,7 @@ def test_counter_ties_by_first_insertion():
 
 
 def test_late_binding_closures_return_two():
-    assert [f() for f in [lambda: i for i in range(3)]] == [2, 2, 2]
+    assert [f() for f in [lambda: i for i in range(3)]] == [2, 2, 2]  # noqa: B023 (the late binding is the point)
     assert [f() for f in [lambda i=i: i for i in range(3)]] == [0, 1, 2]
     has(PROB, "python-late-binding-closures", "All return 2")
 
@@ -87,8 +87,8 @@ def test_heap_second_element_is_not_second_smallest():
 
 def test_heappushpop_vs_heapreplace():
     h = [5, 7]
-    assert heapq.heappushpop(list(h), 1) == 1        # may return the new item itself
-    assert heapq.heapreplace(list(h), 1) == 5        # pops first, returns more than the new item
+    assert heapq.heappushpop(list(h), 1) == 1  # may return the new item itself
+    assert heapq.heapreplace(list(h), 1) == 5  # pops first, returns more than the new item
     with pytest.raises(IndexError):
         heapq.heapreplace([], 1)
     has(PROB, "python-heapq-pushpop-vs-replace", "fails on an empty heap")
@@ -138,7 +138,9 @@ def test_cashback_delay_and_rounding():
 
 def test_gnmt_length_penalty_form():
     alpha, length = 0.7, 9
-    assert ((5 + length) ** alpha) / ((5 + 1) ** alpha) == pytest.approx(((5 + length) / 6) ** alpha)
+    assert ((5 + length) ** alpha) / ((5 + 1) ** alpha) == pytest.approx(
+        ((5 + length) / 6) ** alpha
+    )
     has(STATE, "beam-length-normalisation-why", "((5 + |Y|) / 6)^α")
 
 

@@ -195,12 +195,12 @@ def test_spec_speedup() -> None:
 def test_spec_exactness() -> None:
     p = [0.5, 0.3, 0.2]
     q = [0.2, 0.5, 0.3]
-    accept = [min(pi, qi) for pi, qi in zip(p, q)]
-    residual = [max(0.0, pi - qi) for pi, qi in zip(p, q)]
+    accept = [min(pi, qi) for pi, qi in zip(p, q, strict=False)]
+    residual = [max(0.0, pi - qi) for pi, qi in zip(p, q, strict=False)]
     reject = 1 - sum(accept)
     assert math.isclose(reject, sum(residual))
-    emitted = [a + reject * r / sum(residual) for a, r in zip(accept, residual)]
-    assert all(math.isclose(e, pi) for e, pi in zip(emitted, p))
+    emitted = [a + reject * r / sum(residual) for a, r in zip(accept, residual, strict=False)]
+    assert all(math.isclose(e, pi) for e, pi in zip(emitted, p, strict=False))
 
 
 # ---------------------------------------------------------------- Quantisation

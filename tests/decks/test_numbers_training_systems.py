@@ -94,7 +94,7 @@ def test_activation_memory_worked():
 
 
 def test_flashattention_activation_saving():
-    s, b, h, a = 2048, 1, 4096, 32
+    s, b, h, _a = 2048, 1, 4096, 32
     sbh = s * b * h
     assert sbh == 8_388_608
     assert 34 * sbh == 285_212_672
