@@ -212,7 +212,8 @@ def import_history(study: Study, document: ImportDocument, *, merge: bool) -> Im
     left alone; one with a different history here stops the whole import unless `merge`,
     which keeps both logs (each review once) and replays the card from the combined log.
     Imported cards are replayed with this database's parameters; a database that has none
-    of its own adopts the export's. `undo` then stops at the imported rows.
+    of its own adopts the export's (and replays its own cards with them). `undo` then stops
+    at the imported rows.
     """
     store = study.store
     now_ms = to_ms(study.now)
@@ -267,6 +268,11 @@ def import_history(study: Study, document: ImportDocument, *, merge: bool) -> Im
                 counts["reviews"] += len(extra)
                 merged.append(key)
                 _replay_card(store, scheduler, key, now_ms, rewrite_log=True)
+            if counts["adopted"]:  # the cards already here follow the new parameters too
+                replayed = {*added, *conflicts}
+                for key, here in local.items():
+                    if here.history and key not in replayed:
+                        _replay_card(store, scheduler, key, now_ms, rewrite_log=False)
             if added or merged:
                 store.mark_log_imported()
 

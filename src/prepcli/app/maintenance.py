@@ -238,7 +238,6 @@ def check(study: Study, *, fix: bool, backup_folder: Path, keep: int = 10) -> Ch
     if integrity:
         return CheckReport(integrity, 0, 0, [], [], [], [])
     ranges = run_guarded(lambda: rowcheck.find(store, Scheduler.parameter_bounds()), store.path)
-    scheduler = study.scheduler
     if ranges.parameter_ids:  # the set in use may be among them: replay with what stays
         kept = rowcheck.valid_parameters(store, ranges)
         scheduler = Scheduler(
@@ -246,6 +245,8 @@ def check(study: Study, *, fix: bool, backup_folder: Path, keep: int = 10) -> Ch
             study.calendar,
             parameters=Scheduler.clamp_parameters(kept) if kept else None,
         )
+    else:
+        scheduler = study.scheduler
     states = store.states()
     histories = store.histories()
     affected = ranges.affected

@@ -71,6 +71,7 @@ def _scan_folder(root: Path, scan: DeckScan) -> None:
     base = os.path.realpath(root)
     pending = [os.fspath(root)]
     seen = 0
+    found_before, problems_before = len(scan.files), len(scan.problems)
     while pending:
         folder = pending.pop()
         try:
@@ -85,7 +86,8 @@ def _scan_folder(root: Path, scan: DeckScan) -> None:
             continue
         for entry in entries:
             seen += 1
-            if seen > MAX_SCAN_ENTRIES:
+            if seen > MAX_SCAN_ENTRIES:  # not a deck folder: none of it is read
+                del scan.files[found_before:], scan.problems[problems_before:]
                 scan.problems.append(
                     Problem(
                         str(root),

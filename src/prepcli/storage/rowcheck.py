@@ -40,7 +40,7 @@ class OutOfRange:
         where = {"card": "", "review": f"review {self.row_id}: ", "fsrs_params": ""}[self.table]
         if self.table == "fsrs_params":
             where = f"FSRS parameter set {self.row_id}: "
-        subject = f"{self.card}: " if self.card is not None else ""
+        subject = f"{self.card}: " if self.card is not None and self.column != "key" else ""
         return f"{subject}{where}{self.column} = {_shown(self.value)} {self.why}"
 
 
@@ -204,10 +204,15 @@ def _parameter_findings(
     ):
         why = f"is not a list of {len(parameter_bounds)} numbers"
         return [OutOfRange("fsrs_params", row_id, None, "params", params, why)]
-    for number, (weight, (low, high)) in enumerate(zip(weights, parameter_bounds, strict=True)):
-        if not math.isfinite(weight) or not low <= round(float(weight), 6) <= high:
-            why = f"is outside FSRS's bounds ({low:g} to {high:g})"
-            found.append(OutOfRange("fsrs_params", row_id, None, f"w[{number}]", weight, why))
+    outside = [
+        f"w[{number}] = {weight!r} (bounds {low:g} to {high:g})"
+        for number, (weight, (low, high)) in enumerate(zip(weights, parameter_bounds, strict=True))
+        if not math.isfinite(weight) or not low <= round(float(weight), 6) <= high
+    ]
+    if outside:
+        why = f"has {len(outside)} outside FSRS's bounds: {', '.join(outside[:2])}"
+        why += ", …" if len(outside) > 2 else ""
+        found.append(OutOfRange("fsrs_params", row_id, None, "params", params, why))
     for name, value in zip(
         ("created_ms", "n_items", "log_loss", "rmse_bins"), numbers, strict=True
     ):
