@@ -18,7 +18,6 @@ import contextlib
 import errno
 import os
 import re
-import secrets
 import stat
 import time
 from collections.abc import Callable
@@ -32,7 +31,7 @@ NAME_MAX = 255
 #: The longest path the kernel takes (PATH_MAX on Linux).
 PATH_MAX = 4096
 #: A temporary file: `.NAME.prepcli-PID-RANDOM.partial`, beside its target.
-_PARTIAL = re.compile(r"\..*\.prepcli-(\d+)-[0-9a-f]{8}\.partial")
+_PARTIAL = r"\..*\.prepcli-(\d+)-[0-9a-f]{8}\.partial"
 #: A partial file this old is stale even if its process id is in use again.
 _STALE_SECONDS = 24 * 3600
 
@@ -185,7 +184,7 @@ def private_folder(folder: Path) -> None:
 def partial_path(target: Path) -> Path:
     """A new temporary name beside `target`, recognisable as prepcli's (and whose)."""
     short = target.name[:64]  # the temporary name must stay under NAME_MAX too
-    return target.with_name(f".{short}.prepcli-{os.getpid()}-{secrets.token_hex(4)}.partial")
+    return target.with_name(f".{short}.prepcli-{os.getpid()}-{os.urandom(4).hex()}.partial")
 
 
 def new_private_file(path: Path) -> int:
@@ -303,7 +302,7 @@ def remove_stale_partials(folder: Path) -> list[Path]:
         return []
     now = time.time()
     for entry in entries:
-        match = _PARTIAL.fullmatch(entry.name)
+        match = re.fullmatch(_PARTIAL, entry.name)
         if match is None:
             continue
         try:
