@@ -203,6 +203,18 @@ def test_leftovers_of_killed_runs_are_removed_by_the_next_export_and_backup(
     assert not killed.exists()
 
 
+@pytest.mark.parametrize("suffix", ["-journal", "-wal"])
+def test_a_backup_is_never_written_as_the_databases_own_files(
+    run: Run, answered: Path, suffix: str
+) -> None:
+    target = Path(f"{answered}{suffix}")
+    target.unlink(missing_ok=True)  # not there now: SQLite would still take it for its own
+    result = run("backup", str(target))
+    assert result.code == 2 and "is the database's" in result.err, result
+    assert not target.exists()
+    assert run("today").code == 0
+
+
 def test_a_failed_backup_leaves_nothing_behind(
     run: Run, answered: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

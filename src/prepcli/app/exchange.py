@@ -61,23 +61,9 @@ def database_files(db: Path) -> list[Path]:
 def check_target(db: Path, target: Path, *, force: bool) -> None:
     """Refuse a target that is the database or one of its files, or any existing file
     without `force`, or one that is not a regular file; raise UsageError."""
-    problem = path_problem(target)
-    if problem is not None:
-        raise UsageError(f"{target} {problem}")
+    refuse_database_files(db, target)
     try:
-        real = os.path.realpath(target)
-        exists = os.path.lexists(target)
-        for suffix, protected in zip(DATABASE_SUFFIXES, database_files(db), strict=True):
-            same = real == os.path.realpath(protected)
-            if not same and exists and os.path.exists(protected) and os.path.exists(target):
-                same = os.path.samefile(target, protected)  # a hard link to it
-            if same:
-                what = f"the database's {suffix} file" if suffix else "the database"
-                raise UsageError(
-                    f"{target} is {what} in use ({protected}); nothing is ever written over "
-                    "it: name another file"
-                )
-        if exists:
+        if os.path.lexists(target):
             mode = os.stat(target).st_mode if os.path.exists(target) else None
             if mode is not None and not stat.S_ISREG(mode):
                 raise UsageError(f"{target} is {kind_of(mode)}, not a regular file")
@@ -89,6 +75,30 @@ def check_target(db: Path, target: Path, *, force: bool) -> None:
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
     if not target.parent.is_dir():
         raise PrepError(f"cannot write {target}: folder {target.parent} does not exist")
+
+
+def refuse_database_files(db: Path, target: Path) -> None:
+    """UsageError if `target` is the database or its -wal/-shm/-journal, by name (resolved:
+    through symbolic links, and whether the file is there now or not) or by identity (a
+    hard link)."""
+    problem = path_problem(target)
+    if problem is not None:
+        raise UsageError(f"{target} {problem}")
+    try:
+        real = os.path.realpath(target)
+        exists = os.path.exists(target)
+        for suffix, protected in zip(DATABASE_SUFFIXES, database_files(db), strict=True):
+            same = real == os.path.realpath(protected)
+            if not same and exists and os.path.exists(protected):
+                same = os.path.samefile(target, protected)  # a hard link to it
+            if same:
+                what = f"the database's {suffix} file" if suffix else "the database"
+                raise UsageError(
+                    f"{target} is {what} in use ({protected}); nothing is ever written over "
+                    "it: name another file"
+                )
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
 def _written(target: Path, write: Callable[[], T]) -> T:

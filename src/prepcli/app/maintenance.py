@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from prepcli.app.exchange import check_target
+from prepcli.app.exchange import refuse_database_files
 from prepcli.core.clock import to_ms
 from prepcli.core.errors import PrepError, UsageError
 from prepcli.core.history import ParameterSet
@@ -156,11 +156,11 @@ def backup(
         target = folder / backup_name(stem, identity, now, counter)
     else:
         target = destination
+        refuse_database_files(store.path, target)  # not even a -journal that is not there now
         if os.path.lexists(target):
             raise UsageError(f"{target} already exists; name a new file or a folder")
         if not target.parent.is_dir():
             raise PrepError(f"cannot write {target}: folder {target.parent} does not exist")
-        check_target(store.path, target, force=False)  # not the database's -wal or -journal
     remove_stale_partials(target.parent)
     try:
         run_guarded(lambda: store.backup_to(target), store.path)
