@@ -1,4 +1,5 @@
-"""The only sqlite3 importer: the database file, its migrations and every SQL statement.
+"""The only sqlite3 importer: the database file, its migrations and its SQL statements
+(but the range checks of `prepcli check`, in rowcheck.py, which run on this connection).
 
 One file per user. Each answer is its own committed transaction, written with
 BEGIN IMMEDIATE so two prepcli processes never interleave a read-modify-write; WAL
