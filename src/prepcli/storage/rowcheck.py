@@ -40,7 +40,10 @@ class OutOfRange:
         where = {"card": "", "review": f"review {self.row_id}: ", "fsrs_params": ""}[self.table]
         if self.table == "fsrs_params":
             where = f"FSRS parameter set {self.row_id}: "
-        subject = f"{self.card}: " if self.card is not None and self.column != "key" else ""
+        subject = ""
+        if self.card is not None and self.column != "key":  # a bad key is the value shown
+            plain = bounds.key_problem(self.card) is None
+            subject = f"{self.card if plain else ascii(self.card)}: "  # never raw bytes
         return f"{subject}{where}{self.column} = {_shown(self.value)} {self.why}"
 
 
