@@ -36,6 +36,14 @@ _PARTIAL = r"\..*\.prepcli-(\d+)-[0-9a-f]{8}\.partial"
 _STALE_SECONDS = 24 * 3600
 
 
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # POSIX; Windows has no FIFOs to block on
+
+
+def _blocking(descriptor: int) -> None:
+    if _NONBLOCK:
+        os.set_blocking(descriptor, True)
+
+
 class FileRefused(Exception):
     """A file that cannot or must not be read or written; `reason` says why, in words
     that follow the file's name ("is a FIFO, not a regular file")."""
@@ -94,7 +102,7 @@ def read_regular(path: Path, limit: int) -> bytes:
     problem = path_problem(path)
     if problem is not None:
         raise FileRefused(problem)
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
+    flags = os.O_RDONLY | _NONBLOCK | getattr(os, "O_NOCTTY", 0)
     try:
         descriptor = os.open(path, flags)
     except OSError as exc:
@@ -105,7 +113,7 @@ def read_regular(path: Path, limit: int) -> bytes:
             raise FileRefused(f"is {kind_of(info.st_mode)}, not a regular file")
         if info.st_size > limit:
             raise FileRefused(f"is {info.st_size:,} bytes; the limit is {_size(limit)}")
-        os.set_blocking(descriptor, True)
+        _blocking(descriptor)
         chunks = []
         remaining = limit + 1  # a file growing while it is read still stops at the limit
         while remaining > 0:
@@ -127,7 +135,7 @@ def read_regular(path: Path, limit: int) -> bytes:
 def open_own(path: Path) -> IO[bytes] | None:
     """A cache file opened for reading only if it is safe to trust: a regular file (no
     symlink followed) owned by this user and writable by nobody else. None otherwise."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_RDONLY | _NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
     try:
         descriptor = os.open(path, flags)
     except OSError:
@@ -142,7 +150,7 @@ def open_own(path: Path) -> IO[bytes] | None:
         ):
             os.close(descriptor)
             return None
-        os.set_blocking(descriptor, True)
+        _blocking(descriptor)
         return os.fdopen(descriptor, "rb")
     except OSError:
         os.close(descriptor)
@@ -191,7 +199,8 @@ def new_private_file(path: Path) -> int:
     """Create a file that did not exist, 0600, never through a symlink; its descriptor."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     descriptor = os.open(path, flags, 0o600)
-    os.fchmod(descriptor, 0o600)  # os.open's mode goes through the umask, which may add nothing
+    if hasattr(os, "fchmod"):  # os.open's mode went through the umask: make it exactly 0600
+        os.fchmod(descriptor, 0o600)
     return descriptor
 
 
