@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from prepcli.app.maintenance import database_identity
 from prepcli.storage.store import SCHEMA_VERSION, Store
 from tests.conftest import DATA, SAMPLE_DECKS, Result, rows
 
@@ -290,6 +291,8 @@ def test_import_problems_are_located_and_nothing_is_written(
         f'{card_b}: "card" must be a card id like deck/id',
         f"{state_b}: d/b: state: unknown field 'colour'",
         f"{review_1}: d/b: review 1: rating = 7 is not a valid rating",
+        f"{review_1}: d/b: review 1: study_day = 1 is out of range "
+        "(a study day from 1969-12-31 to 2999-12-31)",
     ]
     assert not db_path.exists() or rows(db_path, "SELECT COUNT(*) FROM card") == [(0,)]
 
@@ -340,7 +343,8 @@ def test_backup_into_the_data_dir_keeps_the_newest(
     run("answer", "sample.basics/kv-cache", "good")
     folder = isolated_home.joinpath(*BACKUPS)
     result = run("backup")
-    first = folder / "prep-20261123T080000Z.sqlite3"
+    named = f"prep-{database_identity(db_path)}"  # backups carry their database's identity
+    first = folder / f"{named}-20261123T080000Z.sqlite3"
     assert result.code == 0, result.err
     assert result.out.startswith(f"Backed up to {first} (")
     assert rows(first, "SELECT COUNT(*) FROM review") == [(1,)]
@@ -351,12 +355,12 @@ def test_backup_into_the_data_dir_keeps_the_newest(
     run("backup")  # the same second: a numbered name
     monkeypatch.setenv("PREPCLI_NOW", "2026-11-24T09:00+01:00")
     made = json.loads(run("backup", "--keep", "2", "--json").out)
-    assert made["path"] == str(folder / "prep-20261124T080000Z.sqlite3")
+    assert made["path"] == str(folder / f"{named}-20261124T080000Z.sqlite3")
     assert made["removed"] == [str(first)]
     assert sorted(p.name for p in folder.iterdir()) == [
         "other-20200101T000000Z.sqlite3",
-        "prep-20261123T080000Z-2.sqlite3",
-        "prep-20261124T080000Z.sqlite3",
+        f"{named}-20261123T080000Z-2.sqlite3",
+        f"{named}-20261124T080000Z.sqlite3",
     ]
 
 
@@ -456,7 +460,8 @@ def test_check_finds_and_repairs_mismatches_dangling_rows_and_empty_orphans(
 
     fixed = run("check", "--fix")
     assert fixed.code == 0, fixed.out
-    backup = isolated_home.joinpath(*BACKUPS) / "prep-20261123T080000Z.sqlite3"
+    named = f"prep-{database_identity(db_path)}-20261123T080000Z.sqlite3"
+    backup = isolated_home.joinpath(*BACKUPS) / named
     assert lines(fixed.out)[-2:] == [
         "Repaired; the backup made first is named below.",
         f"Backup: {backup}",

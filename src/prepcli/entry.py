@@ -33,7 +33,10 @@ def quick_today(args: list[str]) -> Options | None:
 
     db = os.environ.get("PREPCLI_DB") or None
     plans = listed("PREPCLI_PLANS")
-    if (db is not None and Path(db).is_dir()) or any(p.is_file() for p in plans):
+    try:
+        if (db is not None and Path(db).is_dir()) or any(p.is_file() for p in plans):
+            return None
+    except (OSError, ValueError):  # a name the system refuses: Typer's path says why
         return None
     return Options(db=None if db is None else Path(db), decks=listed("PREPCLI_DECKS"), plans=plans)
 

@@ -1,31 +1,34 @@
-"""Your memory model, your data out and safe: optimize, backup, check, export and import.
+"""Your memory model and your data safe: optimize, backup, check (export and import are
+in exchange.py).
 
 Application functions over a Study (a bare Store for backups), called by the CLI. Every
 change they make to the database is one transaction: parameters and the card states
-replayed with them are saved together, an import lands whole or not at all.
+replayed with them are saved together, a repair lands whole or not at all.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
+from prepcli.app.exchange import refuse_database_files
 from prepcli.core.clock import to_ms
 from prepcli.core.errors import PrepError, UsageError
-from prepcli.core.history import ExportedCard, ParameterSet
+from prepcli.core.history import ParameterSet
 from prepcli.core.models import CardState
 from prepcli.core.scheduler import Scheduler
-from prepcli.storage.store import SCHEMA_VERSION, Store, check_file, run_guarded
+from prepcli.files.safeio import path_problem, private_folder, remove_stale_partials
+from prepcli.storage.store import Store, check_file, run_guarded
 
 if TYPE_CHECKING:
     from prepcli.app.optimizer import Fit
     from prepcli.app.study import Study
-    from prepcli.storage.ankiexport import AnkiExport
-    from prepcli.storage.transfer import ImportDocument
 
 
 # --- optimize ----------------------------------------------------------------------------
@@ -114,50 +117,68 @@ class BackupOutcome:
     removed: list[Path]
 
 
-def backup_name(stem: str, now: datetime, counter: int = 1) -> str:
+def database_identity(db: Path) -> str:
+    """Eight hex digits that name one database (by its resolved path) in its backups'
+    names, so that two databases backed up into one folder (both called prep.sqlite3, say)
+    never rotate away each other's copies."""
+    return hashlib.sha256(os.fsencode(db.resolve())).hexdigest()[:8]
+
+
+def backup_name(stem: str, identity: str, now: datetime, counter: int = 1) -> str:
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return f"{stem}-{stamp}{'' if counter == 1 else f'-{counter}'}.sqlite3"
+    return f"{stem}-{identity}-{stamp}{'' if counter == 1 else f'-{counter}'}.sqlite3"
 
 
 def backup(
     store: Store, destination: Path | None, default_folder: Path, now: datetime, keep: int
 ) -> BackupOutcome:
     """Copy the live database. Into a folder (the default one unless a folder is given) the
-    copy gets a timestamped name and only the newest `keep` copies of this database stay;
-    a file path is written as named and never rotated."""
+    copy gets a timestamped name carrying the database's identity, and only the newest
+    `keep` copies of this database stay (another database's are never touched); a file
+    path is written as named and never rotated. Either way the copy is private, appears
+    only once complete, and the `.partial` files of killed runs in that folder go."""
     if keep < 1:
         raise UsageError("--keep must be at least 1")
     stem = store.path.stem
+    identity = database_identity(store.path)
     folder: Path | None = None
+    if destination is not None and path_problem(destination) is not None:
+        raise UsageError(f"{destination} {path_problem(destination)}")
     if destination is None or destination.is_dir():
         folder = destination or default_folder
         try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            private_folder(folder)
         except OSError as exc:
             raise PrepError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
         counter = 1
-        while (folder / backup_name(stem, now, counter)).exists():
+        while (folder / backup_name(stem, identity, now, counter)).exists():
             counter += 1
-        target = folder / backup_name(stem, now, counter)
+        target = folder / backup_name(stem, identity, now, counter)
     else:
         target = destination
-        if target.exists():
+        refuse_database_files(store.path, target)  # not even a -journal that is not there now
+        if os.path.lexists(target):
             raise UsageError(f"{target} already exists; name a new file or a folder")
         if not target.parent.is_dir():
             raise PrepError(f"cannot write {target}: folder {target.parent} does not exist")
+    remove_stale_partials(target.parent)
     try:
         run_guarded(lambda: store.backup_to(target), store.path)
+    except FileExistsError:
+        raise UsageError(f"{target} already exists; name a new file or a folder") from None
     except OSError as exc:
         raise PrepError(f"cannot write backup {target}: {exc.strerror or exc}") from None
     problems = check_file(target)
     if problems:
         raise PrepError(f"the backup {target} failed its integrity check: {problems[0]}")
-    removed = _rotate(folder, stem, keep, target) if folder is not None else []
+    removed = _rotate(folder, stem, identity, keep, target) if folder is not None else []
     return BackupOutcome(path=target, size=target.stat().st_size, removed=removed)
 
 
-def _rotate(folder: Path, stem: str, keep: int, newest: Path) -> list[Path]:
-    pattern = re.compile(re.escape(stem) + r"-(\d{8}T\d{6}Z)(?:-(\d+))?\.sqlite3")
+def _rotate(folder: Path, stem: str, identity: str, keep: int, newest: Path) -> list[Path]:
+    """Keep the newest `keep` backups of this database; backups named without an identity
+    (made by an older prepcli) cannot be told apart by database and are never removed."""
+    pattern = re.compile(re.escape(f"{stem}-{identity}-") + r"(\d{8}T\d{6}Z)(?:-(\d+))?\.sqlite3")
     found = []
     for path in folder.iterdir():
         match = pattern.fullmatch(path.name)
@@ -192,10 +213,14 @@ class CheckReport:
     dangling_reviews: list[int]  # review rows whose card row is missing
     fixed: bool = False
     backup: str | None = None
+    #: values no prepcli writes (core/bounds.py), one message each: removed or replayed
+    out_of_range: list[str] = field(default_factory=list)
 
     @property
     def repairable(self) -> bool:
-        return bool(self.mismatches or self.empty_orphans or self.dangling_reviews)
+        return bool(
+            self.mismatches or self.empty_orphans or self.dangling_reviews or self.out_of_range
+        )
 
     @property
     def ok(self) -> bool:
@@ -203,17 +228,34 @@ class CheckReport:
 
 
 def check(study: Study, *, fix: bool, backup_folder: Path, keep: int = 10) -> CheckReport:
-    """Integrity, then every card's history replayed and compared with its stored state."""
+    """Integrity, values out of range, then every card's history replayed and compared with
+    its stored state. A card with a value out of range is not replayed (its history may
+    not even convert to a date); `fix` removes what is out of range, then replays it."""
+    from prepcli.storage import rowcheck
+
     store = study.store
     integrity = run_guarded(store.integrity_problems, store.path)
     if integrity:
         return CheckReport(integrity, 0, 0, [], [], [], [])
+    ranges = run_guarded(lambda: rowcheck.find(store, Scheduler.parameter_bounds()), store.path)
+    if ranges.parameter_ids:  # the set in use may be among them: replay with what stays
+        kept = rowcheck.valid_parameters(store, ranges)
+        scheduler = Scheduler(
+            study.settings,
+            study.calendar,
+            parameters=Scheduler.clamp_parameters(kept) if kept else None,
+        )
+    else:
+        scheduler = study.scheduler
     states = store.states()
     histories = store.histories()
+    affected = ranges.affected
     mismatches = []
     for key, history in sorted(histories.items()):
+        if key in affected:
+            continue
         stored = states[key]
-        replayed = study.scheduler.replay(key, history, stored.card_id)
+        replayed = scheduler.replay(key, history, stored.card_id)
         differences = _differences(stored, replayed)
         if differences:
             mismatches.append(Mismatch(key, differences))
@@ -225,24 +267,40 @@ def check(study: Study, *, fix: bool, backup_folder: Path, keep: int = 10) -> Ch
         orphans=sorted(k for k in states if k not in study.cards and k in histories),
         empty_orphans=sorted(k for k in states if k not in study.cards and k not in histories),
         dangling_reviews=store.dangling_reviews(),
+        out_of_range=[str(finding) for finding in ranges.found],
     )
     if not fix or not report.repairable:
         return report
     made = backup(store, None, backup_folder, study.now, keep)
     now_ms = to_ms(study.now)
 
+    def replay(key: str) -> None:
+        history = store.history(key)  # re-read inside the lock
+        stored = store.state(key)
+        if stored is None:
+            return  # removed with a key no deck could define
+        if history:
+            store.put_scheduling(scheduler.replay(key, history, stored.card_id), now_ms)
+        elif key in ranges.bad_cards:
+            rowcheck.delete_card(store, key)  # nothing but its bad state to keep
+        else:
+            store.put_scheduling(CardState(key=key, card_id=stored.card_id), now_ms)
+        rowcheck.reset_flags(store, key)
+
     def work() -> None:
         with store.transaction():
-            for mismatch in report.mismatches:
-                history = store.history(mismatch.card)  # re-read inside the lock
-                stored = store.state(mismatch.card)
-                assert stored is not None
-                replayed = study.scheduler.replay(mismatch.card, history, stored.card_id)
-                store.put_scheduling(replayed, now_ms)
+            rowcheck.remove(store, ranges)
+            replayed = set(affected)
+            if ranges.parameter_ids:  # other parameters now: every card is replayed
+                replayed |= set(histories)
+            replayed |= {m.card for m in report.mismatches}
+            for key in sorted(replayed):
+                replay(key)
             store.delete_reviews(report.dangling_reviews)
             store.delete_cards_without_history(report.empty_orphans)
 
     run_guarded(work, store.path)
+    study.__dict__.pop("scheduler", None)
     return replace(report, fixed=True, backup=str(made.path))
 
 
@@ -257,157 +315,3 @@ def _differences(stored: CardState, replayed: CardState) -> dict[str, tuple[Any,
             continue
         found[name] = (mine, theirs)
     return found
-
-
-# --- export and import -------------------------------------------------------------------
-
-
-def export_json(study: Study) -> dict[str, Any]:
-    from prepcli.storage.transfer import export_document
-
-    store = study.store
-    return export_document(
-        store.export_cards(),
-        set(study.cards),
-        store.fsrs_parameters(),
-        SCHEMA_VERSION,
-        to_ms(study.now),
-    )
-
-
-def export_csv(study: Study, out: IO[str]) -> int:
-    from prepcli.storage.transfer import write_csv
-
-    store = study.store
-    return write_csv(
-        store.export_cards(),
-        set(study.cards),
-        [c.name for c in store.columns("card")],
-        [c.name for c in store.columns("review")],
-        out,
-    )
-
-
-def export_anki(study: Study, path: Path) -> AnkiExport:
-    from prepcli.storage.ankiexport import write_apkg
-
-    if path.is_dir():
-        raise UsageError(f"{path} is a folder; name the .apkg file to write")
-    if not path.parent.is_dir():
-        raise PrepError(f"cannot write {path}: folder {path.parent} does not exist")
-    try:
-        return write_apkg(study.decks.decks, path, study.now)
-    except OSError as exc:
-        raise PrepError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def read_import(study: Study, path: Path) -> ImportDocument:
-    from prepcli.storage.transfer import parse_document
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PrepError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    store = study.store
-    return parse_document(
-        text, str(path), store.columns("card"), store.columns("review"), SCHEMA_VERSION
-    )
-
-
-@dataclass(frozen=True)
-class ImportOutcome:
-    added: list[str]
-    merged: list[str]
-    unchanged: list[str]
-    reviews_added: int
-    parameters_adopted: bool
-
-
-def _signature(review: dict[str, Any]) -> tuple[Any, ...]:
-    return (review.get("reviewed_ms"), review.get("rating"), review.get("kind"))
-
-
-def import_history(study: Study, document: ImportDocument, *, merge: bool) -> ImportOutcome:
-    """Bring an export's cards and history into this database, in one transaction.
-
-    A card with no history here is taken as it is; one whose history here is the same is
-    left alone; one with a different history here stops the whole import unless `merge`,
-    which keeps both logs (each review once) and replays the card from the combined log.
-    Imported cards are replayed with this database's parameters; a database that has none
-    of its own adopts the export's.
-    """
-    store = study.store
-    now_ms = to_ms(study.now)
-    added: list[str] = []
-    merged: list[str] = []
-    unchanged: list[str] = []
-    counts = {"reviews": 0, "adopted": 0}
-
-    def work() -> None:
-        with store.transaction():
-            local = {card.key: card for card in store.export_cards()}
-            conflicts = []
-            for card in document.cards:
-                here = local.get(card.key)
-                if here is None or (not here.history and card.history):
-                    added.append(card.key)
-                elif not card.history or (
-                    sorted(map(_signature, here.history)) == sorted(map(_signature, card.history))
-                ):
-                    unchanged.append(card.key)
-                else:
-                    conflicts.append(card.key)
-            if conflicts and not merge:
-                shown = ", ".join(conflicts[:5]) + (" …" if len(conflicts) > 5 else "")
-                raise PrepError(
-                    f"{len(conflicts)} card(s) already have a different history in "
-                    f"{store.path}: {shown}. Nothing was imported; `--merge` combines both "
-                    "histories and replays each card from the combined log."
-                )
-            if document.parameters is not None and store.fsrs_parameters() is None:
-                store.add_parameters(replace(document.parameters, created_ms=now_ms))
-                counts["adopted"] = 1
-            stored = store.fsrs_parameters()
-            scheduler = Scheduler(
-                study.settings,
-                study.calendar,
-                parameters=Scheduler.clamp_parameters(stored.params) if stored else None,
-            )
-            incoming = {card.key: card for card in document.cards}
-            for key in added:
-                card = incoming[key]
-                store.import_card(card, now_ms)
-                counts["reviews"] += len(card.history)
-                _replay_card(store, scheduler, key, now_ms, rewrite_log=False)
-            for key in conflicts:
-                here, card = local[key], incoming[key]
-                known = {_signature(r) for r in here.history}
-                extra = [r for r in card.history if _signature(r) not in known]
-                combined = sorted(here.history + extra, key=lambda r: r["reviewed_ms"])
-                store.delete_history(key)
-                store.import_card(ExportedCard(key, here.state, combined), now_ms)
-                counts["reviews"] += len(extra)
-                merged.append(key)
-                _replay_card(store, scheduler, key, now_ms, rewrite_log=True)
-
-    run_guarded(work, store.path)
-    study.__dict__.pop("scheduler", None)
-    return ImportOutcome(added, merged, unchanged, counts["reviews"], bool(counts["adopted"]))
-
-
-def _replay_card(
-    store: Store, scheduler: Scheduler, key: str, now_ms: int, *, rewrite_log: bool
-) -> None:
-    history = store.history(key)
-    if not history:
-        return  # a state without history is taken as it is
-    stored = store.state(key)
-    assert stored is not None
-    state = CardState(key=key)
-    for review, (before, after) in zip(
-        history, scheduler.replay_steps(key, history, stored.card_id), strict=True
-    ):
-        if rewrite_log:  # a merged log's snapshots come from two timelines: redo them
-            store.put_review_snapshots(review.id, before, after)
-        state = after
-    store.put_scheduling(state, now_ms)

@@ -122,11 +122,12 @@ def create_practice_file(path: Path, card: CardDef) -> tuple[bool, int]:
     """Write the starter unless a practice file is already there (never overwritten).
 
     Returns (created, line to open the editor at)."""
+    from prepcli.files.safeio import private_folder, write_file
+
     text, line = starter_text(card)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "x", encoding="utf-8") as handle:
-            handle.write(text)
+    try:  # private, whole or not at all, and never over the user's own file
+        private_folder(path.parent)
+        write_file(path, lambda handle: handle.write(text))
     except FileExistsError:
         return False, 1
     except OSError as exc:

@@ -215,6 +215,11 @@ class Study:
         )
 
         stored = self.store.fsrs_parameters()  # personal parameters from `prepcli optimize`
+        if stored is not None and not all(math.isfinite(w) for w in stored.params):
+            raise PrepError(  # written by hand or by an older import: never by prepcli
+                f"the FSRS parameters in {self.store.path} are not numbers; "
+                "`prepcli check --fix` removes them"
+            )
         parameters = Scheduler.clamp_parameters(stored.params) if stored else None
         return Scheduler(self.settings, self.calendar, parameters=parameters)
 

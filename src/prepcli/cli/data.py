@@ -19,7 +19,7 @@ from prepcli.cli.common import (
     plural,
     show,
 )
-from prepcli.core.errors import PrepError, UsageError
+from prepcli.core.errors import UsageError
 
 if TYPE_CHECKING:
     from prepcli.app.study import Study
@@ -125,12 +125,16 @@ def export(
             "--output",
             "-o",
             dir_okay=False,
-            help="File to write (default: stdout for csv/json, ./prepcli.apkg for anki).",
+            help="File to write (default: stdout for csv/json, ./prepcli.apkg for anki); "
+            "never an existing file unless --force, never the database.",
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing file (never the database).")
+    ] = False,
 ) -> None:
     """Export the decks to Anki, or cards with state and full history as CSV or JSON."""
-    from prepcli.app import maintenance
+    from prepcli.app import exchange
 
     if format_ not in EXPORT_FORMATS:
         raise UsageError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, got {format_!r}")
@@ -138,38 +142,26 @@ def export(
     try:
         if format_ == "anki":
             target = output or Path("prepcli.apkg")
-            made = maintenance.export_anki(study, target)
+            made = exchange.export_anki(study, target, force=force)
             typer.echo(
                 f"Wrote {plural(made.notes, 'note')} in {plural(made.decks, 'deck')} "
                 f"to {made.path} (Anki: File → Import)."
             )
             return
         if format_ == "json":
-            text = json.dumps(maintenance.export_json(study), indent=1, ensure_ascii=False)
             if output is None:
-                typer.echo(text)
+                typer.echo(json.dumps(exchange.export_json(study), indent=1, ensure_ascii=False))
             else:
-                _write_text(output, text + "\n")
+                exchange.export_json_file(study, output, force=force)
                 typer.echo(f"Wrote {output}.", err=True)
             return
         if output is None:
-            maintenance.export_csv(study, sys.stdout)
+            exchange.export_csv(study, sys.stdout)
             return
-        try:
-            with output.open("w", encoding="utf-8", newline="") as handle:
-                count = maintenance.export_csv(study, handle)
-        except OSError as exc:
-            raise PrepError(f"cannot write {output}: {exc.strerror or exc}") from None
+        count = exchange.export_csv_file(study, output, force=force)
         typer.echo(f"Wrote {plural(count, 'row')} to {output}.", err=True)
     finally:
         study.close()
-
-
-def _write_text(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise PrepError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 @app.command("import")
@@ -185,15 +177,18 @@ def import_(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Restore cards and their history from a JSON export (all or nothing)."""
-    from prepcli.app import maintenance
+    """Restore cards and their history from a JSON export (all or nothing; every value is
+    checked against what prepcli itself writes before anything is)."""
+    from prepcli.app import exchange
+    from prepcli.cli.arguments import checked_path
     from prepcli.ui import render
 
+    checked_path(file, "file")  # a FIFO would block, /dev/zero would never end
     study = open_study(ctx)
     try:
-        document = maintenance.read_import(study, file)
+        document = exchange.read_import(study, file)
         with render.status(f"Importing {len(document.cards):,} cards…"):
-            done = maintenance.import_history(study, document, merge=merge)
+            done = exchange.import_history(study, document, merge=merge)
     finally:
         study.close()
     if as_json:

@@ -115,10 +115,11 @@ def deck_preview(
 ) -> None:
     """Show cards as the review session draws them, front then back (no database)."""
     from prepcli.files.decks import load_decks
+    from prepcli.files.safeio import path_problem
     from prepcli.ui import card_view, render
 
     path, card_id = Path(target), None
-    if "#" in target and not path.exists():
+    if "#" in target and (path_problem(path) is not None or not os.path.lexists(path)):
         where, _, card_id = target.rpartition("#")
         path = Path(where)
     existing([path])
@@ -156,8 +157,11 @@ def deck_new(
     ] = None,
 ) -> None:
     """Write a new deck file with one example card; never overwrites a file."""
+    from prepcli.cli.arguments import checked_path
     from prepcli.files.decks import DECK_ID, new_deck_text
+    from prepcli.files.safeio import private_folder, write_file
 
+    checked_path(path, "file or nothing")
     if not DECK_ID.fullmatch(deck):
         raise UsageError(f"--deck {deck!r} must be dotted lowercase slugs, e.g. llm-quiz.inference")
     if not title.strip():
@@ -172,9 +176,8 @@ def deck_new(
     sources = source or ["TODO: the documents or references this deck is written from"]
     text = new_deck_text(deck, title, description, sources, schema_ref)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "x", encoding="utf-8") as handle:
-            handle.write(text)
+        private_folder(path.parent)
+        write_file(path, lambda handle: handle.write(text))  # never over an existing file
     except FileExistsError:
         raise PrepError(f"{path} already exists; `deck new` never overwrites a file") from None
     except OSError as exc:

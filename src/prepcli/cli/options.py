@@ -8,8 +8,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from prepcli.core.errors import UsageError
-
 if TYPE_CHECKING:
     from typing import Any
 
@@ -26,19 +24,22 @@ class Options:
 
 
 def existing(paths_: list[Path] | None) -> tuple[Path, ...]:
-    for path in paths_ or ():
-        if not path.exists():
-            raise UsageError(f"no such file or folder: {path}")
-    return tuple(paths_ or ())
+    """Paths that each name a file or a folder (decks: one file or a folder of them)."""
+    from prepcli.cli.arguments import checked_path
+
+    return tuple(checked_path(path, "file or folder") for path in paths_ or ())
 
 
 def locations_for(options: Options) -> Locations:
     from prepcli.app.study import Locations
+    from prepcli.cli.arguments import checked_path
     from prepcli.storage import paths
 
     roots = existing(list(options.decks)) or (paths.bundled("decks"),)
     db = options.db or paths.default_db_path()
-    plan_dirs = (*existing(list(options.plans)), paths.bundled("plans"))
+    checked_path(db, "file or nothing")  # not a FIFO, a device or an impossible name
+    plans = tuple(checked_path(p, "folder") for p in options.plans)
+    plan_dirs = (*plans, paths.bundled("plans"))
     return Locations(
         db=db,
         deck_roots=roots,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from prepcli.cli.arguments import finite
 from prepcli.cli.common import (
     JsonOption,
     emit_json,
@@ -197,27 +199,36 @@ def _learner_parameters(value: str | None) -> tuple[float, ...] | None:
         return simulate.faster_forgetting(Scheduler.default_parameters())
     text = value
     if not value.lstrip().startswith("["):
+        from prepcli.cli.arguments import checked_path, shown
+        from prepcli.files.safeio import FileRefused, read_regular
+
+        path = checked_path(Path(value), "file")  # never a FIFO (it blocks) or /dev/zero
         try:
-            text = Path(value).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"--learner-params: cannot read {value}: {exc.strerror}") from None
+            text = read_regular(path, 1 << 20).decode("utf-8")
+        except FileRefused as exc:
+            raise UsageError(f"--learner-params: {shown(value)} {exc.reason}") from None
         except UnicodeDecodeError:
-            raise UsageError(f"--learner-params: {value} is not a UTF-8 text file") from None
+            raise UsageError(f"--learner-params: {shown(value)} is not a UTF-8 text file") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"--learner-params: not JSON ({exc.msg})") from None
+    except (RecursionError, ValueError):  # nested thousands deep; a number of 5,000 digits
+        raise UsageError("--learner-params: not a list of 21 FSRS-6 parameters") from None
     if isinstance(data, dict):
         data = data.get("parameters")
     if not isinstance(data, list) or len(data) != 21:
         raise UsageError("--learner-params: expected a list of 21 FSRS-6 parameters")
     if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in data):
         raise UsageError("--learner-params: every parameter must be a number")
+    if not all(math.isfinite(x) for x in data):
+        raise UsageError("--learner-params: every parameter must be a finite number")
     return tuple(float(x) for x in data)
 
 
 RetentionOption = Annotated[
-    float, typer.Option(min=0.7, max=0.99, help="Desired retention of plain FSRS.")
+    float,
+    typer.Option(min=0.7, max=0.99, callback=finite, help="Desired retention of plain FSRS."),
 ]
 
 
@@ -233,10 +244,14 @@ def simulate(
     seed: Annotated[int, typer.Option(help="First random seed.")] = 0,
     retention: RetentionOption = 0.9,
     high_retention: Annotated[
-        float, typer.Option(min=0.7, max=0.99, help="The raised retention to compare with.")
+        float,
+        typer.Option(
+            min=0.7, max=0.99, callback=finite, help="The raised retention to compare with."
+        ),
     ] = 0.95,
     target: Annotated[
-        float, typer.Option(min=0.7, max=0.99, help="The planner's recall target.")
+        float,
+        typer.Option(min=0.7, max=0.99, callback=finite, help="The planner's recall target."),
     ] = 0.95,
     learner_params: Annotated[
         str | None,

@@ -15,17 +15,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from prepcli.core.errors import PrepError, UsageError
 
 NOW_ENV = "PREPCLI_NOW"
+#: The instants prepcli works with (see core/bounds.py): a pinned clock must be among them.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 def parse_instant(text: str, tz: tzinfo) -> datetime:
     """An ISO-8601 date or datetime; one without an offset is read in `tz`."""
     try:
         value = datetime.fromisoformat(text.strip())
-    except ValueError:
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=tz)
+        value = value.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: year 1 moved west of UTC, say
         raise UsageError(f"not an ISO-8601 date or time: {text!r}") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=tz)
-    return value.astimezone(UTC)
+    return value
 
 
 def now(tz: tzinfo | None = None) -> datetime:
@@ -33,9 +37,16 @@ def now(tz: tzinfo | None = None) -> datetime:
     pinned = os.environ.get(NOW_ENV)
     if pinned:
         try:
-            return parse_instant(pinned, tz or local_zone())
-        except UsageError:
+            datetime.fromisoformat(pinned.strip())
+        except ValueError:
             raise PrepError(f"{NOW_ENV}={pinned!r} is not an ISO-8601 date or time") from None
+        try:
+            instant = parse_instant(pinned, tz or local_zone())
+        except UsageError:  # year 1 moved west of UTC leaves datetime's range
+            instant = EARLIEST - timedelta(days=1)
+        if not EARLIEST <= instant < LATEST:  # days and intervals from it must stay in datetime
+            raise PrepError(f"{NOW_ENV}={pinned!r} is outside the years 1970 to 2999")
+        return instant
     return datetime.now(UTC)
 
 

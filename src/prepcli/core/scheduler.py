@@ -246,6 +246,13 @@ class Scheduler:
         return tuple(float(w) for w in fsrs.scheduler.DEFAULT_PARAMETERS)
 
     @staticmethod
+    def parameter_bounds() -> tuple[tuple[float, float], ...]:
+        """Each FSRS parameter's (lowest, highest) value, as py-fsrs accepts them."""
+        lower = fsrs.scheduler.LOWER_BOUNDS_PARAMETERS
+        upper = fsrs.scheduler.UPPER_BOUNDS_PARAMETERS
+        return tuple((float(low), float(high)) for low, high in zip(lower, upper, strict=True))
+
+    @staticmethod
     def clamp_parameters(values: Sequence[float]) -> tuple[float, ...]:
         """Fit parameters into py-fsrs's bounds.
 

@@ -1,5 +1,6 @@
 """Which files are decks, and the cache files kept for them: their names, the tag that
-ties a cache to the validator's rules, and the atomic writer both caches use.
+ties a cache to the validator's rules, and the private, atomic writer and the careful
+reader both caches use.
 
 Apart from decks.py (the validator) so that start-up finds and checks its deck index
 without importing the validator and its records.
@@ -9,39 +10,164 @@ from __future__ import annotations
 
 import os
 import pickle
+import stat
 import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from prepcli import __version__
+from prepcli.core.errors import Problem
+from prepcli.files.safeio import kind_of, open_own, private_folder, write_file
+
+DECK_SUFFIXES = (".yaml", ".yml")
+#: Files and folders looked at under one deck folder before the scan stops: a folder of
+#: decks holds hundreds; more means a wrong folder (`deck lint /`), not a deck collection.
+MAX_SCAN_ENTRIES = 50_000
+
+
+@dataclass
+class DeckScan:
+    """The deck files under some folders, and what the scan refused or could not read."""
+
+    files: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def deck_files(roots: Iterable[Path]) -> list[Path]:
     """Every *.yaml / *.yml under the given folders (or the files themselves), sorted."""
-    found: list[Path] = []
+    return scan_decks(roots).files
+
+
+def scan_decks(roots: Iterable[Path]) -> DeckScan:
+    """Find the deck files under `roots` without leaving them.
+
+    Hidden files and folders (`.git`, `.github`) are skipped. A symbolic link is followed
+    only to a file inside its deck folder; one that leads out of it is refused with a
+    warning (a shared deck must not make prepcli read `/etc/passwd`). Files and folders
+    that vanish during the scan are skipped; a folder with more than MAX_SCAN_ENTRIES
+    entries stops the scan with an error instead of walking a whole disk.
+    """
+    scan = DeckScan()
     for root in roots:
-        if root.is_file():
-            found.append(root)
-        elif root.is_dir():
-            found.extend(
-                p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
+        try:
+            info = os.stat(root)
+        except OSError:
+            continue  # the CLI reports a missing path; one gone since is no deck
+        if stat.S_ISREG(info.st_mode):
+            scan.files.append(root)
+        elif stat.S_ISDIR(info.st_mode):
+            _scan_folder(root, scan)
+        else:
+            scan.problems.append(
+                Problem(str(root), 1, 1, f"is {kind_of(info.st_mode)}, not a deck file or folder")
             )
-    return sorted(found)
+    scan.files.sort()
+    return scan
+
+
+def _scan_folder(root: Path, scan: DeckScan) -> None:
+    base = os.path.realpath(root)
+    pending = [os.fspath(root)]
+    seen = 0
+    found_before, problems_before = len(scan.files), len(scan.problems)
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except FileNotFoundError:
+            continue  # removed while the scan ran
+        except OSError as exc:
+            scan.problems.append(
+                Problem(folder, 1, 1, f"cannot read folder: {exc.strerror or exc}", "warning")
+            )
+            continue
+        for entry in entries:
+            seen += 1
+            if seen > MAX_SCAN_ENTRIES:  # not a deck folder: none of it is read
+                del scan.files[found_before:], scan.problems[problems_before:]
+                scan.problems.append(
+                    Problem(
+                        str(root),
+                        1,
+                        1,
+                        f"more than {MAX_SCAN_ENTRIES:,} files and folders: stopped looking "
+                        "for decks here; name the folder that holds the deck files",
+                    )
+                )
+                return
+            if entry.name.startswith("."):
+                continue
+            _scan_entry(entry, base, scan, pending)
+
+
+def _scan_entry(entry: os.DirEntry[str], base: str, scan: DeckScan, pending: list[str]) -> None:
+    is_deck_name = entry.name.endswith(DECK_SUFFIXES)
+    try:
+        if entry.is_symlink():
+            target = os.path.realpath(entry.path)
+            inside = os.path.commonpath([base, target]) == base
+            is_dir = os.path.isdir(target)
+            if not inside and (is_deck_name or is_dir):
+                scan.problems.append(
+                    Problem(
+                        entry.path,
+                        1,
+                        1,
+                        f"symbolic link to {target}, outside the deck folder: not followed",
+                        "warning",
+                    )
+                )
+            elif inside and is_deck_name and os.path.isfile(target):
+                scan.files.append(Path(entry.path))
+            return  # a link to a folder inside is scanned there, and links can loop
+        if entry.is_dir(follow_symlinks=False):
+            pending.append(entry.path)
+            return
+        if not is_deck_name:
+            return
+        mode = entry.stat(follow_symlinks=False).st_mode
+    except (OSError, ValueError):
+        return  # vanished meanwhile (or a name the platform cannot compare)
+    if stat.S_ISREG(mode):
+        scan.files.append(Path(entry.path))
+    else:
+        scan.problems.append(
+            Problem(entry.path, 1, 1, f"is {kind_of(mode)}, not a deck file: skipped", "warning")
+        )
 
 
 def write_cache(file: Path, data: object) -> bool:
     """Pickle `data` to a cache file, whole or not at all (written beside it, then renamed,
-    so a reader never meets half a file); False when it could not be written, which only
-    costs speed."""
+    so a reader never meets half a file), private to the user like its folder; False when
+    it could not be written, which only costs speed."""
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = file.with_suffix(f".{os.getpid()}.tmp")
-        with open(temporary, "wb") as handle:
-            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, file)
+        private_folder(file.parent)
+        write_file(
+            file,
+            lambda handle: pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL),
+            binary=True,
+            overwrite=True,
+            durable=False,
+        )
     except OSError:
         return False
     return True
+
+
+def read_cache(file: Path) -> Any:
+    """What a cache file holds, or None when it is missing, unreadable, or not safely this
+    user's own (another user could have planted it: a pickle runs code when loaded)."""
+    handle = open_own(file)
+    if handle is None:
+        return None
+    try:
+        with handle:
+            return pickle.load(handle)
+    except Exception:  # any unreadable cache is simply rebuilt
+        return None
 
 
 def cache_tag() -> str:

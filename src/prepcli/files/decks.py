@@ -10,7 +10,6 @@ checks in lint.py.
 from __future__ import annotations
 
 import json
-import pickle
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from prepcli.core.cards import CLOZE, CardDef, Deck, DeckSet, Kind, Tier, cloze_items
 from prepcli.core.errors import Problem, ProblemsError
-from prepcli.files.deckfiles import cache_tag, deck_files, write_cache
+from prepcli.files.deckfiles import cache_tag, read_cache, scan_decks, write_cache
 
 if TYPE_CHECKING:
     from prepcli.core.errors import Severity
@@ -88,14 +87,16 @@ def check_decks(
     roots: Iterable[Path], cache_file: Path | None = None
 ) -> tuple[list[Deck], list[Problem]]:
     """Parse and validate, returning the good decks and every problem found."""
-    paths = deck_files(roots)
+    scan = scan_decks(roots)
     cache = _ParseCache(cache_file)
     decks: list[Deck] = []
-    problems: list[Problem] = []
-    for path in paths:
+    problems: list[Problem] = list(scan.problems)
+    for path in scan.files:
         deck = cache.get(path)
         if deck is None:
             deck, found = parse_deck_file(path)
+            if deck is None and not path.exists():
+                continue  # removed since the scan found it: no longer a deck
             problems.extend(found)
             if deck is not None:
                 cache.put(path, deck)
@@ -535,8 +536,7 @@ class _ParseCache:
         if cache_file is None:
             return
         try:
-            with open(cache_file, "rb") as handle:
-                tag, entries = pickle.load(handle)
+            tag, entries = read_cache(cache_file)
             if tag == cache_tag():
                 self.entries = entries
         except Exception:  # any unreadable cache is simply rebuilt

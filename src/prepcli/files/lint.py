@@ -23,7 +23,7 @@ from pathlib import Path
 from prepcli.core.cards import CLOZE, CardDef, Kind
 from prepcli.core.errors import Problem
 from prepcli.core.mathtext import math_spans, unknown_commands
-from prepcli.files.deckfiles import deck_files
+from prepcli.files.deckfiles import scan_decks
 from prepcli.files.decks import ParsedDeck, cross_deck_problems, parse_deck
 from prepcli.files.yamlfile import Node
 
@@ -104,8 +104,9 @@ class LintReport:
 
 def lint(roots: Iterable[Path]) -> LintReport:
     """Check every deck file under `roots`; nothing is cached or written."""
-    parsed = [parse_deck(path) for path in deck_files(roots)]
-    problems = [problem for file in parsed for problem in file.problems]
+    scan = scan_decks(roots)
+    parsed = [parse_deck(path) for path in scan.files]
+    problems = [*scan.problems, *(problem for file in parsed for problem in file.problems)]
     good = [file.deck for file in parsed if file.deck is not None]
     problems.extend(cross_deck_problems(good))
     for file in parsed:

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from prepcli.core.errors import Problem
+from prepcli.files.safeio import FileRefused, read_regular
 
 try:  # libyaml is several times faster; fall back to the pure-Python parser without it
     from yaml import CSafeLoader as _Loader
@@ -27,7 +28,12 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     _LIBYAML = False
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
-MAX_NODES = 250_000  # after alias expansion; a 500-card deck is about 10,000
+#: Values written out in the file: a 500-card deck has about 10,000, a 50,000-card one a
+#: million. The file size bounds them; this bounds the memory they take.
+MAX_NODES = 2_000_000
+#: Values produced by aliases on top of those (`*a` repeats what `&a` names): a deck uses
+#: a few, an alias bomb (a billion laughs) billions.
+MAX_ALIAS_NODES = 250_000
 MAX_DEPTH = 64
 # Every level of nesting takes one of these characters; below this many there is no need
 # to scan for depth before composing (see _too_deep).
@@ -79,13 +85,9 @@ def read_text(path: Path) -> tuple[str | None, list[Problem]]:
     """Read a user file as UTF-8 (a BOM is fine), or say exactly why it cannot be read."""
     name = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            limit = MAX_FILE_BYTES // (1024 * 1024)
-            return None, [Problem(name, 1, 1, f"file is {size:,} bytes; the limit is {limit} MiB")]
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(name, 1, 1, f"cannot read file: {exc.strerror or exc}")]
+        data = read_regular(path, MAX_FILE_BYTES)
+    except FileRefused as exc:
+        return None, [Problem(name, 1, 1, f"file {exc.reason}")]
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None, [Problem(name, 1, 1, "file is UTF-16; save it as UTF-8")]
     if data.startswith(b"\xef\xbb\xbf"):
@@ -209,6 +211,7 @@ class _Converter:
         self.name = name
         self.problems = problems
         self.count = 0
+        self.expanded = 0  # values produced by aliases, beyond their first appearance
         self.constructor = yaml.constructor.SafeConstructor()
         self.converted: set[int] = set()  # ids of the collections already expanded once
         # Where the outermost alias being expanded is used (its parent's start; PyYAML
@@ -217,11 +220,15 @@ class _Converter:
 
     def convert(self, node: yaml.Node, depth: int, parent: yaml.Node | None = None) -> Node:
         self.count += 1
+        if self.alias_site is not None or id(node) in self.converted:
+            self.expanded += 1
+            if self.expanded > MAX_ALIAS_NODES:
+                raise _Limits(
+                    f"too many values (over {MAX_ALIAS_NODES:,}; an alias bomb?)",
+                    self.alias_site or node.start_mark,
+                )
         if self.count > MAX_NODES:
-            raise _Limits(
-                f"too many values (over {MAX_NODES:,}; an alias bomb?)",
-                self.alias_site or node.start_mark,
-            )
+            raise _Limits(f"too many values (over {MAX_NODES:,})", node.start_mark)
         if depth > MAX_DEPTH:
             raise _Limits(f"nested deeper than {MAX_DEPTH} levels", node.start_mark)
         line, col = node.start_mark.line + 1, node.start_mark.column + 1

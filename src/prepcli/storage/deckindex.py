@@ -11,13 +11,12 @@ when the plan file changes.
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from prepcli.files.deckfiles import cache_name, cache_tag, deck_files, write_cache
+from prepcli.files.deckfiles import cache_name, cache_tag, deck_files, read_cache, write_cache
 
 if TYPE_CHECKING:
     from prepcli.core.cards import DeckSet
@@ -96,8 +95,7 @@ def load_index(roots: Iterable[Path], cache_dir: Path) -> tuple[DeckIndex, DeckS
 
 def _read(file: Path) -> DeckIndex | None:
     try:
-        with open(file, "rb") as handle:
-            stamps, tag, keys, deck_ids, renames, layouts = pickle.load(handle)
+        stamps, tag, keys, deck_ids, renames, layouts = read_cache(file)
     except Exception:  # missing, foreign or from another version: rebuilt from the decks
         return None
     if tag != _tag():

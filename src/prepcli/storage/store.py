@@ -1,4 +1,5 @@
-"""The only sqlite3 importer: the database file, its migrations and every SQL statement.
+"""The only sqlite3 importer: the database file, its migrations and its SQL statements
+(but the range checks of `prepcli check`, in rowcheck.py, which run on this connection).
 
 One file per user. Each answer is its own committed transaction, written with
 BEGIN IMMEDIATE so two prepcli processes never interleave a read-modify-write; WAL
@@ -10,13 +11,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from prepcli.core.errors import PrepError
+from prepcli.core.errors import PrepError, UsageError
 from prepcli.core.models import CardState, Phase, PlanRun, ReviewKind
 
 if TYPE_CHECKING:
@@ -169,6 +171,8 @@ _VISIBLE = (
     "NOT suspended AND coalesce(buried_until_day, 0) <= :today"  # neither suspended nor buried
 )
 _STUDIED = f"{int(Phase.LEARNING)}, {int(Phase.REVIEW)}, {int(Phase.RELEARNING)}"  # not new
+#: The setting row that holds the newest review id an import wrote (not a user setting).
+_IMPORTED_UP_TO = "(imported up to review id)"
 _KEY_SEPARATOR = "\n"  # never in a deck's card key (ids are slugs); see Store._concat_keys
 
 
@@ -504,13 +508,19 @@ class Store:
     # --- the review log --------------------------------------------------------------
 
     def undo_last(self) -> Review | None:
-        """Remove the newest review-log row and restore its card's state before it."""
+        """Remove the newest review-log row and restore its card's state before it.
+
+        Only an answer given here is undone: undo stops at the rows the last import wrote
+        (or rewrote, in a merge), which are not anyone's last answer."""
         with self.transaction():
             row = self.db.execute(
                 f"SELECT {_REVIEW_COLUMNS} FROM review JOIN card ON card.id = review.card_id "
                 "ORDER BY review.id DESC LIMIT 1"
             ).fetchone()
-            if row is None:
+            floor = self.db.execute(
+                "SELECT value FROM setting WHERE name = ?", (_IMPORTED_UP_TO,)
+            ).fetchone()
+            if row is None or (floor is not None and row[0] <= int(floor[0])):
                 return None
             review = _review_from_row(row)
             before = review.before
@@ -790,7 +800,7 @@ class Store:
     # Methods marked "inside transaction()" write without committing: callers group them.
 
     def backup_to(self, target: Path) -> Path:
-        return copy_database(self.db, target)
+        return copy_database(self.db, target, overwrite=False)
 
     def integrity_problems(self) -> list[str]:
         """SQLite's full integrity check; empty when the file is sound."""
@@ -951,6 +961,16 @@ class Store:
                 f"VALUES (?{', ?' * len(columns)})",
                 (card_id, *(review[n] for n in columns)),
             )
+
+    def mark_log_imported(self) -> None:
+        """Inside transaction(): the review rows so far came from an import (see undo_last).
+        Kept with the settings, under a name no setting has."""
+        self._require_transaction()
+        self.db.execute(
+            "INSERT INTO setting (name, value) SELECT ?, coalesce(max(id), 0) FROM review "
+            "WHERE true ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            (_IMPORTED_UP_TO,),
+        )
 
     def put_review_snapshots(self, review_id: int, before: CardState, after: CardState) -> None:
         """Inside transaction(): rewrite a review row's before/after card snapshots."""
@@ -1157,9 +1177,22 @@ def open_store(path: Path, *, create_parents: bool = True) -> Store:
 
 
 def _prepare_file(path: Path, create_parents: bool) -> None:
-    if path.exists():
-        if path.is_dir():
+    from prepcli.files.safeio import kind_of, path_problem, private_folder
+
+    problem = path_problem(path)
+    if problem is not None:
+        raise UsageError(f"database path {path} {problem}")
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise PrepError(f"cannot open database {path}: {exc.strerror or exc}") from None
+    if mode is not None:
+        if stat.S_ISDIR(mode):
             raise PrepError(f"database path {path} is a directory")
+        if not stat.S_ISREG(mode):  # SQLite would block on a FIFO, or use /dev/null
+            raise UsageError(f"database path {path} is {kind_of(mode)}, not a regular file")
         _check_header(path)
         return
     parent = path.parent
@@ -1167,7 +1200,7 @@ def _prepare_file(path: Path, create_parents: bool) -> None:
         if not create_parents:
             raise PrepError(f"cannot create database {path}: folder {parent} does not exist")
         try:
-            parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            private_folder(parent)
         except OSError as exc:
             raise PrepError(f"cannot create folder {parent}: {exc.strerror or exc}") from None
     try:  # create it private to the user before SQLite touches it
@@ -1280,16 +1313,18 @@ def backup_before_migration(connection: sqlite3.Connection, path: Path, version:
     return copy_database(connection, path.with_name(f"{path.name}.schema-v{version}.bak"))
 
 
-def copy_database(connection: sqlite3.Connection, target: Path) -> Path:
+def copy_database(connection: sqlite3.Connection, target: Path, *, overwrite: bool = True) -> Path:
     """Copy a live database to `target` with SQLite's online backup API.
 
     The copy is a consistent snapshot even while another process writes (committed WAL
     content included), private to the user, a single file (no -wal beside it), and it
-    appears under its name only once complete.
+    appears under its name only once complete (without `overwrite`, only if the name is
+    free: FileExistsError otherwise).
     """
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
-    os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    from prepcli.files.safeio import new_private_file, partial_path, publish
+
+    partial = partial_path(target)
+    os.close(new_private_file(partial))
     try:
         destination = sqlite3.connect(partial)
         try:
@@ -1297,7 +1332,7 @@ def copy_database(connection: sqlite3.Connection, target: Path) -> Path:
             destination.execute("PRAGMA journal_mode = DELETE")
         finally:
             destination.close()
-        os.replace(partial, target)
+        publish(partial, target, overwrite=overwrite)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

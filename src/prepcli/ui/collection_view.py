@@ -102,7 +102,14 @@ def check_view(report: CheckReport) -> RenderableType:
         f"{len(report.orphans)} with history, {len(report.empty_orphans)} "
         "without (cards no deck defines)",
     )
+    if report.out_of_range:
+        grid.add_row("Out of range", f"{len(report.out_of_range)} values no prepcli writes")
     parts: list[RenderableType] = [grid]
+    if report.out_of_range:
+        parts += [Text(""), Text("Values out of range (removed, or replayed, by --fix)")]
+        parts += [Text(f"  {message}") for message in report.out_of_range[:50]]
+        if len(report.out_of_range) > 50:
+            parts.append(Text(f"… and {len(report.out_of_range) - 50} more (see --json)"))
     if report.mismatches:
         table = Table(
             box=None,
