@@ -367,12 +367,14 @@ def test_file_and_folder_names_are_shown_not_obeyed(
         assert result.code in (0, 1, 2), (args, result)
         assert_clean(result)
         assert shown in result.out + result.err, (args, result)
-    (decks / f"broken{HOSTILE_NAME}.yaml").write_text("deck: [\n", "utf-8")
+    (decks / f"broken{HOSTILE_NAME}\n.yaml").write_text("deck: [\n", "utf-8")
     for args in (["deck", "lint", str(decks)], ["deck", "list"], ["stats"]):
         result = run(*where, *args)
         assert result.code == 1
         assert_clean(result)
         assert f"{shown_folder}/broken␛]52;c;ZXZpbA==" in result.out + result.err
+        # A newline in a file name is shown too: one problem, one line.
+        assert "<U+2069>␊.yaml:" in result.out + result.err
 
 
 def test_arguments_are_shown_not_obeyed(

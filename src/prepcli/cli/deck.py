@@ -85,8 +85,12 @@ def deck_lint(
             ]
         )
     else:
+        from prepcli.ui.safe import visible_line  # one problem per line, whatever the name
+
         for p in report.problems:
-            echo(f"{p.path}:{p.line}:{p.col}: {p.severity}: {p.message}")
+            echo(
+                f"{visible_line(p.path)}:{p.line}:{p.col}: {p.severity}: {visible_line(p.message)}"
+            )
         found = (
             f"{plural(report.errors, 'error')}, {plural(report.warnings, 'warning')}"
             if report.problems
