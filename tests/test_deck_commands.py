@@ -17,6 +17,7 @@ import yaml
 
 import prepcli
 from prepcli.core.cards import Kind
+from prepcli.core.controls import CHARACTER_CLASS
 from prepcli.files.decks import CARD_KEYS, DECK_ID, DECK_KEYS, MAX_ID_LENGTH, SLUG, check_decks
 from prepcli.storage import paths
 from prepcli.storage.store import open_store
@@ -151,6 +152,15 @@ def test_schema_matches_the_loaders_rules() -> None:
     assert card["properties"]["id"]["pattern"] == SLUG.pattern
     assert card["properties"]["id"]["maxLength"] == MAX_ID_LENGTH
     assert card["properties"]["kind"]["enum"] == [k.value for k in Kind]
+    # Text: not blank, and none of the control characters the loader refuses.
+    text = "^(?=[\\s\\S]*\\S)[^" + CHARACTER_CLASS.removeprefix("[") + "*$"
+    texts = [SCHEMA["properties"][k] for k in ("title", "description")]
+    texts += [
+        card["properties"][k]
+        for k in ("front", "back", "explain", "source", "starter", "tests", "solution")
+    ]
+    assert [t["pattern"] for t in texts] == [text] * len(texts)
+    assert SCHEMA["$defs"]["text"]["pattern"] == text
 
 
 REPO = Path(__file__).resolve().parents[1]
@@ -251,6 +261,13 @@ MUTATIONS: list[tuple[str, Any, bool]] = [
     ("card.tier", 1, False), ("card.explain", "why", True), ("card.explain", "", False),
     ("card.formerly", ["other.deck/old-id"], True), ("card.formerly", ["Other/x"], False),
     ("card.formerly", ["a/b/c"], False),
+    # Control characters a terminal obeys (tab and newline are text).
+    ("title", "Clipboard \x1b]52;c;ZXZpbA==\x07", False), ("description", "D\u202e", False),
+    ("sources", ["s\x9b6n"], False), ("card.front", "Q\x1b[2J", False),
+    ("card.back", "A\x7f", False), ("card.explain", "why\r", False),
+    ("card.hints", ["h\x00"], False), ("card.points", ["p\u2066"], False),
+    ("card.source", "s\x90", False), ("card.solution", "x = 1\x1b", False),
+    ("card.back", "a\tb\nc é ⁂", True), ("card.front", "\x1b", False),
 ]  # fmt: skip
 
 

@@ -38,6 +38,12 @@ EXPECTED: dict[str, list[str]] = {
     "empty-file.yaml": ["1:1: file is empty"],
     "empty-text.yaml": ["9:12: 'front' must not be empty"],
     "entry-not-a-string.yaml": ["11:34: hints entry must be a string, not a number"],
+    "escape-sequence.yaml": [
+        "3:19: control character U+001B (ESC) in 'title'",
+        "9:30: control character U+001B (ESC) in 'front'",
+        "11:20: control character U+009B (CSI) in 'hints'",
+        "12:22: control character U+202E (RLO) in 'source'",
+    ],
     "formerly-claimed-twice.yaml": ["16:16: old id 'old' is already claimed by card 'a'"],
     "formerly-not-a-slug.yaml": ["11:16: formerly entry 'Old Id' must be a lowercase slug like 'kv-cache-size'"],
     "formerly-own-id.yaml": ["11:16: card 'a' lists its own id in 'formerly'"],

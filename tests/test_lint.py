@@ -31,7 +31,7 @@ def test_lint_reports_every_error_in_every_file_at_once(run: Run) -> None:
     assert result.code == 1
     assert result.out.splitlines() == [
         *expected,
-        "36 files, 2 decks, 2 cards: 41 errors, 0 warnings.",
+        "37 files, 2 decks, 2 cards: 45 errors, 0 warnings.",
     ]
     assert result.err == ""
 

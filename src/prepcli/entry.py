@@ -41,9 +41,18 @@ def quick_today(args: list[str]) -> Options | None:
     return Options(db=None if db is None else Path(db), decks=listed("PREPCLI_DECKS"), plans=plans)
 
 
+def replace_unencodable() -> None:
+    """Output whose encoding cannot hold a character (PYTHONIOENCODING=ascii, a C locale)
+    shows '?' for it instead of ending the command in a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run one command line and return its exit status; errors become messages."""
     args = sys.argv[1:] if argv is None else argv
+    replace_unencodable()
     try:
         quick = quick_today(args)
         if quick is not None:

@@ -10,6 +10,8 @@ import typer
 from prepcli.cli.common import (
     CardArgument,
     JsonOption,
+    confirm,
+    echo,
     emit_json,
     open_study,
     show,
@@ -60,7 +62,7 @@ def _set_suspended(ctx: typer.Context, card_id: str, suspended: bool) -> None:
         study.set_suspended(card_id, suspended)
     finally:
         study.close()
-    typer.echo(f"{card_id} {'suspended' if suspended else 'unsuspended'}.")
+    echo(f"{card_id} {'suspended' if suspended else 'unsuspended'}.")
 
 
 @card_app.command("suspend")
@@ -85,12 +87,12 @@ def card_forget(
     study = open_study(ctx)
     try:
         study.card(card_id)
-        if not yes and not typer.confirm(f"Reset {card_id} to new?", default=False):
+        if not yes and not confirm(f"Reset {card_id} to new?"):
             raise typer.Exit(1)
         study.forget(card_id)
     finally:
         study.close()
-    typer.echo(f"{card_id} is new again.")
+    echo(f"{card_id} is new again.")
 
 
 # --- config ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from prepcli.cli import card, config, data, deck, plan, progress, study
+from prepcli.cli.common import echo
 from prepcli.cli.options import Options
 
 app = typer.Typer(
@@ -72,7 +73,7 @@ def main_callback(
     if version:
         from prepcli import __version__
 
-        typer.echo(f"prepcli {__version__}")
+        echo(f"prepcli {__version__}")
         raise typer.Exit()
     ctx.obj = Options(db=db, decks=tuple(decks or ()), plans=tuple(plans or ()))
     if ctx.invoked_subcommand is None:

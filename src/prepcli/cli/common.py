@@ -48,6 +48,21 @@ def emit_json(data: Any) -> None:
     print_json(data)
 
 
+def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Print plain text. What it holds may come from a file, the database or an argument
+    (a path, a card key, a plan title): control characters are shown, not obeyed."""
+    from prepcli.ui.safe import visible
+
+    typer.echo(visible(text), err=err, nl=nl)  # noqa: TID251 - the one plain-text printer
+
+
+def confirm(question: str, *, err: bool = False) -> bool:
+    """Ask yes or no (default no), the question shown as `echo` shows text."""
+    from prepcli.ui.safe import visible
+
+    return typer.confirm(visible(question), default=False, err=err)  # noqa: TID251
+
+
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 DeckOption = Annotated[
     list[str] | None,

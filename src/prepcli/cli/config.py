@@ -8,6 +8,7 @@ import typer
 
 from prepcli.cli.common import (
     JsonOption,
+    echo,
     emit_json,
     open_store_of,
     show,
@@ -54,7 +55,7 @@ def config_get(
         raise UsageError(f"unknown setting {name!r} (known: {', '.join(SPECS)})")
     store = open_store_of(ctx)
     try:
-        typer.echo(show_setting(name, settings_from(store.settings())))
+        echo(show_setting(name, settings_from(store.settings())))
     finally:
         store.close()
 
@@ -74,7 +75,7 @@ def config_set(
     store = open_store_of(ctx)
     try:
         run_guarded(lambda: store.put_setting(name, to_stored(parsed)), store.path)
-        typer.echo(f"{name} = {show_setting(name, settings_from(store.settings()))}")
+        echo(f"{name} = {show_setting(name, settings_from(store.settings()))}")
     finally:
         store.close()
 
@@ -93,6 +94,6 @@ def config_reset(
     store = open_store_of(ctx)
     try:
         run_guarded(lambda: store.delete_setting(name), store.path)
-        typer.echo(f"{name} = {show_setting(name, settings_from(store.settings()))}")
+        echo(f"{name} = {show_setting(name, settings_from(store.settings()))}")
     finally:
         store.close()

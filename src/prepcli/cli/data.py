@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import io
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -12,6 +12,7 @@ import typer
 
 from prepcli.cli.common import (
     JsonOption,
+    echo,
     emit_json,
     now,
     open_store_of,
@@ -19,6 +20,7 @@ from prepcli.cli.common import (
     plural,
     show,
 )
+from prepcli.cli.options import json_document
 from prepcli.core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -70,14 +72,14 @@ def optimize(
                     }
                 )
             elif undone.already_default:
-                typer.echo("Already using the default FSRS parameters.")
+                echo("Already using the default FSRS parameters.")
             elif undone.saved:
-                typer.echo(
+                echo(
                     f"Back to the default FSRS parameters; {undone.recomputed} cards "
                     "rescheduled by replaying their history."
                 )
             else:
-                typer.echo("Dry run: would go back to the default FSRS parameters.")
+                echo("Dry run: would go back to the default FSRS parameters.")
             return
         label = _parameters_label(study)
         with render.status("Fitting FSRS parameters to your review history…"):
@@ -143,23 +145,28 @@ def export(
         if format_ == "anki":
             target = output or Path("prepcli.apkg")
             made = exchange.export_anki(study, target, force=force)
-            typer.echo(
+            echo(
                 f"Wrote {plural(made.notes, 'note')} in {plural(made.decks, 'deck')} "
                 f"to {made.path} (Anki: File → Import)."
             )
             return
         if format_ == "json":
             if output is None:
-                typer.echo(json.dumps(exchange.export_json(study), indent=1, ensure_ascii=False))
+                echo(json_document(exchange.export_json(study), indent=1))
             else:
                 exchange.export_json_file(study, output, force=force)
-                typer.echo(f"Wrote {output}.", err=True)
+                echo(f"Wrote {output}.", err=True)
+            return
+        if output is None and sys.stdout.isatty():
+            shown = io.StringIO()  # read on a screen: keys from an import are shown as echo does
+            exchange.export_csv(study, shown)
+            echo(shown.getvalue(), nl=False)
             return
         if output is None:
-            exchange.export_csv(study, sys.stdout)
+            exchange.export_csv(study, sys.stdout)  # piped: exact
             return
         count = exchange.export_csv_file(study, output, force=force)
-        typer.echo(f"Wrote {plural(count, 'row')} to {output}.", err=True)
+        echo(f"Wrote {plural(count, 'row')} to {output}.", err=True)
     finally:
         study.close()
 
@@ -194,13 +201,13 @@ def import_(
     if as_json:
         emit_json(asdict(done))
         return
-    typer.echo(
+    echo(
         f"Imported {len(done.added):,} card{'' if len(done.added) == 1 else 's'} and "
         f"{done.reviews_added:,} review{'' if done.reviews_added == 1 else 's'} from {file}; "
         f"merged {len(done.merged)}, already here {len(done.unchanged)}."
     )
     if done.parameters_adopted:
-        typer.echo("This database had no personal FSRS parameters: it now uses the export's.")
+        echo("This database had no personal FSRS parameters: it now uses the export's.")
 
 
 @app.command()
@@ -229,9 +236,9 @@ def backup(
             {"path": str(made.path), "bytes": made.size, "removed": [str(p) for p in made.removed]}
         )
         return
-    typer.echo(f"Backed up to {made.path} ({made.size / 1024:.0f} KiB).")
+    echo(f"Backed up to {made.path} ({made.size / 1024:.0f} KiB).")
     if made.removed:
-        typer.echo(f"Removed {plural(len(made.removed), 'older backup')} (keeping {keep}).")
+        echo(f"Removed {plural(len(made.removed), 'older backup')} (keeping {keep}).")
 
 
 @app.command()
@@ -258,6 +265,6 @@ def check(
     else:
         show(collection_view.check_view(report))
         if report.backup:
-            typer.echo(f"Backup: {report.backup}")  # a path to copy: never wrapped
+            echo(f"Backup: {report.backup}")  # a path to copy: never wrapped
     if not report.ok:
         raise typer.Exit(1)

@@ -10,6 +10,8 @@ import typer
 
 from prepcli.cli.common import (
     JsonOption,
+    confirm,
+    echo,
     emit_json,
     locations_of,
     open_study,
@@ -83,8 +85,12 @@ def deck_lint(
             ]
         )
     else:
+        from prepcli.ui.safe import visible_line  # one problem per line, whatever the name
+
         for p in report.problems:
-            typer.echo(f"{p.path}:{p.line}:{p.col}: {p.severity}: {p.message}")
+            echo(
+                f"{visible_line(p.path)}:{p.line}:{p.col}: {p.severity}: {visible_line(p.message)}"
+            )
         found = (
             f"{plural(report.errors, 'error')}, {plural(report.warnings, 'warning')}"
             if report.problems
@@ -97,7 +103,7 @@ def deck_lint(
                 plural(report.cards, "card"),
             )
         )
-        typer.echo(f"{counts}: {found}.")
+        echo(f"{counts}: {found}.")
     if report.files == 0:
         raise PrepError("no deck files (*.yaml, *.yml) found")
     if report.errors or (strict and report.warnings):
@@ -140,7 +146,7 @@ def deck_schema() -> None:
     """Print the JSON Schema (draft 2020-12) of deck files, for editors and CI."""
     from importlib import resources
 
-    typer.echo(resources.files("prepcli").joinpath("deck.schema.json").read_text("utf-8"), nl=False)
+    echo(resources.files("prepcli").joinpath("deck.schema.json").read_text("utf-8"), nl=False)
 
 
 @deck_app.command("new")
@@ -182,8 +188,8 @@ def deck_new(
         raise PrepError(f"{path} already exists; `deck new` never overwrites a file") from None
     except OSError as exc:
         raise PrepError(f"cannot write {path}: {exc.strerror or exc}") from None
-    typer.echo(f"Wrote {path} (deck {deck}, one example card).")
-    typer.echo(
+    echo(f"Wrote {path} (deck {deck}, one example card).")
+    echo(
         f"Preview it with `prepcli deck preview {path}`; check it with `prepcli deck lint {path}`."
     )
 
@@ -214,7 +220,7 @@ def deck_orphans(
             )
             if not as_json:
                 show(collection_view.orphans_table(orphans))
-            if not yes and not typer.confirm(question, default=False, err=as_json):
+            if not yes and not confirm(question, err=as_json):
                 raise typer.Exit(1)
             keys = [row[0] for row in orphans]
             removed = run_guarded(lambda: study.store.delete_cards(keys), study.store.path)
@@ -225,10 +231,10 @@ def deck_orphans(
         gone = None if removed is None else {"cards": removed[0], "reviews": removed[1]}
         emit_json({"orphans": rows, "removed": gone})
     elif not orphans:
-        typer.echo("No orphans: every card in the database is in a deck.")
+        echo("No orphans: every card in the database is in a deck.")
     elif removed is not None:
-        typer.echo(f"Removed {plural(removed[0], 'card')} and {plural(removed[1], 'review')}.")
+        echo(f"Removed {plural(removed[0], 'card')} and {plural(removed[1], 'review')}.")
     else:
-        typer.echo(f"{plural(len(orphans), 'card')} in the database that no deck defines:")
+        echo(f"{plural(len(orphans), 'card')} in the database that no deck defines:")
         show(collection_view.orphans_table(orphans))
-        typer.echo("`prepcli deck orphans --forget` removes them and their reviews.")
+        echo("`prepcli deck orphans --forget` removes them and their reviews.")

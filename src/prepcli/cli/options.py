@@ -49,10 +49,18 @@ def locations_for(options: Options) -> Locations:
     )
 
 
-def print_json(data: Any) -> None:
+def json_document(data: Any, indent: int = 2) -> str:
+    """`data` as JSON, exact, and safe on a terminal: the controls JSON leaves raw (DEL, C1,
+    bidirectional overrides) are written as \\u escapes, which read back the same."""
     import json  # only for --json: the screen of `prepcli` needs none
 
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    from prepcli.ui.safe import json_text
+
+    return json_text(json.dumps(data, indent=indent, ensure_ascii=False, default=str))
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json_document(data) + "\n")
 
 
 def show_today(where: Locations, as_json: bool) -> None:

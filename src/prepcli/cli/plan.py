@@ -13,6 +13,8 @@ import typer
 from prepcli.cli.arguments import finite
 from prepcli.cli.common import (
     JsonOption,
+    confirm,
+    echo,
     emit_json,
     open_study,
     show,
@@ -97,16 +99,16 @@ def plan_start(
         running = study.active_plan()
         if running is not None and not force:
             question = f"A plan ({running.plan.id}) is already running. Replace it?"
-            if not typer.confirm(question, default=False):
+            if not confirm(question):
                 raise typer.Exit(1)
         study.start_plan(plan, start_day if start_day is not None else study.today, interview_day)
         status = study.plan_status()
     finally:
         study.close()
     assert status is not None
-    typer.echo(f"Started {status.title}: {status.start_date} to {status.end_date}.")
+    echo(f"Started {status.title}: {status.start_date} to {status.end_date}.")
     if status.interview_date and status.interview_date < status.end_date:
-        typer.echo(
+        echo(
             f"Note: the interview ({status.interview_date}) comes before the plan ends; "
             "later weeks' cards will not all be introduced in time."
         )
@@ -126,9 +128,7 @@ def plan_interview(
     finally:
         study.close()
     assert status is not None
-    typer.echo(
-        f"Interview on {status.interview_date} ({status.days_to_interview} days from today)."
-    )
+    echo(f"Interview on {status.interview_date} ({status.days_to_interview} days from today).")
 
 
 @plan_app.command("done")
@@ -150,7 +150,7 @@ def _mark(ctx: typer.Context, task_id: str, done: bool) -> None:
     finally:
         study.close()
     state = "done" if done else "not done"
-    typer.echo(f"{task_id}: {state}" + ("" if changed else " (it already was)"))
+    echo(f"{task_id}: {state}" + ("" if changed else " (it already was)"))
 
 
 @plan_app.command("show")

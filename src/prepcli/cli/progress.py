@@ -13,6 +13,7 @@ from prepcli.cli.common import (
     DeckOption,
     JsonOption,
     TagOption,
+    echo,
     emit_json,
     open_study,
     parse_rating,
@@ -195,7 +196,7 @@ def practice(
         if as_json:
             emit_json({"card": card.key, "path": str(path), "created": created})
             return
-        typer.echo(
+        echo(
             f"Wrote the starter to {path}"
             if created
             else f"Your practice file is already there (left as it is): {path}"
@@ -203,14 +204,14 @@ def practice(
         if not no_editor and sys.stdin.isatty():
             status = editor.open_at(path, line)
             if status != 0:
-                typer.echo(f"The editor exited with status {status}.")
-        typer.echo(f"Check it with: prepcli practice {card.key} --check")
+                echo(f"The editor exited with status {status}.")
+        echo(f"Check it with: prepcli practice {card.key} --check")
         return
     run = practice_mod.run_checks(card, path, timeout)
     if not as_json:
         from prepcli.ui import quiz_view, render
 
-        typer.echo(f"{run.card}\n  {run.path}")  # a path on a line of its own, never wrapped
+        echo(f"{run.card}\n  {run.path}")  # a path on a line of its own, never wrapped
         show(quiz_view.practice_view(run))
         if chosen is None and sys.stdin.isatty():
             chosen = _ask_rating(3 if run.all_passed else 1)
@@ -230,9 +231,9 @@ def practice(
         from prepcli.ui import quiz_view, render
 
         label = render.format_interval(outcome.scheduled_days)
-        typer.echo(f"{card.key}: {render.RATING_NAMES[chosen]} — next in {label}")
+        echo(f"{card.key}: {render.RATING_NAMES[chosen]} — next in {label}")
     else:
-        typer.echo("No rating recorded (`--rating 1–4` records one without asking).")
+        echo("No rating recorded (`--rating 1–4` records one without asking).")
     if not run.all_passed:
         raise typer.Exit(1)
 
@@ -245,4 +246,4 @@ def _ask_rating(suggested: int) -> Any:
         try:
             return Rating(parse_rating(text))
         except UsageError as exc:
-            typer.echo(str(exc))
+            echo(str(exc))

@@ -11,6 +11,7 @@ from prepcli.cli.common import (
     DeckOption,
     JsonOption,
     TagOption,
+    echo,
     emit_json,
     locations_of,
     open_study,
@@ -140,7 +141,7 @@ def next_card(
             emit_json(_card_json(study, key) if key else {"card": None})
             return
         if key is None:
-            typer.echo("Nothing due now.")
+            echo("Nothing due now.")
             return
         card = study.card(key)
         info = _card_json(study, key)
@@ -185,7 +186,7 @@ def answer(
             }
         )
     else:
-        typer.echo(f"{card_id}: {render.RATING_NAMES[value]} — next in {label}")
+        echo(f"{card_id}: {render.RATING_NAMES[value]} — next in {label}")
 
 
 @app.command()
@@ -200,7 +201,7 @@ def undo(ctx: typer.Context) -> None:
     finally:
         study.close()
     if undone is None:
-        typer.echo("Nothing to undo.")
+        echo("Nothing to undo.")
         return
     what = render.RATING_NAMES[Rating(undone.rating)] if undone.rating else "change"
-    typer.echo(f"Undid {what} on {undone.card_key} ({render.iso_minutes(undone.reviewed_ms)} UTC).")
+    echo(f"Undid {what} on {undone.card_key} ({render.iso_minutes(undone.reviewed_ms)} UTC).")

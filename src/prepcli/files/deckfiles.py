@@ -171,10 +171,13 @@ def read_cache(file: Path) -> Any:
 
 
 def cache_tag() -> str:
-    # The validator's own file is part of the key so a changed rule never serves stale decks.
+    # The validator's own files are part of the key so a changed rule never serves stale decks.
     package = Path(__file__).parents[1]
-    rules = [(package / name).stat().st_mtime_ns for name in ("files/decks.py", "core/cards.py")]
-    return f"prepcli-decks-{__version__}-{rules[0]}-{rules[1]}"
+    rules = "-".join(
+        str((package / name).stat().st_mtime_ns)
+        for name in ("files/decks.py", "files/yamlfile.py", "core/cards.py", "core/controls.py")
+    )
+    return f"prepcli-decks-{__version__}-{rules}"
 
 
 def cache_name(roots: Iterable[Path]) -> str:

@@ -3,6 +3,11 @@
 Values come back as `Node`s carrying their 1-based line and column, so validators can
 report `path:line:col: message`. Only plain YAML types are accepted (no Python object
 tags), and files that would expand into huge structures are refused before they eat memory.
+
+No string may hold a character a terminal acts on (core/controls.py): YAML's reader
+already refuses most of them raw, but a double-quoted escape ("\\e", "\\x1b", "\\u001b",
+"\\x9b") makes any of them, and bidirectional overrides may be written raw. Each is an
+error located at the character or the escape that writes it.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from prepcli.core.controls import UNSAFE, describe
 from prepcli.core.errors import Problem
 from prepcli.files.safeio import FileRefused, read_regular
 
@@ -41,6 +47,19 @@ _NESTING_CHARS = "[{-?:"
 _SAFE_NESTING = 5_000
 # YAML also breaks lines at these; editors and `path:line:col` readers count only LF.
 _YAML_ONLY_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+
+# The double-quoted escapes that can make a control character (YAML 1.1, as PyYAML reads).
+_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.DOTALL)
+_NAMED_ESCAPES = {
+    "0": "\0",
+    "a": "\a",
+    "b": "\b",
+    "v": "\v",
+    "f": "\f",
+    "r": "\r",
+    "e": "\x1b",
+    "N": "\x85",
+}
 
 Scalar = str | int | float | bool | None | dt.date
 _TAG = "tag:yaml.org,2002:"
@@ -143,7 +162,7 @@ def parse(text: str, name: str) -> tuple[Node | None, list[Problem]]:
         _EditorLines(text).relocate(composed)
     problems: list[Problem] = []
     try:
-        node = _Converter(name, problems).convert(composed, 0)
+        node = _Converter(name, problems, text).convert(composed, 0)
     except _Limits as exc:
         line, col = (exc.mark.line + 1, exc.mark.column + 1) if exc.mark else (1, 1)
         return None, [Problem(name, line, col, exc.message)]
@@ -207,18 +226,23 @@ def _line_col(text: str, position: int) -> tuple[int, int]:
 class _Converter:
     """Turns a composed YAML graph into Nodes, expanding aliases under a budget."""
 
-    def __init__(self, name: str, problems: list[Problem]) -> None:
+    def __init__(self, name: str, problems: list[Problem], text: str) -> None:
         self.name = name
         self.problems = problems
+        self.text = text
         self.count = 0
         self.expanded = 0  # values produced by aliases, beyond their first appearance
         self.constructor = yaml.constructor.SafeConstructor()
         self.converted: set[int] = set()  # ids of the collections already expanded once
+        self.checked: set[int] = set()  # ids of the scalars already checked for controls
         # Where the outermost alias being expanded is used (its parent's start; PyYAML
         # keeps no position for the alias itself): the place to blame for a blow-up.
         self.alias_site: yaml.Mark | None = None
 
-    def convert(self, node: yaml.Node, depth: int, parent: yaml.Node | None = None) -> Node:
+    def convert(
+        self, node: yaml.Node, depth: int, parent: yaml.Node | None = None, field: str = ""
+    ) -> Node:
+        """`field`: the mapping key the value (or list of values) is under, for messages."""
         self.count += 1
         if self.alias_site is not None or id(node) in self.converted:
             self.expanded += 1
@@ -233,7 +257,7 @@ class _Converter:
             raise _Limits(f"nested deeper than {MAX_DEPTH} levels", node.start_mark)
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
         if not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
-            return self._scalar(node, line, col)
+            return self._scalar(node, line, col, field)
         outermost_alias = (
             id(node) in self.converted and self.alias_site is None and parent is not None
         )
@@ -245,13 +269,15 @@ class _Converter:
                 return Node(self._mapping(node, depth), line, col)
             if node.tag != f"{_TAG}seq":
                 self._problem(line, col, f"unsupported YAML tag {node.tag!r}")
-            return Node([self.convert(item, depth + 1, node) for item in node.value], line, col)
+            items = [self.convert(item, depth + 1, node, field) for item in node.value]
+            return Node(items, line, col)
         finally:
             if outermost_alias:
                 self.alias_site = None
 
-    def _scalar(self, node: yaml.Node, line: int, col: int) -> Node:
+    def _scalar(self, node: yaml.Node, line: int, col: int, field: str) -> Node:
         assert isinstance(node, yaml.ScalarNode)
+        self._check_controls(node, f"in {field!r}" if field else "in a value")
         if node.tag not in _SCALAR_TAGS:
             self._problem(line, col, f"unsupported YAML tag {node.tag!r}")
             return Node(None, line, col)
@@ -275,6 +301,7 @@ class _Converter:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == f"{_TAG}merge":
                 self._problem(kline, kcol, "keys must be plain strings (no merge keys)")
                 continue
+            self._check_controls(key_node, "in a key")
             key = str(key_node.value)
             if key in result:
                 first = result[key]
@@ -282,9 +309,41 @@ class _Converter:
                     kline, kcol, f"duplicate key {key!r} (first at line {first.key_line})"
                 )
                 continue
-            value = self.convert(value_node, depth + 1, node)
+            value = self.convert(value_node, depth + 1, node, key)
             result[key] = Node(value.value, value.line, value.col, kline, kcol)
         return result
 
+    def _check_controls(self, node: yaml.ScalarNode, where: str) -> None:
+        """A problem at the first control character of the scalar, once per scalar (an
+        alias may bring it back many times)."""
+        found = UNSAFE.search(str(node.value))
+        if found is None or id(node) in self.checked:
+            return
+        self.checked.add(id(node))
+        line, col = _line_col(self.text, self._written_at(node))
+        self._problem(line, col, f"control character {describe(found.group())} {where}")
+
+    def _written_at(self, node: yaml.ScalarNode) -> int:
+        """Where the scalar's first control character is written: the character itself (a
+        raw bidirectional override) or the double-quoted escape that makes it."""
+        start, end = node.start_mark.index, node.end_mark.index
+        source = self.text[start:end]
+        # A raw CR or NEL is a line break, which YAML turns into a newline or a space.
+        raw = (m.start() for m in UNSAFE.finditer(source) if m.group() not in "\r\x85")
+        escapes = (
+            e.start() for e in _ESCAPE.finditer(source) if UNSAFE.match(_unescape(e.group(1)))
+        )
+        places = [next(raw, None), next(escapes, None) if node.style == '"' else None]
+        return start + min((p for p in places if p is not None), default=0)
+
     def _problem(self, line: int, col: int, message: str) -> None:
         self.problems.append(Problem(self.name, line, col, message))
+
+
+def _unescape(body: str) -> str:
+    """The character a double-quoted escape (without its backslash) stands for, as far as
+    control characters go: '' for the escapes that make none."""
+    if body[0] in "xuU" and len(body) > 1:
+        code = int(body[1:], 16)
+        return chr(code) if code <= 0x10FFFF else ""
+    return _NAMED_ESCAPES.get(body, "")

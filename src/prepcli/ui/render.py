@@ -4,6 +4,12 @@ beside this one (card_view, plan_view, stats_view, quiz_view, collection_view).
 
 Renderables are built from plain data, so tests print them to a fixed-width console.
 Rich honours NO_COLOR and the terminal width by itself.
+
+Text from decks, plans, imports and arguments is untrusted. Every console here is made by
+`console()`: it never reads Rich markup or emoji codes in strings (a title like
+`[link=…]` stays text), and it shows every control character it is about to write as a
+visible stand-in (ui/safe.py) — the one place between any screen and the terminal.
+Markdown links are shown with their target, never as hidden terminal hyperlinks.
 """
 
 from __future__ import annotations
@@ -14,11 +20,14 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderHook, RenderResult
+from rich.segment import Segment
 from rich.text import Text
 
+from prepcli.core.controls import UNSAFE
 from prepcli.core.mathtext import render_math_in
 from prepcli.core.models import Phase, Rating, ReviewKind
+from prepcli.ui.safe import visible, visible_line
 
 if TYPE_CHECKING:
     from rich.markdown import Markdown
@@ -63,24 +72,58 @@ KIND_NAMES = {
 
 
 def console(
-    *, stderr: bool = False, file: IO[str] | None = None, width: int | None = None
+    *,
+    stderr: bool = False,
+    file: IO[str] | None = None,
+    width: int | None = None,
+    soft_wrap: bool = False,
 ) -> Console:
-    return Console(stderr=stderr, file=file, width=width, highlight=False, soft_wrap=False)
+    """A console for untrusted text: no markup, no emoji codes, controls shown (see above)."""
+    made = Console(
+        stderr=stderr,
+        file=file,
+        width=width,
+        highlight=False,
+        soft_wrap=soft_wrap,
+        markup=False,
+        emoji=False,
+    )
+    made.push_render_hook(_ShowControls())
+    return made
+
+
+class _ShowControls(RenderHook):
+    """Shows the control characters in whatever a console prints, after layout and before
+    styling. Rich's own escape codes (colours, cursor moves) are not in the text: they come
+    from styles and control segments, which pass untouched."""
+
+    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
+        return [_Shown(renderable) for renderable in renderables]
+
+
+class _Shown:
+    def __init__(self, renderable: ConsoleRenderable) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for segment in console.render(self.renderable, options):
+            if segment.control is None and UNSAFE.search(segment.text):
+                yield Segment(visible(segment.text), segment.style)
+            else:
+                yield segment
 
 
 def print_problems(problems: Iterable[Problem], *, with_severity: bool = False) -> None:
-    err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+    err = console(stderr=True, soft_wrap=True)
     for problem in problems:
-        if with_severity:
-            where = f"{problem.path}:{problem.line}:{problem.col}"
-            err.print(f"{where}: {problem.severity}: {problem.message}")
-        else:
-            err.print(str(problem))
+        where = f"{visible_line(problem.path)}:{problem.line}:{problem.col}"
+        severity = f" {problem.severity}:" if with_severity else ""
+        err.print(f"{where}:{severity} {visible_line(problem.message)}")
 
 
 def print_error(message: str) -> None:
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    err.print(Text("error: ", style="bold red") + Text(message))
+    err = console(stderr=True, soft_wrap=True)
+    err.print(Text("error: ", style="bold red") + Text(visible(message)))
 
 
 def format_interval(days: float) -> str:
@@ -102,8 +145,16 @@ def format_interval(days: float) -> str:
 def markdown(text: str, style: str = "none") -> Markdown:
     from rich.markdown import Markdown  # markdown-it is slow to import; only cards need it
 
-    prepared = keep_line_breaks(render_math_in(text))
-    return Markdown(prepared, code_theme=CODE_THEME, inline_code_theme=CODE_THEME, style=style)
+    prepared = keep_line_breaks(render_math_in(visible(text)))
+    # hyperlinks=False: a link shows its target beside its text, so a deck cannot hide
+    # where a link goes (a terminal hyperlink shows only the text).
+    return Markdown(
+        prepared,
+        code_theme=CODE_THEME,
+        inline_code_theme=CODE_THEME,
+        style=style,
+        hyperlinks=False,
+    )
 
 
 _LIST_ITEM = re.compile(r"^\s*([-*+]|\d+[.)])\s")
@@ -162,7 +213,7 @@ def progress_bar(description: str, total: int) -> Iterator[Callable[[int, int], 
     """A progress bar on stderr; yields a callback taking (done, total)."""
     from rich.progress import Progress
 
-    with Progress(console=Console(stderr=True), transient=True) as progress:
+    with Progress(console=console(stderr=True), transient=True) as progress:
         task = progress.add_task(description, total=total)
 
         def update(done: int, of: int) -> None:
@@ -181,12 +232,8 @@ def short_date(iso_date: str) -> str:
     return date.fromisoformat(iso_date).strftime("%d %b").lstrip("0")
 
 
-if TYPE_CHECKING:
-    pass
-
-
 @contextmanager
 def status(message: str) -> Iterator[None]:
     """A spinner on stderr while something slow runs (nothing is drawn when not a terminal)."""
-    with Console(stderr=True).status(message, spinner="dots"):
+    with console(stderr=True).status(message, spinner="dots"):
         yield

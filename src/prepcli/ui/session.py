@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from rich.text import Text
+
 from prepcli.app.study import Study
 from prepcli.core.agenda import Agenda
 from prepcli.core.cards import CardDef
@@ -137,7 +139,7 @@ class ReviewSession:
                     self.result.again = max(0, self.result.again - 1)
                 self.shown_first = undone.card_key
                 return True
-            self.console.print("[dim]nothing to undo[/dim]")
+            self.console.print(Text("nothing to undo", style="dim"))
         elif pressed == "b":
             self.study.bury(card.key, self.now())
             return True
@@ -159,7 +161,7 @@ class ReviewSession:
         except ProblemsError as exc:
             render.print_problems(exc.problems)
             self.console.print(
-                "[yellow]the deck has problems; keeping the version loaded before[/]"
+                Text("the deck has problems; keeping the version loaded before", style="yellow")
             )
             time.sleep(2)
         except PrepError as exc:

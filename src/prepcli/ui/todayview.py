@@ -3,7 +3,8 @@
 Written without Rich on purpose: this is the command people run most, and importing
 Rich's console is a large part of the start-up. The few styles it
 uses (bold, dim, yellow) are plain ANSI codes, left out when NO_COLOR is set or the
-output is not a terminal, as Rich itself would do.
+output is not a terminal, as Rich itself would do. Without Rich's console, the text that
+comes from files (the plan's title, card keys) has its control characters shown here.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import os
 import sys
 from typing import TYPE_CHECKING
+
+from prepcli.ui.safe import visible_line
 
 if TYPE_CHECKING:
     from typing import ClassVar, TextIO
@@ -47,7 +50,7 @@ def plan_line(status: PlanStatus) -> str:
         where = f"finished {status.end_date}"
     else:
         where = f"week {status.week} of {len(status.weeks)}, day {status.day}"
-    text = f"{status.title}: {where}"
+    text = f"{visible_line(status.title)}: {where}"
     if status.days_to_interview is not None:
         days = status.days_to_interview
         text += f" · interview {_when(days)} ({status.interview_date})"
@@ -136,7 +139,7 @@ def interview_lines(outlook: InterviewOutlook, width: int = 80) -> list[str]:
     if outlook.at_risk:
         import textwrap  # only for the list of cards at risk
 
-        shown = ", ".join(outlook.at_risk[:AT_RISK_SHOWN])
+        shown = ", ".join(visible_line(key) for key in outlook.at_risk[:AT_RISK_SHOWN])
         more = ", …" if len(outlook.at_risk) > AT_RISK_SHOWN else ""
         lines += textwrap.wrap(
             f"{_plural(len(outlook.at_risk), 'card')} below the target with no room left "
