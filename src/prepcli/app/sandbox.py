@@ -199,27 +199,31 @@ def run_contained(
     else:
         command = [sys.executable, "-I", *arguments]
     run = _Run(found.tracked)
+    limits = _limits(timeout)
     with _signals_raise(), run.adopting_orphans():
-        process = subprocess.Popen(
-            command,
-            cwd=work,
-            env=scrubbed_environment(work),
-            stdin=subprocess.DEVNULL,
-            stdout=output_fd,
-            stderr=output_fd,
-            close_fds=True,
-            pass_fds=(results_fd,),
-            start_new_session=True,  # its own session and process group, no terminal
-            preexec_fn=_in_child(_limits(timeout), os.getpid(), found.tracked),
-        )
-        run.process = process
-        stopped = None
         try:
+            # A stop request that arrives while the child is being started waits until
+            # prepcli knows the child, so that the cleanup below always sees it.
+            with _signals_blocked() as unblocked:
+                run.process = subprocess.Popen(
+                    command,
+                    cwd=work,
+                    env=scrubbed_environment(work),
+                    stdin=subprocess.DEVNULL,
+                    stdout=output_fd,
+                    stderr=output_fd,
+                    close_fds=True,
+                    pass_fds=(results_fd,),
+                    start_new_session=True,  # its own session and process group, no terminal
+                    preexec_fn=_in_child(limits, os.getpid(), found.tracked, unblocked),
+                )
             stopped = run.supervise(timeout)
         finally:
-            with _signals_ignored():
-                run.stop_all()
-    status = process.returncode
+            if run.process is not None:
+                with _signals_ignored():
+                    run.stop_all()
+    assert run.process is not None
+    status = run.process.returncode
     if found.sandboxed and status > 128:
         status = -(status - 128)  # sandbox_init.py reports a signal as 128 + its number
     return Ended(status, stopped)
@@ -243,7 +247,7 @@ class _Run:
         try:
             yield
         finally:
-            _prctl(PR_SET_CHILD_SUBREAPER, 0)
+            _prctl(PR_SET_CHILD_SUBREAPER, 0)  # orphans of anything else go to init again
 
     def members(self, table: dict[int, int]) -> set[int]:
         assert self.process is not None
@@ -266,8 +270,19 @@ class _Run:
                 pass
             if time.monotonic() >= deadline:
                 return "timeout"
-            if self.tracked and len(self.members(_process_table())) > MAX_PROCESSES:
-                return "processes"
+            if self.tracked:
+                table = _process_table()
+                self.reap_adopted(table, wait=False)
+                if len(self.members(table)) > MAX_PROCESSES:
+                    return "processes"
+
+    def reap_adopted(self, table: dict[int, int], *, wait: bool) -> None:
+        """Collect the orphans of the run that were re-parented to prepcli once they end
+        (a zombie still holds its place in the process table and in the count)."""
+        assert self.process is not None
+        for pid in _children_of(os.getpid(), table) - self.before - {self.process.pid}:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0 if wait else os.WNOHANG)
 
     def stop_all(self) -> None:
         """Kill the child and every descendant, and reap those that are prepcli's."""
@@ -288,9 +303,7 @@ class _Run:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
             process.wait()
-            for pid in _children_of(os.getpid(), table) - self.before - {process.pid}:
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(pid, 0)
+            self.reap_adopted(table, wait=True)  # all were killed above
             time.sleep(0.005)
         process.wait()
 
@@ -355,14 +368,19 @@ def _tasks_of_user(uid: int) -> int:
     return count
 
 
-def _in_child(limits: list[tuple[int, int, int]], parent: int, linux: bool) -> Callable[[], None]:
-    """What the child does between fork and exec: its limits, and death with prepcli.
-    (Modules and libc are loaded before the fork: the child only makes system calls.)"""
+def _in_child(
+    limits: list[tuple[int, int, int]], parent: int, linux: bool, mask: set[int | signal.Signals]
+) -> Callable[[], None]:
+    """What the child does between fork and exec: its signal mask back as it was, its
+    limits, and death with prepcli. (Modules and libc are loaded before the fork: the child
+    only makes system calls.)"""
     import resource
 
     libc = _libc() if linux else None
 
     def prepare() -> None:
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         for which, soft, hard in limits:
             resource.setrlimit(which, (soft, hard))
         if libc is not None:
@@ -407,6 +425,20 @@ def _signals_raise() -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+@contextlib.contextmanager
+def _signals_blocked() -> Iterator[set[int | signal.Signals]]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP back; yields the mask to restore in the child."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield set()
+        return
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield previous
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextlib.contextmanager

@@ -190,7 +190,8 @@ def practice(
     environment variables but PATH and LANG, limits on CPU time, memory (1 GiB), file size
     and processes, and everything it starts is stopped at the end, at the timeout or when
     prepcli is interrupted. Elsewhere it runs with your rights (the same limits, folder and
-    environment, no sandbox); the question before it runs says which applies.
+    environment, no sandbox); the question asked before a third-party deck's code runs
+    says which of the two applies here.
     """
     import math
 
