@@ -46,6 +46,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from prepcli.core.errors import PrepError
+
 INIT = Path(__file__).with_name("sandbox_init.py")
 MEMORY_LIMIT = 1 << 30  # bytes of address space per process
 FILE_SIZE_LIMIT = 64 << 20  # bytes in any one file it writes (its output included)
@@ -204,7 +206,7 @@ def run_contained(
         try:
             # A stop request that arrives while the child is being started waits until
             # prepcli knows the child, so that the cleanup below always sees it.
-            with _signals_blocked() as unblocked:
+            with _signals_blocked() as unblocked, _start_errors():
                 run.process = subprocess.Popen(
                     command,
                     cwd=work,
@@ -227,6 +229,14 @@ def run_contained(
     if found.sandboxed and status > 128:
         status = -(status - 128)  # sandbox_init.py reports a signal as 128 + its number
     return Ended(status, stopped)
+
+
+@contextlib.contextmanager
+def _start_errors() -> Iterator[None]:
+    try:
+        yield
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise PrepError(f"could not start the checks: {exc}") from None
 
 
 class _Run:
@@ -382,7 +392,11 @@ def _in_child(
         if hasattr(signal, "pthread_sigmask"):
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         for which, soft, hard in limits:
-            resource.setrlimit(which, (soft, hard))
+            try:
+                resource.setrlimit(which, (soft, hard))
+            except (ValueError, OSError):
+                if linux:  # where the limits are known to work, none is skipped silently
+                    raise
         if libc is not None:
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
             if os.getppid() != parent:  # prepcli died before the line above
