@@ -66,6 +66,20 @@ UNSHARE_FLAGS = (
 )
 HIDDEN = ("/tmp", "/var/tmp", "/run", "/var/run", "/dev/shm")
 SYSTEM = ("/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc")
+# Folders of programs and libraries: a home inside one is not covered (nor is it a home).
+PROGRAMS = (
+    "/usr/lib",
+    "/usr/lib32",
+    "/usr/lib64",
+    "/usr/libexec",
+    "/usr/bin",
+    "/usr/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/bin",
+    "/sbin",
+)
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -156,14 +170,18 @@ def hidden_folders() -> list[str]:
     names = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
     for folder in [*homes, *(os.environ.get(n, "") for n in (*names, "XDG_RUNTIME_DIR"))]:
         if folder and os.path.isabs(folder):
-            found.append(os.path.normpath(folder))
+            found += [os.path.normpath(folder), os.path.realpath(folder)]
 
-    def system(folder: str) -> bool:  # "/", or above or inside what every program needs
-        return folder == "/" or any(
-            s == folder or s.startswith(folder + "/") or folder.startswith(s + "/") for s in SYSTEM
+    def needed(folder: str) -> bool:
+        # "/" or a folder holding the system cannot be covered, nor one inside the
+        # folders of programs and libraries (a home set to /usr/lib, say).
+        return (
+            folder == "/"
+            or any(s == folder or s.startswith(folder + "/") for s in SYSTEM)
+            or any(folder.startswith(s + "/") for s in PROGRAMS)
         )
 
-    return sorted({f for f in found if not system(f)})
+    return sorted({f for f in found if not needed(f)})
 
 
 def scrubbed_environment(work: Path) -> dict[str, str]:

@@ -13,8 +13,8 @@ nothing from prepcli. SPEC is JSON:
 In order:
 1. The files prepcli put in `work` are read into memory.
 2. Each folder in `hide` (the user's home, /tmp, /run, …) is covered by an empty tmpfs;
-   the folders this Python needs to run (its prefix, its sys.path) are bound back where
-   they were if they lay inside one.
+   the folders this Python needs to run (its installation and its environment's) are
+   bound back where they were if they lay inside one.
 3. A fresh tmpfs (64 MiB) is mounted on `work` and the files are written back into it,
    with `home/` and `tmp/` for $HOME and $TMPDIR. Nothing the code writes reaches a disk.
 4. Every mount is made read-only (and nosuid), except `work`.
@@ -111,10 +111,13 @@ def _inside(path: str, folder: str) -> bool:
 
 
 def _needed_folders() -> list[str]:
-    """The folders this Python (and so the harness, run the same way) reads to start."""
-    found = {os.path.realpath(p) for p in sys.path if p and os.path.isdir(p)}
-    for prefix in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix):
-        found.add(os.path.realpath(prefix))
+    """The folders this Python (and so the harness, run the same way) needs: its
+    installation and its environment's. Not every sys.path entry: a .pth file may point
+    into a project of the user's, which the code under test has no business reading."""
+    found = {
+        os.path.realpath(prefix)
+        for prefix in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)
+    }
     found.add(os.path.dirname(os.path.realpath(sys.executable)))
     found.add(os.path.dirname(os.path.abspath(sys.executable)))
     # The outermost of nested folders is enough: a bind mount brings what is inside it.
@@ -123,14 +126,16 @@ def _needed_folders() -> list[str]:
 
 
 def _hide(folders: list[str]) -> None:
-    needed = _needed_folders()
-    hidden = sorted({os.path.abspath(f) for f in folders if os.path.abspath(f) != "/"}, key=len)
+    """Cover each folder with an empty tmpfs, then bind back the folders Python needs
+    that lay strictly inside one (never a folder that holds a covered one: a Python
+    installed as the home itself makes the run fail rather than show the home)."""
+    hidden = sorted({os.path.realpath(f) for f in folders} - {"/"}, key=len)
     keep: dict[str, int] = {}
-    for path in needed:
-        if any(_inside(path, h) for h in hidden):
+    for path in _needed_folders():
+        if any(path != h and _inside(path, h) for h in hidden):
             keep[path] = os.open(path, os.O_PATH | os.O_DIRECTORY)
     for folder in hidden:
-        if os.path.isdir(folder) and not os.path.islink(folder):  # not already under a cover
+        if os.path.isdir(folder):  # not under a cover already (or missing)
             _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
     for path, fd in keep.items():
         os.makedirs(path, exist_ok=True)
