@@ -13,16 +13,17 @@ dropped. Everywhere, and whether or not that sandbox is available:
 - rlimits on CPU time, address space, file size, processes and open files; no core dump;
 - the whole run stopped at the timeout, when it starts too many processes, when it ends
   (nothing it left in the background survives it), and when prepcli is interrupted
-  (Ctrl-C, SIGTERM, SIGHUP) or killed (the child dies with its parent).
+  (Ctrl-C, SIGTERM, SIGHUP); if prepcli is killed, the child dies with it
+  (PR_SET_PDEATHSIG), and in the sandbox all the rest with the child.
 
-How "everything" is found: in the sandbox the child is process 1 of its own PID namespace,
-and the kernel kills every process in a namespace when its first process ends, whatever
-sessions or process groups they made. Without it (on Linux), prepcli makes itself a
-child subreaper for the run, so that processes orphaned by a `setsid()` double fork are
-re-parented to prepcli instead of init, and kills every descendant it finds in /proc,
-round after round, until none is left. RLIMIT_NPROC counts all the user's processes and
-is not enforced for root at all, so the process limit is also checked by counting the
-run's processes in /proc at each poll.
+How "everything" is found: in the sandbox the run's first process is process 1 of its
+own PID namespace, and the kernel kills every process in a namespace when its first
+process ends, whatever sessions or process groups they made. Without it (on Linux),
+prepcli makes itself a child subreaper for the run, so that processes orphaned by a
+`setsid()` double fork are re-parented to prepcli instead of init, and kills every
+descendant it finds in /proc, round after round, until none is left. RLIMIT_NPROC
+counts all the user's processes and is not enforced for root at all, so the process
+limit is also checked by counting the run's processes in /proc at each poll.
 
 Elsewhere (not Linux) the child only gets the environment, the folder, the rlimits and
 its own process group, and the consent prompt says that the code runs with the user's
