@@ -8,6 +8,7 @@ import os
 import shlex
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def test_a_passing_solution_is_rated_and_recorded(
     run: Run, practice_file: Path, db_path: Path
 ) -> None:
     write(practice_file, "def add(a, b):\n    return a + b\n")
-    result = run("practice", KEY, "--check", "--rating", "good")
+    result = run("practice", KEY, "--check", "--rating", "good", "--yes")
     assert result.code == 0, result.err
     assert [line.rstrip() for line in result.out.splitlines()] == [
         KEY,
@@ -101,7 +102,7 @@ def test_a_failing_solution_shows_which_assert_and_why(
     run: Run, practice_file: Path, db_path: Path
 ) -> None:
     write(practice_file, "def add(a, b):\n    return a + b if a > 0 else a - b\n")
-    result = run("practice", KEY, "--check")
+    result = run("practice", KEY, "--check", "--yes")
     assert result.code == 1
     assert [line.rstrip() for line in result.out.splitlines()][2:] == [
         "  ✔ line 1  assert add(1, 2) == 3",
@@ -111,7 +112,7 @@ def test_a_failing_solution_shows_which_assert_and_why(
         "No rating recorded (`--rating 1–4` records one without asking).",
     ]
     assert rows(db_path, "SELECT COUNT(*) FROM review") == [(0,)]
-    data = json.loads(run("practice", KEY, "--check", "--json", "--rating", "1").out)
+    data = json.loads(run("practice", KEY, "--check", "--json", "--rating", "1", "--yes").out)
     assert (data["passed"], data["total"], data["all_passed"], data["rating"]) == (1, 2, False, 1)
     assert [(r["line"], r["status"], r["message"]) for r in data["results"]] == [
         (1, "pass", ""), (2, "fail", "got -2, expected 0"),
@@ -127,53 +128,75 @@ def _gone(pid: int) -> bool:
         return True
 
 
+def processes_with(marker: str) -> list[int]:
+    """Live processes whose command line holds `marker` (their pids as seen from here: a
+    pid written from inside the sandbox's PID namespace would mean nothing outside it)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/cmdline", "rb") as handle:
+                    if marker.encode() in handle.read() and not _gone(int(name)):
+                        found.append(int(name))
+            except OSError:
+                pass
+    return found
+
+
+def none_left(marker: str, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = processes_with(marker)
+    for pid in left:
+        os.kill(pid, 9)
+    return not left
+
+
 @pytest.mark.usefixtures("sample_decks")
 def test_a_hanging_solution_is_killed_with_everything_it_started(
-    run: Run, practice_file: Path, tmp_path: Path
+    run: Run, practice_file: Path
 ) -> None:
-    pid_file = tmp_path / "grandchild.pid"
+    marker = f"prepcli-test-grandchild-{uuid.uuid4().hex}"
     write(practice_file, (
-        "import subprocess, sys\n"
-        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'])\n"
-        f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+        "import os, subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)', "
+        f"{marker!r}])\n"
+        "deadline = time.monotonic() + 10\n"
+        f"while {marker!r}.encode() not in open(f'/proc/{{child.pid}}/cmdline', 'rb').read():\n"
+        "    assert time.monotonic() < deadline, 'the child did not start'\n"
         "def add(a, b):\n"
         "    while True:\n"
         "        pass\n"
     ))  # fmt: skip
-    result = run("practice", KEY, "--check", "--timeout", "1")
+    result = run("practice", KEY, "--check", "--timeout", "2", "--yes")
     assert result.code == 1
     assert [line.rstrip() for line in result.out.splitlines()][2:] == [
         "  ⏱ line 1  assert add(1, 2) == 3",
-        "      still running after 1 s: stopped, with all it started",
+        "      still running after 2 s: stopped, with all it started",
         "  · line 2  assert add(-1, 1) == 0",
-        "0 of 2 checks pass (stopped at the 1 s timeout).",
+        "0 of 2 checks pass (stopped at the 2 s timeout).",
         "No rating recorded (`--rating 1–4` records one without asking).",
     ]
-    grandchild = int(pid_file.read_text())
-    deadline = time.monotonic() + 10
-    while not _gone(grandchild) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        assert _gone(grandchild), "the solution's own child outlived the timeout"
-    finally:
-        if not _gone(grandchild):
-            os.kill(grandchild, 9)
+    assert none_left(marker), "the solution's own child outlived the timeout"
 
 
 @pytest.mark.usefixtures("sample_decks")
 def test_the_code_runs_in_another_isolated_python_in_a_temporary_folder(
-    run: Run, practice_file: Path, tmp_path: Path
+    run: Run, practice_file: Path
 ) -> None:
-    facts = tmp_path / "facts.json"
-    write(practice_file, (
+    source = (
         "import json, os, sys\n"
-        f"json.dump({{'pid': os.getpid(), 'cwd': os.getcwd(), 'isolated': sys.flags.isolated,"
-        f" 'name': __name__}}, open({str(facts)!r}, 'w'))\n"
+        "print('FACTS' + json.dumps({'pid': os.getpid(), 'cwd': os.getcwd(),"
+        " 'isolated': sys.flags.isolated, 'name': __name__}))\n"
         "def add(a, b):\n    return a + b\n"
         "if __name__ == '__main__':\n    raise SystemExit('this must not run')\n"
-    ))  # fmt: skip
-    assert run("practice", KEY, "--check").code == 0
-    seen = json.loads(facts.read_text())
+    )  # the facts come back through what the code printed: it may not write outside
+    write(practice_file, source)
+    result = run("practice", KEY, "--check", "--json", "--yes")
+    assert result.code == 0, result.out
+    printed = json.loads(result.out)["output"]
+    seen = json.loads(printed.split("FACTS", 1)[1].splitlines()[0])
     assert seen["pid"] != os.getpid()
     assert seen["isolated"] == 1 and seen["name"] == "solution"
     assert Path(seen["cwd"]).name.startswith("prepcli-practice-")
@@ -183,7 +206,7 @@ def test_the_code_runs_in_another_isolated_python_in_a_temporary_folder(
 @pytest.mark.usefixtures("sample_decks")
 def test_a_file_that_does_not_load(run: Run, practice_file: Path) -> None:
     write(practice_file, "def add(a, b):\n    return a +\n")
-    result = run("practice", KEY, "--check")
+    result = run("practice", KEY, "--check", "--yes")
     assert result.code == 1
     lines = [line.rstrip() for line in result.out.splitlines()]
     assert (
@@ -192,7 +215,7 @@ def test_a_file_that_does_not_load(run: Run, practice_file: Path) -> None:
     assert lines[3:6] == ["  · line 1  assert add(1, 2) == 3", "  · line 2  assert add(-1, 1) == 0",
                           "0 of 2 checks pass."]  # fmt: skip
     write(practice_file, "import nonexistent_module_xyz\n")
-    loaded = json.loads(run("practice", KEY, "--check", "--json").out)
+    loaded = json.loads(run("practice", KEY, "--check", "--json", "--yes").out)
     assert loaded["load_error"] == (
         "ModuleNotFoundError: No module named 'nonexistent_module_xyz' (line 1 of your file)"
     )
@@ -201,7 +224,7 @@ def test_a_file_that_does_not_load(run: Run, practice_file: Path) -> None:
 @pytest.mark.usefixtures("sample_decks")
 def test_what_a_failing_solution_printed_is_shown(run: Run, practice_file: Path) -> None:
     write(practice_file, "def add(a, b):\n    print('debug', a, b)\n    return 0\n")
-    lines = [line.rstrip() for line in run("practice", KEY, "--check").out.splitlines()]
+    lines = [line.rstrip() for line in run("practice", KEY, "--check", "--yes").out.splitlines()]
     assert lines[2:] == [
         "  ✘ line 1  assert add(1, 2) == 3",
         "      got 0, expected 3",
@@ -213,7 +236,7 @@ def test_what_a_failing_solution_printed_is_shown(run: Run, practice_file: Path)
         "No rating recorded (`--rating 1–4` records one without asking).",
     ]
     write(practice_file, "def add(a, b):\n    print('fine')\n    return a + b\n")
-    assert "printed" not in run("practice", KEY, "--check").out  # all pass: no noise
+    assert "printed" not in run("practice", KEY, "--check", "--yes").out  # all pass: no noise
 
 
 @pytest.mark.usefixtures("sample_decks")

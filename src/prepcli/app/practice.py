@@ -1,32 +1,38 @@
 """Coding practice: a practice file from a card's starter, and the card's tests run for real.
 
 The user's code never runs inside prepcli: the tests run in a fresh, isolated Python
-(`sys.executable -I`, see practice_harness.py) with a temporary folder as its working
-directory and in a process group of its own, which is killed as a whole at the timeout.
-Each top-level statement of the card's `tests` is a step: asserts (and blocks holding
-asserts) are the checks shown pass/fail; other statements are set-up, shown only when
-they fail.
+(`sys.executable -I`, see practice_harness.py), contained by sandbox.py (a sandbox where
+Linux offers one; always a scrubbed environment, a private temporary folder, rlimits,
+and everything it starts stopped at the end or at the timeout). Each top-level statement
+of the card's `tests` is a step: asserts (and blocks holding asserts) are the checks
+shown pass/fail; other statements are set-up, shown only when they fail.
+
+Code from a deck that is not bundled with prepcli is third-party: the caller must have
+the user's consent before `run_checks` (see `is_bundled`, `code_digest`).
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
+import hashlib
 import json
-import os
+import shutil
 import signal
-import subprocess
-import sys
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
+from prepcli.app import sandbox
 from prepcli.core.cards import CardDef
 from prepcli.core.errors import PrepError, Problem, ProblemsError, UsageError
+from prepcli.storage import paths
 
 HARNESS = Path(__file__).with_name("practice_harness.py")
 DEFAULT_TIMEOUT = 10.0
 OUTPUT_LIMIT = 4000  # characters of the solution's own output kept for display
+STATUSES = ("pass", "fail", "error")  # what the harness reports for a step
 
 
 @dataclass(frozen=True)
@@ -55,9 +61,13 @@ class CheckRun:
     path: str
     results: tuple[StepResult, ...]  # every check, and set-up steps that did not pass
     load_error: str | None
-    timed_out: bool
+    stopped: str | None  # None, "timeout" or "processes" (it started too many)
     timeout_seconds: float
     output: str
+
+    @property
+    def timed_out(self) -> bool:
+        return self.stopped == "timeout"
 
     @property
     def total(self) -> int:
@@ -69,7 +79,7 @@ class CheckRun:
 
     @property
     def all_passed(self) -> bool:
-        return self.load_error is None and not self.timed_out and self.passed == self.total
+        return self.load_error is None and self.stopped is None and self.passed == self.total
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -79,6 +89,7 @@ class CheckRun:
             "total": self.total,
             "all_passed": self.all_passed,
             "timed_out": self.timed_out,
+            "stopped": self.stopped,
             "timeout_seconds": self.timeout_seconds,
             "load_error": self.load_error,
             "results": [
@@ -165,71 +176,91 @@ def parse_steps(card: CardDef) -> list[Step]:
     return steps
 
 
-def run_checks(card: CardDef, solution: Path, timeout: float = DEFAULT_TIMEOUT) -> CheckRun:
-    """Run the card's tests against `solution` in a separate Python process."""
+def is_bundled(card: CardDef) -> bool:
+    """Whether the card comes from a deck shipped with prepcli (trusted: run without asking)."""
+    try:
+        return Path(card.path).resolve().is_relative_to(paths.bundled("decks").resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+def code_digest(card: CardDef) -> str:
+    """The SHA-256 of the deck code `--check` runs: what a user's approval is tied to."""
+    return hashlib.sha256((card.tests or "").encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def prepare_checks(card: CardDef, solution: Path) -> list[Step]:
+    """What is checked before anything runs (and before consent is asked)."""
     require_practicable(card)
     steps = parse_steps(card)
     if not solution.is_file():
         raise PrepError(f"no practice file at {solution} (run `prepcli practice {card.key}` first)")
-    with tempfile.TemporaryDirectory(prefix="prepcli-practice-") as temporary:
+    return steps
+
+
+def run_checks(card: CardDef, solution: Path, timeout: float = DEFAULT_TIMEOUT) -> CheckRun:
+    """Run the card's tests against `solution` in a separate, contained Python process."""
+    steps = prepare_checks(card, solution)
+    with (
+        tempfile.TemporaryDirectory(prefix="prepcli-practice-") as temporary,
+        tempfile.TemporaryFile() as output,
+        tempfile.TemporaryFile() as results,
+    ):
         folder = Path(temporary)
-        tests_file = folder / "card_tests.py"
-        tests_file.write_text(card.tests or "", encoding="utf-8")
-        results_file = folder / "results.jsonl"
-        output_file = folder / "output.txt"
-        timed_out, status = _run_isolated(
-            [str(HARNESS), str(solution.resolve()), str(tests_file), str(results_file)],
+        # Everything the child reads is copied into its folder: in the sandbox nothing
+        # else of the user's (the practice folder is often in the home) can be seen.
+        shutil.copyfile(HARNESS, folder / "harness.py")
+        (folder / "card_tests.py").write_text(card.tests or "", encoding="utf-8")
+        try:
+            shutil.copyfile(solution, folder / "solution.py")
+        except OSError as exc:
+            raise PrepError(f"cannot read {solution}: {exc.strerror or exc}") from None
+        arguments = [folder / "harness.py", folder / "solution.py", folder / "card_tests.py"]
+        ended = sandbox.run_contained(
             folder,
-            output_file,
+            [*map(str, arguments), str(results.fileno())],
+            output.fileno(),
+            results.fileno(),
             timeout,
         )
-        events = _read_events(results_file)
-        output = output_file.read_text("utf-8", errors="replace")[-OUTPUT_LIMIT:]
-    return _collect(card, solution, steps, events, timed_out, status, timeout, output)
+        events = _read_events(results)
+        text = _tail(output, OUTPUT_LIMIT)
+    for event in events:
+        if event.get("event") == "sandbox":
+            raise PrepError(
+                f"the sandbox could not be set up, so nothing was run: {event.get('message')}"
+            )
+    return _collect(card, solution, steps, events, ended, timeout, text)
 
 
-def _run_isolated(
-    arguments: list[str], cwd: Path, output_file: Path, timeout: float
-) -> tuple[bool, int]:
-    """(timed out, exit status) of `python -I ARGUMENTS` in its own process group."""
-    with open(output_file, "wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-I", *arguments],
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: one kill stops all it started
-        )
-        try:
-            status = process.wait(timeout=timeout)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            _kill_group(process.pid)
-            status = process.wait()
-            timed_out = True
-        except BaseException:  # Ctrl-C while waiting: leave nothing running
-            _kill_group(process.pid)
-            process.wait()
-            raise
-        _kill_group(process.pid)  # anything the solution left running in the background
-    return timed_out, status
+def visible(text: str) -> str:
+    """Control and format characters (ESC, bidi overrides…) written as escapes: text the
+    deck's code printed, or the code itself, must not drive the terminal. Newlines and
+    tabs stay."""
+    return "".join(
+        ch
+        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
+        else (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        for ch in text
+    )
 
 
-def _kill_group(group: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(group, signal.SIGKILL)
+def _tail(handle: IO[bytes], limit: int) -> str:
+    size = handle.seek(0, 2)
+    handle.seek(max(0, size - 4 * limit))  # at most 4 bytes a character in UTF-8
+    return visible(handle.read().decode("utf-8", errors="replace")[-limit:])
 
 
-def _read_events(path: Path) -> list[dict[str, object]]:
-    if not path.exists():
-        return []
+def _read_events(handle: IO[bytes]) -> list[dict[str, object]]:
+    handle.seek(0)
     events = []
-    for line in path.read_text("utf-8", errors="replace").splitlines():
+    for line in handle.read().decode("utf-8", errors="replace").splitlines():
         try:
-            events.append(json.loads(line))
+            event = json.loads(line)
         except json.JSONDecodeError:
             break  # a line cut short by the kill
+        if isinstance(event, dict):
+            events.append(event)
     return events
 
 
@@ -238,23 +269,38 @@ def _collect(
     solution: Path,
     steps: list[Step],
     events: list[dict[str, object]],
-    timed_out: bool,
-    status: int,
+    ended: sandbox.Ended,
     timeout: float,
     output: str,
 ) -> CheckRun:
+    # The results file is written by the harness, in the same process as the code under
+    # test: whatever is in it is taken only if well formed, and shown escaped.
     load = {e.get("status"): e for e in events if e.get("event") == "load"}
-    done = {e["index"]: e for e in events if e.get("event") == "done"}
+    done = {
+        e["index"]: e
+        for e in events
+        if e.get("event") == "done"
+        and isinstance(e.get("index"), int)
+        and e.get("status") in STATUSES
+    }
     started = {e["index"] for e in events if e.get("event") == "start"}
+    stopped, status = ended.stopped, ended.status
+    why = (
+        f"still running after {timeout:g} s"
+        if stopped == "timeout"
+        else f"it started more than {sandbox.MAX_PROCESSES} processes"
+    )
     load_error: str | None = None
     if "error" in load:
-        load_error = str(load["error"].get("message", "could not load the file"))
+        load_error = visible(str(load["error"].get("message", "could not load the file")))
     elif "ok" not in load:
-        if timed_out:
+        if stopped == "timeout":
             load_error = (
                 f"loading it was still running after {timeout:g} s (a loop at the top level?): "
                 "stopped, with all it started"
             )
+        elif stopped is not None:
+            load_error = f"{why} while loading your file: stopped, with all it started"
         else:
             load_error = f"the Python process ended while loading your file ({_ended(status)})"
     results = []
@@ -263,13 +309,11 @@ def _collect(
         if load_error is not None:
             result = StepResult(step, "not run")
         elif event is not None:
-            result = StepResult(step, str(event["status"]), str(event.get("message", "")))
-        elif step.index in started and timed_out:
-            result = StepResult(
-                step,
-                "timeout",
-                f"still running after {timeout:g} s: stopped, with all it started",
-            )
+            message = visible(str(event.get("message", "")))
+            result = StepResult(step, str(event["status"]), message)
+        elif step.index in started and stopped is not None:
+            status_name = "timeout" if stopped == "timeout" else "error"
+            result = StepResult(step, status_name, f"{why}: stopped, with all it started")
         elif step.index in started:
             result = StepResult(step, "error", f"the Python process ended ({_ended(status)})")
         else:
@@ -281,7 +325,7 @@ def _collect(
         path=str(solution),
         results=tuple(results),
         load_error=load_error,
-        timed_out=timed_out,
+        stopped=stopped,
         timeout_seconds=timeout,
         output=output,
     )

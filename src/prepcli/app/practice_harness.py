@@ -1,11 +1,13 @@
 """Runs a practice solution against a card's tests, one top-level statement at a time.
 
 prepcli starts this file in a separate, isolated interpreter
-(`python -I practice_harness.py SOLUTION TESTS RESULTS`); it imports nothing from
-prepcli. The solution is loaded as the module `solution` (so an
-`if __name__ == "__main__":` block does not run) and every test statement runs in its
-namespace. Each step's outcome is appended to RESULTS as a JSON line and flushed at once:
-when the run is killed at its timeout, the parent still knows which step was running.
+(`python -I practice_harness.py SOLUTION TESTS RESULTS_FD`, in the sandbox of sandbox.py
+where there is one); it imports nothing from prepcli. The solution is loaded as the
+module `solution` (so an `if __name__ == "__main__":` block does not run) and every test
+statement runs in its namespace. Each step's outcome is written to the open descriptor
+RESULTS_FD (a file prepcli reads afterwards: in the sandbox no file outside can be
+written) as a JSON line and flushed at once: when the run is killed at its timeout, the
+parent still knows which step was running.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import ast
 import json
 import operator
+import os
 import sys
 import types
 from collections.abc import Callable
@@ -109,7 +112,9 @@ def _emit(out: TextIO, **event: Any) -> None:
 
 def main(argv: list[str]) -> int:
     solution, tests, results = argv[1:4]
-    with open(results, "a", encoding="utf-8") as out:
+    descriptor = int(results)
+    os.set_inheritable(descriptor, False)  # not for the processes the code under test starts
+    with open(descriptor, "a", encoding="utf-8") as out:
         with open(tests, encoding="utf-8") as handle:
             tree = ast.parse(handle.read(), tests)
         module = types.ModuleType("solution")

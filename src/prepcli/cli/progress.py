@@ -13,6 +13,7 @@ from prepcli.cli.common import (
     DeckOption,
     JsonOption,
     TagOption,
+    confirm,
     echo,
     emit_json,
     open_study,
@@ -167,6 +168,14 @@ def practice(
         str | None,
         typer.Option("--rating", help="With --check: record this rating (1–4) without asking."),
     ] = None,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes",
+            help="With --check: run the tests of a deck not bundled with prepcli without "
+            "asking (for scripts: you vouch for that code).",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Practise a coding card for real: its starter in a file, your editor, its tests.
@@ -174,15 +183,32 @@ def practice(
     The first run writes the starter (never over an existing file) and opens $EDITOR;
     `--check` runs the tests in a separate Python with a timeout, shows each assert's
     result, and records your rating as a review. Exit status 1 when a check fails.
+
+    Tests from a deck not bundled with prepcli run only once you have read and approved
+    them (asked in a terminal, remembered for that exact code; --yes for scripts; without
+    a terminal and --yes, nothing runs). Protection: on Linux with user namespaces
+    (`unshare`) the code runs in a sandbox with no network, a read-only file system with
+    your home, /tmp and /run hidden, only a private temporary folder writable, no
+    environment variables but PATH and LANG, limits on CPU time, memory (1 GiB), file size
+    and processes, and everything it starts is stopped at the end, at the timeout or when
+    prepcli is interrupted. Elsewhere it runs with your rights (the same limits, folder and
+    environment, no sandbox); the question asked before a third-party deck's code runs
+    says which of the two applies here.
     """
+    import math
+
     from prepcli.app import practice as practice_mod
     from prepcli.core.models import Rating
     from prepcli.storage import paths
     from prepcli.ui import editor
 
+    if not math.isfinite(timeout):
+        raise UsageError(f"--timeout must be a number of seconds, not {timeout}")
     chosen = None if rating is None else Rating(parse_rating(rating))
     if rating is not None and not check:
         raise UsageError("--rating goes with --check")
+    if yes and not check:
+        raise UsageError("--yes goes with --check")
     study = open_study(ctx)
     try:
         card = study.card(card_id)
@@ -207,6 +233,9 @@ def practice(
                 echo(f"The editor exited with status {status}.")
         echo(f"Check it with: prepcli practice {card.key} --check")
         return
+    practice_mod.prepare_checks(card, path)
+    if not practice_mod.is_bundled(card) and not yes:
+        _ask_consent(card)
     run = practice_mod.run_checks(card, path, timeout)
     if not as_json:
         from prepcli.ui import quiz_view, render
@@ -236,6 +265,32 @@ def practice(
         echo("No rating recorded (`--rating 1–4` records one without asking).")
     if not run.all_passed:
         raise typer.Exit(1)
+
+
+def _ask_consent(card: Any) -> None:
+    """Nothing from a third-party deck runs before the user has read it and agreed."""
+    from prepcli.app import practice as practice_mod
+    from prepcli.app import sandbox
+    from prepcli.core.clock import now
+    from prepcli.core.errors import PrepError
+    from prepcli.storage import consent
+
+    digest = practice_mod.code_digest(card)
+    if consent.is_approved(digest):
+        return
+    key = practice_mod.visible(card.key)
+    if not sys.stdin.isatty():
+        raise PrepError(
+            f"not run: the tests of {key} come from a deck not bundled with prepcli "
+            f"({practice_mod.visible(card.path)}) and you have not approved them; run "
+            "this command in a terminal to read and approve them, or add --yes"
+        )
+    from prepcli.ui import practice_consent
+
+    practice_consent.show_consent(card, sandbox.protection().describe())
+    if not confirm("Run this code?", err=True):
+        raise PrepError(f"not run: you did not approve the tests of {key}")
+    consent.approve(digest, card=card.key, deck=card.path, when=now().isoformat())
 
 
 def _ask_rating(suggested: int) -> Any:

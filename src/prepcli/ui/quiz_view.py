@@ -160,5 +160,7 @@ def practice_view(run: CheckRun) -> RenderableType:
     verdict = f"{run.passed} of {run.total} checks pass"
     if run.timed_out:
         verdict += f" (stopped at the {run.timeout_seconds:g} s timeout)"
+    elif run.stopped is not None:
+        verdict += " (stopped: it started too many processes)"
     parts.append(Text(verdict + ".", style="bold green" if run.all_passed else "bold red"))
     return Group(*parts)
