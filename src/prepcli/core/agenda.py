@@ -91,7 +91,8 @@ def build_agenda(
 
     Order: learning cards due now, then due reviews, then new cards in `keys` order (or
     `order_new`'s). `planned`: the review cards the interview planner chose for today, shown
-    instead of the ones FSRS has due (unless already answered today); None: FSRS's. `admit_new` leaves out new cards not due to be introduced yet (later weeks of
+    instead of the ones FSRS has due (unless already answered today); None: FSRS's.
+    `admit_new` leaves out new cards not due to be introduced yet (later weeks of
     the plan); cards already studied are reviewed whatever their week. `lapse_steps`: see
     `assemble_agenda`.
     """

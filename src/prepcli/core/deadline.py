@@ -94,7 +94,7 @@ class MemoryModel:
     def _same_day(self, stability: float, grade_offset: float) -> float:
         """FSRS-6's short-term update; `grade_offset` is rating − 3 (Good 0, Again −2)."""
         w = self.w
-        increase = math.exp(w[17] * (grade_offset + w[18])) * stability ** -w[19]
+        increase: float = math.exp(w[17] * (grade_offset + w[18])) * stability ** -w[19]
         if grade_offset >= -1:  # Hard, Good, Easy never lower stability the same day
             increase = max(increase, 1.0)
         return stability * increase
@@ -144,4 +144,4 @@ class MemoryModel:
 
     def pass_chance(self, card: Memory, day: int) -> float:
         """The chance a review of the card on `day` is answered correctly."""
-        return self.recall(card.stability, day - card.last_day)
+        return self.curve.recall(card.stability, day - card.last_day)

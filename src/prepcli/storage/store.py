@@ -339,50 +339,27 @@ class Store:
             totals = [total - part for total, part in zip(totals, row, strict=True)]
         return totals
 
-    def reviews_per_day(
-        self, today: int, last: int, leaving_out: Collection[str] = ()
-    ) -> dict[int, int]:
-        """How many studied cards (not suspended) FSRS shows on each day from today to
-        `last`, overdue ones counting on today: the planner's load. Counted by SQLite;
-        `leaving_out` are keys not to count (cards no longer in the decks, usually none)."""
-        # Grouped by due day from the covering index, one phase at a time: each phase's
-        # range is already in due-day order, so SQLite groups without sorting (a third
-        # faster than one IN over the phases). Overdue days are folded into today.
-        query = " UNION ALL ".join(
-            f"SELECT due_day, count(*) FROM card WHERE phase = {phase} "
-            "AND due_day <= :last AND NOT suspended {among} GROUP BY due_day"
-            for phase in (int(Phase.LEARNING), int(Phase.REVIEW), int(Phase.RELEARNING))
-        )
-        counts = dict.fromkeys(range(today, last + 1), 0)
-        for day, count in self.db.execute(query.format(among=""), {"last": last}):
-            counts[max(day, today)] += count
-        for among, chosen in _key_chunks(leaving_out):
-            subtracted = query.format(among=f"AND {among}")
-            for day, count in self.db.execute(subtracted, {"last": last} | chosen):
-                counts[max(day, today)] -= count
-        return counts
-
-    def fading_reviews(
-        self, after_day: int, instant_ms: int, elapsed_ms_per_stability: float
-    ) -> list[tuple[str, float | None, int | None]]:
-        """(key, stability, last review) of the review cards not due by `after_day` whose
-        time since their last review at `instant_ms` exceeds `elapsed_ms_per_stability`
-        times their stability: the planner's candidates, before it computes recall."""
-        return self.db.execute(
-            f"SELECT key, stability, last_review_ms FROM card WHERE phase = {int(Phase.REVIEW)} "
-            "AND NOT suspended AND due_day > ? AND (stability IS NULL OR last_review_ms IS NULL "
-            "OR ? - last_review_ms > stability * ?)",
-            (after_day, instant_ms, elapsed_ms_per_stability),
+    def review_states_at_start(self, day: int) -> list[CardState]:
+        """The review cards (not suspended) as they stood when study day `day` began: a card
+        answered since then as its first answer of the day found it (the review log keeps
+        the state before each answer). The interview planner plans a day from these, so
+        its choice holds while the day's answers come in."""
+        review = int(Phase.REVIEW)
+        answered = "SELECT card_id FROM review WHERE study_day >= :day"
+        untouched = self.db.execute(
+            f"SELECT {_CARD_COLUMNS} FROM card WHERE phase = {review} AND NOT suspended "
+            f"AND id NOT IN ({answered})",
+            {"day": day},
         ).fetchall()
-
-    def reviews_due_between(self, first_day: int, last_day: int) -> list[CardState]:
-        """Review cards (not suspended) due from `first_day` to `last_day`."""
-        rows = self.db.execute(
-            f"SELECT {_CARD_COLUMNS} FROM card WHERE phase = {int(Phase.REVIEW)} "
-            "AND NOT suspended AND due_day BETWEEN ? AND ?",
-            (first_day, last_day),
+        before = ", ".join(f"b_{name}" for name in _STATE_FIELDS)
+        answered_since = self.db.execute(
+            f"SELECT card.key, card.id, {before}, card.suspended, card.buried_until_day "
+            "FROM review JOIN card ON card.id = review.card_id WHERE review.id IN "
+            "(SELECT min(id) FROM review WHERE study_day >= :day GROUP BY card_id) "
+            f"AND b_phase = {review} AND NOT card.suspended",
+            {"day": day},
         ).fetchall()
-        return [_state_from_row(row) for row in rows]
+        return [_state_from_row(row) for row in untouched + answered_since]
 
     def state(self, key: str) -> CardState | None:
         row = self.db.execute(f"SELECT {_CARD_COLUMNS} FROM card WHERE key = ?", (key,)).fetchone()
@@ -531,15 +508,15 @@ class Store:
         ).fetchall()
         return [_review_from_row(row) for row in rows]
 
-    def day_counts(self, day: int) -> tuple[int, int, int]:
-        """(answers, new cards introduced, review-card answers) on a study day."""
+    def day_counts(self, day: int) -> tuple[int, int, int, int]:
+        """(answers, new cards introduced, review-card answers, relearning answers) on a
+        study day."""
         row = self.db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(b_phase = 0), 0), COALESCE(SUM(b_phase = 2), 0) "
-            "FROM review "
-            "WHERE study_day = ? AND rating > 0",
+            "SELECT COUNT(*), COALESCE(SUM(b_phase = 0), 0), COALESCE(SUM(b_phase = 2), 0), "
+            "COALESCE(SUM(b_phase = 3), 0) FROM review WHERE study_day = ? AND rating > 0",
             (day,),
         ).fetchone()
-        return int(row[0]), int(row[1]), int(row[2])
+        return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
     def something_due_on(self, day: int) -> bool:
         """Whether any card was due on a past or present study day: one answered later that
