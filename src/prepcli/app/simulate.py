@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from prepcli.core.agenda import DayProgress, build_agenda
 from prepcli.core.clock import StudyCalendar, from_ms, to_ms
 from prepcli.core.deadline import MemoryModel
-from prepcli.core.interview import InterviewPolicy, memories, plan_interview
+from prepcli.core.interview import FINAL_WEEK, InterviewPolicy, memories, plan_interview
 from prepcli.core.models import CardState, Phase, Rating, Settings
 from prepcli.core.scheduler import Scheduler
 
@@ -105,6 +105,7 @@ METRICS = (
     "recall_30_days_after",
     "share_at_90",
     "largest_day",
+    "largest_final_week_day",
     "at_risk",
 )
 
@@ -123,7 +124,9 @@ class PolicyResult:
     recall_30_days_after: float  # mean recall 30 days after the interview, no review since
     share_at_90: float  # share of cards with recall ≥ 0.9 on the interview morning
     largest_day: float  # most answers of every kind in one day
+    largest_final_week_day: float  # most answers of every kind on one of the last 7 days
     at_risk: float  # cards the planner reported at risk on any day
+    answers_per_day: tuple[float, ...] = ()  # from the first day to the eve
     seeds: tuple[dict[str, float], ...] = ()
 
     @property
@@ -160,15 +163,21 @@ def run(
     results = []
     for policy in policies:
         per_seed = []
+        days: list[list[int]] = []
         for index in range(seeds):
-            per_seed.append(
-                _one_run(runway, policy, learner_parameters, scheduler_parameters, seed + index)
+            figures, per_day = _one_run(
+                runway, policy, learner_parameters, scheduler_parameters, seed + index
             )
+            per_seed.append(figures)
+            days.append(per_day)
             done += 1
             if progress is not None:
                 progress(done, total)
         means = {key: statistics.fmean(run[key] for run in per_seed) for key in METRICS}
-        results.append(PolicyResult(policy=policy.name, seeds=tuple(per_seed), **means))
+        by_day = tuple(statistics.fmean(day) for day in zip(*days, strict=True))
+        results.append(
+            PolicyResult(policy=policy.name, answers_per_day=by_day, seeds=tuple(per_seed), **means)
+        )
     return results
 
 
@@ -178,7 +187,8 @@ def _one_run(
     learner_parameters: Sequence[float] | None,
     scheduler_parameters: Sequence[float] | None,
     seed: int,
-) -> dict[str, float]:
+) -> tuple[dict[str, float], list[int]]:
+    """One run's figures, and its answers on each day."""
     calendar = runway.calendar
     settings = replace(runway.settings, desired_retention=policy.desired_retention)
     own = tuple(scheduler_parameters) if scheduler_parameters else None
@@ -270,7 +280,7 @@ def _one_run(
         learner.recall_at(truth[key], interview_moment) if key in truth else 0.0 for key in cards
     ]
     after = [learner.recall_at(truth[key], later) if key in truth else 0.0 for key in cards]
-    return {
+    figures = {
         "mean_recall": statistics.fmean(recall),
         "answers": float(sum(answers_per_day)),
         "review_answers": float(sum(reviews_per_day)),
@@ -280,8 +290,10 @@ def _one_run(
         "recall_30_days_after": statistics.fmean(after),
         "share_at_90": sum(r >= 0.9 for r in recall) / len(recall),
         "largest_day": float(max(answers_per_day, default=0)),
+        "largest_final_week_day": float(max(answers_per_day[-FINAL_WEEK:], default=0)),
         "at_risk": float(len(at_risk)),
     }
+    return figures, answers_per_day
 
 
 def _as_instant(ms: int | None) -> datetime:

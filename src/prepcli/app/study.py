@@ -656,7 +656,7 @@ class Study:
             days_left=policy.interview_day - self.today,
             reviews_today=len(planned),
             early_today=early,
-            held_back=max(0, fsrs_due - (len(planned) - early)) if plan.today else 0,
+            held_back=max(0, fsrs_due - (len(planned) - early)),
             final_reviews=len(plan.final_day),
             at_risk=plan.at_risk,
         )
