@@ -85,10 +85,17 @@ def fsrs_policy(retention: float) -> Policy:
 
 
 def planner_policy(
-    retention: float, price: float, planner_retention: float, headroom: float
+    retention: float,
+    price: float,
+    planner_retention: float,
+    headroom: float,
+    *,
+    name_retention: bool = False,
 ) -> Policy:
+    """The planner on top of FSRS at `retention`; its name shows the price, and the
+    retention and headroom when they are not the defaults (or `name_retention`)."""
     name = f"planner λ={price:g}"
-    if planner_retention != Settings.interview_retention:
+    if name_retention or planner_retention != Settings.interview_retention:
         name += f" r={planner_retention:g}"
     if headroom != Settings.interview_headroom:
         name += f" h={headroom:g}"

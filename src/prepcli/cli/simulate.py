@@ -197,7 +197,11 @@ def simulate(
             if sweep == "retention" and not 0.7 <= value <= 0.97:
                 raise UsageError(f"--sweep-values: a retention is from 0.7 to 0.97, got {value}")
             chosen = (value, planner_retention) if sweep == "price" else (price, value)
-            policies.append(sim.planner_policy(retention, *chosen, headroom))
+            policies.append(
+                sim.planner_policy(
+                    retention, *chosen, headroom, name_retention=sweep == "retention"
+                )
+            )
     runway = sim.Runway.of(scenario)
     with render.progress_bar("simulating", len(policies) * scenario.seeds) as update:
         results = sim.run(runway, policies, scenario.seeds, seed, learner, None, update)
