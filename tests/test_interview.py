@@ -7,9 +7,13 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from prepcli.app.study import Locations, Study
+from prepcli.core import interview as interview_mod
+from prepcli.core.clock import now
 from prepcli.core.deadline import Memory, MemoryModel
 from prepcli.core.interview import (
     AT_RISK_BELOW,
@@ -17,10 +21,11 @@ from prepcli.core.interview import (
     REASON_FINAL,
     REASON_KEEP,
     REASONS,
+    InterviewPlan,
     InterviewPolicy,
     plan_interview,
 )
-from tests.conftest import DATA, Result, rows
+from tests.conftest import DATA, SAMPLE_DECKS, Result, rows
 
 Run = Callable[..., Result]
 TODAY = 740_000
@@ -278,3 +283,80 @@ def test_the_day_plan_holds_while_the_day_is_answered(
         "SELECT reason FROM review WHERE study_day = (SELECT max(study_day) FROM review) ORDER BY id",
     )
     assert reasons == [(REASON_FINAL,), (None,), (REASON_FINAL,), (REASON_FINAL,)]
+
+
+def _study(tmp_path: Path, db_path: Path, cache: bool = True) -> Study:
+    where = Locations(
+        db=db_path,
+        deck_roots=(SAMPLE_DECKS,),
+        cache_dir=tmp_path / "cache",
+        plan_dirs=(DATA / "plans",),
+    )
+    study = Study.open(where, now())
+    if not cache:
+        study.cache_dir = None
+    return study
+
+
+def _eve_with_history(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    _learned_deck_history(run, monkeypatch)
+    monkeypatch.setenv("PREPCLI_PLANS", str(DATA / "plans"))
+    run("plan", "start", "--plan", "mini", "--start", "2026-11-02", "--interview", "2026-12-02")
+    monkeypatch.setenv("PREPCLI_NOW", "2026-12-01T09:00:00+01:00")
+
+
+@pytest.mark.usefixtures("sample_decks")
+def test_the_plan_is_made_from_the_cards_as_the_day_began(
+    run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_path: Path
+) -> None:
+    """Worked out afresh (no cache) after some of the day's cards were answered, one of
+    them lapsed and relearned, the plan is the morning's: the log's before-states stand
+    in for the cards answered since the day began."""
+    _eve_with_history(run, monkeypatch)
+    morning = _study(tmp_path, db_path, cache=False)
+    before = morning.interview_plan()
+    morning.close()
+    assert len(before.today) == 3
+    first, second, _third = sorted(before.today)
+    assert run("answer", first, "again").code == 0
+    monkeypatch.setenv("PREPCLI_NOW", "2026-12-01T09:20:00+01:00")
+    assert run("answer", first, "good").code == 0
+    assert run("answer", second, "good").code == 0
+    later = _study(tmp_path, db_path, cache=False)
+    try:
+        assert later.interview_plan() == before
+    finally:
+        later.close()
+
+
+@pytest.mark.usefixtures("sample_decks")
+def test_the_days_plan_is_kept_until_something_it_depends_on_changes(
+    run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_path: Path
+) -> None:
+    _eve_with_history(run, monkeypatch)
+    made: list[int] = []
+    original = interview_mod.plan_interview
+
+    def counting(*args: Any, **kwargs: Any) -> InterviewPlan:
+        made.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(interview_mod, "plan_interview", counting)
+
+    def plan() -> InterviewPlan:
+        study = _study(tmp_path, db_path)
+        try:
+            return study.interview_plan()
+        finally:
+            study.close()
+
+    first = plan()
+    assert len(made) == 1 and plan() == first and len(made) == 1  # read back
+    key = sorted(first.today)[0]
+    assert run("answer", key, "good").code == 0
+    assert plan() == first and len(made) == 1  # an answer changes nothing it depends on
+    assert run("card", "suspend", sorted(first.today)[1]).code == 0
+    suspended = plan()
+    assert len(made) == 2 and len(suspended.today) == 2  # a suspended card drops out
+    assert run("config", "set", "interview_capacity", "1").code == 0
+    assert plan().today == {} and len(made) == 3  # a setting changed: worked out again

@@ -129,10 +129,13 @@ class Study:
         now: datetime,
         plan_dirs: tuple[Path, ...] = (),
         decks: DeckSet | Callable[[], DeckSet] | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         """`decks`: the loaded decks, or a function that loads them the first time a
-        command needs the cards' text (counting needs only the index)."""
+        command needs the cards' text (counting needs only the index). `cache_dir`: where
+        the day's interview plan is kept between commands (None: not kept)."""
         self.store = store
+        self.cache_dir = cache_dir
         self.now = now
         self.plan_dirs = plan_dirs
         self.index = index
@@ -178,6 +181,7 @@ class Study:
                     now,
                     where.plan_dirs,
                     decks or load_decks,
+                    where.cache_dir,
                 ),
                 where.db,
             )
@@ -419,20 +423,51 @@ class Study:
 
     def interview_plan(self, today: int | None = None) -> InterviewPlan:
         """The interview planner's choice for a study day, made from the review cards'
-        states when the day began. It is kept for the rest of this Study's life, answers
-        included: they do not change how the day began."""
+        states when the day began. Answers do not change how the day began, so it is kept
+        for the rest of this Study's life and, in the cache folder, for the rest of the
+        day (storage/plancache.py)."""
         day = self.today if today is None else today
         if self._interview_plan is not None and self._interview_plan.day == day:
             return self._interview_plan
         policy = self.interview_policy()
         if policy is None or day > policy.last_session_day:
             return interview_mod.empty_plan(day)
-        in_decks = self.card_keys
-        states = [s for s in self.store.review_states_at_start(day) if s.key in in_decks]
-        cards = interview_mod.memories(states, self.calendar, to_ms(self.interview_instant(policy)))
-        plan = interview_mod.plan_interview(cards, policy, day, self.memory_model)
+        from prepcli.storage import plancache
+
+        day_start_ms = to_ms(self.calendar.day_start(day))
+        key = (
+            plancache.code_tag(),
+            day,
+            policy,
+            self.memory_model.w,
+            self.memory_model.relearning_steps,
+            self.index.stamps,
+            self.store.plan_inputs_stamp(day, day_start_ms),
+        )
+        cache = (
+            None
+            if self.cache_dir is None
+            else plancache.plan_cache_file(self.cache_dir, self.store.path)
+        )
+        plan = None if cache is None else plancache.load_plan(cache, key)
+        if plan is None:
+            plan = self._make_interview_plan(day, policy)
+            if cache is not None:
+                plancache.save_plan(cache, key, plan)
         self._interview_plan = plan
         return plan
+
+    def _make_interview_plan(self, day: int, policy: InterviewPolicy) -> InterviewPlan:
+        in_decks = self.card_keys
+        interview_ms = to_ms(self.interview_instant(policy))
+        cards = [
+            interview_mod.memory_of(
+                key, stability, difficulty, last_ms, self.calendar, interview_ms
+            )
+            for key, stability, difficulty, last_ms in self.store.reviews_at_start(day)
+            if key in in_decks
+        ]
+        return interview_mod.plan_interview(cards, policy, day, self.memory_model)
 
     # --- plans -----------------------------------------------------------------------
 

@@ -11,9 +11,11 @@ model (deadline.py). Three kinds of review are chosen, each logged with its reas
 
 - `interview:final` — each card's last review before the interview. Cards are given
   last review days from the last session backwards, least stable first, so the least
-  stable (the latest introduced, the lapsed) come latest and the most stable earliest;
-  each day takes at most (1 − `interview_headroom`) of the capacity; a card is given a
-  day only if its review there is worth λ.
+  stable (the latest introduced, the lapsed) come latest and the most stable earliest
+  (reviewing a card k days earlier costs it less recall on the day the more stable it
+  is); each day takes at most (1 − `interview_headroom`) of the capacity; a card is
+  given a day only if its review there is worth λ; the most stable go without when no
+  day from today has room.
 - `interview:keep` — before that, a card is reviewed when its recall falls to the
   planner's retention (`interview_retention`, below FSRS's desired retention: reviewing
   less often in the middle weeks is where the final reviews' budget comes from) and a
@@ -23,9 +25,11 @@ model (deadline.py). Three kinds of review are chosen, each logged with its reas
   largest gain worth λ (mostly lapsed ones, reviewed again before their last day).
 
 A day's choice stops when its reviews and the relearning steps their expected lapses
-bring (with a margin of two standard deviations) fill the capacity, so no day — the eve
-included — asks for more answers than the capacity. After the last session nothing is
-planned and the FSRS schedule continues as it stands.
+bring (with a margin of two standard deviations) fill the capacity; the queue then
+counts relearning answers against the capacity too (agenda.assemble_agenda), so no day —
+the eve included — asks for more answers than the capacity, even when cards lapse more
+than the model expects. After the last session nothing is planned and the FSRS schedule
+continues as it stands.
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ class InterviewPolicy:
     """The interview-date planner's settings while an interview lies ahead."""
 
     interview_day: int
-    capacity: int = 200  # review answers a day (with the relearning steps their lapses bring)
+    capacity: int = Settings.reviews_per_day  # review answers a day, with their relearning
     lead: int = 1  # 1: the last session is the eve; 0: a session on the morning itself
     price: float = Settings.interview_price  # recall on the interview day a review must buy
     retention: float = Settings.interview_retention  # below it: a keep review is due
@@ -93,8 +97,9 @@ def empty_plan(day: int) -> InterviewPlan:
 
 @dataclass
 class _DayBudget:
-    """Today's answers: each review counts once, plus the relearning steps its lapse would
-    bring; the variance of those lapses sets a margin so that a bad day still fits."""
+    """A day's answers: each review counts once, plus the relearning steps its lapse would
+    bring (expected); with `margin`, the variance of those lapses sets a margin of two
+    standard deviations so that a bad day still fits."""
 
     capacity: float
     relearning_steps: float
@@ -119,18 +124,35 @@ def memories(
     states: Iterable[CardState], calendar: StudyCalendar, interview_ms: int
 ) -> list[Memory]:
     """The review cards among `states` (not suspended), as the planner sees them."""
-    found = []
-    for state in states:
-        if state.phase != Phase.REVIEW or state.suspended:
-            continue
-        stability, difficulty, last_ms = state.stability, state.difficulty, state.last_review_ms
-        if stability is None or difficulty is None or last_ms is None:
-            continue
-        last_day = calendar.day(from_ms(last_ms))
-        found.append(
-            Memory(state.key, stability, difficulty, last_day, (interview_ms - last_ms) / DAY_MS)
+    return [
+        memory_of(
+            state.key,
+            state.stability,
+            state.difficulty,
+            state.last_review_ms,
+            calendar,
+            interview_ms,
         )
-    return found
+        for state in states
+        if state.phase == Phase.REVIEW
+        and not state.suspended
+        and state.stability is not None
+        and state.difficulty is not None
+        and state.last_review_ms is not None
+    ]
+
+
+def memory_of(
+    key: str,
+    stability: float,
+    difficulty: float,
+    last_review_ms: int,
+    calendar: StudyCalendar,
+    interview_ms: int,
+) -> Memory:
+    """A review card as the planner sees it, from its memory state and last review."""
+    last_day = calendar.day(from_ms(last_review_ms))
+    return Memory(key, stability, difficulty, last_day, (interview_ms - last_review_ms) / DAY_MS)
 
 
 def plan_interview(
@@ -194,8 +216,10 @@ def _todays_reviews(
     today: int,
     model: MemoryModel,
 ) -> dict[str, str]:
-    """Today's final reviews, then keep reviews (cards at the planner's retention) and, in
-    the final week, extra ones, largest gain first, while the day's answers fit."""
+    """Today's final reviews; then keep reviews (cards at the planner's retention) and, in
+    the final week, extra ones with what room is left, each kind largest gain first,
+    while the day's answers fit. Gains are worked out only while there is room: on a full
+    day nothing more is priced."""
     budget = _DayBudget(policy.capacity, model.relearning_steps)
     chosen: dict[str, str] = {}
     for card in ordered:
@@ -203,21 +227,23 @@ def _todays_reviews(
             chosen[card.key] = REASON_FINAL
             budget.spend(model.pass_chance(card, today))
     final_week = today >= policy.final_week_start
-    offers: list[tuple[float, str, str, float]] = []
-    for card in ordered:
-        if card.key in chosen:
-            continue
-        chance = model.pass_chance(card, today)
-        keep = chance <= policy.retention
-        if not (keep or final_week):
-            continue
-        gain = _gain_of_reviewing_today(card, final_day.get(card.key), today, policy, model)
-        if gain >= policy.price:
-            offers.append((gain, card.key, REASON_KEEP if keep else REASON_EXTRA, chance))
-    for _gain, key, reason, chance in sorted(offers, key=lambda o: (-o[0], o[1])):
-        if budget.admits(chance):
-            chosen[key] = reason
-            budget.spend(chance)
+    for reason in (REASON_KEEP, REASON_EXTRA):
+        if not budget.admits(1.0) or (reason == REASON_EXTRA and not final_week):
+            break
+        offers: list[tuple[float, str, float]] = []
+        for card in ordered:
+            if card.key in chosen:
+                continue
+            chance = model.pass_chance(card, today)
+            if (chance <= policy.retention) != (reason == REASON_KEEP):
+                continue
+            gain = _gain_of_reviewing_today(card, final_day.get(card.key), today, policy, model)
+            if gain >= policy.price:
+                offers.append((gain, card.key, chance))
+        for _gain, key, chance in sorted(offers, key=lambda o: (-o[0], o[1])):
+            if budget.admits(chance):
+                chosen[key] = reason
+                budget.spend(chance)
     return chosen
 
 

@@ -339,27 +339,45 @@ class Store:
             totals = [total - part for total, part in zip(totals, row, strict=True)]
         return totals
 
-    def review_states_at_start(self, day: int) -> list[CardState]:
-        """The review cards (not suspended) as they stood when study day `day` began: a card
-        answered since then as its first answer of the day found it (the review log keeps
-        the state before each answer). The interview planner plans a day from these, so
-        its choice holds while the day's answers come in."""
+    def reviews_at_start(self, day: int) -> list[tuple[str, float, float, int]]:
+        """(key, stability, difficulty, last review) of the review cards (not suspended) as
+        they stood when study day `day` began: a card answered since then as its first
+        answer of the day found it (the log keeps the state before each answer). The
+        interview planner plans a day from these, so its choice holds while the day's
+        answers come in."""
         review = int(Phase.REVIEW)
-        answered = "SELECT card_id FROM review WHERE study_day >= :day"
-        untouched = self.db.execute(
-            f"SELECT {_CARD_COLUMNS} FROM card WHERE phase = {review} AND NOT suspended "
-            f"AND id NOT IN ({answered})",
-            {"day": day},
-        ).fetchall()
-        before = ", ".join(f"b_{name}" for name in _STATE_FIELDS)
-        answered_since = self.db.execute(
-            f"SELECT card.key, card.id, {before}, card.suspended, card.buried_until_day "
+        rows = self.db.execute(
+            "SELECT key, stability, difficulty, last_review_ms FROM card "
+            f"WHERE phase = {review} AND NOT suspended "
+            "AND id NOT IN (SELECT card_id FROM review WHERE study_day >= :day) "
+            "UNION ALL "
+            "SELECT card.key, b_stability, b_difficulty, b_last_review_ms "
             "FROM review JOIN card ON card.id = review.card_id WHERE review.id IN "
             "(SELECT min(id) FROM review WHERE study_day >= :day GROUP BY card_id) "
             f"AND b_phase = {review} AND NOT card.suspended",
             {"day": day},
         ).fetchall()
-        return [_state_from_row(row) for row in untouched + answered_since]
+        return [row for row in rows if None not in row]
+
+    def plan_inputs_stamp(self, day: int, day_start_ms: int) -> tuple[int | None, int, int | None]:
+        """What tells a day's interview plan still holds (storage/plancache.py): the newest
+        review row before `day` (an undo across the rollover or an import changes it), and
+        the count and latest time of the cards changed since the day began other than by an
+        answer (suspended, imported, rescheduled: no review row has their change time).
+        Answering the day's cards changes neither."""
+        # Walked from the newest row back (NOT INDEXED: the study-day index would sort the
+        # whole log first), it stops after the day's few answers.
+        newest = self.db.execute(
+            "SELECT id FROM review NOT INDEXED WHERE study_day < ? ORDER BY id DESC LIMIT 1",
+            (day,),
+        ).fetchone()
+        changed, latest = self.db.execute(
+            "SELECT count(*), max(modified_ms) FROM card WHERE modified_ms >= ? AND NOT EXISTS "
+            "(SELECT 1 FROM review WHERE review.card_id = card.id "
+            "AND review.reviewed_ms = card.modified_ms)",
+            (day_start_ms,),
+        ).fetchone()
+        return (None if newest is None else int(newest[0])), int(changed), latest
 
     def state(self, key: str) -> CardState | None:
         row = self.db.execute(f"SELECT {_CARD_COLUMNS} FROM card WHERE key = ?", (key,)).fetchone()
