@@ -177,6 +177,8 @@ def simulate(
     if for_me:
         _for_me(ctx, capacities, seeds or 3, seed, as_json)
         return
+    if capacities is not None:
+        raise UsageError("--capacities goes with --for-me")
     from prepcli.app import simulate as sim
     from prepcli.ui import plan_view, render
 
