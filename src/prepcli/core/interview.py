@@ -185,18 +185,35 @@ def _last_review_days(
     A day's room is counted in answers: each final review with the relearning steps its
     lapse would bring that day, and once more for the review a lapsed card then needs
     again before the interview (without that, lapses in the final week push the most
-    stable cards out of it). The headroom is left for keep and extra reviews."""
+    stable cards out of it). The headroom is left for keep and extra reviews. When the
+    last reviews fit in what is left of the final week at less than that share a day,
+    they are spread evenly over it instead of filling its last days: the load steps up a
+    week before the interview rather than on its eve."""
+    final_day, cost = _fill(ordered, policy, today, model, policy.capacity * (1 - policy.headroom))
+    window = policy.last_session_day - max(today, policy.final_week_start) + 1
+    if final_day and window > 1:
+        even = max(sum(cost.values()) / window, 1.0) * 1.05  # a little slack for rounding
+        if even < policy.capacity * (1 - policy.headroom):
+            final_day, _ = _fill(ordered, policy, today, model, even)
+    return final_day
+
+
+def _fill(
+    ordered: list[Memory], policy: InterviewPolicy, today: int, model: MemoryModel, room: float
+) -> tuple[dict[str, int], dict[str, float]]:
+    """Last review days from the last session backwards, least stable first, each day
+    holding `room` answers; returns the days and each placed card's answers."""
     interview = policy.interview_day
     last = policy.last_session_day
-    share = policy.capacity * (1 - policy.headroom)
-    room = {
-        d: _DayBudget(share, model.relearning_steps + 1, margin=False)
+    days = {
+        d: _DayBudget(room, model.relearning_steps + 1, margin=False)
         for d in range(today, last + 1)
     }
     final_day: dict[str, int] = {}
+    cost: dict[str, float] = {}
     day = last
     for card in ordered:
-        while day >= today and not room[day].admits(model.pass_chance(card, day)):
+        while day >= today and not days[day].admits(model.pass_chance(card, day)):
             day -= 1
         if day < today:
             break  # no room left: the most stable cards go without
@@ -205,8 +222,10 @@ def _last_review_days(
         )
         if gain >= policy.price:
             final_day[card.key] = day
-            room[day].spend(model.pass_chance(card, day))
-    return final_day
+            before = days[day].expected
+            days[day].spend(model.pass_chance(card, day))
+            cost[card.key] = days[day].expected - before
+    return final_day, cost
 
 
 def _todays_reviews(
@@ -218,8 +237,8 @@ def _todays_reviews(
 ) -> dict[str, str]:
     """Today's final reviews; then keep reviews (cards at the planner's retention) and, in
     the final week, extra ones with what room is left, each kind largest gain first,
-    while the day's answers fit. Gains are worked out only while there is room: on a full
-    day nothing more is priced."""
+    while the day's answers fit the capacity. Gains are worked out only while there is
+    room: on a full day nothing more is priced."""
     budget = _DayBudget(policy.capacity, model.relearning_steps)
     chosen: dict[str, str] = {}
     for card in ordered:
