@@ -126,6 +126,27 @@ def test_least_stable_cards_go_latest_and_the_eve_is_not_overfilled() -> None:
     assert set(per_day) == set(range(min(per_day), TODAY + 6))  # back from the eve, no gap
 
 
+def test_last_reviews_spread_over_the_final_week_when_capacity_allows() -> None:
+    """With room to spare, the last reviews are not packed into the last two days: they
+    are spread over the final week, the least stable still latest."""
+    rng = random.Random(3)
+    interview = TODAY + 10
+    cards = at_interview(
+        [
+            Memory(f"d/c{i:03d}", rng.uniform(2, 30), 5.0, TODAY - rng.randint(3, 20), 0.0)
+            for i in range(300)
+        ],
+        interview,
+    )
+    for capacity in (200, 400):
+        policy = InterviewPolicy(interview, capacity=capacity)
+        plan = plan_interview(cards, policy, TODAY, MODEL)
+        per_day = Counter(plan.final_day.values())
+        assert set(per_day) == set(range(policy.final_week_start, policy.last_session_day + 1))
+        assert max(per_day.values()) <= 2 * min(per_day.values())
+        assert len(plan.final_day) == len(cards)
+
+
 def test_a_card_without_room_leaves_no_day_empty() -> None:
     """More cards than room: the stable ones go without, and only after every day from
     today to the eve has been filled (a card that cannot be placed never pushes out one
