@@ -1,4 +1,4 @@
-"""The interview-date planner: its invariants, its effect on the queue, and the simulator."""
+"""The interview-date planner: its invariants, and its effect on the queue and the log."""
 
 from __future__ import annotations
 
@@ -7,110 +7,184 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from prepcli.core.interview import InterviewPolicy, plan_early_reviews
-from prepcli.core.models import CardState, Phase
-from tests.conftest import DATA, Result, rows
+from prepcli.app.study import Locations, Study
+from prepcli.core import interview as interview_mod
+from prepcli.core.clock import now
+from prepcli.core.deadline import Memory, MemoryModel
+from prepcli.core.interview import (
+    AT_RISK_BELOW,
+    REASON_EXTRA,
+    REASON_FINAL,
+    REASON_KEEP,
+    REASONS,
+    InterviewPlan,
+    InterviewPolicy,
+    plan_interview,
+)
+from tests.conftest import DATA, SAMPLE_DECKS, Result, rows
 
 Run = Callable[..., Result]
 TODAY = 740_000
+MODEL = MemoryModel()
 
 
-def random_states(seed: int, count: int = 400) -> list[CardState]:
+def random_cards(seed: int, count: int = 400) -> list[Memory]:
+    """Review cards reviewed 1–60 days ago, stabilities from hours to months."""
     rng = random.Random(seed)
-    states = []
+    cards = []
     for index in range(count):
-        phase = rng.choice([Phase.REVIEW] * 6 + [Phase.LEARNING, Phase.RELEARNING, Phase.NEW])
-        stability = rng.uniform(0.5, 90)
-        states.append(
-            CardState(
-                key=f"d/c{index}",
-                phase=phase,
-                stability=None if phase == Phase.NEW else stability,
-                difficulty=None if phase == Phase.NEW else rng.uniform(1, 10),
-                due_day=None if phase == Phase.NEW else TODAY + rng.randint(-3, 60),
-                suspended=rng.random() < 0.05,
+        last_day = TODAY - rng.randint(1, 60)
+        cards.append(
+            Memory(
+                key=f"d/c{index:03d}",
+                stability=rng.choice([rng.uniform(0.3, 5), rng.uniform(5, 200)]),
+                difficulty=rng.uniform(1, 10),
+                last_day=last_day,
+                days_to_interview=0.0,  # set per policy below
             )
         )
-    return states
+    return cards
 
 
-def recall_by_stability(state: CardState) -> float:
-    """A stand-in recall at the interview: low stability, low recall."""
-    return min(0.999, (state.stability or 0) / 40)
+def at_interview(cards: list[Memory], interview_day: int) -> list[Memory]:
+    """The cards with their time to the interview (sessions and interview both at 09:00)."""
+    return [
+        Memory(c.key, c.stability, c.difficulty, c.last_day, float(interview_day - c.last_day))
+        for c in cards
+    ]
 
 
-@pytest.mark.parametrize("seed", range(20))
-@pytest.mark.parametrize("lead", [0, 1])
-def test_planner_invariants(seed: int, lead: int) -> None:
-    states = random_states(seed)
+@pytest.mark.parametrize("seed", range(12))
+def test_planner_invariants(seed: int) -> None:
     rng = random.Random(seed)
+    lead = rng.choice([0, 1])
     policy = InterviewPolicy(
         interview_day=TODAY + rng.randint(1, 30),
-        target=0.95,
-        capacity=rng.randint(5, 60),
+        capacity=rng.randint(5, 80),
         lead=lead,
+        price=rng.choice([0.005, 0.016, 0.04]),
+        retention=rng.choice([0.8, 0.85, 0.9]),
+        headroom=rng.choice([0.0, 0.2, 0.4]),
     )
-    plan = plan_early_reviews(states, policy, TODAY, recall_by_stability)
-    by_key = {s.key: s for s in states}
-    for key, day in plan.planned_day.items():
-        state = by_key[key]
-        assert state.due_day is not None and day < state.due_day  # only ever earlier
-        assert TODAY <= day <= policy.interview_day - lead  # never on the day unless asked
-        assert not state.suspended and state.phase == Phase.REVIEW
-        assert recall_by_stability(state) < policy.target
-    normal = Counter(
-        max(TODAY, s.due_day)
-        for s in states
-        if not s.suspended and s.due_day is not None and s.phase != Phase.NEW
-        and s.due_day <= policy.last_session_day
-    )  # fmt: skip
-    for day, count in Counter(plan.planned_day.values()).items():
-        assert count + normal[day] <= policy.capacity  # never above the daily capacity
-    below = {
-        s.key for s in states
-        if s.phase == Phase.REVIEW and not s.suspended and (s.due_day or 0) > policy.last_session_day
-        and recall_by_stability(s) < policy.target
-    }  # fmt: skip
-    assert set(plan.planned_day) | set(plan.at_risk) == below  # each placed or reported
-    assert not set(plan.planned_day) & set(plan.at_risk)
-
-
-def test_least_stable_cards_go_latest() -> None:
-    states = [
-        CardState(key=f"d/c{s}", phase=Phase.REVIEW, stability=float(s), due_day=TODAY + 90)
-        for s in range(1, 11)
-    ]
-    policy = InterviewPolicy(interview_day=TODAY + 6, target=0.95, capacity=2, headroom=0.0)
-    plan = plan_early_reviews(states, policy, TODAY, recall_by_stability)
-    days = [plan.planned_day[f"d/c{s}"] for s in range(1, 11)]
+    cards = at_interview(random_cards(seed), policy.interview_day)
+    by_key = {c.key: c for c in cards}
+    plan = plan_interview(cards, policy, TODAY, MODEL)
+    last = policy.last_session_day
+    # Every day's choice fits the capacity, relearning steps of expected lapses included.
+    assert len(plan.today) <= policy.capacity
+    expected = sum(
+        1 + (1 - MODEL.pass_chance(by_key[key], TODAY)) for key in plan.today
+    )  # one relearning step by default
+    assert expected <= policy.capacity
+    for key, reason in plan.today.items():
+        assert reason in REASONS
+        chance = MODEL.pass_chance(by_key[key], TODAY)
+        if reason == REASON_KEEP:
+            assert chance <= policy.retention
+        if reason == REASON_EXTRA:
+            assert policy.final_week_start <= TODAY and chance > policy.retention
+        if reason == REASON_FINAL:
+            assert plan.final_day[key] == TODAY
+    # Last review days lie between today and the last session, least stable latest.
+    assert all(TODAY <= day <= last for day in plan.final_day.values())
+    finals = sorted(plan.final_day.items(), key=lambda item: by_key[item[0]].stability)
+    days = [day for _key, day in finals]
     assert days == sorted(days, reverse=True)
-    assert days[:2] == [TODAY + 5, TODAY + 5]  # the eve holds the two least stable cards
+    for count in Counter(plan.final_day.values()).values():
+        assert count <= policy.capacity * (1 - policy.headroom)
+    # Every final review is worth its price where it is placed.
+    for key, day in plan.final_day.items():
+        card = by_key[key]
+        gain = MODEL.expected_recall(card, (day,), policy.interview_day) - MODEL.expected_recall(
+            card, (), policy.interview_day
+        )
+        assert gain >= policy.price
+    # At risk: below 90% on the day, neither planned nor shown today.
+    for key in plan.at_risk:
+        assert key not in plan.final_day and key not in plan.today
+        assert MODEL.expected_recall(by_key[key], (), policy.interview_day) < AT_RISK_BELOW
 
 
-def test_headroom_keeps_part_of_each_day_free() -> None:
-    states = [
-        CardState(key=f"d/c{i}", phase=Phase.REVIEW, stability=1.0, due_day=TODAY + 50)
-        for i in range(20)
-    ]
-    policy = InterviewPolicy(interview_day=TODAY + 3, capacity=10, headroom=0.2)
-    plan = plan_early_reviews(states, policy, TODAY, recall_by_stability)
-    assert Counter(plan.planned_day.values()) == {TODAY + 2: 8, TODAY + 1: 8, TODAY: 4}
-    assert plan.at_risk == ()
+def test_least_stable_cards_go_latest_and_the_eve_is_not_overfilled() -> None:
+    cards = at_interview(
+        [Memory(f"d/c{s:02d}", float(s), 5.0, TODAY - 40, 0.0) for s in range(1, 31)],
+        TODAY + 6,
+    )
+    policy = InterviewPolicy(TODAY + 6, capacity=10, headroom=0.0, price=0.001)
+    plan = plan_interview(cards, policy, TODAY, MODEL)
+    days = [plan.final_day[f"d/c{s:02d}"] for s in range(1, 31) if f"d/c{s:02d}" in plan.final_day]
+    assert days == sorted(days, reverse=True)
+    assert days[0] == TODAY + 5  # the least stable card's last review is on the eve
+    per_day = Counter(plan.final_day.values())
+    # A day holds what fits: each review, the relearning step and the review again of its
+    # expected lapse (cards long unreviewed lapse often, so fewer than ten a day).
+    assert all(count < 10 for count in per_day.values())
+    assert set(per_day) == set(range(min(per_day), TODAY + 6))  # back from the eve, no gap
 
 
-def test_nothing_after_the_last_session_and_at_risk_when_full() -> None:
-    states = [
-        CardState(key=f"d/c{i}", phase=Phase.REVIEW, stability=1.0, due_day=TODAY + 50)
-        for i in range(5)
-    ]
-    after = InterviewPolicy(interview_day=TODAY, lead=1)
-    assert plan_early_reviews(states, after, TODAY, recall_by_stability).planned_day == {}
-    full = InterviewPolicy(interview_day=TODAY + 2, capacity=2, lead=1, headroom=0.0)
-    plan = plan_early_reviews(states, full, TODAY, recall_by_stability)
-    assert len(plan.planned_day) == 4 and len(plan.at_risk) == 1
+def test_last_reviews_spread_over_the_final_week_when_capacity_allows() -> None:
+    """With room to spare, the last reviews are not packed into the last two days: they
+    are spread over the final week, the least stable still latest."""
+    rng = random.Random(3)
+    interview = TODAY + 10
+    cards = at_interview(
+        [
+            Memory(f"d/c{i:03d}", rng.uniform(2, 30), 5.0, TODAY - rng.randint(3, 20), 0.0)
+            for i in range(300)
+        ],
+        interview,
+    )
+    for capacity in (200, 400):
+        policy = InterviewPolicy(interview, capacity=capacity)
+        plan = plan_interview(cards, policy, TODAY, MODEL)
+        per_day = Counter(plan.final_day.values())
+        assert set(per_day) == set(range(policy.final_week_start, policy.last_session_day + 1))
+        assert max(per_day.values()) <= 2 * min(per_day.values())
+        assert len(plan.final_day) == len(cards)
+
+
+def test_a_card_without_room_leaves_no_day_empty() -> None:
+    """More cards than room: the stable ones go without, and only after every day from
+    today to the eve has been filled (a card that cannot be placed never pushes out one
+    that fits)."""
+    cards = at_interview(
+        [Memory(f"d/c{i:03d}", 1.0 + i / 10, 5.0, TODAY - 30, 0.0) for i in range(200)],
+        TODAY + 4,
+    )
+    policy = InterviewPolicy(TODAY + 4, capacity=20, headroom=0.2)
+    plan = plan_interview(cards, policy, TODAY, MODEL)
+    assert plan.at_risk  # not every card fits
+    per_day = Counter(plan.final_day.values())
+    assert set(per_day) == {TODAY, TODAY + 1, TODAY + 2, TODAY + 3}
+    # The least stable cards are planned, the most stable reported.
+    planned = {c.key for c in cards[: len(plan.final_day)]}
+    assert planned == set(plan.final_day)
+    assert set(plan.at_risk) <= {c.key for c in cards[len(plan.final_day) :]}
+
+
+def test_a_fresh_card_is_held_back_and_a_faded_one_kept() -> None:
+    """Weeks before the interview: a card still near 99% is not shown even if FSRS has it
+    due; one that fell to the planner's retention is, as a keep review (at a low price:
+    with only two cards both last reviews fall on the eve, which makes a keep review
+    worth little)."""
+    interview = TODAY + 30
+    fresh = Memory("d/fresh", 40.0, 5.0, TODAY - 3, float(interview - TODAY + 3))
+    faded = Memory("d/faded", 3.0, 5.0, TODAY - 8, float(interview - TODAY + 8))
+    policy = InterviewPolicy(interview, capacity=50, price=0.001)
+    plan = plan_interview([fresh, faded], policy, TODAY, MODEL)
+    assert MODEL.pass_chance(faded, TODAY) <= policy.retention
+    assert plan.today == {"d/faded": REASON_KEEP}
+
+
+def test_nothing_after_the_last_session() -> None:
+    cards = at_interview([Memory("d/c", 1.0, 5.0, TODAY - 5, 0.0)], TODAY)
+    assert plan_interview(cards, InterviewPolicy(TODAY, lead=1), TODAY, MODEL).today == {}
+    morning = plan_interview(cards, InterviewPolicy(TODAY, lead=0), TODAY, MODEL)
+    assert morning.today == {"d/c": REASON_FINAL}  # lead 0: a session on the morning itself
 
 
 def _learned_deck_history(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -152,10 +226,12 @@ def test_the_eve_brings_weak_cards_forward_and_logs_them(
     monkeypatch.setenv("PREPCLI_NOW", "2026-12-01T09:00:00+01:00")  # the eve
     summary = json.loads(run("today", "--json").out)
     outlook = summary["interview"]
-    assert outlook["days_left"] == 1 and outlook["early_today"] >= 1
+    assert outlook["days_left"] == 1 and outlook["early_today"] == 3
+    assert outlook["reviews_today"] == summary["due_reviews"] == 3
     assert summary["plan"]["new_cards_stopped"] is True  # the last days are for reviews
     assert "No new cards now" in run("plan").out
-    assert json.loads(run("plan", "--json").out)["readiness"]["mean_recall"] > 0.9
+    readiness = json.loads(run("plan", "--json").out)["readiness"]
+    assert readiness["mean_recall"] > readiness["if_stopped_now"]
     nxt = json.loads(run("next", "--json").out)
     assert nxt["card"] is not None
     # Planning changed no card's state: due days, stability and difficulty are as FSRS left them.
@@ -165,8 +241,9 @@ def test_the_eve_brings_weak_cards_forward_and_logs_them(
     )
     assert run("answer", nxt["card"], "good").code == 0
     assert rows(db_path, "SELECT kind, reason FROM review ORDER BY id DESC LIMIT 1") == [
-        (3, "interview")
+        (3, REASON_FINAL)  # early (Anki's code 3), the card's last review before the day
     ]
+    assert json.loads(run("today", "--json").out)["interview"]["reviews_today"] == 2
     # On the interview day itself (lead 1) nothing is brought forward.
     monkeypatch.setenv("PREPCLI_NOW", "2026-12-02T09:00:00+01:00")
     assert json.loads(run("today", "--json").out)["interview"]["early_today"] == 0
@@ -175,23 +252,132 @@ def test_the_eve_brings_weak_cards_forward_and_logs_them(
     assert json.loads(run("today", "--json").out)["interview"] is None
 
 
-def test_simulation_is_reproducible_and_the_planner_pays(run: Run) -> None:
-    args = ("simulate", "--cards", "100", "--new-per-day", "10", "--interview-day", "20",
-            "--cap", "40", "--seeds", "1", "--json")  # fmt: skip
-    first = run(*args)
-    assert first.code == 0, first.err
-    assert run(*args).out == first.out
-    results = {r["policy"]: r for r in json.loads(first.out)["policies"]}
-    plain, high, planner = (results[k] for k in ("FSRS DR 0.90", "FSRS DR 0.95", "planner R*=0.95"))
-    assert planner["mean_recall"] > high["mean_recall"] > plain["mean_recall"]
-    assert planner["reviews"] < high["reviews"]
-    assert planner["busiest_review_day"] <= 40 and planner["unreviewed"] == 0
+@pytest.mark.usefixtures("sample_decks")
+def test_a_due_card_worth_little_is_held_back_until_the_planner_wants_it(
+    run: Run, monkeypatch: pytest.MonkeyPatch, db_path: Path
+) -> None:
+    """With FSRS at 97% retention a card is due long before its recall matters: weeks
+    before the interview the planner holds it back (its recall is far above the planner's
+    retention); without an interview date the same card is due as FSRS says."""
+    monkeypatch.setenv("PREPCLI_PLANS", str(DATA / "plans"))
+    assert run("config", "set", "desired_retention", "0.97").code == 0
+    key = "sample.basics/kv-cache"
+    assert run("answer", key, "good").code == 0
+    assert run("answer", key, "good").code == 0  # 10 minutes later: graduates
+    (due_day,) = rows(db_path, "SELECT due_day FROM card WHERE key = ?", key)[0]
+    run("plan", "start", "--plan", "mini", "--start", "2026-11-23")
+    from datetime import date
+
+    on_due = date.fromordinal(int(str(due_day))).isoformat()
+    monkeypatch.setenv("PREPCLI_NOW", f"{on_due}T09:00:00+01:00")
+    assert json.loads(run("today", "--json").out)["due_reviews"] >= 1  # FSRS: due today
+    assert run("plan", "interview", "2027-01-20").code == 0
+    summary = json.loads(run("today", "--json").out)
+    assert summary["due_reviews"] == 0 and summary["interview"]["held_back"] == 1
+    assert json.loads(run("next", "--json").out)["card"] != key
 
 
-def test_simulation_rejects_bad_learner_parameters(run: Run, tmp_path: Path) -> None:
-    assert run("simulate", "--learner-params", "[1, 2]").code == 2
-    assert run("simulate", "--learner-params", str(tmp_path / "missing.json")).code == 2
-    out_of_bounds = json.dumps([500.0] + [1.0] * 20)
-    bad = run("simulate", "--seeds", "1", "--cards", "10", "--learner-params", out_of_bounds)
-    assert bad.code == 2 and "--learner-params" in bad.err
-    assert run("simulate", "--cap", "0").code == 2
+@pytest.mark.usefixtures("sample_decks")
+def test_the_day_plan_holds_while_the_day_is_answered(
+    run: Run, monkeypatch: pytest.MonkeyPatch, db_path: Path
+) -> None:
+    """The plan is made from the cards as the day began: answering today's cards (and
+    lapsing one) leaves the rest of today's choice as it was."""
+    _learned_deck_history(run, monkeypatch)
+    monkeypatch.setenv("PREPCLI_PLANS", str(DATA / "plans"))
+    run("plan", "start", "--plan", "mini", "--start", "2026-11-02", "--interview", "2026-12-02")
+    monkeypatch.setenv("PREPCLI_NOW", "2026-12-01T09:00:00+01:00")
+    first = json.loads(run("next", "--json").out)["card"]
+    assert run("answer", first, "again").code == 0
+    monkeypatch.setenv("PREPCLI_NOW", "2026-12-01T09:20:00+01:00")
+    assert run("answer", first, "good").code == 0  # relearned: a review card again
+    shown = []
+    for _ in range(3):
+        key = json.loads(run("next", "--json").out)["card"]
+        if key is None:
+            break
+        shown.append(key)
+        assert run("answer", key, "good").code == 0
+    assert first not in shown and len(shown) == 2  # the other two, once each
+    reasons = rows(
+        db_path,
+        "SELECT reason FROM review WHERE study_day = (SELECT max(study_day) FROM review) ORDER BY id",
+    )
+    assert reasons == [(REASON_FINAL,), (None,), (REASON_FINAL,), (REASON_FINAL,)]
+
+
+def _study(tmp_path: Path, db_path: Path, cache: bool = True) -> Study:
+    where = Locations(
+        db=db_path,
+        deck_roots=(SAMPLE_DECKS,),
+        cache_dir=tmp_path / "cache",
+        plan_dirs=(DATA / "plans",),
+    )
+    study = Study.open(where, now())
+    if not cache:
+        study.cache_dir = None
+    return study
+
+
+def _eve_with_history(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    _learned_deck_history(run, monkeypatch)
+    monkeypatch.setenv("PREPCLI_PLANS", str(DATA / "plans"))
+    run("plan", "start", "--plan", "mini", "--start", "2026-11-02", "--interview", "2026-12-02")
+    monkeypatch.setenv("PREPCLI_NOW", "2026-12-01T09:00:00+01:00")
+
+
+@pytest.mark.usefixtures("sample_decks")
+def test_the_plan_is_made_from_the_cards_as_the_day_began(
+    run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_path: Path
+) -> None:
+    """Worked out afresh (no cache) after some of the day's cards were answered, one of
+    them lapsed and relearned, the plan is the morning's: the log's before-states stand
+    in for the cards answered since the day began."""
+    _eve_with_history(run, monkeypatch)
+    morning = _study(tmp_path, db_path, cache=False)
+    before = morning.interview_plan()
+    morning.close()
+    assert len(before.today) == 3
+    first, second, _third = sorted(before.today)
+    assert run("answer", first, "again").code == 0
+    monkeypatch.setenv("PREPCLI_NOW", "2026-12-01T09:20:00+01:00")
+    assert run("answer", first, "good").code == 0
+    assert run("answer", second, "good").code == 0
+    later = _study(tmp_path, db_path, cache=False)
+    try:
+        assert later.interview_plan() == before
+    finally:
+        later.close()
+
+
+@pytest.mark.usefixtures("sample_decks")
+def test_the_days_plan_is_kept_until_something_it_depends_on_changes(
+    run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_path: Path
+) -> None:
+    _eve_with_history(run, monkeypatch)
+    made: list[int] = []
+    original = interview_mod.plan_interview
+
+    def counting(*args: Any, **kwargs: Any) -> InterviewPlan:
+        made.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(interview_mod, "plan_interview", counting)
+
+    def plan() -> InterviewPlan:
+        study = _study(tmp_path, db_path)
+        try:
+            return study.interview_plan()
+        finally:
+            study.close()
+
+    first = plan()
+    assert len(made) == 1 and plan() == first and len(made) == 1  # read back
+    key = sorted(first.today)[0]
+    assert run("answer", key, "good").code == 0
+    assert plan() == first and len(made) == 1  # an answer changes nothing it depends on
+    assert run("card", "suspend", sorted(first.today)[1]).code == 0
+    suspended = plan()
+    assert len(made) == 2 and len(suspended.today) == 2  # a suspended card drops out
+    assert run("config", "set", "interview_capacity", "1").code == 0
+    assert plan().today == {} and len(made) == 3  # a setting changed: worked out again

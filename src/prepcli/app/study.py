@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -19,9 +19,10 @@ from prepcli.core import agenda as agenda_mod
 from prepcli.core import interview as interview_mod
 from prepcli.core.agenda import Agenda, DayProgress
 from prepcli.core.clock import StudyCalendar, to_ms, zone_named
+from prepcli.core.deadline import MemoryModel
 from prepcli.core.errors import PrepError, UsageError
-from prepcli.core.forgetting import DAY_MS, ForgettingCurve
-from prepcli.core.interview import EarlyPlan, InterviewPolicy, Need
+from prepcli.core.forgetting import DEFAULT_PARAMETERS
+from prepcli.core.interview import InterviewPlan, InterviewPolicy
 from prepcli.core.models import (
     CardState,
     Phase,
@@ -113,9 +114,11 @@ class InterviewOutlook:
 
     interview_date: str
     days_left: int
-    early_today: int  # the planner's early reviews still in today's queue
-    planned_early: int  # early reviews placed from today to the last session
-    at_risk: tuple[str, ...]  # below the target, no day before the interview has room
+    reviews_today: int  # the planner's reviews still to do today
+    early_today: int  # of which FSRS would show later
+    held_back: int  # FSRS has them due, the planner shows them later (not worth it today)
+    final_reviews: int  # cards whose last review before the interview is planned
+    at_risk: tuple[str, ...]  # recall on the day below 90%, and no room to review them
 
 
 class Study:
@@ -126,17 +129,20 @@ class Study:
         now: datetime,
         plan_dirs: tuple[Path, ...] = (),
         decks: DeckSet | Callable[[], DeckSet] | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         """`decks`: the loaded decks, or a function that loads them the first time a
-        command needs the cards' text (counting needs only the index)."""
+        command needs the cards' text (counting needs only the index). `cache_dir`: where
+        the day's interview plan is kept between commands (None: not kept)."""
         self.store = store
+        self.cache_dir = cache_dir
         self.now = now
         self.plan_dirs = plan_dirs
         self.index = index
         self._decks = None if callable(decks) else decks
         self._load_decks = decks if callable(decks) else None
         self._states: dict[str, CardState] | None = None
-        self._early: tuple[int, EarlyPlan] | None = None
+        self._interview_plan: InterviewPlan | None = None  # kept across writes: see interview_plan
         self._status_memo: tuple[weakref.ref[KeyGroups], int, PlanStatus] | None = None
         self.settings: Settings = settings_from(store.settings())
         self.calendar = StudyCalendar(
@@ -175,6 +181,7 @@ class Study:
                     now,
                     where.plan_dirs,
                     decks or load_decks,
+                    where.cache_dir,
                 ),
                 where.db,
             )
@@ -204,6 +211,7 @@ class Study:
         self.index = index_of(decks)
         for name in ("cards", "card_keys", "_active_plan", "default_plan_order"):
             self.__dict__.pop(name, None)
+        self._interview_plan = None
 
     def close(self) -> None:
         self.store.close()
@@ -246,7 +254,6 @@ class Study:
 
     def _changed(self) -> None:
         self._states = None
-        self._early = None
         self._status_memo = None
 
     def _write(self, action: Callable[[], T]) -> T:
@@ -257,8 +264,8 @@ class Study:
             self._changed()
 
     def progress(self) -> DayProgress:
-        answers, new, reviews = self.store.day_counts(self.today)
-        return DayProgress(answers=answers, new_introduced=new, reviews_answered=reviews)
+        answers, new, reviews, relearning = self.store.day_counts(self.today)
+        return DayProgress(answers, new, reviews, relearning)
 
     def key_groups(self, today: int | None = None) -> KeyGroups:
         return self.store.key_groups(self.today if today is None else today)
@@ -285,30 +292,40 @@ class Study:
         new_limit, held_back = self._new_card_rules(today, progress, groups, ahead=ahead)
         keys = self.selected_keys(decks, tags)
         selected = self.card_keys if not (decks or tags) else frozenset(keys)
-        reviews = [k for k in self.store.due_review_keys(today) if k in selected]
-        early = self._early_states(today, groups, selected)
-        early_states = {state.key: state for state in early}
-
-        def states_of(shown: Sequence[str]) -> Mapping[str, CardState]:
-            return early_states | self.store.states_of([k for k in shown if k not in early_states])
-
+        planned = self._planned_reviews(today, selected)
         new_cards = self._new_cards(selected, groups, held_back)
+        learning = [
+            s
+            for s in self.store.learning_states(today, to_ms(self.calendar.day_start(today + 1)))
+            if s.key in selected
+        ]
+        new_keys = [k for k in keys if k in new_cards] if new_cards else []
+        if planned is None:
+            return agenda_mod.assemble_agenda(
+                learning,
+                [k for k in self.store.due_review_keys(today) if k in selected],
+                self.store.states_of,
+                new_keys,
+                now_ms=to_ms(moment),
+                progress=progress,
+                new_per_day=new_limit,
+                reviews_per_day=self.settings.reviews_per_day,
+                order_new=self.new_card_order(today),
+            )
+        policy = self.interview_policy()
+        assert policy is not None
+        by_key = {state.key: state for state in planned}
         return agenda_mod.assemble_agenda(
-            [
-                s
-                for s in self.store.learning_states(
-                    today, to_ms(self.calendar.day_start(today + 1))
-                )
-                if s.key in selected
-            ],
-            reviews + [state.key for state in early],
-            states_of,
-            [k for k in keys if k in new_cards] if new_cards else [],
+            learning,
+            [state.key for state in planned],
+            lambda shown: {key: by_key[key] for key in shown},
+            new_keys,
             now_ms=to_ms(moment),
             progress=progress,
             new_per_day=new_limit,
-            reviews_per_day=self.settings.reviews_per_day,
-            order_new=self._new_card_order(today),
+            reviews_per_day=policy.capacity,
+            lapse_steps=len(self.settings.relearning_steps),
+            order_new=self.new_card_order(today),
         )
 
     def _new_card_rules(
@@ -347,7 +364,7 @@ class Study:
         held back for a later week (set differences: no loop over every card)."""
         return selected - groups.studied - groups.hidden - held_back
 
-    def _new_card_order(self, today: int) -> Callable[[list[str]], list[str]] | None:
+    def new_card_order(self, today: int) -> Callable[[list[str]], list[str]] | None:
         """The plan's order for new cards (the bundled plan's before one is started)."""
         active = self.active_plan()
         if active is not None:
@@ -358,22 +375,20 @@ class Study:
             return None
         return lambda new: plan_mod.plan_order(new, weeks, 1, ranks)
 
-    def _early_states(
-        self, today: int, groups: KeyGroups, selected: frozenset[str]
-    ) -> list[CardState]:
-        """The planner's early reviews still to do today, in queue order: review cards
-        not due by today, neither hidden nor answered today (none without an interview)."""
-        if self.interview_policy() is None:
-            return []
+    def _planned_reviews(self, today: int, selected: frozenset[str]) -> list[CardState] | None:
+        """While the interview planner runs (None otherwise): the review cards it chose for
+        today that are still to do, in queue order — neither hidden nor answered today."""
+        policy = self.interview_policy()
+        if policy is None or today > policy.last_session_day:
+            return None
         day_start_ms = to_ms(self.calendar.day_start(today))
-        planned = self.early_plan(today, groups).due_today(today) & selected
+        chosen = [key for key in self.interview_plan(today).today if key in selected]
         return sorted(
             (
                 state
-                for state in self.store.states_of(planned).values()
+                for state in self.store.states_of(chosen).values()
                 if state.phase == Phase.REVIEW
                 and agenda_mod.visible(state, today)
-                and (state.due_day is None or state.due_day > today)
                 and (state.last_review_ms or 0) < day_start_ms
             ),
             key=agenda_mod.review_order,
@@ -391,9 +406,11 @@ class Study:
         settings = self.settings
         return InterviewPolicy(
             interview_day=active.run.interview_day,
-            target=settings.interview_target,
             capacity=settings.interview_capacity or settings.reviews_per_day,
             lead=settings.interview_lead,
+            price=settings.interview_price,
+            retention=settings.interview_retention,
+            headroom=settings.interview_headroom,
         )
 
     def interview_instant(self, policy: InterviewPolicy) -> datetime:
@@ -401,92 +418,61 @@ class Study:
         return self.calendar.day_start(policy.interview_day) + MORNING
 
     @cached_property
-    def curve(self) -> ForgettingCurve:
-        """The forgetting curve of the parameters in use (fsrs is imported only when the
-        user has personal parameters, whose decay the scheduler clamps)."""
-        if self.store.fsrs_parameters() is None:
-            return ForgettingCurve()
-        return self.scheduler.curve
+    def memory_model(self) -> MemoryModel:
+        """FSRS-6's memory update with the parameters in use, for the interview planner
+        (fsrs is imported only to clamp personal parameters from `prepcli optimize`)."""
+        parameters = (
+            self.scheduler.parameters if self.store.fsrs_parameters() else DEFAULT_PARAMETERS
+        )
+        return MemoryModel(parameters, len(self.settings.relearning_steps))
 
-    def early_plan(self, today: int | None = None, groups: KeyGroups | None = None) -> EarlyPlan:
-        """The interview planner's early reviews as of `today` (kept until the next write).
-
-        Its inputs come from the database without reading every card: the normal reviews
-        per day are counted by key, and only the review cards whose recall may be below
-        the target on the day are read (their recall is then computed exactly)."""
+    def interview_plan(self, today: int | None = None) -> InterviewPlan:
+        """The interview planner's choice for a study day, made from the review cards'
+        states when the day began. Answers do not change how the day began, so it is kept
+        for the rest of this Study's life and, in the cache folder, for the rest of the
+        day (storage/plancache.py)."""
         day = self.today if today is None else today
-        if self._early is not None and self._early[0] == day:
-            return self._early[1]
+        if self._interview_plan is not None and self._interview_plan.day == day:
+            return self._interview_plan
         policy = self.interview_policy()
         if policy is None or day > policy.last_session_day:
-            return interview_mod.EMPTY
-        last = policy.last_session_day
-        moment = self.interview_instant(policy)
-        instant_ms = to_ms(moment)
-        in_decks = self.card_keys
-        # Every key the database knows outside the decks: the load query counts only the
-        # studied ones among them anyway.
-        gone = (groups or self.key_groups(day)).outside(in_decks)
-        load = self.store.reviews_per_day(day, last, leaving_out=gone)
-        needs: list[Need] = []
-        # A little below the exact threshold, so rounding in SQLite never drops a card.
-        elapsed_ms = self.curve.days_until(policy.target) * DAY_MS * 0.999
-        for key, stability, last_ms in self.store.fading_reviews(last, instant_ms, elapsed_ms):
-            if key not in in_decks:
-                continue
-            recall = (
-                0.0
-                if stability is None or last_ms is None
-                else self.curve.recall_at_ms(stability, last_ms, instant_ms)
-            )
-            if recall < policy.target:
-                needs.append(Need(stability or 0.0, key, day, recall, True))
-        if interview_mod.foresees(policy, day):
-            first = (
-                last - interview_mod.RESERVE_WINDOW
-                if day < last - interview_mod.RESERVE_WINDOW
-                else 0
-            )
-            review_starts: dict[int, int] = {}  # study day → when its session is assumed
-            for state in self.store.reviews_due_between(first, last - 1):
-                review_day = max(day, state.due_day or 0)
-                if review_day not in review_starts:
-                    review_starts[review_day] = to_ms(self.calendar.day_start(review_day))
-                if (
-                    state.key in in_decks
-                    and interview_mod.in_reserve_window(policy, state, review_day)
-                    and not self._clears_target(
-                        state, review_starts[review_day], instant_ms, policy.target
-                    )
-                ):
-                    need = interview_mod.foreseen_need(
-                        state,
-                        review_day,
-                        policy,
-                        lambda s: self.scheduler.recall_at(s, moment),
-                        lambda s, on: self.scheduler.project(
-                            s, Rating.GOOD, self.calendar.day_start(on) + MORNING
-                        ),
-                    )
-                    if need is not None:
-                        needs.append(need)
-        plan = interview_mod.place_early_reviews(load, needs, policy)
-        self._early = (day, plan)
+            return interview_mod.empty_plan(day)
+        from prepcli.storage import plancache
+
+        day_start_ms = to_ms(self.calendar.day_start(day))
+        key = (
+            plancache.code_tag(),
+            day,
+            policy,
+            self.memory_model.w,
+            self.memory_model.relearning_steps,
+            self.index.stamps,
+            self.store.plan_inputs_stamp(day, day_start_ms),
+        )
+        cache = (
+            None
+            if self.cache_dir is None
+            else plancache.plan_cache_file(self.cache_dir, self.store.path)
+        )
+        plan = None if cache is None else plancache.load_plan(cache, key)
+        if plan is None:
+            plan = self._make_interview_plan(day, policy)
+            if cache is not None:
+                plancache.save_plan(cache, key, plan)
+        self._interview_plan = plan
         return plan
 
-    def _clears_target(
-        self, state: CardState, review_start_ms: int, interview_ms: int, target: float
-    ) -> bool:
-        """Whether the card's recall at the interview clears the target even if its review
-        on the day starting at `review_start_ms` added no stability. Then projecting that
-        review (the full FSRS update, a few hundred microseconds each, thousands of cards
-        in the final fortnight) cannot find a need: a Good review on a later day than the
-        last one never lowers stability (on a recall FSRS multiplies it by at least 1)."""
-        last_ms = state.last_review_ms
-        if state.stability is None or last_ms is None or last_ms >= review_start_ms:
-            return False  # a same-day review follows another rule: project it
-        reviewed_ms = review_start_ms + int(MORNING.total_seconds() * 1000)
-        return self.curve.recall_at_ms(state.stability, reviewed_ms, interview_ms) >= target
+    def _make_interview_plan(self, day: int, policy: InterviewPolicy) -> InterviewPlan:
+        in_decks = self.card_keys
+        interview_ms = to_ms(self.interview_instant(policy))
+        cards = [
+            interview_mod.memory_of(
+                key, stability, difficulty, last_ms, self.calendar, interview_ms
+            )
+            for key, stability, difficulty, last_ms in self.store.reviews_at_start(day)
+            if key in in_decks
+        ]
+        return interview_mod.plan_interview(cards, policy, day, self.memory_model)
 
     # --- plans -----------------------------------------------------------------------
 
@@ -534,6 +520,7 @@ class Study:
     def forget_cached_plan(self) -> None:
         self.__dict__.pop("_active_plan", None)
         self._status_memo = None
+        self._interview_plan = None
 
     @cached_property
     def default_plan_order(self) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
@@ -669,8 +656,10 @@ class Study:
         reviews_due, learning_due, learning_later = self.store.due_counts(
             today, to_ms(self.now), to_ms(self.calendar.day_start(today + 1)), leaving_out=gone
         )
-        early_left = len(self._early_states(today, groups, in_decks))
-        reviews_due += early_left
+        planned = self._planned_reviews(today, in_decks)
+        fsrs_due = reviews_due
+        if planned is not None:
+            reviews_due = len(planned)
         suspended, leeches, due_tomorrow = self.store.flag_counts(today, leaving_out=gone)
         return TodaySummary(
             study_date=self.calendar.date_of(today).isoformat(),
@@ -689,20 +678,26 @@ class Study:
             leeches=leeches,
             due_tomorrow=due_tomorrow,
             plan=self.plan_status(groups),
-            interview=self.interview_outlook(early_left),
+            interview=self.interview_outlook(planned or [], fsrs_due),
         )
 
-    def interview_outlook(self, early_left: int) -> InterviewOutlook | None:
-        """The countdown, with `early_left` of today's early reviews still to do."""
+    def interview_outlook(
+        self, planned: Sequence[CardState], fsrs_due: int
+    ) -> InterviewOutlook | None:
+        """The countdown, with the planner's reviews still to do today (`planned`) and the
+        number of review cards FSRS has due today (`fsrs_due`)."""
         policy = self.interview_policy()
         if policy is None:
             return None
-        plan = self.early_plan()
+        plan = self.interview_plan()
+        early = sum(1 for state in planned if (state.due_day or 0) > self.today)
         return InterviewOutlook(
             interview_date=self.calendar.date_of(policy.interview_day).isoformat(),
             days_left=policy.interview_day - self.today,
-            early_today=early_left,
-            planned_early=len(plan.planned_day),
+            reviews_today=len(planned),
+            early_today=early,
+            held_back=max(0, fsrs_due - (len(planned) - early)),
+            final_reviews=len(plan.final_day),
             at_risk=plan.at_risk,
         )
 
@@ -718,11 +713,14 @@ class Study:
 
         moment = now or self.now
         chosen: list[Outcome] = []
+        day = self.study_day(moment)
+        reason = self.interview_plan(day).reason(key) if self.interview_policy() else None
+        day_start_ms = to_ms(self.calendar.day_start(day))
 
         def decide(before: CardState) -> LoggedChange:
             outcome = self.scheduler.answer(before, rating, moment)
             chosen.append(outcome)
-            planned = outcome.kind == ReviewKind.EARLY and self._planned_early(before, moment)
+            planned = before.phase == Phase.REVIEW and (before.last_review_ms or 0) < day_start_ms
             return LoggedChange(
                 after=outcome.after,
                 rating=int(rating),
@@ -730,19 +728,13 @@ class Study:
                 elapsed_days=outcome.elapsed_days,
                 scheduled_days=outcome.scheduled_days,
                 r_predicted=outcome.r_predicted,
-                reason="interview" if planned else None,
+                reason=reason if planned else None,  # why the planner showed it today
             )
 
         before, _change, _id = self._write(
             lambda: self.store.change(key, decide, self._context(moment, duration_ms))
         )
         return before, chosen[0]
-
-    def _planned_early(self, state: CardState, moment: datetime) -> bool:
-        if self.interview_policy() is None:
-            return False
-        day = self.study_day(moment)
-        return state.key in self.early_plan(day).due_today(day)
 
     def forget(self, key: str) -> CardState:
         from prepcli.core.history import LoggedChange

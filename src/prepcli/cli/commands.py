@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from prepcli.cli import card, config, data, deck, plan, progress, study
+from prepcli.cli import card, config, data, deck, plan, progress, simulate, study
 from prepcli.cli.common import echo
 from prepcli.cli.options import Options
 
@@ -26,7 +26,7 @@ app = typer.Typer(
 )
 app.add_typer(study.app)
 app.add_typer(plan.plan_app, name="plan")
-app.add_typer(plan.app)
+app.add_typer(simulate.app)
 app.add_typer(progress.app)
 app.add_typer(progress.quiz_app, name="quiz")
 app.add_typer(card.card_app, name="card")

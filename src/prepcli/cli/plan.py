@@ -1,16 +1,12 @@
-"""The study plan (`prepcli plan …`) and the interview planner on a simulated learner."""
+"""The study plan (`prepcli plan …`)."""
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import asdict
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from prepcli.cli.arguments import finite
 from prepcli.cli.common import (
     JsonOption,
     confirm,
@@ -28,7 +24,6 @@ plan_app = typer.Typer(
     help="The six-week plan: start it, see where you stand, tick tasks.",
     invoke_without_command=True,
 )
-app = typer.Typer()  # simulate
 
 # --- plan --------------------------------------------------------------------------------
 
@@ -183,112 +178,3 @@ def plan_show(
         emit_json({"plan": chosen.id, "title": chosen.title, "weeks": weeks})
     else:
         show(plan_view.plan_view(chosen, counts))
-
-
-# --- simulate ----------------------------------------------------------------------------
-
-
-def _learner_parameters(value: str | None) -> tuple[float, ...] | None:
-    """`faster`, a JSON list of 21 FSRS parameters, or a JSON file holding one."""
-    from prepcli.app import simulate
-    from prepcli.core.scheduler import Scheduler
-
-    if value is None or value == "default":
-        return None
-    if value == "faster":
-        return simulate.faster_forgetting(Scheduler.default_parameters())
-    text = value
-    if not value.lstrip().startswith("["):
-        from prepcli.cli.arguments import checked_path, shown
-        from prepcli.files.safeio import FileRefused, read_regular
-
-        path = checked_path(Path(value), "file")  # never a FIFO (it blocks) or /dev/zero
-        try:
-            text = read_regular(path, 1 << 20).decode("utf-8")
-        except FileRefused as exc:
-            raise UsageError(f"--learner-params: {shown(value)} {exc.reason}") from None
-        except UnicodeDecodeError:
-            raise UsageError(f"--learner-params: {shown(value)} is not a UTF-8 text file") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"--learner-params: not JSON ({exc.msg})") from None
-    except (RecursionError, ValueError):  # nested thousands deep; a number of 5,000 digits
-        raise UsageError("--learner-params: not a list of 21 FSRS-6 parameters") from None
-    if isinstance(data, dict):
-        data = data.get("parameters")
-    if not isinstance(data, list) or len(data) != 21:
-        raise UsageError("--learner-params: expected a list of 21 FSRS-6 parameters")
-    if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in data):
-        raise UsageError("--learner-params: every parameter must be a number")
-    if not all(math.isfinite(x) for x in data):
-        raise UsageError("--learner-params: every parameter must be a finite number")
-    return tuple(float(x) for x in data)
-
-
-RetentionOption = Annotated[
-    float,
-    typer.Option(min=0.7, max=0.99, callback=finite, help="Desired retention of plain FSRS."),
-]
-
-
-@app.command()
-def simulate(
-    cards: Annotated[int, typer.Option(min=1, max=100_000, help="Cards to learn.")] = 600,
-    new_per_day: Annotated[int, typer.Option(min=1, help="New cards a day.")] = 30,
-    interview_day: Annotated[
-        int, typer.Option(min=2, max=3650, help="Days from the start to the interview.")
-    ] = 42,
-    cap: Annotated[int, typer.Option(min=1, help="Review answers a day at most.")] = 120,
-    seeds: Annotated[int, typer.Option(min=1, max=1000, help="Runs per policy.")] = 5,
-    seed: Annotated[int, typer.Option(help="First random seed.")] = 0,
-    retention: RetentionOption = 0.9,
-    high_retention: Annotated[
-        float,
-        typer.Option(
-            min=0.7, max=0.99, callback=finite, help="The raised retention to compare with."
-        ),
-    ] = 0.95,
-    target: Annotated[
-        float,
-        typer.Option(min=0.7, max=0.99, callback=finite, help="The planner's recall target."),
-    ] = 0.95,
-    learner_params: Annotated[
-        str | None,
-        typer.Option(help="The learner's true memory: 'faster', a JSON list or a JSON file."),
-    ] = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Simulate a learner under plain FSRS, raised retention and the interview planner."""
-    from prepcli.app import simulate as sim
-    from prepcli.ui import plan_view, render
-
-    learner = _learner_parameters(learner_params)
-    scenario = sim.Scenario(
-        cards=cards,
-        new_per_day=new_per_day,
-        interview_day=interview_day,
-        capacity=cap,
-        seeds=seeds,
-        seed=seed,
-    )
-    policies = sim.default_policies(retention, high_retention, target)
-    try:
-        with render.progress_bar("simulating", len(policies) * seeds) as update:
-            results = sim.run(scenario, policies, learner, update)
-    except ValueError as exc:  # fsrs rejects parameters outside its bounds
-        raise UsageError(f"--learner-params: {exc}") from None
-    if as_json:
-        emit_json(
-            {
-                "scenario": asdict(scenario),
-                "learner": list(learner) if learner else "default",
-                "policies": [asdict(r) for r in results],
-            }
-        )
-        return
-    title = (
-        f"{cards} cards, {new_per_day} new a day, interview on day {interview_day}, "
-        f"at most {cap} reviews a day, {seeds} seeds"
-    )
-    show(plan_view.simulation_table(results, title))

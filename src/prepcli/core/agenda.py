@@ -21,6 +21,7 @@ class DayProgress:
     answers: int = 0
     new_introduced: int = 0
     reviews_answered: int = 0
+    relearning_answered: int = 0
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def build_agenda(
     progress: DayProgress,
     new_per_day: int,
     reviews_per_day: int,
-    early: Collection[str] = (),
+    planned: Collection[str] | None = None,
+    lapse_steps: int = 0,
     order_new: Callable[[list[str]], list[str]] | None = None,
     admit_new: Callable[[str], bool] | None = None,
 ) -> Agenda:
@@ -88,10 +90,11 @@ def build_agenda(
     what it needs from the store and calls `assemble_agenda` itself).
 
     Order: learning cards due now, then due reviews, then new cards in `keys` order (or
-    `order_new`'s). `early` are review cards brought forward (the interview planner): they
-    count as due today, unless already answered today, and come after the cards FSRS itself
-    has due. `admit_new` leaves out new cards not due to be introduced yet (later weeks of
-    the plan); cards already studied are reviewed whatever their week.
+    `order_new`'s). `planned`: the review cards the interview planner chose for today, shown
+    instead of the ones FSRS has due (unless already answered today); None: FSRS's.
+    `admit_new` leaves out new cards not due to be introduced yet (later weeks of
+    the plan); cards already studied are reviewed whatever their week. `lapse_steps`: see
+    `assemble_agenda`.
     """
     learning: list[CardState] = []
     reviews: list[CardState] = []
@@ -104,9 +107,10 @@ def build_agenda(
             if admit_new is None or admit_new(key):
                 new.append(key)
         elif state.phase == Phase.REVIEW:
-            if (state.due_day is not None and state.due_day <= today) or (
-                key in early and (state.last_review_ms or 0) < day_start_ms
-            ):
+            if planned is None:
+                if state.due_day is not None and state.due_day <= today:
+                    reviews.append(state)
+            elif key in planned and (state.last_review_ms or 0) < day_start_ms:
                 reviews.append(state)
         elif state.due_ms is not None and state.due_ms < day_end_ms:
             learning.append(state)
@@ -121,6 +125,7 @@ def build_agenda(
         progress=progress,
         new_per_day=new_per_day,
         reviews_per_day=reviews_per_day,
+        lapse_steps=lapse_steps,
         order_new=order_new,
     )
 
@@ -145,14 +150,20 @@ def assemble_agenda(
     progress: DayProgress,
     new_per_day: int,
     reviews_per_day: int,
+    lapse_steps: int = 0,
     order_new: Callable[[list[str]], list[str]] | None = None,
 ) -> Agenda:
     """The queue from today's candidates, under the daily limits.
 
     `learning`: (re)learning cards due before the day ends; `reviews`: the keys of the
-    reviews due today in `review_order`, early ones last; `states_of` gives the states of
+    reviews due today in `review_order`; `states_of` gives the states of
     the reviews that fit under the limit (only those are read in full); `new`: the new
-    cards that may come today, which `order_new` sorts (only they are sorted)."""
+    cards that may come today, which `order_new` sorts (only they are sorted).
+
+    `lapse_steps` > 0 (the interview planner's days; the relearning steps a lapse brings):
+    the review limit counts the relearning answers of lapsed reviews too, those done and
+    those still to come, and a review is shown only while a lapse of it would still fit,
+    so the day never asks for more of those answers than the limit."""
     learning_due = sorted(
         (s for s in learning if s.due_ms is not None and s.due_ms <= now_ms),
         key=lambda s: (s.due_ms or 0, s.key),
@@ -162,6 +173,11 @@ def assemble_agenda(
         key=lambda s: (s.due_ms or 0, s.key),
     )
     review_room = max(0, reviews_per_day - progress.reviews_answered)
+    if lapse_steps:
+        pending = sum(
+            max(1, lapse_steps - (s.step or 0)) for s in learning if s.phase == Phase.RELEARNING
+        )
+        review_room = max(0, review_room - progress.relearning_answered - pending - lapse_steps)
     shown = reviews[:review_room]
     found = states_of(shown) if shown else {}
     new_room = max(0, new_per_day - progress.new_introduced)

@@ -136,9 +136,20 @@ SPECS: dict[str, SettingSpec] = {
         ),
         SettingSpec("leech_threshold", "lapses at which a card is tagged a leech", _int_in(1, 99)),
         SettingSpec(
-            "interview_target",
-            "recall on the interview day the planner aims for",
-            _float_in(0.7, 0.99),
+            "interview_price",
+            "recall on the interview day a review must buy to be planned (lower: more "
+            "reviews, higher recall)",
+            _float_in(0.001, 0.2),
+        ),
+        SettingSpec(
+            "interview_retention",
+            "the interview planner's retention before a card's last review (0.7–0.97)",
+            _float_in(0.7, 0.97),
+        ),
+        SettingSpec(
+            "interview_headroom",
+            "share of each day's capacity the planner's final reviews leave free (0–0.5)",
+            _float_in(0.0, 0.5),
         ),
         SettingSpec(
             "interview_capacity",

@@ -1,35 +1,55 @@
-"""The interview-date planner: the best recall on the day, without a pile-up the day before.
+"""The interview-date planner: which review cards to show today so that recall peaks on
+the interview day, for the fewest reviews, within a daily capacity (pure).
 
-It only ever moves reviews *earlier* (research fsrs.md §4.1, §6.5): the FSRS memory model,
-its parameters and the user's ratings are never touched. Each study day it finds the
-cards FSRS would not show again before the interview and whose predicted recall at the
-interview is below the target, and gives each one extra review before it, filled from
-the eve of the interview backwards within a daily capacity, the least stable cards
-latest. Cards the capacity cannot fit are reported as at risk.
+It never edits FSRS memory state or ratings: it only chooses *when* review cards are
+shown. While an interview lies ahead, a review card is shown on a study day if and only
+if the planner chose it that morning, whatever its FSRS due date; each morning the plan
+is made again from the cards' states at the start of the day, so lapses count at once.
+A review is worth doing when it raises the card's expected recall on the interview
+morning by at least the price λ (`interview_price`), predicted with FSRS-6's own memory
+model (deadline.py). Three kinds of review are chosen, each logged with its reason:
 
-One refinement over the research design: a card FSRS still shows before the interview
-can come out of that review needing one more (its next due falls after the interview and
-its recall there is below the target). The planner foresees those by projecting the
-normal review and keeps a slot free for each after its due day; without that reserve,
-the late arrivals crowd the last days and cards are left unreviewed.
+- `interview:final` — each card's last review before the interview. Cards are given
+  last review days from the last session backwards, least stable first, so the least
+  stable (the latest introduced, the lapsed) come latest and the most stable earliest
+  (reviewing a card k days earlier costs it less recall on the day the more stable it
+  is); each day takes at most (1 − `interview_headroom`) of the capacity; a card is
+  given a day only if its review there is worth λ; the most stable go without when no
+  day from today has room.
+- `interview:keep` — before that, a card is reviewed when its recall falls to the
+  planner's retention (`interview_retention`, below FSRS's desired retention: reviewing
+  less often in the middle weeks is where the final reviews' budget comes from) and a
+  review today, before its last review, is worth λ. FSRS-due cards above that retention
+  are held back: they come later than FSRS would show them.
+- `interview:extra` — in the final week, capacity left over goes to the cards with the
+  largest gain worth λ (mostly lapsed ones, reviewed again before their last day).
 
-The plan is a pure function of today's card states: it is recomputed whenever it is
-needed and never goes stale.
+A day's choice stops when its reviews and the relearning steps their expected lapses
+bring (with a margin of two standard deviations) fill the capacity; the queue then
+counts relearning answers against the capacity too (agenda.assemble_agenda), so no day —
+the eve included — asks for more answers than the capacity, even when cards lapse more
+than the model expects. After the last session nothing is planned and the FSRS schedule
+continues as it stands.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from prepcli.core.models import CardState, Phase
+from prepcli.core.clock import StudyCalendar, from_ms
+from prepcli.core.deadline import Memory, MemoryModel
+from prepcli.core.forgetting import DAY_MS
+from prepcli.core.models import CardState, Phase, Settings
 
-RESERVE_WINDOW = 7  # days before the last session whose normal reviews are projected
+FINAL_WEEK = 7  # study days up to the last session in which spare capacity goes to extra reviews
+AT_RISK_BELOW = 0.9  # recall on the day below which a card left without a final review is at risk
 
-#: R at the interview of a card in a given state: the caller supplies the scheduler's formula.
-RecallAt = Callable[[CardState], float]
-#: The state after a normal (Good) review on a given study day.
-ProjectReview = Callable[[CardState, int], CardState]
+REASON_FINAL = "interview:final"
+REASON_KEEP = "interview:keep"
+REASON_EXTRA = "interview:extra"
+REASONS = (REASON_FINAL, REASON_KEEP, REASON_EXTRA)
 
 
 @dataclass(frozen=True)
@@ -37,135 +57,230 @@ class InterviewPolicy:
     """The interview-date planner's settings while an interview lies ahead."""
 
     interview_day: int
-    target: float = 0.95  # recall at the interview the planner aims for
-    capacity: int = 200  # review answers a day, normal and early together
+    capacity: int = Settings.reviews_per_day  # review answers a day, with their relearning
     lead: int = 1  # 1: the last session is the eve; 0: a session on the morning itself
-    # Share of each day's capacity the plan leaves free for cards that turn up later (lapses
-    # in the final days, answers that did not stick). In simulation (research scenario,
-    # 5 seeds) 0.2 kept recall at the interview (0.978) and cut the eve's answers from 127,
-    # above a 120 cap once relearning steps count, to 103.
-    headroom: float = 0.2
+    price: float = Settings.interview_price  # recall on the interview day a review must buy
+    retention: float = Settings.interview_retention  # below it: a keep review is due
+    headroom: float = Settings.interview_headroom  # share of a day final reviews leave free
 
     @property
     def last_session_day(self) -> int:
         return self.interview_day - self.lead
 
-
-@dataclass(frozen=True)
-class EarlyPlan:
-    """Which cards get an early review, and on which study day."""
-
-    planned_day: dict[str, int]
-    at_risk: tuple[str, ...]  # below target, but no capacity was left for them
-    candidates: int
-    reserved: int = 0  # slots kept for cards expected to need one after a normal review
-
-    def due_today(self, today: int) -> set[str]:
-        return {key for key, day in self.planned_day.items() if day <= today}
-
-
-EMPTY = EarlyPlan({}, (), 0)
+    @property
+    def final_week_start(self) -> int:
+        return self.last_session_day - FINAL_WEEK + 1
 
 
 @dataclass(frozen=True)
-class Need:
-    """A card that needs one extra review before the interview."""
+class InterviewPlan:
+    """The planner's choice on one morning."""
 
-    stability: float
-    key: str
-    earliest: int  # the first day the extra review may happen
-    recall: float  # R at the interview without it
-    real: bool  # False: foreseen after a normal review, not yet a candidate
+    day: int
+    today: dict[str, str]  # key → reason: the review cards to show today
+    final_day: dict[str, int] = field(default_factory=dict)  # each card's last review day
+    at_risk: tuple[str, ...] = ()  # below AT_RISK_BELOW on the day, with no room for a review
+
+    def reason(self, key: str) -> str | None:
+        return self.today.get(key)
+
+    def finals_per_day(self) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for day in self.final_day.values():
+            counts[day] = counts.get(day, 0) + 1
+        return dict(sorted(counts.items()))
 
 
-def foresees(policy: InterviewPolicy, today: int) -> bool:
-    """Whether the planner projects normal reviews: only once today is near the final
-    week, where the slots it reserves change today's placements (projecting is costly)."""
-    return today >= policy.last_session_day - 2 * RESERVE_WINDOW
+def empty_plan(day: int) -> InterviewPlan:
+    return InterviewPlan(day, {})
 
 
-def in_reserve_window(policy: InterviewPolicy, state: CardState, review_day: int) -> bool:
-    """A normal review in the final week can leave a card needing one more before the
-    interview; earlier ones get further FSRS reviews."""
+@dataclass
+class _DayBudget:
+    """A day's answers: each review counts once, plus the relearning steps its lapse would
+    bring (expected); with `margin`, the variance of those lapses sets a margin of two
+    standard deviations so that a bad day still fits."""
+
+    capacity: float
+    relearning_steps: float
+    margin: bool = True
+    expected: float = 0.0
+    variance: float = 0.0
+
+    def admits(self, pass_chance: float) -> bool:
+        steps = self.relearning_steps
+        expected = self.expected + 1 + steps * (1 - pass_chance)
+        if self.margin:
+            variance = self.variance + pass_chance * (1 - pass_chance)
+            expected += 2 * steps * math.sqrt(variance)
+        return expected <= self.capacity
+
+    def spend(self, pass_chance: float) -> None:
+        self.expected += 1 + self.relearning_steps * (1 - pass_chance)
+        self.variance += pass_chance * (1 - pass_chance)
+
+
+def memories(
+    states: Iterable[CardState], calendar: StudyCalendar, interview_ms: int
+) -> list[Memory]:
+    """The review cards among `states` (not suspended), as the planner sees them."""
+    return [
+        memory_of(
+            state.key,
+            state.stability,
+            state.difficulty,
+            state.last_review_ms,
+            calendar,
+            interview_ms,
+        )
+        for state in states
+        if state.phase == Phase.REVIEW
+        and not state.suspended
+        and state.stability is not None
+        and state.difficulty is not None
+        and state.last_review_ms is not None
+    ]
+
+
+def memory_of(
+    key: str,
+    stability: float,
+    difficulty: float,
+    last_review_ms: int,
+    calendar: StudyCalendar,
+    interview_ms: int,
+) -> Memory:
+    """A review card as the planner sees it, from its memory state and last review."""
+    last_day = calendar.day(from_ms(last_review_ms))
+    return Memory(key, stability, difficulty, last_day, (interview_ms - last_review_ms) / DAY_MS)
+
+
+def plan_interview(
+    cards: Iterable[Memory], policy: InterviewPolicy, today: int, model: MemoryModel
+) -> InterviewPlan:
+    """The review cards to show on `today`, from every review card's state at its start."""
+    if today > policy.last_session_day:
+        return empty_plan(today)
+    ordered = sorted(cards, key=lambda c: (c.stability, c.key))
+    final_day = _last_review_days(ordered, policy, today, model)
+    chosen = _todays_reviews(ordered, final_day, policy, today, model)
+    at_risk = tuple(
+        sorted(
+            card.key
+            for card in ordered
+            if card.key not in final_day
+            and card.key not in chosen
+            and model.expected_recall(card, (), policy.interview_day) < AT_RISK_BELOW
+        )
+    )
+    return InterviewPlan(today, chosen, final_day, at_risk)
+
+
+def _last_review_days(
+    ordered: list[Memory], policy: InterviewPolicy, today: int, model: MemoryModel
+) -> dict[str, int]:
+    """Each card's last review day: from the last session backwards, least stable first,
+    for the cards whose review there is worth its price.
+
+    A day's room is counted in answers: each final review with the relearning steps its
+    lapse would bring that day, and once more for the review a lapsed card then needs
+    again before the interview (without that, lapses in the final week push the most
+    stable cards out of it). The headroom is left for keep and extra reviews. When the
+    last reviews fit in what is left of the final week at less than that share a day,
+    they are spread evenly over it instead of filling its last days: the load steps up a
+    week before the interview rather than on its eve."""
+    final_day, cost = _fill(ordered, policy, today, model, policy.capacity * (1 - policy.headroom))
+    window = policy.last_session_day - max(today, policy.final_week_start) + 1
+    if final_day and window > 1:
+        even = max(sum(cost.values()) / window, 1.0) * 1.05  # a little slack for rounding
+        if even < policy.capacity * (1 - policy.headroom):
+            final_day, _ = _fill(ordered, policy, today, model, even)
+    return final_day
+
+
+def _fill(
+    ordered: list[Memory], policy: InterviewPolicy, today: int, model: MemoryModel, room: float
+) -> tuple[dict[str, int], dict[str, float]]:
+    """Last review days from the last session backwards, least stable first, each day
+    holding `room` answers; returns the days and each placed card's answers."""
+    interview = policy.interview_day
     last = policy.last_session_day
-    return state.phase == Phase.REVIEW and last - RESERVE_WINDOW <= review_day < last
+    days = {
+        d: _DayBudget(room, model.relearning_steps + 1, margin=False)
+        for d in range(today, last + 1)
+    }
+    final_day: dict[str, int] = {}
+    cost: dict[str, float] = {}
+    day = last
+    for card in ordered:
+        while day >= today and not days[day].admits(model.pass_chance(card, day)):
+            day -= 1
+        if day < today:
+            break  # no room left: the most stable cards go without
+        gain = model.expected_recall(card, (day,), interview) - model.expected_recall(
+            card, (), interview
+        )
+        if gain >= policy.price:
+            final_day[card.key] = day
+            before = days[day].expected
+            days[day].spend(model.pass_chance(card, day))
+            cost[card.key] = days[day].expected - before
+    return final_day, cost
 
 
-def foreseen_need(
-    state: CardState,
-    review_day: int,
-    policy: InterviewPolicy,
-    recall_at: RecallAt,
-    project: ProjectReview,
-) -> Need | None:
-    after = project(state, review_day)
-    if (after.due_day or 0) > policy.last_session_day:
-        recall = recall_at(after)
-        if recall < policy.target:
-            return Need(after.stability or 0.0, state.key, review_day + 1, recall, False)
-    return None
-
-
-def plan_early_reviews(
-    states: Iterable[CardState],
+def _todays_reviews(
+    ordered: list[Memory],
+    final_day: dict[str, int],
     policy: InterviewPolicy,
     today: int,
-    recall_at: RecallAt,
-    project: ProjectReview | None = None,
-) -> EarlyPlan:
-    """Place one extra review before the interview for each card that needs one."""
-    last = policy.last_session_day
-    if today > last:
-        return EMPTY
-    load = {day: 0 for day in range(today, last + 1)}
-    foresee = project if foresees(policy, today) else None
-    needs: list[Need] = []
-    for state in states:
-        if state.suspended or state.phase == Phase.NEW or state.due_day is None:
-            continue
-        if state.due_day <= last:
-            review_day = max(today, state.due_day)
-            load[review_day] += 1  # FSRS shows it before the interview anyway
-            if foresee is not None and in_reserve_window(policy, state, review_day):
-                need = foreseen_need(state, review_day, policy, recall_at, foresee)
-                if need is not None:
-                    needs.append(need)
-            continue
-        if state.phase == Phase.REVIEW and (recall := recall_at(state)) < policy.target:
-            needs.append(Need(state.stability or 0.0, state.key, today, recall, True))
-    return place_early_reviews(load, needs, policy)
+    model: MemoryModel,
+) -> dict[str, str]:
+    """Today's final reviews; then keep reviews (cards at the planner's retention) and, in
+    the final week, extra ones with what room is left, each kind largest gain first,
+    while the day's answers fit the capacity. Gains are worked out only while there is
+    room: on a full day nothing more is priced."""
+    budget = _DayBudget(policy.capacity, model.relearning_steps)
+    chosen: dict[str, str] = {}
+    for card in ordered:
+        if final_day.get(card.key) == today:
+            chosen[card.key] = REASON_FINAL
+            budget.spend(model.pass_chance(card, today))
+    final_week = today >= policy.final_week_start
+    for reason in (REASON_KEEP, REASON_EXTRA):
+        if not budget.admits(1.0) or (reason == REASON_EXTRA and not final_week):
+            break
+        offers: list[tuple[float, str, float]] = []
+        for card in ordered:
+            if card.key in chosen:
+                continue
+            chance = model.pass_chance(card, today)
+            if (chance <= policy.retention) != (reason == REASON_KEEP):
+                continue
+            gain = _gain_of_reviewing_today(card, final_day.get(card.key), today, policy, model)
+            if gain >= policy.price:
+                offers.append((gain, card.key, chance))
+        for _gain, key, chance in sorted(offers, key=lambda o: (-o[0], o[1])):
+            if budget.admits(chance):
+                chosen[key] = reason
+                budget.spend(chance)
+    return chosen
 
 
-def _least_stable_first(need: Need) -> tuple[float, str, int, float, bool]:
-    return (need.stability, need.key, need.earliest, need.recall, need.real)
-
-
-def place_early_reviews(
-    load: dict[int, int], needs: list[Need], policy: InterviewPolicy
-) -> EarlyPlan:
-    """Fill each need into a day with room, from the eve backwards; `load` counts the
-    normal reviews of each day from today to the last session."""
-    usable = int(policy.capacity * (1 - policy.headroom))
-    free = {day: max(usable - count, 0) for day, count in load.items()}
-    # When there is not room for every need, the ones closest to the target give way.
-    room = sum(free.values())
-    by_deficit = sorted(needs, key=lambda n: (n.recall, n.key))
-    fitting, overflow = by_deficit[:room], by_deficit[room:]
-    # Least stable latest: reviewing them nearest the interview loses the least recall.
-    planned: dict[str, int] = {}
-    at_risk = [n.key for n in overflow if n.real]
-    last = policy.last_session_day
-    for need in sorted(fitting, key=_least_stable_first):
-        day = next((d for d in range(last, need.earliest - 1, -1) if free.get(d, 0) > 0), None)
-        if day is None:
-            if need.real:
-                at_risk.append(need.key)
-            continue
-        free[day] -= 1
-        if need.real:
-            planned[need.key] = day
-    real = sum(n.real for n in needs)
-    return EarlyPlan(planned, tuple(sorted(at_risk)), real, reserved=len(needs) - real)
+def _gain_of_reviewing_today(
+    card: Memory, final: int | None, today: int, policy: InterviewPolicy, model: MemoryModel
+) -> float:
+    """Recall on the day bought by a review today, on top of the card's last review if one
+    is planned later. When today's review makes that last one not worth its price, the
+    price it saves counts as part of the gain."""
+    interview = policy.interview_day
+    if final is None or final <= today:
+        return model.expected_recall(card, (today,), interview) - model.expected_recall(
+            card, (), interview
+        )
+    without = model.expected_recall(card, (final,), interview)
+    with_final = model.expected_recall(card, (today, final), interview)
+    alone = model.expected_recall(card, (today,), interview)
+    return max(with_final - without, alone - without + policy.price)
 
 
 def new_card_cutoff(policy: InterviewPolicy, buffer_days: int) -> int:

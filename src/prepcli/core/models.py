@@ -73,7 +73,12 @@ class Settings:
     timezone: str = "local"
     fuzz: bool = True
     leech_threshold: int = 8
-    interview_target: float = 0.95  # recall at the interview the planner aims for
+    # The interview planner (core/interview.py): the recall on the interview day a review
+    # must buy, its retention before a card's last review, and the share of each day its
+    # final reviews leave free (research and figures: README, "The interview date").
+    interview_price: float = 0.016
+    interview_retention: float = 0.85
+    interview_headroom: float = 0.2
     interview_capacity: int = 0  # review answers a day before the interview; 0: reviews_per_day
     interview_lead: int = 1  # days before the interview of the last session (0: that morning)
     interview_buffer: int = 4  # days before the last session without new cards

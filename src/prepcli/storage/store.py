@@ -343,50 +343,45 @@ class Store:
             totals = [total - part for total, part in zip(totals, row, strict=True)]
         return totals
 
-    def reviews_per_day(
-        self, today: int, last: int, leaving_out: Collection[str] = ()
-    ) -> dict[int, int]:
-        """How many studied cards (not suspended) FSRS shows on each day from today to
-        `last`, overdue ones counting on today: the planner's load. Counted by SQLite;
-        `leaving_out` are keys not to count (cards no longer in the decks, usually none)."""
-        # Grouped by due day from the covering index, one phase at a time: each phase's
-        # range is already in due-day order, so SQLite groups without sorting (a third
-        # faster than one IN over the phases). Overdue days are folded into today.
-        query = " UNION ALL ".join(
-            f"SELECT due_day, count(*) FROM card WHERE phase = {phase} "
-            "AND due_day <= :last AND NOT suspended {among} GROUP BY due_day"
-            for phase in (int(Phase.LEARNING), int(Phase.REVIEW), int(Phase.RELEARNING))
-        )
-        counts = dict.fromkeys(range(today, last + 1), 0)
-        for day, count in self.db.execute(query.format(among=""), {"last": last}):
-            counts[max(day, today)] += count
-        for among, chosen in _key_chunks(leaving_out):
-            subtracted = query.format(among=f"AND {among}")
-            for day, count in self.db.execute(subtracted, {"last": last} | chosen):
-                counts[max(day, today)] -= count
-        return counts
-
-    def fading_reviews(
-        self, after_day: int, instant_ms: int, elapsed_ms_per_stability: float
-    ) -> list[tuple[str, float | None, int | None]]:
-        """(key, stability, last review) of the review cards not due by `after_day` whose
-        time since their last review at `instant_ms` exceeds `elapsed_ms_per_stability`
-        times their stability: the planner's candidates, before it computes recall."""
-        return self.db.execute(
-            f"SELECT key, stability, last_review_ms FROM card WHERE phase = {int(Phase.REVIEW)} "
-            "AND NOT suspended AND due_day > ? AND (stability IS NULL OR last_review_ms IS NULL "
-            "OR ? - last_review_ms > stability * ?)",
-            (after_day, instant_ms, elapsed_ms_per_stability),
-        ).fetchall()
-
-    def reviews_due_between(self, first_day: int, last_day: int) -> list[CardState]:
-        """Review cards (not suspended) due from `first_day` to `last_day`."""
+    def reviews_at_start(self, day: int) -> list[tuple[str, float, float, int]]:
+        """(key, stability, difficulty, last review) of the review cards (not suspended) as
+        they stood when study day `day` began: a card answered since then as its first
+        answer of the day found it (the log keeps the state before each answer). The
+        interview planner plans a day from these, so its choice holds while the day's
+        answers come in."""
+        review = int(Phase.REVIEW)
         rows = self.db.execute(
-            f"SELECT {_CARD_COLUMNS} FROM card WHERE phase = {int(Phase.REVIEW)} "
-            "AND NOT suspended AND due_day BETWEEN ? AND ?",
-            (first_day, last_day),
+            "SELECT key, stability, difficulty, last_review_ms FROM card "
+            f"WHERE phase = {review} AND NOT suspended "
+            "AND id NOT IN (SELECT card_id FROM review WHERE study_day >= :day) "
+            "UNION ALL "
+            "SELECT card.key, b_stability, b_difficulty, b_last_review_ms "
+            "FROM review JOIN card ON card.id = review.card_id WHERE review.id IN "
+            "(SELECT min(id) FROM review WHERE study_day >= :day GROUP BY card_id) "
+            f"AND b_phase = {review} AND NOT card.suspended",
+            {"day": day},
         ).fetchall()
-        return [_state_from_row(row) for row in rows]
+        return [row for row in rows if None not in row]
+
+    def plan_inputs_stamp(self, day: int, day_start_ms: int) -> tuple[int | None, int, int | None]:
+        """What tells a day's interview plan still holds (storage/plancache.py): the newest
+        review row before `day` (an undo across the rollover or an import changes it), and
+        the count and latest time of the cards changed since the day began other than by an
+        answer (suspended, imported, rescheduled: no review row has their change time).
+        Answering the day's cards changes neither."""
+        # Walked from the newest row back (NOT INDEXED: the study-day index would sort the
+        # whole log first), it stops after the day's few answers.
+        newest = self.db.execute(
+            "SELECT id FROM review NOT INDEXED WHERE study_day < ? ORDER BY id DESC LIMIT 1",
+            (day,),
+        ).fetchone()
+        changed, latest = self.db.execute(
+            "SELECT count(*), max(modified_ms) FROM card WHERE modified_ms >= ? AND NOT EXISTS "
+            "(SELECT 1 FROM review WHERE review.card_id = card.id "
+            "AND review.reviewed_ms = card.modified_ms)",
+            (day_start_ms,),
+        ).fetchone()
+        return (None if newest is None else int(newest[0])), int(changed), latest
 
     def state(self, key: str) -> CardState | None:
         row = self.db.execute(f"SELECT {_CARD_COLUMNS} FROM card WHERE key = ?", (key,)).fetchone()
@@ -541,15 +536,15 @@ class Store:
         ).fetchall()
         return [_review_from_row(row) for row in rows]
 
-    def day_counts(self, day: int) -> tuple[int, int, int]:
-        """(answers, new cards introduced, review-card answers) on a study day."""
+    def day_counts(self, day: int) -> tuple[int, int, int, int]:
+        """(answers, new cards introduced, review-card answers, relearning answers) on a
+        study day."""
         row = self.db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(b_phase = 0), 0), COALESCE(SUM(b_phase = 2), 0) "
-            "FROM review "
-            "WHERE study_day = ? AND rating > 0",
+            "SELECT COUNT(*), COALESCE(SUM(b_phase = 0), 0), COALESCE(SUM(b_phase = 2), 0), "
+            "COALESCE(SUM(b_phase = 3), 0) FROM review WHERE study_day = ? AND rating > 0",
             (day,),
         ).fetchone()
-        return int(row[0]), int(row[1]), int(row[2])
+        return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
     def something_due_on(self, day: int) -> bool:
         """Whether any card was due on a past or present study day: one answered later that

@@ -13,6 +13,7 @@ from prepcli.ui.todayview import plan_line
 
 if TYPE_CHECKING:
     from prepcli.app.forecast import Readiness
+    from prepcli.app.recommend import Recommendation
     from prepcli.app.simulate import PolicyResult
     from prepcli.files.plan import Plan, PlanStatus
 
@@ -94,26 +95,82 @@ def plan_view(plan: Plan, counts: Mapping[int, int]) -> RenderableType:
     return Group(*parts)
 
 
-def simulation_table(results: Sequence[PolicyResult], title: str) -> Table:
+def simulation_table(results: Sequence[PolicyResult], title: str) -> RenderableType:
+    """One row per policy (means over the seeds), then each planner's lowest seed."""
     table = Table(title=title, title_justify="left", box=None, header_style="bold")
-    # R@T: expected share recalled on the interview morning; max rev: most review-card
-    # answers in a day (what the cap limits); eve: answers on the last day.
-    columns = ("policy", "R@T", "R≥0.9", "answers", "max day", "max rev", "eve", "unrev", "at risk")
+    # recall: expected share recalled on the interview morning; reviews: answers to review
+    # cards (× the first row's); eve: answers in the last session; max/day: most review
+    # answers in a day; unrev: reviews asked for by the eve and not reached; +30 d: recall
+    # 30 days after the interview with no review since.
+    columns = ("policy", "recall", "answers", "reviews", "×", "eve", "max/day", "unrev", "+30 d")
     for column in columns:
-        table.add_column(column, justify="left" if column == "policy" else "right")
+        table.add_column(column, justify="left" if column == "policy" else "right", no_wrap=True)
+    base = results[0].review_answers if results else 0.0
     for result in results:
         table.add_row(
             result.policy,
             f"{result.mean_recall:.3f}",
-            f"{result.share_at_90:.1%}",
-            f"{result.reviews:,.0f}",
-            f"{result.largest_day:.0f}",
-            f"{result.busiest_review_day:.0f}",
-            f"{result.last_day:.0f}",
+            f"{result.answers:,.0f}",
+            f"{result.review_answers:,.0f}",
+            f"{result.review_answers / base:.2f}" if base else "—",
+            f"{result.eve_answers:.0f}",
+            f"{result.largest_review_day:.0f}",
             f"{result.unreviewed:.0f}",
-            f"{result.at_risk:.0f}",
+            f"{result.recall_30_days_after:.3f}",
         )
-    return table
+    notes = [
+        f"{r.policy}: lowest seed {r.lowest_recall:.3f}, {r.at_risk:.0f} cards at risk"
+        for r in results
+        if r.policy.startswith("planner")
+    ]
+    return Group(table, *(Text(note, style="dim") for note in notes))
+
+
+def frontier_table(results: Sequence[PolicyResult], title: str, setting: str) -> RenderableType:
+    """The planner's recall against its review answers as `setting` varies, beside the
+    plain FSRS policies it is compared with."""
+    table = simulation_table(results, title)
+    note = Text(
+        f"Each planner row is one {setting}; its review answers are compared with "
+        f"{results[0].policy if results else 'the first row'}'s.",
+        style="dim",
+    )
+    return Group(table, note)
+
+
+def recommendation_view(advice: Recommendation) -> RenderableType:
+    when = f"in {advice.days_left} day{'s' if advice.days_left != 1 else ''}"
+    parts: list[RenderableType] = [
+        Text(
+            f"Interview {when} ({advice.interview_date}): {advice.cards} cards, "
+            f"{advice.studied} studied so far; {advice.parameters} FSRS parameters.",
+            style="bold",
+        )
+    ]
+    table = Table(box=None, header_style="bold")
+    for column in ("reviews a day", "expected recall", "lowest run", "review answers/day", "eve"):
+        table.add_column(column, justify="right")
+    for outcome in advice.outcomes:
+        marker = " (now)" if outcome.capacity == advice.capacity else ""
+        table.add_row(
+            f"{outcome.capacity}{marker}",
+            f"{outcome.mean_recall:.3f}",
+            f"{outcome.lowest_recall:.3f}",
+            f"{outcome.review_answers_per_day:.0f}",
+            f"{outcome.eve_answers:.0f}",
+        )
+    parts.append(table)
+    sentence = "; ".join(
+        f"with {o.capacity} reviews a day, {o.mean_recall:.3f}" for o in advice.outcomes
+    )
+    parts.append(Text(f"Expected recall on the day {sentence}.", style="dim"))
+    parts.append(
+        Text(
+            "Set the one you can keep with `prepcli config set interview_capacity N`.",
+            style="dim",
+        )
+    )
+    return Group(*parts)
 
 
 def readiness_view(readiness: Readiness) -> RenderableType:
@@ -133,14 +190,8 @@ def readiness_view(readiness: Readiness) -> RenderableType:
             )
         )
     if readiness.if_stopped_now is not None:
-        sample = ""
-        if readiness.sampled < readiness.studied:
-            sample = f" (forecast on a sample of {readiness.sampled} cards)"
         parts.append(
-            Text(
-                f"  If you stopped reviewing now: {readiness.if_stopped_now:.1%}{sample}",
-                style="dim",
-            )
+            Text(f"  If you stopped reviewing now: {readiness.if_stopped_now:.1%}", style="dim")
         )
     table = Table(box=None, show_header=False, padding=(0, 2))
     table.add_column()
@@ -150,10 +201,10 @@ def readiness_view(readiness: Readiness) -> RenderableType:
     if readiness.per_deck:
         parts.append(table)
     notes = []
-    if readiness.early_today:
-        notes.append(f"{readiness.early_today} early reviews today for the interview")
-    if readiness.planned_early:
-        notes.append(f"{readiness.planned_early} planned before it")
+    if readiness.reviews_today:
+        notes.append(f"{readiness.reviews_today} reviews chosen for today")
+    if readiness.final_reviews:
+        notes.append(f"{readiness.final_reviews} last reviews planned before the interview")
     if readiness.unstudied:
         notes.append(f"{readiness.unstudied} cards not studied yet")
     if notes:
@@ -162,9 +213,9 @@ def readiness_view(readiness: Readiness) -> RenderableType:
         shown = ", ".join(readiness.at_risk[:5]) + (" …" if len(readiness.at_risk) > 5 else "")
         parts.append(
             Text(
-                f"  At risk: {len(readiness.at_risk)} cards below the "
-                f"{readiness.target:.0%} target that no day before the interview has room "
-                f"for ({shown}). Raise interview_capacity or review ahead.",
+                f"  At risk: {len(readiness.at_risk)} cards below 90% on the day that no day "
+                f"before the interview has room to review ({shown}). Raise interview_capacity "
+                "or review ahead.",
                 style="yellow",
             )
         )

@@ -130,20 +130,26 @@ def terminal_columns() -> int:
 
 def interview_lines(outlook: InterviewOutlook, width: int = 80) -> list[str]:
     lines = [f"Interview {_when(outlook.days_left)} ({outlook.interview_date})"]
+    today: list[str] = []
     if outlook.early_today:
+        today.append(f"{_plural(outlook.early_today, 'early review')} so recall peaks on the day")
+    if outlook.held_back:
+        today.append(f"{outlook.held_back} due held back for later")
+    if today:
+        lines.append("  Today: " + "; ".join(today))
+    if outlook.final_reviews:
         lines.append(
-            f"  {_plural(outlook.early_today, 'early review')} today so recall peaks on the day"
+            f"  {_plural(outlook.final_reviews, 'last review')} planned before it, "
+            "least stable cards last"
         )
-    elif outlook.planned_early:
-        lines.append(f"  {_plural(outlook.planned_early, 'early review')} planned before it")
     if outlook.at_risk:
         import textwrap  # only for the list of cards at risk
 
         shown = ", ".join(visible_line(key) for key in outlook.at_risk[:AT_RISK_SHOWN])
         more = ", …" if len(outlook.at_risk) > AT_RISK_SHOWN else ""
         lines += textwrap.wrap(
-            f"{_plural(len(outlook.at_risk), 'card')} below the target with no room left "
-            "before it: raise interview_capacity or review ahead",
+            f"{_plural(len(outlook.at_risk), 'card')} below 90% on the day with no room left "
+            "to review them: raise interview_capacity or review ahead",
             width,
             initial_indent="  ",
             subsequent_indent="  ",
