@@ -380,7 +380,8 @@ class _DeckValidator:
         formerly = self.slugs(fields.get("formerly"), "formerly", "kv-cache-size", OTHER_DECK_KEY)
         tier = self.tier(fields.get("tier"))
         if kind == Kind.CLOZE:
-            self.cloze_deletions(fields["front"], texts["front"])
+            if "front" in fields:  # a missing front is reported by `keys` already
+                self.cloze_deletions(fields["front"], texts["front"])
         elif "back" not in fields:
             self.problem(node, "card is missing required key 'back'")
         elif texts["front"] is not None and CLOZE.search(texts["front"]):
