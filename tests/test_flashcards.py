@@ -37,10 +37,14 @@ def test_a_cloze_card_is_one_item_per_deletion() -> None:
         == "A dot product of d_k unit-variance terms has variance d_k.\n"
     )
     # History from an old id moves to the first deletion only.
-    assert first.formerly == ("old-scaling", "other.deck/scaling") and second.formerly == ()
+    # ...and so does history from before the card became a cloze card (its own id).
+    assert first.formerly == ("old-scaling", "other.deck/scaling", "softmax-scaling")
+    assert second.formerly == ()
     assert decks.renames() == {
         "lint.atomic/old-scaling": "lint.atomic/softmax-scaling.c1",
         "other.deck/scaling": "lint.atomic/softmax-scaling.c1",
+        "lint.atomic/softmax-scaling": "lint.atomic/softmax-scaling.c1",
+        "lint.atomic/long-deletion": "lint.atomic/long-deletion.c1",
     }
 
 

@@ -39,7 +39,9 @@ TIMEOUT = 30
 
 ANSI = r"(?:\x1b\[[0-9;]*m)*"
 # A card's screen starts by clearing the terminal, then its bold `deck/id` header.
-CARD_SCREEN = re.compile(r"\x1b\[2J\x1b\[H" + ANSI + r"([a-z0-9][a-z0-9.-]*/[a-z0-9-]+)" + ANSI)
+CARD_SCREEN = re.compile(
+    r"\x1b\[2J\x1b\[H" + ANSI + r"([a-z0-9][a-z0-9.-]*/[a-z0-9-]+(?:\.c[0-9]+)?)" + ANSI
+)
 FRONT_KEYS = "show answer"
 RATING_KEYS = re.compile(r"Easy [^\r\n]*\r?\n" + ANSI + r" u undo")
 SESSION_OVER = "Session over"

@@ -136,7 +136,8 @@ def cloze_items(card: CardDef) -> list[CardDef]:
 
     Item `N` of cloze card `x` is `x.cN` (an id no deck can write, so never a clash): its
     front shows deletion N as a blank (with its hint) and the others as text, its back the
-    whole text with deletion N in bold. A `formerly` moves history to the first item only.
+    whole text with deletion N in bold. History recorded under the card's own id (before it
+    became a cloze card) or its `formerly` ids moves to the first item only.
     """
     if card.kind != Kind.CLOZE:
         return [card]
@@ -164,7 +165,8 @@ def cloze_items(card: CardDef) -> list[CardDef]:
                 id=f"{card.id}.c{number}",
                 front=shown(number, revealed=False),
                 back=back,
-                formerly=card.formerly if position == 0 else (),
+                # A card turned into a cloze card keeps its history on its first deletion.
+                formerly=(*card.formerly, card.id) if position == 0 else (),
                 cloze=number,
                 cloze_text=card.front,
             )
