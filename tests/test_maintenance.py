@@ -135,7 +135,7 @@ def test_all_bundled_decks_export_to_anki(run: Run, tmp_path: Path) -> None:
                 package_path=str(package), options=anki.ImportAnkiPackageOptions()
             )
         )
-        assert collection.note_count() == expected > 300
+        assert 300 < collection.note_count() <= expected  # a cloze note holds several items
     finally:
         collection.close()
 
