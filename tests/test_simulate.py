@@ -161,7 +161,7 @@ def test_bad_numbers_are_usage_errors(run: Run, args: tuple[str, ...]) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "--learner-params"),
+        (None, "no such file"),
         ("[1, 2]", "21 FSRS-6 parameters"),
         ("{not json", "not JSON"),
         (json.dumps(["a"] * 21), "must be a number"),
