@@ -467,11 +467,11 @@ def test_delete_cards_is_one_transaction(db_path: Path) -> None:
             "BEGIN SELECT RAISE(ABORT, 'no'); END"
         )
         with pytest.raises(sqlite3.IntegrityError):
-            store.delete_cards(["d/a", "d/b"])
+            store.upkeep.delete_cards(["d/a", "d/b"])
         assert store.review_count() == 2  # the reviews deleted first came back
-        assert sorted(store.card_review_counts()) == ["d/a", "d/b"]
+        assert sorted(store.upkeep.card_review_counts()) == ["d/a", "d/b"]
         store.db.execute("DROP TRIGGER keep_b")
-        assert store.delete_cards(["d/a", "d/b", "d/unknown"]) == (2, 2)
-        assert store.card_review_counts() == {}
+        assert store.upkeep.delete_cards(["d/a", "d/b", "d/unknown"]) == (2, 2)
+        assert store.upkeep.card_review_counts() == {}
     finally:
         store.close()

@@ -129,7 +129,7 @@ def test_queue_counts_and_planner_match_a_full_read(
     study = open_study(root, db)
     today = study.today
     study.start_plan("fast", today - 7 * week, today + interview_in)
-    study.store.put_setting("reviews_per_day", review_limit)
+    study.store.settings.put("reviews_per_day", review_limit)
     study.close()
     random_states(db, keys, seed, today)
     study = open_study(root, db)

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from prepcli.app.maintenance import database_identity
-from prepcli.storage.store import SCHEMA_VERSION, Store
+from prepcli.storage.schema import SCHEMA_VERSION
+from prepcli.storage.upkeep import Upkeep
 from tests.conftest import DATA, SAMPLE_DECKS, Result, rows
 
 Run = Callable[..., Result]
@@ -316,16 +317,16 @@ def test_an_import_that_fails_midway_leaves_nothing_behind(
     exported = tmp_path / "history.json"
     run("export", "-o", str(exported))
     other = tmp_path / "other.sqlite3"
-    real = Store.import_card
+    real = Upkeep.import_card
     calls: list[str] = []
 
-    def flaky(self: Store, card: Any, modified_ms: int) -> None:
+    def flaky(self: Upkeep, card: Any, modified_ms: int) -> None:
         calls.append(card.key)
         if len(calls) == 3:
             raise OSError("disk full")
         real(self, card, modified_ms)
 
-    monkeypatch.setattr(Store, "import_card", flaky)
+    monkeypatch.setattr(Upkeep, "import_card", flaky)
     with pytest.raises(OSError):
         run("--db", str(other), "import", str(exported))
     assert len(calls) == 3

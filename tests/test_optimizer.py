@@ -102,7 +102,7 @@ def test_items_use_study_days_keep_same_day_history_and_drop_manual_rows() -> No
 def test_fitted_parameters_beat_the_defaults_on_held_out_reviews(history_db: Path) -> None:
     store = open_store(history_db)
     try:
-        items = optimizer.training_items(store.histories())
+        items = optimizer.training_items(store.upkeep.histories())
     finally:
         store.close()
     assert len(items) > 2000

@@ -13,7 +13,8 @@ import pytest
 from prepcli.core.errors import PrepError
 from prepcli.core.history import AnswerContext, LoggedChange
 from prepcli.core.models import CardState, Phase, ReviewKind
-from prepcli.storage.store import MIGRATIONS, SCHEMA_VERSION, open_store
+from prepcli.storage.schema import MIGRATIONS, SCHEMA_VERSION
+from prepcli.storage.store import open_store
 from tests.conftest import Result, rows
 
 CONTEXT = AnswerContext(reviewed_ms=1_800_000_000_000, study_day=740_000, tz_offset_min=60,
@@ -62,7 +63,7 @@ def test_migrations_from_blank_and_from_every_version_with_rows(tmp_path: Path) 
             assert rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
             if start >= 1:
                 assert store.state("d/a") is not None
-                assert store.settings() == {"new_per_day": 7}
+                assert store.settings.all() == {"new_per_day": 7}
         finally:
             store.close()
 

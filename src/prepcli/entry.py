@@ -78,7 +78,7 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("PREPCLI_DEBUG") or "sqlite3" not in sys.modules:
             raise
-        from prepcli.storage.store import database_error
+        from prepcli.storage.sqlitefile import database_error
 
         error = database_error(exc)  # e.g. a damaged page met halfway through a command
         if error is None:

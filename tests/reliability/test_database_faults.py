@@ -35,7 +35,7 @@ from prepcli import entry
 from prepcli.app.study import Locations, Study
 from prepcli.cli.commands import app
 from prepcli.core.models import Rating
-from prepcli.storage.store import SCHEMA_VERSION
+from prepcli.storage.schema import SCHEMA_VERSION
 from tests.conftest import DATA, SAMPLE_DECKS
 from tests.reliability import figures
 from tests.reliability.history import assert_sound
@@ -116,7 +116,7 @@ def make_history(db: Path, cache: Path, answers: int = 240) -> None:
     study = Study.open(where, now)
     try:
         study.start_plan("mini", study.today, None)
-        study.store.put_setting("new_per_day", 30)
+        study.store.settings.put("new_per_day", 30)
         keys = sorted(study.cards)
         for _ in range(answers):
             now += timedelta(hours=rng.uniform(1, 9))

@@ -32,7 +32,9 @@ from prepcli.files.safeio import (
     write_by_name,
     write_file,
 )
-from prepcli.storage.store import SCHEMA_VERSION, Store, run_guarded
+from prepcli.storage.schema import SCHEMA_VERSION
+from prepcli.storage.sqlitefile import run_guarded
+from prepcli.storage.store import Store
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -124,9 +126,9 @@ def export_json(study: Study) -> dict[str, Any]:
 
     store = study.store
     return export_document(
-        store.export_cards(),
+        store.upkeep.export_cards(),
         set(study.cards),
-        store.fsrs_parameters(),
+        store.settings.fsrs_parameters(),
         SCHEMA_VERSION,
         to_ms(study.now),
     )
@@ -145,10 +147,10 @@ def export_csv(study: Study, out: IO[str]) -> int:
 
     store = study.store
     return write_csv(
-        store.export_cards(),
+        store.upkeep.export_cards(),
         set(study.cards),
-        [c.name for c in store.columns("card")],
-        [c.name for c in store.columns("review")],
+        [c.name for c in store.upkeep.columns("card")],
+        [c.name for c in store.upkeep.columns("review")],
         out,
     )
 
@@ -194,8 +196,8 @@ def read_import(study: Study, path: Path) -> ImportDocument:
     return parse_document(
         text,
         str(path),
-        store.columns("card"),
-        store.columns("review"),
+        store.upkeep.columns("card"),
+        store.upkeep.columns("review"),
         SCHEMA_VERSION,
         Scheduler.parameter_bounds(),
         to_ms(study.now) + DAY_MS,  # another machine's clock may run a little ahead
@@ -234,7 +236,7 @@ def import_history(study: Study, document: ImportDocument, *, merge: bool) -> Im
 
     def work() -> None:
         with store.transaction():
-            local = {card.key: card for card in store.export_cards()}
+            local = {card.key: card for card in store.upkeep.export_cards()}
             conflicts = []
             for card in document.cards:
                 here = local.get(card.key)
@@ -253,10 +255,10 @@ def import_history(study: Study, document: ImportDocument, *, merge: bool) -> Im
                     f"{store.path}: {shown}. Nothing was imported; `--merge` combines both "
                     "histories and replays each card from the combined log."
                 )
-            if document.parameters is not None and store.fsrs_parameters() is None:
-                store.add_parameters(replace(document.parameters, created_ms=now_ms))
+            if document.parameters is not None and store.settings.fsrs_parameters() is None:
+                store.settings.add_parameters(replace(document.parameters, created_ms=now_ms))
                 counts["adopted"] = 1
-            stored = store.fsrs_parameters()
+            stored = store.settings.fsrs_parameters()
             scheduler = Scheduler(
                 study.settings,
                 study.calendar,
@@ -265,7 +267,7 @@ def import_history(study: Study, document: ImportDocument, *, merge: bool) -> Im
             incoming = {card.key: card for card in document.cards}
             for key in added:
                 card = incoming[key]
-                store.import_card(card, now_ms)
+                store.upkeep.import_card(card, now_ms)
                 counts["reviews"] += len(card.history)
                 _replay_card(store, scheduler, key, now_ms, rewrite_log=False)
             for key in conflicts:
@@ -273,8 +275,8 @@ def import_history(study: Study, document: ImportDocument, *, merge: bool) -> Im
                 known = {_signature(r) for r in here.history}
                 extra = [r for r in card.history if _signature(r) not in known]
                 combined = sorted(here.history + extra, key=lambda r: r["reviewed_ms"])
-                store.delete_history(key)
-                store.import_card(ExportedCard(key, here.state, combined), now_ms)
+                store.upkeep.delete_history(key)
+                store.upkeep.import_card(ExportedCard(key, here.state, combined), now_ms)
                 counts["reviews"] += len(extra)
                 merged.append(key)
                 _replay_card(store, scheduler, key, now_ms, rewrite_log=True)
@@ -284,7 +286,7 @@ def import_history(study: Study, document: ImportDocument, *, merge: bool) -> Im
                     if here.history and key not in replayed:
                         _replay_card(store, scheduler, key, now_ms, rewrite_log=False)
             if added or merged:
-                store.mark_log_imported()
+                store.upkeep.mark_log_imported()
 
     run_guarded(work, store.path)
     study.__dict__.pop("scheduler", None)
@@ -304,6 +306,6 @@ def _replay_card(
         history, scheduler.replay_steps(key, history, stored.card_id), strict=True
     ):
         if rewrite_log:  # a merged log's snapshots come from two timelines: redo them
-            store.put_review_snapshots(review.id, before, after)
+            store.upkeep.put_review_snapshots(review.id, before, after)
         state = after
-    store.put_scheduling(state, now_ms)
+    store.upkeep.put_scheduling(state, now_ms)

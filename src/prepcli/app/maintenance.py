@@ -24,7 +24,8 @@ from prepcli.core.history import ParameterSet
 from prepcli.core.models import CardState
 from prepcli.core.scheduler import Scheduler
 from prepcli.files.safeio import path_problem, private_folder, remove_stale_partials
-from prepcli.storage.store import Store, check_file, run_guarded
+from prepcli.storage.sqlitefile import check_file, run_guarded
+from prepcli.storage.store import Store
 
 if TYPE_CHECKING:
     from prepcli.app.optimizer import Fit
@@ -48,7 +49,7 @@ def optimize(study: Study, *, dry_run: bool) -> OptimizeOutcome:
     from prepcli.app import optimizer
 
     fit = optimizer.optimize(
-        study.store.histories(),
+        study.store.upkeep.histories(),
         study.scheduler.parameters,
         len(study.settings.relearning_steps),
     )
@@ -73,7 +74,7 @@ class ResetOutcome:
 
 
 def reset_parameters(study: Study, *, dry_run: bool) -> ResetOutcome:
-    stored = study.store.fsrs_parameters()
+    stored = study.store.settings.fsrs_parameters()
     defaults = Scheduler.default_parameters()
     if stored is None or stored.params == defaults:
         return ResetOutcome(already_default=True, saved=False, recomputed=0)
@@ -96,10 +97,12 @@ def use_parameters(study: Study, chosen: ParameterSet) -> int:
     def work() -> int:
         with store.transaction():
             states = store.states()
-            histories = store.histories()
+            histories = store.upkeep.histories()
             for key, history in histories.items():
-                store.put_scheduling(scheduler.replay(key, history, states[key].card_id), now_ms)
-            store.add_parameters(chosen)
+                store.upkeep.put_scheduling(
+                    scheduler.replay(key, history, states[key].card_id), now_ms
+                )
+            store.settings.add_parameters(chosen)
         return len(histories)
 
     count = run_guarded(work, store.path)
@@ -163,7 +166,7 @@ def backup(
             raise PrepError(f"cannot write {target}: folder {target.parent} does not exist")
     remove_stale_partials(target.parent)
     try:
-        run_guarded(lambda: store.backup_to(target), store.path)
+        run_guarded(lambda: store.upkeep.backup_to(target), store.path)
     except FileExistsError:
         raise UsageError(f"{target} already exists; name a new file or a folder") from None
     except OSError as exc:
@@ -234,7 +237,7 @@ def check(study: Study, *, fix: bool, backup_folder: Path, keep: int = 10) -> Ch
     from prepcli.storage import rowcheck
 
     store = study.store
-    integrity = run_guarded(store.integrity_problems, store.path)
+    integrity = run_guarded(store.upkeep.integrity_problems, store.path)
     if integrity:
         return CheckReport(integrity, 0, 0, [], [], [], [])
     ranges = run_guarded(lambda: rowcheck.find(store, Scheduler.parameter_bounds()), store.path)
@@ -248,7 +251,7 @@ def check(study: Study, *, fix: bool, backup_folder: Path, keep: int = 10) -> Ch
     else:
         scheduler = study.scheduler
     states = store.states()
-    histories = store.histories()
+    histories = store.upkeep.histories()
     affected = ranges.affected
     mismatches = []
     for key, history in sorted(histories.items()):
@@ -266,7 +269,7 @@ def check(study: Study, *, fix: bool, backup_folder: Path, keep: int = 10) -> Ch
         mismatches=mismatches,
         orphans=sorted(k for k in states if k not in study.cards and k in histories),
         empty_orphans=sorted(k for k in states if k not in study.cards and k not in histories),
-        dangling_reviews=store.dangling_reviews(),
+        dangling_reviews=store.upkeep.dangling_reviews(),
         out_of_range=[str(finding) for finding in ranges.found],
     )
     if not fix or not report.repairable:
@@ -280,11 +283,11 @@ def check(study: Study, *, fix: bool, backup_folder: Path, keep: int = 10) -> Ch
         if stored is None:
             return  # removed with a key no deck could define
         if history:
-            store.put_scheduling(scheduler.replay(key, history, stored.card_id), now_ms)
+            store.upkeep.put_scheduling(scheduler.replay(key, history, stored.card_id), now_ms)
         elif key in ranges.bad_cards:
             rowcheck.delete_card(store, key)  # nothing but its bad state to keep
         else:
-            store.put_scheduling(CardState(key=key, card_id=stored.card_id), now_ms)
+            store.upkeep.put_scheduling(CardState(key=key, card_id=stored.card_id), now_ms)
         rowcheck.reset_flags(store, key)
 
     def work() -> None:
@@ -296,8 +299,8 @@ def check(study: Study, *, fix: bool, backup_folder: Path, keep: int = 10) -> Ch
             replayed |= {m.card for m in report.mismatches}
             for key in sorted(replayed):
                 replay(key)
-            store.delete_reviews(report.dangling_reviews)
-            store.delete_cards_without_history(report.empty_orphans)
+            store.upkeep.delete_reviews(report.dangling_reviews)
+            store.upkeep.delete_cards_without_history(report.empty_orphans)
 
     run_guarded(work, store.path)
     study.__dict__.pop("scheduler", None)

@@ -20,7 +20,7 @@ from prepcli.core.clock import from_ms
 from prepcli.core.errors import UsageError
 from prepcli.core.history import QuizAnswer, QuizMark
 from prepcli.core.models import CardState
-from prepcli.storage.store import run_guarded
+from prepcli.storage.sqlitefile import run_guarded
 
 
 def recall_now(study: Study, states: dict[str, CardState], keys: set[str]) -> dict[str, float]:
@@ -129,7 +129,7 @@ class QuizSummary:
 def quiz_history(study: Study) -> list[QuizSummary]:
     """Past quizzes, oldest first; topics are the answered cards' decks."""
     summaries = []
-    for quiz in study.store.quizzes():
+    for quiz in study.store.quizzes.all():
         rows, total = quiz_mod.scores(
             (answer.card_key.split("/", 1)[0], answer.mark) for answer in quiz.answers
         )
@@ -187,11 +187,11 @@ class QuizRecorder:
         if self.quiz_id is None:
             selection = json.dumps(self.selection, sort_keys=True)
             self.quiz_id = run_guarded(
-                lambda: store.start_quiz(self.started_ms, self.minutes, selection), store.path
+                lambda: store.quizzes.start(self.started_ms, self.minutes, selection), store.path
             )
         quiz_id = self.quiz_id
         answer = QuizAnswer(card_key, mark, answered_ms, duration_ms)
-        run_guarded(lambda: store.add_quiz_answer(quiz_id, answer), store.path)
+        run_guarded(lambda: store.quizzes.add_answer(quiz_id, answer), store.path)
         if self.count_as_review:
             self.study.answer(
                 card_key, quiz_mod.MARK_RATINGS[mark], from_ms(answered_ms), duration_ms
@@ -201,4 +201,4 @@ class QuizRecorder:
         if self.quiz_id is not None:
             quiz_id = self.quiz_id
             store = self.study.store
-            run_guarded(lambda: store.finish_quiz(quiz_id, finished_ms), store.path)
+            run_guarded(lambda: store.quizzes.finish(quiz_id, finished_ms), store.path)

@@ -94,7 +94,7 @@ def recommend(
 ) -> Recommendation:
     """Simulate the planner with the user's settings at each capacity."""
     settings = study.settings
-    personal = study.store.fsrs_parameters() is not None
+    personal = study.store.settings.fsrs_parameters() is not None
     parameters = study.scheduler.parameters if personal else None
     policy = planner_policy(
         settings.desired_retention,

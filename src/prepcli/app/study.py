@@ -36,7 +36,9 @@ from prepcli.files import plan as plan_mod
 from prepcli.files.deckfiles import cache_name
 from prepcli.files.plan import Plan, PlanLayout, PlanStatus
 from prepcli.storage.deckindex import DeckIndex, index_of, load_index
-from prepcli.storage.store import KeyGroups, Store, open_store, run_guarded
+from prepcli.storage.rows import KeyGroups
+from prepcli.storage.sqlitefile import run_guarded
+from prepcli.storage.store import Store, open_store
 
 if TYPE_CHECKING:
     from typing import TypeVar
@@ -144,7 +146,7 @@ class Study:
         self._states: dict[str, CardState] | None = None
         self._interview_plan: InterviewPlan | None = None  # kept across writes: see interview_plan
         self._status_memo: tuple[weakref.ref[KeyGroups], int, PlanStatus] | None = None
-        self.settings: Settings = settings_from(store.settings())
+        self.settings: Settings = settings_from(store.settings.all())
         self.calendar = StudyCalendar(
             zone_named(self.settings.timezone), self.settings.rollover_hour
         )
@@ -222,7 +224,9 @@ class Study:
             Scheduler,  # fsrs is only imported by commands that schedule
         )
 
-        stored = self.store.fsrs_parameters()  # personal parameters from `prepcli optimize`
+        stored = (
+            self.store.settings.fsrs_parameters()
+        )  # personal parameters from `prepcli optimize`
         if stored is not None and not all(math.isfinite(w) for w in stored.params):
             raise PrepError(  # written by hand or by an older import: never by prepcli
                 f"the FSRS parameters in {self.store.path} are not numbers; "
@@ -422,7 +426,9 @@ class Study:
         """FSRS-6's memory update with the parameters in use, for the interview planner
         (fsrs is imported only to clamp personal parameters from `prepcli optimize`)."""
         parameters = (
-            self.scheduler.parameters if self.store.fsrs_parameters() else DEFAULT_PARAMETERS
+            self.scheduler.parameters
+            if self.store.settings.fsrs_parameters()
+            else DEFAULT_PARAMETERS
         )
         return MemoryModel(parameters, len(self.settings.relearning_steps))
 
@@ -508,7 +514,7 @@ class Study:
 
     @cached_property
     def _active_plan(self) -> ActivePlan | None:
-        found = self.store.active_plan()
+        found = self.store.plans.active()
         if found is None:
             return None
         run_id, run = found
@@ -565,7 +571,7 @@ class Study:
             active.layout.cards_by_week(),
             groups.studied,
             groups.learning,
-            self.store.done_tasks(active.run_id),
+            self.store.plans.done_tasks(active.run_id),
             today,
         )
 
@@ -574,7 +580,7 @@ class Study:
         if interview_day is not None and interview_day < start_day:
             raise UsageError("the interview date is before the plan's start")
         run = PlanRun(plan.id, start_day, interview_day)
-        self._write(lambda: self.store.start_plan(run, to_ms(self.now)))
+        self._write(lambda: self.store.plans.start(run, to_ms(self.now)))
         self.forget_cached_plan()
         active = self.active_plan()
         assert active is not None
@@ -590,7 +596,7 @@ class Study:
         active = self.require_plan()
         if day is not None and day < self.today:
             raise UsageError("the interview date is in the past")
-        self._write(lambda: self.store.set_interview_day(active.run_id, day))
+        self._write(lambda: self.store.plans.set_interview_day(active.run_id, day))
         self.forget_cached_plan()
 
     def mark_task(self, task_id: str, done: bool) -> bool:
@@ -599,7 +605,7 @@ class Study:
             known = ", ".join(t.id for w in active.plan.weeks for t in w.tasks)
             raise UsageError(f"no task {task_id!r} in plan {active.plan.id!r} (tasks: {known})")
         return self._write(
-            lambda: self.store.mark_task(active.run_id, task_id, done, to_ms(self.now))
+            lambda: self.store.plans.mark_task(active.run_id, task_id, done, to_ms(self.now))
         )
 
     def selection(self, decks: tuple[str, ...] = (), tags: tuple[str, ...] = ()) -> list[CardDef]:

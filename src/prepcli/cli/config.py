@@ -30,7 +30,7 @@ def config_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
     store = open_store_of(ctx)
     try:
-        settings = settings_from(store.settings())
+        settings = settings_from(store.settings.all())
     finally:
         store.close()
     if as_json:
@@ -55,7 +55,7 @@ def config_get(
         raise UsageError(f"unknown setting {name!r} (known: {', '.join(SPECS)})")
     store = open_store_of(ctx)
     try:
-        echo(show_setting(name, settings_from(store.settings())))
+        echo(show_setting(name, settings_from(store.settings.all())))
     finally:
         store.close()
 
@@ -69,13 +69,13 @@ def config_set(
     """Change a setting."""
     from prepcli.core.config import parse_setting, show_setting, to_stored
     from prepcli.core.models import settings_from
-    from prepcli.storage.store import run_guarded
+    from prepcli.storage.sqlitefile import run_guarded
 
     parsed = parse_setting(name, value)
     store = open_store_of(ctx)
     try:
-        run_guarded(lambda: store.put_setting(name, to_stored(parsed)), store.path)
-        echo(f"{name} = {show_setting(name, settings_from(store.settings()))}")
+        run_guarded(lambda: store.settings.put(name, to_stored(parsed)), store.path)
+        echo(f"{name} = {show_setting(name, settings_from(store.settings.all()))}")
     finally:
         store.close()
 
@@ -87,13 +87,13 @@ def config_reset(
     """Return a setting to its default."""
     from prepcli.core.config import SPECS, show_setting
     from prepcli.core.models import settings_from
-    from prepcli.storage.store import run_guarded
+    from prepcli.storage.sqlitefile import run_guarded
 
     if name not in SPECS:
         raise UsageError(f"unknown setting {name!r} (known: {', '.join(SPECS)})")
     store = open_store_of(ctx)
     try:
-        run_guarded(lambda: store.delete_setting(name), store.path)
-        echo(f"{name} = {show_setting(name, settings_from(store.settings()))}")
+        run_guarded(lambda: store.settings.delete(name), store.path)
+        echo(f"{name} = {show_setting(name, settings_from(store.settings.all()))}")
     finally:
         store.close()

@@ -32,7 +32,7 @@ app = typer.Typer()
 
 
 def _parameters_label(study: Study) -> str:
-    stored = study.store.fsrs_parameters()
+    stored = study.store.settings.fsrs_parameters()
     if stored is None or stored.source == "reset":
         return "the defaults"
     from prepcli.storage.transfer import iso_ms

@@ -204,12 +204,12 @@ def deck_orphans(
     as_json: JsonOption = False,
 ) -> None:
     """Cards in the database that no deck defines any more, with their review counts."""
-    from prepcli.storage.store import run_guarded
+    from prepcli.storage.sqlitefile import run_guarded
     from prepcli.ui import collection_view
 
     study = open_study(ctx)
     try:
-        counts = study.store.card_review_counts()
+        counts = study.store.upkeep.card_review_counts()
         orphans = [(key, *counts[key]) for key in sorted(counts) if key not in study.cards]
         removed: tuple[int, int] | None = None
         if forget and orphans:
@@ -223,7 +223,7 @@ def deck_orphans(
             if not yes and not confirm(question, err=as_json):
                 raise typer.Exit(1)
             keys = [row[0] for row in orphans]
-            removed = run_guarded(lambda: study.store.delete_cards(keys), study.store.path)
+            removed = run_guarded(lambda: study.store.upkeep.delete_cards(keys), study.store.path)
     finally:
         study.close()
     if as_json:
