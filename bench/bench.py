@@ -492,10 +492,10 @@ def run(work: Path, decks: int, per_deck: int, repeats: int) -> dict[str, Any]:
     def queue() -> tuple[float, int]:
         opened = Study.open(where, NOW)  # as Anki's: the collection open, today not computed
         began = time.perf_counter()
-        agenda = opened.agenda()
+        agenda = opened.queue.agenda()
         first = agenda.next_card(to_ms(NOW))
         if first is not None:
-            opened.outcomes(first)
+            opened.answering.outcomes(first)
         elapsed = time.perf_counter() - began
         size = len(agenda.learning_due) + len(agenda.reviews) + len(agenda.new)
         opened.close()
@@ -508,14 +508,14 @@ def run(work: Path, decks: int, per_deck: int, repeats: int) -> dict[str, Any]:
             theirs.append(anki_queue(anki_path))
     study = Study.open(where, NOW)
     now_ms = to_ms(NOW)
-    key = study.agenda().next_card(now_ms)
+    key = study.queue.agenda().next_card(now_ms)
     answer_samples = []
     while key is not None and len(answer_samples) < ANSWERS:
         began = time.perf_counter()
-        study.answer(key, Rating.GOOD)
-        key = study.agenda().next_card(now_ms)  # what the session does before the next card
+        study.answering.answer(key, Rating.GOOD)
+        key = study.queue.agenda().next_card(now_ms)  # what the session does before the next card
         if key is not None:
-            study.outcomes(key)
+            study.answering.outcomes(key)
         answer_samples.append(time.perf_counter() - began)
     study.close()
     anki: dict[str, Any] | None = None

@@ -106,9 +106,9 @@ def full_read_plan(study: Study, states: list[CardState], policy: InterviewPolic
     """The planner run over every card's state read in full (the reference for the inputs
     Study gathers from the database: no card was answered today, so the day began with
     the states as they are)."""
-    instant = to_ms(study.interview_instant(policy))
+    instant = to_ms(study.interview.instant(policy))
     return plan_interview(
-        memories(states, study.calendar, instant), policy, study.today, study.memory_model
+        memories(states, study.calendar, instant), policy, study.today, study.interview.memory_model
     )
 
 
@@ -128,23 +128,23 @@ def test_queue_counts_and_planner_match_a_full_read(
     open_store(db).close()
     study = open_study(root, db)
     today = study.today
-    study.start_plan("fast", today - 7 * week, today + interview_in)
+    study.plans.start("fast", today - 7 * week, today + interview_in)
     study.store.settings.put("reviews_per_day", review_limit)
     study.close()
     random_states(db, keys, seed, today)
     study = open_study(root, db)
     try:
-        active = study.active_plan()
-        policy = study.interview_policy()
+        active = study.plans.active()
+        policy = study.interview.policy()
         assert active is not None and policy is not None
         states = study.store.states()
         in_decks = [s for k, s in states.items() if k in set(keys)]
         reference_plan = full_read_plan(study, in_decks, policy)
-        assert study.interview_plan(today) == reference_plan
+        assert study.interview.plan(today) == reference_plan
         planned = set(reference_plan.today)
 
-        agenda = study.agenda()
-        summary = study.summary()
+        agenda = study.queue.agenda()
+        summary = study.queue.summary()
         week_now = active.plan.weeks[0].number + week
         order = plan_order(keys, active.assignment, week_now, active.ranks)
         reference = build_agenda(
@@ -177,12 +177,12 @@ def test_queue_counts_and_planner_match_a_full_read(
             one_deck, states, now_ms=to_ms(NOW), today=today,
             day_start_ms=to_ms(study.calendar.day_start(today)),
             day_end_ms=to_ms(study.calendar.day_start(today + 1)),
-            progress=study.progress(), new_per_day=len(study.agenda(("fast.d1",)).new),
+            progress=study.progress(), new_per_day=len(study.queue.agenda(("fast.d1",)).new),
             reviews_per_day=policy.capacity, planned=planned,
             lapse_steps=len(study.settings.relearning_steps),
             admit_new=lambda key: active.assignment.get(key, 0) <= week_now,
         )  # fmt: skip
-        assert study.agenda(("fast.d1",)) == reference
+        assert study.queue.agenda(("fast.d1",)) == reference
     finally:
         study.close()
 
@@ -206,14 +206,14 @@ def test_a_changed_plan_file_is_laid_out_again(tmp_path: Path) -> None:
     keys = write_collection(tmp_path)
     db = tmp_path / "prep.sqlite3"
     study = open_study(tmp_path, db)
-    study.start_plan("fast", study.today, None)
-    active = study.active_plan()
+    study.plans.start("fast", study.today, None)
+    active = study.plans.active()
     assert active is not None and active.assignment["fast.d1/c01"] == 2
     study.close()
     plan = tmp_path / "plans" / "fast.yaml"
     plan.write_text(plan.read_text(encoding="utf-8").replace("deck: fast.d1", "deck: fast.d2"))
     study = open_study(tmp_path, db)
-    active = study.active_plan()
+    active = study.plans.active()
     assert active is not None and "fast.d1/c01" not in active.assignment
     assert active.assignment["fast.d2/c01"] == 2 and len(keys) == DECKS * CARDS
     study.close()
@@ -284,7 +284,7 @@ def test_a_card_outside_the_decks_is_never_due_whatever_its_key(
     connection.close()
     study = open_study(root, db)
     try:
-        summary = study.summary()
+        summary = study.queue.summary()
         assert summary.due_reviews == 0 and summary.due_tomorrow == 0
         assert summary.new_unseen == summary.cards  # fast.d0/c00 is still new
     finally:

@@ -335,7 +335,7 @@ def test_the_plan_is_made_from_the_cards_as_the_day_began(
     in for the cards answered since the day began."""
     _eve_with_history(run, monkeypatch)
     morning = _study(tmp_path, db_path, cache=False)
-    before = morning.interview_plan()
+    before = morning.interview.plan()
     morning.close()
     assert len(before.today) == 3
     first, second, _third = sorted(before.today)
@@ -345,7 +345,7 @@ def test_the_plan_is_made_from_the_cards_as_the_day_began(
     assert run("answer", second, "good").code == 0
     later = _study(tmp_path, db_path, cache=False)
     try:
-        assert later.interview_plan() == before
+        assert later.interview.plan() == before
     finally:
         later.close()
 
@@ -367,7 +367,7 @@ def test_the_days_plan_is_kept_until_something_it_depends_on_changes(
     def plan() -> InterviewPlan:
         study = _study(tmp_path, db_path)
         try:
-            return study.interview_plan()
+            return study.interview.plan()
         finally:
             study.close()
 

@@ -175,7 +175,7 @@ def test_count_as_review_maps_marks_to_ratings(study: Study, db_path: Path) -> N
 
 def test_weak_cards_come_first_in_the_draw(study: Study) -> None:
     for key in ("sample.basics/attention-scaling", "sample.basics/kv-cache"):
-        study.answer(key, Rating.EASY)
+        study.answering.answer(key, Rating.EASY)
     # Two well-known cards and one never studied: the new one leads for most seeds.
     leads = [draw_quiz(study, ("sample.basics",), (), 1, random.Random(s))[0].card.id
              for s in range(100)]  # fmt: skip

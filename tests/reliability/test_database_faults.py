@@ -115,12 +115,14 @@ def make_history(db: Path, cache: Path, answers: int = 240) -> None:
     now = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
     study = Study.open(where, now)
     try:
-        study.start_plan("mini", study.today, None)
+        study.plans.start("mini", study.today, None)
         study.store.settings.put("new_per_day", 30)
         keys = sorted(study.cards)
         for _ in range(answers):
             now += timedelta(hours=rng.uniform(1, 9))
-            study.answer(rng.choice(keys), Rating(rng.randint(1, 4)), now, rng.randint(500, 60_000))
+            study.answering.answer(
+                rng.choice(keys), Rating(rng.randint(1, 4)), now, rng.randint(500, 60_000)
+            )
     finally:
         study.close()
     assert not Path(f"{db}-wal").exists()

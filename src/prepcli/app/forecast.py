@@ -40,12 +40,12 @@ def readiness(study: Study) -> Readiness | None:
     still in learning steps is counted with a last review on the last session), each
     passing with the model's probability — the level to aim at; and if reviewing stopped
     today — the floor. Both come from the value model the planner uses (deadline.py)."""
-    policy = study.interview_policy()
+    policy = study.interview.policy()
     if policy is None:
         return None
-    plan = study.interview_plan()
-    model = study.memory_model
-    interview_ms = to_ms(study.interview_instant(policy))
+    plan = study.interview.plan()
+    model = study.interview.memory_model
+    interview_ms = to_ms(study.interview.instant(policy))
     today, last = study.today, policy.last_session_day
     day_start_ms = to_ms(study.calendar.day_start(today))
     studied: list[tuple[str, CardState]] = []

@@ -193,7 +193,7 @@ class QuizRecorder:
         answer = QuizAnswer(card_key, mark, answered_ms, duration_ms)
         run_guarded(lambda: store.quizzes.add_answer(quiz_id, answer), store.path)
         if self.count_as_review:
-            self.study.answer(
+            self.study.answering.answer(
                 card_key, quiz_mod.MARK_RATINGS[mark], from_ms(answered_ms), duration_ms
             )
 

@@ -50,7 +50,7 @@ def default_capacities(capacity: int) -> list[int]:
 
 def own_runway(study: Study, capacity: int) -> Runway:
     """The user's collection from today to the interview, at a daily capacity."""
-    policy = study.interview_policy()
+    policy = study.interview.policy()
     if policy is None or study.today > policy.last_session_day:
         raise PrepError(
             "no interview ahead: start the plan with `prepcli plan start --interview "
@@ -67,7 +67,7 @@ def own_runway(study: Study, capacity: int) -> Runway:
         for key in study.index.keys
         if key not in suspended and (key not in states or states[key].phase == Phase.NEW)
     ]
-    order = study.new_card_order(study.today)
+    order = study.queue.new_card_order(study.today)
     new_keys = order(unstudied) if order is not None else unstudied
     fresh = set(new_keys)
     studied = [key for key in study.index.keys if key in states and key not in fresh]
@@ -125,7 +125,7 @@ def recommend(
                 eve_answers=result.eve_answers,
             )
         )
-    current = study.interview_policy()
+    current = study.interview.policy()
     assert current is not None
     return Recommendation(
         interview_date=study.calendar.date_of(runway.interview_day).isoformat(),

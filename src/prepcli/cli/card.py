@@ -33,7 +33,7 @@ def card_show(ctx: typer.Context, card_id: CardArgument, as_json: JsonOption = F
 
     study = open_study(ctx)
     try:
-        info = study.info(card_id)
+        info = study.answering.info(card_id)
     finally:
         study.close()
     if as_json:
@@ -59,7 +59,7 @@ def _set_suspended(ctx: typer.Context, card_id: str, suspended: bool) -> None:
     study = open_study(ctx)
     try:
         study.card(card_id)
-        study.set_suspended(card_id, suspended)
+        study.answering.set_suspended(card_id, suspended)
     finally:
         study.close()
     echo(f"{card_id} {'suspended' if suspended else 'unsuspended'}.")
@@ -89,7 +89,7 @@ def card_forget(
         study.card(card_id)
         if not yes and not confirm(f"Reset {card_id} to new?"):
             raise typer.Exit(1)
-        study.forget(card_id)
+        study.answering.forget(card_id)
     finally:
         study.close()
     echo(f"{card_id} is new again.")

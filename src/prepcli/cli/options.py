@@ -70,7 +70,7 @@ def show_today(where: Locations, as_json: bool) -> None:
 
     study = Study.open(where, clock.now())
     try:
-        summary = study.summary()
+        summary = study.queue.summary()
     finally:
         study.close()
     if as_json:

@@ -55,7 +55,7 @@ def plan_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
     study = open_study(ctx)
     try:
-        status = study.plan_status()
+        status = study.plans.status()
         readiness = forecast.readiness(study)
     finally:
         study.close()
@@ -91,13 +91,13 @@ def plan_start(
     interview_day = None if interview is None else _parse_date(interview, "--interview")
     study = open_study(ctx)
     try:
-        running = study.active_plan()
+        running = study.plans.active()
         if running is not None and not force:
             question = f"A plan ({running.plan.id}) is already running. Replace it?"
             if not confirm(question):
                 raise typer.Exit(1)
-        study.start_plan(plan, start_day if start_day is not None else study.today, interview_day)
-        status = study.plan_status()
+        study.plans.start(plan, start_day if start_day is not None else study.today, interview_day)
+        status = study.plans.status()
     finally:
         study.close()
     assert status is not None
@@ -118,8 +118,8 @@ def plan_interview(
     day = _parse_date(when, "the interview date")
     study = open_study(ctx)
     try:
-        study.set_interview(day)
-        status = study.plan_status()
+        study.plans.set_interview(day)
+        status = study.plans.status()
     finally:
         study.close()
     assert status is not None
@@ -141,7 +141,7 @@ def plan_undo(ctx: typer.Context, task_id: Annotated[str, typer.Argument(help="T
 def _mark(ctx: typer.Context, task_id: str, done: bool) -> None:
     study = open_study(ctx)
     try:
-        changed = study.mark_task(task_id, done)
+        changed = study.plans.mark_task(task_id, done)
     finally:
         study.close()
     state = "done" if done else "not done"
@@ -157,17 +157,17 @@ def plan_show(
     as_json: JsonOption = False,
 ) -> None:
     """Print the whole plan: every week's decks, cards and tasks."""
-    from prepcli.app.study import DEFAULT_PLAN
+    from prepcli.app.study_plans import DEFAULT_PLAN
     from prepcli.files.plan import assign_weeks
     from prepcli.ui import plan_view
 
     study = open_study(ctx)
     try:
-        active = study.active_plan()
+        active = study.plans.active()
         chosen = (
-            study.find_plan(plan)
+            study.plans.find(plan)
             if plan
-            else (active.plan if active else study.find_plan(DEFAULT_PLAN))
+            else (active.plan if active else study.plans.find(DEFAULT_PLAN))
         )
         assignment = assign_weeks(chosen, study.decks)
     finally:

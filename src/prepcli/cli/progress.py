@@ -248,7 +248,7 @@ def practice(
     if chosen is not None:
         study = open_study(ctx)
         try:
-            _before, outcome = study.answer(card.key, chosen)
+            _before, outcome = study.answering.answer(card.key, chosen)
         finally:
             study.close()
     if as_json:

@@ -255,7 +255,7 @@ def _for_me(
 
     study = open_study(ctx)
     try:
-        policy = study.interview_policy()
+        policy = study.interview.policy()
         current = policy.capacity if policy is not None else study.settings.reviews_per_day
         if capacities is None:
             chosen = recommend.default_capacities(current)

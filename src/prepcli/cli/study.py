@@ -73,9 +73,9 @@ def review(
         )
         with KeyReader() as keys:
             result = session.run(keys)
-        agenda = study.agenda(*selection, now=session.now(), ahead=ahead)
+        agenda = study.queue.agenda(*selection, now=session.now(), ahead=ahead)
         left = len(agenda.learning_due) + len(agenda.reviews) + len(agenda.new)
-        summary = study.summary()
+        summary = study.queue.summary()
         show(
             card_view.session_summary(
                 result.answered,
@@ -95,7 +95,7 @@ def _card_json(study: Study, key: str) -> dict[str, Any]:
 
     card = study.card(key)
     state = study.state_of(key)
-    outcomes = study.outcomes(key)
+    outcomes = study.answering.outcomes(key)
     return {
         "card": card.key,
         "deck": card.deck,
@@ -135,7 +135,7 @@ def next_card(
 
     study = open_study(ctx)
     try:
-        agenda = study.agenda(tuple(deck or ()), tuple(tag or ()), ahead=ahead)
+        agenda = study.queue.agenda(tuple(deck or ()), tuple(tag or ()), ahead=ahead)
         key = agenda.next_card(to_ms(study.now))
         if as_json:
             emit_json(_card_json(study, key) if key else {"card": None})
@@ -171,7 +171,7 @@ def answer(
     study = open_study(ctx)
     try:
         study.card(card_id)
-        _before, outcome = study.answer(card_id, value, duration_ms=duration_ms)
+        _before, outcome = study.answering.answer(card_id, value, duration_ms=duration_ms)
     finally:
         study.close()
     label = render.format_interval(outcome.scheduled_days)
@@ -197,7 +197,7 @@ def undo(ctx: typer.Context) -> None:
 
     study = open_study(ctx)
     try:
-        undone = study.undo()
+        undone = study.answering.undo()
     finally:
         study.close()
     if undone is None:

@@ -80,7 +80,7 @@ class ReviewSession:
         return self.result
 
     def _agenda(self) -> Agenda:
-        return self.study.agenda(self.decks, self.tags, self.now(), ahead=self.ahead)
+        return self.study.queue.agenda(self.decks, self.tags, self.now(), ahead=self.ahead)
 
     def _next_key(self) -> str | None:
         self.queue = None
@@ -112,7 +112,7 @@ class ReviewSession:
                 self.console.print(card_view.hints(card))
             elif self._common_key(pressed, card):
                 return
-        outcomes = self.study.outcomes(card.key, self.now())
+        outcomes = self.study.answering.outcomes(card.key, self.now())
         labels = {r: render.format_interval(o.scheduled_days) for r, o in outcomes.items()}
         self._show(front, card_view.card_back(card), card_view.rating_keys(labels))
         while True:
@@ -120,7 +120,7 @@ class ReviewSession:
             if pressed in ("1", "2", "3", "4"):
                 rating = Rating(int(pressed))
                 duration = int((time.monotonic() - shown_at) * 1000)
-                self.study.answer(card.key, rating, self.now(), duration)
+                self.study.answering.answer(card.key, rating, self.now(), duration)
                 self.result.answered += 1
                 self.result.again += rating == Rating.AGAIN
                 return
@@ -132,7 +132,7 @@ class ReviewSession:
         if pressed in QUIT_KEYS:
             raise _Quit
         if pressed == "u":
-            undone = self.study.undo()
+            undone = self.study.answering.undo()
             if undone is not None:
                 self.result.answered = max(0, self.result.answered - 1)
                 if undone.rating == Rating.AGAIN:
@@ -141,10 +141,10 @@ class ReviewSession:
                 return True
             self.console.print(Text("nothing to undo", style="dim"))
         elif pressed == "b":
-            self.study.bury(card.key, self.now())
+            self.study.answering.bury(card.key, self.now())
             return True
         elif pressed == "s":
-            self.study.set_suspended(card.key, True)
+            self.study.answering.set_suspended(card.key, True)
             return True
         elif pressed == "e":
             self._edit(card)

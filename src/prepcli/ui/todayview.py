@@ -18,7 +18,8 @@ from prepcli.ui.safe import visible_line
 if TYPE_CHECKING:
     from typing import ClassVar, TextIO
 
-    from prepcli.app.study import InterviewOutlook, TodaySummary
+    from prepcli.app.study_interview import InterviewOutlook
+    from prepcli.app.study_queue import TodaySummary
     from prepcli.files.plan import PlanStatus
 
 LABEL_WIDTH = 14

@@ -1,0 +1,112 @@
+"""Answering and changing cards: one code path for `prepcli answer`, the review session and
+the mock quiz, each write its own transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from prepcli.core.clock import to_ms
+from prepcli.core.errors import UsageError
+from prepcli.core.history import AnswerContext, CardInfo, LoggedChange, Review
+from prepcli.core.models import CardState, Phase, Rating, ReviewKind
+
+if TYPE_CHECKING:
+    from prepcli.app.study import Study
+    from prepcli.core.scheduler import Outcome
+
+
+class Answering:
+    """Answers, forgetting, undo, suspending and burying, and a card's details."""
+
+    def __init__(self, study: Study) -> None:
+        self.study = study
+
+    def outcomes(self, key: str, now: datetime | None = None) -> dict[Rating, Outcome]:
+        return self.study.scheduler.outcomes(self.study.state_of(key), now or self.study.now)
+
+    def answer(
+        self, key: str, rating: Rating, now: datetime | None = None, duration_ms: int | None = None
+    ) -> tuple[CardState, Outcome]:
+        from prepcli.core.history import LoggedChange
+
+        moment = now or self.study.now
+        chosen: list[Outcome] = []
+        day = self.study.study_day(moment)
+        reason = (
+            self.study.interview.plan(day).reason(key) if self.study.interview.policy() else None
+        )
+        day_start_ms = to_ms(self.study.calendar.day_start(day))
+
+        def decide(before: CardState) -> LoggedChange:
+            outcome = self.study.scheduler.answer(before, rating, moment)
+            chosen.append(outcome)
+            planned = before.phase == Phase.REVIEW and (before.last_review_ms or 0) < day_start_ms
+            return LoggedChange(
+                after=outcome.after,
+                rating=int(rating),
+                kind=outcome.kind,
+                elapsed_days=outcome.elapsed_days,
+                scheduled_days=outcome.scheduled_days,
+                r_predicted=outcome.r_predicted,
+                reason=reason if planned else None,  # why the planner showed it today
+            )
+
+        before, _change, _id = self.study.write(
+            lambda: self.study.store.change(key, decide, self._context(moment, duration_ms))
+        )
+        return before, chosen[0]
+
+    def forget(self, key: str) -> CardState:
+        from prepcli.core.history import LoggedChange
+
+        def decide(before: CardState) -> LoggedChange:
+            fresh = CardState(key=key, card_id=before.card_id, suspended=before.suspended)
+            return LoggedChange(after=fresh, rating=0, kind=ReviewKind.MANUAL)
+
+        _before, change, _id = self.study.write(
+            lambda: self.study.store.change(key, decide, self._context(self.study.now, None))
+        )
+        return change.after
+
+    def undo(self) -> Review | None:
+        return self.study.write(self.study.store.undo_last)
+
+    def set_suspended(self, key: str, suspended: bool) -> CardState:
+        return self.study.write(
+            lambda: self.study.store.set_flags(key, to_ms(self.study.now), suspended=suspended)
+        )
+
+    def bury(self, key: str, now: datetime | None = None) -> CardState:
+        day = self.study.study_day(now or self.study.now)
+        return self.study.write(
+            lambda: self.study.store.set_flags(key, to_ms(self.study.now), buried_until_day=day + 1)
+        )
+
+    def info(self, key: str) -> CardInfo:
+        from prepcli.core.history import CardInfo
+
+        card = self.study.cards.get(key)
+        state = self.study.state_of(key)
+        if card is None and state.card_id == 0:
+            self.study.card(key)  # raises the usual "no card" error
+        return CardInfo(
+            card=card,
+            state=state,
+            retrievability=self.study.scheduler.retrievability(state, self.study.now),
+            history=self.study.store.history(key),
+        )
+
+    def _context(self, moment: datetime, duration_ms: int | None) -> AnswerContext:
+        from prepcli.core.history import AnswerContext
+
+        if duration_ms is not None and duration_ms < 0:
+            raise UsageError("a duration cannot be negative")
+        self.study.latest_day = self.study.study_day(moment)  # the day this answer is about to log
+        return AnswerContext(
+            reviewed_ms=to_ms(moment),
+            study_day=self.study.latest_day,
+            tz_offset_min=self.study.calendar.offset_minutes(moment),
+            duration_ms=None if duration_ms is None else min(duration_ms, 3_600_000),
+            desired_retention=self.study.settings.desired_retention,
+        )

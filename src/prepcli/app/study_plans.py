@@ -1,0 +1,187 @@
+"""The six-week plans of a study: finding a plan file, its layout on the decks, the active
+run, its status, starting it, the interview date and ticked tasks."""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, replace
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from prepcli.core import interview as interview_mod
+from prepcli.core.clock import to_ms
+from prepcli.core.errors import PrepError, UsageError
+from prepcli.core.models import PlanRun
+from prepcli.files import plan as plan_mod
+from prepcli.files.plan import Plan, PlanLayout, PlanStatus
+from prepcli.storage.rows import KeyGroups
+
+if TYPE_CHECKING:
+    from prepcli.app.study import Study
+
+DEFAULT_PLAN = "six-week"  # the bundled plan, whose order new cards follow before any plan starts
+
+
+@dataclass(frozen=True)
+class ActivePlan:
+    """The started plan, with its layout on the current decks."""
+
+    run_id: int
+    run: PlanRun
+    layout: PlanLayout
+
+    @property
+    def plan(self) -> Plan:
+        return self.layout.plan
+
+    @property
+    def assignment(self) -> dict[str, int]:
+        return self.layout.assignment
+
+    @property
+    def ranks(self) -> dict[str, tuple[int, int]]:
+        return self.layout.ranks
+
+
+class Plans:
+    """The plans part of a Study."""
+
+    def __init__(self, study: Study) -> None:
+        self.study = study
+        self._status_memo: tuple[weakref.ref[KeyGroups], int, PlanStatus] | None = None
+
+    def forget_status(self) -> None:
+        """After a write: the status counts studied cards."""
+        self._status_memo = None
+
+    def path(self, plan_id: str) -> Path:
+        """The file of a plan, by file name or else by its `plan:` field."""
+        for folder in self.study.plan_dirs:
+            for path in plan_mod.plan_files(folder):
+                if path.stem == plan_id:
+                    return path
+        for folder in self.study.plan_dirs:
+            for path in plan_mod.plan_files(folder):
+                try:
+                    plan = plan_mod.load_plan(path, self.study.decks)
+                except PrepError:
+                    continue  # another plan's problems are reported when it is asked for
+                if plan.id == plan_id:
+                    return path
+        known = sorted(
+            p.stem for folder in self.study.plan_dirs for p in plan_mod.plan_files(folder)
+        )
+        raise UsageError(f"no plan {plan_id!r} (known: {', '.join(known) or 'none'})")
+
+    def find(self, plan_id: str) -> Plan:
+        """Load a plan by id (its `plan:` field or file name) from the plan folders."""
+        return plan_mod.load_plan(self.path(plan_id), self.study.decks)
+
+    def layout(self, plan_id: str) -> PlanLayout:
+        """The plan with its cards' weeks and order, from the deck index while neither the
+        decks nor the plan file changed (working it out reads every card)."""
+        path = self.path(plan_id)
+
+        return self.study.index.layout(
+            path,
+            lambda: PlanLayout.build(plan_mod.load_plan(path, self.study.decks), self.study.decks),
+        )
+
+    @cached_property
+    def _active(self) -> ActivePlan | None:
+        found = self.study.store.plans.active()
+        if found is None:
+            return None
+        run_id, run = found
+        return ActivePlan(run_id, run, self.layout(run.plan_id))
+
+    def active(self) -> ActivePlan | None:
+        return self._active
+
+    def forget_cached(self) -> None:
+        self.__dict__.pop("_active", None)
+        self.__dict__.pop("default_order", None)
+        self._status_memo = None
+        self.study.interview.forget()
+
+    @cached_property
+    def default_order(self) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
+        """The bundled plan's weeks and streams, for ordering before any plan is started
+        (read once per Study: the review session asks for it after every answer)."""
+        try:
+            layout = self.layout(DEFAULT_PLAN)
+        except PrepError:
+            return {}, {}  # other decks than the plan names: keep the decks' own order
+        return layout.assignment, layout.ranks
+
+    def status(self, groups: KeyGroups | None = None) -> PlanStatus | None:
+        active = self.active()
+        if active is None:
+            return None
+        status = self._status(active, groups or self.study.key_groups(), self.study.today)
+        policy = self.study.interview.policy()
+        cutoff = (
+            None
+            if policy is None
+            else interview_mod.new_card_cutoff(policy, self.study.settings.interview_buffer)
+        )
+        if cutoff is not None and self.study.today > cutoff:
+            status = replace(status, new_cards_stopped=True)
+        return status
+
+    def _status(self, active: ActivePlan, groups: KeyGroups, today: int) -> PlanStatus:
+        # The queue's pace and today's summary both ask, with the same groups: work it once.
+        # (A weak reference: holding 20,000 keys until the next write would make that
+        # write pay for freeing them.)
+        memo = self._status_memo
+        if memo is not None and memo[0]() is groups and memo[1] == today:
+            return memo[2]
+        status = self._status_now(active, groups, today)
+        self._status_memo = (weakref.ref(groups), today, status)
+        return status
+
+    def _status_now(self, active: ActivePlan, groups: KeyGroups, today: int) -> PlanStatus:
+        return plan_mod.plan_status(
+            active.plan,
+            active.run,
+            active.layout.cards_by_week(),
+            groups.studied,
+            groups.learning,
+            self.study.store.plans.done_tasks(active.run_id),
+            today,
+        )
+
+    def start(self, plan_id: str, start_day: int, interview_day: int | None) -> ActivePlan:
+        plan = self.find(plan_id)
+        if interview_day is not None and interview_day < start_day:
+            raise UsageError("the interview date is before the plan's start")
+        run = PlanRun(plan.id, start_day, interview_day)
+        self.study.write(lambda: self.study.store.plans.start(run, to_ms(self.study.now)))
+        self.forget_cached()
+        active = self.active()
+        assert active is not None
+        return active
+
+    def require(self) -> ActivePlan:
+        active = self.active()
+        if active is None:
+            raise PrepError("no plan started yet (`prepcli plan start --interview YYYY-MM-DD`)")
+        return active
+
+    def set_interview(self, day: int | None) -> None:
+        active = self.require()
+        if day is not None and day < self.study.today:
+            raise UsageError("the interview date is in the past")
+        self.study.write(lambda: self.study.store.plans.set_interview_day(active.run_id, day))
+        self.forget_cached()
+
+    def mark_task(self, task_id: str, done: bool) -> bool:
+        active = self.require()
+        if active.plan.task(task_id) is None:
+            known = ", ".join(t.id for w in active.plan.weeks for t in w.tasks)
+            raise UsageError(f"no task {task_id!r} in plan {active.plan.id!r} (tasks: {known})")
+        now_ms = to_ms(self.study.now)
+        return self.study.write(
+            lambda: self.study.store.plans.mark_task(active.run_id, task_id, done, now_ms)
+        )
