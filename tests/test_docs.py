@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer.main
-
-from prepcli.cli.commands import app
+from tests.command_tree import root, subcommands
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
 
 
 def command_lines() -> list[str]:
-    root = typer.main.get_command(app)
     found = []
-    for name, command in root.commands.items():  # type: ignore[attr-defined]
+    for name, command in (subcommands(root()) or {}).items():
         found.append(f"prepcli {name}")
-        for sub in getattr(command, "commands", {}):
+        for sub in subcommands(command) or {}:
             found.append(f"prepcli {name} {sub}")
     return found
 

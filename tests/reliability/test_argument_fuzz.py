@@ -25,6 +25,7 @@ import typer
 
 from prepcli import entry
 from prepcli.cli import commands
+from tests.command_tree import subcommands
 from tests.conftest import DATA, SAMPLE_DECKS
 from tests.reliability import figures
 
@@ -138,11 +139,11 @@ def _tree() -> dict[str, Any]:
     found: dict[str, Any] = {}
 
     def walk(command: Any, words: list[str]) -> None:
-        subcommands = getattr(command, "commands", None)
-        if subcommands:
-            for name, sub in subcommands.items():
+        below = subcommands(command)
+        if below:
+            for name, sub in below.items():
                 walk(sub, [*words, name])
-        if words and (not subcommands or getattr(command, "invoke_without_command", False)):
+        if words and (not below or getattr(command, "invoke_without_command", False)):
             found[" ".join(words)] = command
 
     walk(typer.main.get_command(commands.app), [])

@@ -19,6 +19,7 @@ import typer
 from prepcli import entry
 from prepcli.cli import commands
 from prepcli.core.config import SPECS
+from tests.command_tree import subcommands
 from tests.conftest import DATA, SAMPLE_DECKS, Result
 from tests.reliability import figures
 
@@ -161,12 +162,12 @@ def _command_exists(argv: tuple[str, ...]) -> bool:
     if argv and argv[0] in ("--decks", "--plans", "--db"):
         return True
     for depth, word in enumerate(w for w in argv if not w.startswith("-")):
-        subcommands = getattr(command, "commands", None)
-        if subcommands is None or (depth > 0 and word not in subcommands):
+        below = subcommands(command)
+        if below is None or (depth > 0 and word not in below):
             return True  # reached a command (or a group run as one): the rest are arguments
-        if word not in subcommands:
+        if word not in below:
             return False
-        command = subcommands[word]
+        command = below[word]
     return True
 
 

@@ -17,10 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import typer
 
-from prepcli.cli import commands
 from prepcli.files.decks import load_decks
+from tests.command_tree import root, subcommands
 from tests.conftest import DATA, SAMPLE_DECKS, Result
 from tests.reliability import figures
 from tests.reliability.history import assert_sound
@@ -32,9 +31,7 @@ TIMEOUT = 300
 
 
 def _has_command(name: str) -> bool:
-    group = typer.main.get_command(commands.app)
-    assert isinstance(group, typer.core.TyperGroup)
-    return name in group.commands
+    return name in (subcommands(root()) or {})
 
 
 def _read_commands() -> list[list[str]]:

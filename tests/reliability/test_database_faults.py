@@ -36,6 +36,7 @@ from prepcli.app.study import Locations, Study
 from prepcli.cli.commands import app
 from prepcli.core.models import Rating
 from prepcli.storage.schema import SCHEMA_VERSION
+from tests.command_tree import subcommands
 from tests.conftest import DATA, SAMPLE_DECKS
 from tests.reliability import figures
 from tests.reliability.history import assert_sound
@@ -55,12 +56,12 @@ WRITES: list[list[str]] = [["answer", CARD, "good"], ["undo"], ["config", "set",
 def _exists(argv: list[str]) -> bool:
     command: object = typer.main.get_command(app)
     for depth, word in enumerate(w for w in argv if not w.startswith("-")):
-        subcommands = getattr(command, "commands", None)
-        if subcommands is None or (depth > 0 and word not in subcommands):
+        below = subcommands(command)
+        if below is None or (depth > 0 and word not in below):
             return True
-        if word not in subcommands:
+        if word not in below:
             return False
-        command = subcommands[word]
+        command = below[word]
     return True
 
 

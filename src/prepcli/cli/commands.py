@@ -1,8 +1,6 @@
-"""The root of the command tree: the global options, and each command group's module
-(entry.py runs the app and maps errors to exit codes).
-
-Heavy modules (fsrs, yaml, sqlite3, platformdirs, rich) are imported inside the commands
-that need them, so `prepcli --help` starts as fast as Typer itself.
+"""The root of the command tree: the global options; the commands themselves live in one
+module per group and are loaded by name (cli/lazy.py). entry.py runs the app and maps
+errors to exit codes.
 """
 
 from __future__ import annotations
@@ -12,27 +10,19 @@ from typing import Annotated
 
 import typer
 
-from prepcli.cli import card, config, data, deck, plan, progress, simulate, study
 from prepcli.cli.common import echo
+from prepcli.cli.lazy import LazyGroup
 from prepcli.cli.options import Options
 
 app = typer.Typer(
     name="prepcli",
+    cls=LazyGroup,
     help="Spaced repetition and a six-week study plan for LLM-lab interview loops.",
     no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(study.app)
-app.add_typer(plan.plan_app, name="plan")
-app.add_typer(simulate.app)
-app.add_typer(progress.app)
-app.add_typer(progress.quiz_app, name="quiz")
-app.add_typer(card.card_app, name="card")
-app.add_typer(config.config_app, name="config")
-app.add_typer(deck.deck_app, name="deck")
-app.add_typer(data.app)
 
 
 @app.callback(invoke_without_command=True)
@@ -77,4 +67,6 @@ def main_callback(
         raise typer.Exit()
     ctx.obj = Options(db=db, decks=tuple(decks or ()), plans=tuple(plans or ()))
     if ctx.invoked_subcommand is None:
+        from prepcli.cli import study
+
         study.today(ctx, as_json=False)
