@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 
-card_app = typer.Typer(help="Look at one card or change its status.", no_args_is_help=True)
+card_app = typer.Typer(
+    rich_markup_mode=None, help="Look at one card or change its status.", no_args_is_help=True
+)
 
 # --- card --------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from prepcli.cli.options import Options
 app = typer.Typer(
     name="prepcli",
     cls=LazyGroup,
+    rich_markup_mode=None,  # plain click help: Rich's help formatter costs more than the rest
     help="Spaced repetition and a six-week study plan for LLM-lab interview loops.",
     no_args_is_help=False,
     add_completion=False,

@@ -18,7 +18,9 @@ from prepcli.core.errors import UsageError
 if TYPE_CHECKING:
     pass
 
-config_app = typer.Typer(help="Show and change settings.", no_args_is_help=True)
+config_app = typer.Typer(
+    rich_markup_mode=None, help="Show and change settings.", no_args_is_help=True
+)
 
 
 @config_app.command("list")

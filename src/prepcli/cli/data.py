@@ -26,7 +26,7 @@ from prepcli.core.errors import UsageError
 if TYPE_CHECKING:
     from prepcli.app.study import Study
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 # --- your memory model, your data out and safe: optimize, export/import, backup, check -----
 

@@ -24,7 +24,9 @@ from prepcli.core.errors import PrepError, UsageError
 if TYPE_CHECKING:
     pass
 
-deck_app = typer.Typer(help="List and check deck files.", no_args_is_help=True)
+deck_app = typer.Typer(
+    rich_markup_mode=None, help="List and check deck files.", no_args_is_help=True
+)
 
 # --- decks -------------------------------------------------------------------------------
 

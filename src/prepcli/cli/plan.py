@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     pass
 
 plan_app = typer.Typer(
+    rich_markup_mode=None,
     help="The six-week plan: start it, see where you stand, tick tasks.",
     invoke_without_command=True,
 )

@@ -25,11 +25,12 @@ from prepcli.core.errors import UsageError
 if TYPE_CHECKING:
     pass
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 # --- stats, quiz, practice ---------------------------------------------------------------
 
 quiz_app = typer.Typer(
+    rich_markup_mode=None,
     help="A timed mock quiz on your weakest topics; `prepcli quiz history` lists past ones.",
     invoke_without_command=True,
 )

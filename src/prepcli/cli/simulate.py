@@ -20,7 +20,7 @@ from prepcli.core.models import Settings
 if TYPE_CHECKING:
     from prepcli.app.simulate import Policy, PolicyResult
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 SWEEPS = {  # the planner setting a sweep varies, and its default values
     "price": (0.04, 0.025, 0.016, 0.01, 0.006),

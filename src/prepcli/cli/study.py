@@ -24,7 +24,7 @@ from prepcli.core.errors import UsageError
 if TYPE_CHECKING:
     from prepcli.app.study import Study
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 
 @app.command()
