@@ -27,3 +27,19 @@ def test_the_readme_opens_with_the_two_setup_commands() -> None:
     blocks = README.split("```sh\n")
     assert "pip install . && .venv/bin/prepcli" in blocks[1].split("```")[0]
     assert "pip install '.[test]' && .venv/bin/python -m pytest" in blocks[2].split("```")[0]
+
+
+def test_every_help_text_is_ascii() -> None:
+    """click writes help as UTF-8 even to an ASCII-only stream (where the rest of prepcli's
+    output shows '?'), so help texts keep to ASCII."""
+    import typer
+
+    def walk(command: object, words: list[str]) -> list[str]:
+        context = typer.Context(command)  # type: ignore[arg-type]
+        text = command.get_help(context)  # type: ignore[attr-defined]
+        found = [] if text.isascii() else [" ".join(words)]
+        for name, sub in (subcommands(command) or {}).items():
+            found += walk(sub, [*words, name])
+        return found
+
+    assert walk(root(), ["prepcli"]) == []

@@ -167,7 +167,7 @@ def practice(
     ] = 10.0,
     rating: Annotated[
         str | None,
-        typer.Option("--rating", help="With --check: record this rating (1–4) without asking."),
+        typer.Option("--rating", help="With --check: record this rating (1-4) without asking."),
     ] = None,
     yes: Annotated[
         bool,

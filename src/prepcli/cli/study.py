@@ -45,7 +45,7 @@ def review(
         bool, typer.Option("--ahead", help="Also introduce later weeks' cards.")
     ] = False,
 ) -> None:
-    """The daily review session (Space reveals, 1–4 rate, u undo, q quit)."""
+    """The daily review session (Space reveals, 1-4 rate, u undo, q quit)."""
     from prepcli.files.deckfiles import cache_name
     from prepcli.ui import card_view
     from prepcli.ui.keys import KeyReader
@@ -157,7 +157,7 @@ def next_card(
 def answer(
     ctx: typer.Context,
     card_id: Annotated[str, typer.Argument(help="The card, as deck/id.")],
-    rating: Annotated[str, typer.Argument(help="1–4 or again, hard, good, easy.")],
+    rating: Annotated[str, typer.Argument(help="1-4 or again, hard, good, easy.")],
     duration_ms: Annotated[
         int | None, typer.Option("--duration-ms", min=0, help="Time taken to answer.")
     ] = None,
