@@ -8,7 +8,7 @@ import json
 import random
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -287,5 +287,92 @@ def test_a_card_outside_the_decks_is_never_due_whatever_its_key(
         summary = study.queue.summary()
         assert summary.due_reviews == 0 and summary.due_tomorrow == 0
         assert summary.new_unseen == summary.cards  # fast.d0/c00 is still new
+    finally:
+        study.close()
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(0, 10_000), interview_in=st.sampled_from([None, 3, 20]),
+    review_limit=st.sampled_from([4, 200]), answers=st.integers(1, 25),
+)  # fmt: skip
+def test_the_queue_kept_after_an_answer_equals_a_fresh_one(
+    collection: tuple[Path, list[str]], tmp_path_factory: pytest.TempPathFactory,
+    seed: int, interview_in: int | None, review_limit: int, answers: int,
+) -> None:  # fmt: skip
+    """A session updates its queue after each answer instead of building it again; the
+    updated queue is the one a fresh start would build at that moment."""
+    from prepcli.core.models import Rating
+
+    root, _keys = collection
+    db = tmp_path_factory.mktemp("db") / "prep.sqlite3"
+    open_store(db).close()
+    study = open_study(root, db)
+    today = study.today
+    study.plans.start("fast", today - 8, None if interview_in is None else today + interview_in)
+    study.store.settings.put("reviews_per_day", review_limit)
+    study.store.settings.put("new_per_day", 6)
+    study.close()
+    rng = random.Random(seed)
+    where = Locations(db=db, deck_roots=(root / "decks",), cache_dir=root / "cache",
+                      plan_dirs=(root / "plans",))  # fmt: skip
+    for days_ago in range(8, 0, -1):  # a week of study: cards in every phase, really answered
+        moment = NOW - timedelta(days=days_ago)
+        past = Study.open(where, moment)
+        try:
+            for _ in range(rng.randint(0, 12)):
+                key = past.queue.agenda(now=moment, ahead=True).next_card(to_ms(moment))
+                if key is None:
+                    break
+                past.answering.answer(key, Rating(rng.choice([1, 1, 2, 3, 3, 4])), moment)
+                moment += timedelta(minutes=rng.randint(1, 20))
+        finally:
+            past.close()
+    study = Study.open(where, NOW)
+    try:
+        moment = NOW
+        kept = study.queue.agenda(now=moment)
+        for _ in range(answers):
+            key = kept.next_card(to_ms(moment))
+            if key is None:
+                break
+            study.answering.answer(key, Rating(rng.choice([1, 1, 2, 3, 3, 4])), moment)
+            moment += timedelta(minutes=rng.randint(0, 15))
+            kept = study.queue.agenda(now=moment)
+            fresh_study = Study.open(where, moment)
+            try:
+                fresh = fresh_study.queue.agenda(now=moment)
+            finally:
+                fresh_study.close()
+            assert kept == fresh
+    finally:
+        study.close()
+
+
+def test_an_answer_updates_the_kept_queue_without_building_it_again(
+    collection: tuple[Path, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prepcli.app.study_queue import Queue
+    from prepcli.core.models import Rating
+
+    root, _keys = collection
+    db = tmp_path / "prep.sqlite3"
+    study = open_study(root, db)
+    try:
+        study.plans.start("fast", study.today, None)
+        first = study.queue.agenda()
+        key = first.next_card(to_ms(NOW))
+        assert key is not None
+        builds: list[int] = []
+        real = Queue._build
+        monkeypatch.setattr(Queue, "_build", lambda *a: builds.append(1) or real(*a))
+        study.answering.answer(key, Rating.GOOD, NOW)
+        after = study.queue.agenda()
+        assert builds == [] and key not in after.new
+        study.answering.set_suspended(after.new[0], True)  # any other write: built afresh
+        study.queue.agenda()
+        assert builds == [1]
     finally:
         study.close()

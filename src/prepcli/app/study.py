@@ -195,6 +195,7 @@ class Study:
     def _changed(self) -> None:
         self._states = None
         self.plans.forget_status()
+        self.queue.forget()
 
     def write(self, action: Callable[[], T]) -> T:
         """Run a store write with clear errors, then forget what was read before it."""

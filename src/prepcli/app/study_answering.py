@@ -52,9 +52,12 @@ class Answering:
                 reason=reason if planned else None,  # why the planner showed it today
             )
 
-        before, _change, _id = self.study.write(
+        queue = self.study.queue.take()
+        before, change, _id = self.study.write(
             lambda: self.study.store.change(key, decide, self._context(moment, duration_ms))
         )
+        if queue is not None:
+            self.study.queue.after_answer(queue, change.after, moment)
         return before, chosen[0]
 
     def forget(self, key: str) -> CardState:

@@ -22,6 +22,9 @@ from prepcli.storage.rows import KeyGroups
 if TYPE_CHECKING:
     from prepcli.app.study import Study
 
+_QueueKey = tuple[tuple[str, ...], tuple[str, ...], bool, int]  # decks, tags, ahead, day
+_ReviewLimit = tuple[int, int]  # reviews a day, relearning steps a lapse brings (planner days)
+
 
 @dataclass(frozen=True)
 class TodaySummary:
@@ -51,6 +54,38 @@ class Queue:
 
     def __init__(self, study: Study) -> None:
         self.study = study
+        # The last queue built, with what it was built for (selection, day) and its review
+        # limit: an answer updates it (after_answer); any other write drops it.
+        self._kept: tuple[_QueueKey, Agenda, _ReviewLimit] | None = None
+
+    def forget(self) -> None:
+        self._kept = None
+
+    def take(self) -> tuple[_QueueKey, Agenda, _ReviewLimit] | None:
+        """The kept queue, handed to an answer about to be written (see after_answer)."""
+        kept, self._kept = self._kept, None
+        return kept
+
+    def after_answer(
+        self, kept: tuple[_QueueKey, Agenda, _ReviewLimit], after: CardState, moment: datetime
+    ) -> None:
+        """Keep the queue `take` gave, updated for an answer whose new state is `after`."""
+        wanted, agenda, (reviews_per_day, lapse_steps) = kept
+        today = wanted[3]
+        if self.study.study_day(moment) != today:
+            return  # the day rolled over: the next queue is built afresh
+        updated = agenda_mod.after_answer(
+            agenda,
+            after,
+            now_ms=to_ms(moment),
+            today=today,
+            day_end_ms=self._day_end_ms(today),
+            progress=self.study.progress(),
+            reviews_per_day=reviews_per_day,
+            lapse_steps=lapse_steps,
+        )
+        if updated is not None:
+            self._kept = (wanted, updated, (reviews_per_day, lapse_steps))
 
     def agenda(
         self,
@@ -69,6 +104,23 @@ class Queue:
         """
         moment = now or self.study.now
         today = self.study.study_day(moment)
+        wanted: _QueueKey = (decks, tags, ahead, today)
+        if groups is None and self._kept is not None and self._kept[0] == wanted:
+            return agenda_mod.queue_at(self._kept[1], to_ms(moment))
+        agenda, limit = self._build(decks, tags, moment, today, ahead, groups)
+        if groups is None:
+            self._kept = (wanted, agenda, limit)
+        return agenda
+
+    def _build(
+        self,
+        decks: tuple[str, ...],
+        tags: tuple[str, ...],
+        moment: datetime,
+        today: int,
+        ahead: bool,
+        groups: KeyGroups | None,
+    ) -> tuple[Agenda, _ReviewLimit]:
         groups = groups or self.study.key_groups(today)
         progress = self.study.progress()
         new_limit, held_back = self._new_card_rules(today, progress, groups, ahead=ahead)
@@ -85,7 +137,8 @@ class Queue:
         ]
         new_keys = [k for k in keys if k in new_cards] if new_cards else []
         if planned is None:
-            return agenda_mod.assemble_agenda(
+            reviews_per_day = self.study.settings.reviews_per_day
+            built = agenda_mod.assemble_agenda(
                 learning,
                 [k for k in self.study.store.due_review_keys(today) if k in selected],
                 self.study.store.states_of,
@@ -93,13 +146,15 @@ class Queue:
                 now_ms=to_ms(moment),
                 progress=progress,
                 new_per_day=new_limit,
-                reviews_per_day=self.study.settings.reviews_per_day,
+                reviews_per_day=reviews_per_day,
                 order_new=self.new_card_order(today),
             )
+            return built, (reviews_per_day, 0)
         policy = self.study.interview.policy()
         assert policy is not None
         by_key = {state.key: state for state in planned}
-        return agenda_mod.assemble_agenda(
+        lapse_steps = len(self.study.settings.relearning_steps)
+        built = agenda_mod.assemble_agenda(
             learning,
             [state.key for state in planned],
             lambda shown: {key: by_key[key] for key in shown},
@@ -108,9 +163,10 @@ class Queue:
             progress=progress,
             new_per_day=new_limit,
             reviews_per_day=policy.capacity,
-            lapse_steps=len(self.study.settings.relearning_steps),
+            lapse_steps=lapse_steps,
             order_new=self.new_card_order(today),
         )
+        return built, (policy.capacity, lapse_steps)
 
     def _new_card_rules(
         self, today: int, progress: DayProgress, groups: KeyGroups, *, ahead: bool

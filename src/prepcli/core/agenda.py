@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from prepcli.core.models import CardState, Phase
@@ -164,21 +164,9 @@ def assemble_agenda(
     the review limit counts the relearning answers of lapsed reviews too, those done and
     those still to come, and a review is shown only while a lapse of it would still fit,
     so the day never asks for more of those answers than the limit."""
-    learning_due = sorted(
-        (s for s in learning if s.due_ms is not None and s.due_ms <= now_ms),
-        key=lambda s: (s.due_ms or 0, s.key),
-    )
-    learning_later = sorted(
-        (s for s in learning if s.due_ms is not None and s.due_ms > now_ms),
-        key=lambda s: (s.due_ms or 0, s.key),
-    )
-    review_room = max(0, reviews_per_day - progress.reviews_answered)
-    if lapse_steps:
-        pending = sum(
-            max(1, lapse_steps - (s.step or 0)) for s in learning if s.phase == Phase.RELEARNING
-        )
-        review_room = max(0, review_room - progress.relearning_answered - pending - lapse_steps)
-    shown = reviews[:review_room]
+    learning = list(learning)
+    learning_due, learning_later = _split_learning(learning, now_ms)
+    shown = reviews[: review_room(progress, learning, reviews_per_day, lapse_steps)]
     found = states_of(shown) if shown else {}
     new_room = max(0, new_per_day - progress.new_introduced)
     ordered = order_new(new) if order_new is not None and new_room else new
@@ -189,4 +177,82 @@ def assemble_agenda(
         reviews_due_total=len(reviews),
         new=tuple(ordered[:new_room]),
         new_unseen_total=len(new),
+    )
+
+
+def review_room(
+    progress: DayProgress, learning: Iterable[CardState], reviews_per_day: int, lapse_steps: int
+) -> int:
+    """How many more reviews today's limit lets the queue show (see `assemble_agenda`)."""
+    room = max(0, reviews_per_day - progress.reviews_answered)
+    if lapse_steps:
+        pending = sum(
+            max(1, lapse_steps - (s.step or 0)) for s in learning if s.phase == Phase.RELEARNING
+        )
+        room = max(0, room - progress.relearning_answered - pending - lapse_steps)
+    return room
+
+
+def _split_learning(
+    learning: Iterable[CardState], now_ms: int
+) -> tuple[tuple[CardState, ...], tuple[CardState, ...]]:
+    """(Re)learning cards due by `now_ms` and due later today, each earliest first."""
+    ordered = sorted(
+        (s for s in learning if s.due_ms is not None), key=lambda s: (s.due_ms or 0, s.key)
+    )
+    due = tuple(s for s in ordered if (s.due_ms or 0) <= now_ms)
+    return due, tuple(s for s in ordered if (s.due_ms or 0) > now_ms)
+
+
+def queue_at(agenda: Agenda, now_ms: int) -> Agenda:
+    """The same queue a little later: learning cards that fell due move up."""
+    due, later = _split_learning((*agenda.learning_due, *agenda.learning_later), now_ms)
+    return replace(agenda, learning_due=due, learning_later=later)
+
+
+def after_answer(
+    agenda: Agenda,
+    after: CardState,
+    *,
+    now_ms: int,
+    today: int,
+    day_end_ms: int,
+    progress: DayProgress,
+    reviews_per_day: int,
+    lapse_steps: int = 0,
+) -> Agenda | None:
+    """The queue after one of its cards was answered (`after`: its new state), without
+    reading the collection again — as Anki updates its queues instead of rebuilding them.
+
+    The card leaves the queue and comes back among the learning cards when its next step
+    falls today. None when only a fresh build can tell: the card was not in this queue, or
+    the review limit grew (a relearning card graduated) while due reviews wait beyond it.
+    `progress` is the day's counts after the answer."""
+    key = after.key
+    learning = [s for s in (*agenda.learning_due, *agenda.learning_later) if s.key != key]
+    reviews = [s for s in agenda.reviews if s.key != key]
+    new = tuple(k for k in agenda.new if k != key)
+    was_review, was_new = len(reviews) < len(agenda.reviews), len(new) < len(agenda.new)
+    was_learning = len(learning) < len(agenda.learning_due) + len(agenda.learning_later)
+    if not (was_review or was_new or was_learning):
+        return None
+    if (
+        after.phase in (Phase.LEARNING, Phase.RELEARNING)
+        and visible(after, today)
+        and after.due_ms is not None
+        and after.due_ms < day_end_ms
+    ):
+        learning.append(after)
+    due_total = agenda.reviews_due_total - was_review
+    room = review_room(progress, learning, reviews_per_day, lapse_steps)
+    if room > len(reviews) and due_total > len(reviews):
+        return None
+    learning_due, learning_later = _split_learning(learning, now_ms)
+    return Agenda(
+        learning_due=learning_due,
+        learning_later=learning_later,
+        reviews=tuple(reviews[:room]),
+        reviews_due_total=due_total,
+        new=new,
+        new_unseen_total=agenda.new_unseen_total - was_new,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -250,7 +251,8 @@ class Store:
         """Read a card, decide its new state, and log both, atomically.
 
         `decide` runs inside the write lock, so an answer given in another terminal in the
-        meantime is seen, never overwritten. Returns (before, change, review id).
+        meantime is seen, never overwritten. Returns (before, change, review id); the
+        change's new state carries the card's row id (a new card gets one here).
         """
         with self.transaction():
             before = self._state_or_new(key)
@@ -283,6 +285,8 @@ class Store:
             cursor = self.db.execute(f"INSERT INTO review ({columns}) VALUES ({marks})", values)
             review_id = cursor.lastrowid
             assert review_id is not None
+        if change.after.card_id != card_id:
+            change = replace(change, after=replace_state(change.after, card_id=card_id))
         return before, change, review_id
 
     def _write_state(self, state: CardState, modified_ms: int) -> int:
