@@ -8,6 +8,7 @@ import pytest
 
 from prepcli.core.errors import ProblemsError
 from prepcli.files.decks import check_decks, load_decks
+from prepcli.storage.deckcache import DeckCache
 
 GOOD_CARD = "  - id: a\n    kind: concept\n    front: Q\n    back: A\n"
 HEAD = "deck: t.deck\ntitle: T\ndescription: D\nsources: [s]\ncards:\n"
@@ -223,7 +224,7 @@ def test_unchanged_files_are_not_parsed_again(
 
     deck = tmp_path / "d.yaml"
     deck.write_text(HEAD + GOOD_CARD, "utf-8")
-    cache = tmp_path / "cache.pickle"
+    cache = DeckCache(tmp_path / "cache" / "decks.sqlite3")
     parsed: list[Path] = []
     real = decks_module.parse_deck_file
 
@@ -239,3 +240,4 @@ def test_unchanged_files_are_not_parsed_again(
     third = load_decks([tmp_path], cache)
     assert parsed == [deck, deck]
     assert third.decks[0].cards[0].back == "Changed"
+    cache.close()

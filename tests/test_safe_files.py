@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import pickle
+import shutil
 import signal
+import sqlite3
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -260,6 +263,9 @@ def test_everything_prepcli_creates_is_private_under_umask_000(
     monkeypatch.setenv("PREPCLI_CACHE_DIR", str(made / "cache" / "deep"))
     monkeypatch.setenv("PREPCLI_DB", str(made / "prep.sqlite3"))
     assert run("answer", CARD, "good").code == 0
+    monkeypatch.setenv("PREPCLI_PLANS", str(DATA / "plans"))
+    assert run("plan", "start", "--plan", "mini", "--interview", "2026-12-10").code == 0
+    assert run("today").code == 0  # the interview planner's day, kept in the cache
     for format_, name in (("json", "e.json"), ("csv", "e.csv"), ("anki", "e.apkg")):
         assert run("export", "-f", format_, "-o", str(made / name)).code == 0
     assert run("backup").code == 0  # into the data dir's backups/, created here
@@ -283,7 +289,8 @@ def test_everything_prepcli_creates_is_private_under_umask_000(
     assert wrong == {}
     names = [Path(path).name for path in modes]
     assert len(modes) >= 20, names
-    assert any(name.endswith(".index.pickle") for name in names), "the deck caches were written"
+    assert "decks.sqlite3" in names, "the deck cache was written"
+    assert any(name.startswith("interview-plan-") for name in names), "the plan cache too"
     assert any(name.startswith("prep-") and name.endswith(".sqlite3") for name in names)
     assert {"e.json", "e.csv", "e.apkg", "copy.sqlite3", "add-two.py", "new.yaml"} <= set(names)
 
@@ -331,20 +338,37 @@ class _Planted:
         return (Path.write_text, (self.mark, "ran"))
 
 
+def _tampered_copy(file: Path, planted: Path) -> None:
+    """A copy of a cache file whose content, if it were trusted, would show: every card's
+    front (deck cache), or a card at risk (the interview plan)."""
+    if file.suffix == ".sqlite3":
+        shutil.copyfile(file, planted)
+        connection = sqlite3.connect(planted)
+        with connection:
+            connection.execute("UPDATE card SET definition = json_set(definition, '$.front', 'PLANTED')")
+        connection.close()
+    else:
+        document = json.loads(file.read_text("utf-8"))
+        document["plan"]["at_risk"] = ["PLANTED/card"]
+        planted.write_text(json.dumps(document), "utf-8")
+
+
 @pytest.mark.usefixtures("sample_decks")
 @pytest.mark.parametrize("how", ["writable by others", "a symbolic link", "another owner"])
 def test_a_cache_file_that_is_not_safely_the_users_own_is_never_loaded(
-    run: Run, tmp_path: Path, how: str
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
     cache = tmp_path / "cache"
+    monkeypatch.setenv("PREPCLI_PLANS", str(DATA / "plans"))
+    assert run("plan", "start", "--plan", "mini", "--interview", "2026-12-10").code == 0
     assert run("today").code == 0  # writes the caches
-    files = sorted(cache.glob("*.pickle"))
-    assert len(files) == 2
+    files = sorted(cache.iterdir())
+    assert [f.name.split("-")[0] for f in files] == ["decks.sqlite3", "interview"]
     mark = tmp_path / "ran"
     for file in files:
-        file.unlink()
         planted = tmp_path / f"planted-{file.name}"
-        planted.write_bytes(pickle.dumps(_Planted(mark)))
+        _tampered_copy(file, planted)
+        file.unlink()
         if how == "writable by others":
             planted.rename(file)
             file.chmod(0o666)
@@ -355,9 +379,17 @@ def test_a_cache_file_that_is_not_safely_the_users_own_is_never_loaded(
             if os.geteuid() != 0:
                 pytest.skip("only root can give a file to another user")
             os.chown(file, 65534, 65534)
-    assert run("today").code == 0
-    assert run("deck", "list").code == 0
+    # Pickles where older versions kept their caches: never loaded now.
+    for name in ("decks-0-0.pickle", "decks-0-0.index.pickle", "interview-plan-0-0.pickle"):
+        (cache / name).write_bytes(pickle.dumps(_Planted(mark)))
+    shown = [run("today", "--json"), run("deck", "list"), run("next", "--json")]
+    assert [result.code for result in shown] == [0, 0, 0]
+    assert not any("PLANTED" in result.out for result in shown)
+    assert json.loads(shown[2].out)["front"] != "PLANTED"
     assert not mark.exists()
+    if how == "a symbolic link":  # the link was replaced, never written through
+        assert "PLANTED" in (tmp_path / "planted-decks.sqlite3").read_bytes().decode("latin-1")
+        assert not (cache / "decks.sqlite3").is_symlink()
 
 
 # --- deck scans ------------------------------------------------------------------------------

@@ -27,7 +27,6 @@ from prepcli.core.agenda import DayProgress
 from prepcli.core.clock import StudyCalendar, zone_named
 from prepcli.core.errors import PrepError, UsageError
 from prepcli.core.models import CardState, Settings, settings_from
-from prepcli.files.deckfiles import cache_name
 from prepcli.storage.deckindex import DeckIndex, index_of, load_index
 from prepcli.storage.rows import KeyGroups
 from prepcli.storage.sqlitefile import run_guarded
@@ -98,16 +97,20 @@ class Study:
     @classmethod
     def open(cls, where: Locations, now: datetime) -> Study:
         # Decks first: a bad deck is reported before the database is even opened. While
-        # no deck file changed, only their index is read; the cards when a command needs them.
+        # no deck file changed, only their index is read; a card's text when a command
+        # shows that card, and every card when a command needs them all.
         index, decks = load_index(where.deck_roots, where.cache_dir)
-        cache_file = where.cache_dir / cache_name(where.deck_roots)
 
         def load_decks() -> DeckSet:
             from prepcli.files.decks import load_decks as load  # the validator: not for counting
 
-            return load(where.deck_roots, cache_file)
+            return load(where.deck_roots, index.cache)
 
-        store = open_store(where.db, create_parents=where.create_db_parents)
+        try:
+            store = open_store(where.db, create_parents=where.create_db_parents)
+        except BaseException:
+            index.close()
+            raise
         try:
             return run_guarded(
                 lambda: cls(
@@ -122,6 +125,7 @@ class Study:
             )
         except BaseException:
             store.close()
+            index.close()
             raise
 
     @property
@@ -146,6 +150,7 @@ class Study:
 
     def use_decks(self, decks: DeckSet) -> None:
         """Switch to freshly loaded decks (after the session's editor changed a file)."""
+        self.index.close()
         self._decks = decks
         self.index = index_of(decks)
         self._cards = self._card_keys = None
@@ -153,6 +158,7 @@ class Study:
 
     def close(self) -> None:
         self.store.close()
+        self.index.close()
 
     @cached_property
     def scheduler(self) -> Scheduler:
@@ -178,10 +184,22 @@ class Study:
             raise UsageError(
                 f"card ids look like deck/id (e.g. llm-quiz.inference/kv-cache), got {key!r}"
             )
-        card = self.cards.get(key)
+        card = self.find_card(key)
         if card is None:
             raise UsageError(f"no card {key!r} in the decks")
         return card
+
+    def find_card(self, key: str) -> CardDef | None:
+        """The card `key`, or None when no deck has it. Until a command has loaded every
+        card, one card is read from the deck cache (the decks are loaded only if the cache
+        lacks it)."""
+        if self._decks is None:
+            if key not in self.card_keys:
+                return None
+            found = self.index.card(key)
+            if found is not None:
+                return found
+        return self.cards.get(key)
 
     def state_of(self, key: str) -> CardState:
         return self.store.state(key) or CardState(key=key)

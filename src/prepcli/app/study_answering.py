@@ -89,7 +89,7 @@ class Answering:
     def info(self, key: str) -> CardInfo:
         from prepcli.core.history import CardInfo
 
-        card = self.study.cards.get(key)
+        card = self.study.find_card(key)
         state = self.study.state_of(key)
         if card is None and state.card_id == 0:
             self.study.card(key)  # raises the usual "no card" error

@@ -34,11 +34,10 @@ deck_app = typer.Typer(
 @deck_app.command("list")
 def deck_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """The decks with their card counts and files."""
-    from prepcli.files.deckfiles import cache_name
-    from prepcli.files.decks import load_decks
+    from prepcli.storage.deckcache import load_cached_decks
 
     where = locations_of(ctx)
-    decks = load_decks(where.deck_roots, where.cache_dir / cache_name(where.deck_roots))
+    decks = load_cached_decks(where.deck_roots, where.cache_dir)
     rows = [
         {"deck": d.id, "title": d.title, "cards": len(d.cards), "path": d.path} for d in decks.decks
     ]

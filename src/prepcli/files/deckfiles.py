@@ -1,25 +1,25 @@
-"""Which files are decks, and the cache files kept for them: their names, the tag that
-ties a cache to the validator's rules, and the private, atomic writer and the careful
-reader both caches use.
+"""Which files are decks, what the loader needs of a cache of parsed decks, and the tag
+that ties such a cache to the validator's rules.
 
 Apart from decks.py (the validator) so that start-up finds and checks its deck index
-without importing the validator and its records.
+without importing the validator.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
 import stat
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 from prepcli import __version__
 from prepcli.core.errors import Problem
-from prepcli.files.safeio import kind_of, open_own, private_folder, write_file
+from prepcli.files.safeio import kind_of
+
+if TYPE_CHECKING:
+    from prepcli.core.cards import Deck
 
 DECK_SUFFIXES = (".yaml", ".yml")
 #: Files and folders looked at under one deck folder before the scan stops: a folder of
@@ -139,35 +139,21 @@ def _scan_entry(entry: os.DirEntry[str], base: str, scan: DeckScan, pending: lis
         )
 
 
-def write_cache(file: Path, data: object) -> bool:
-    """Pickle `data` to a cache file, whole or not at all (written beside it, then renamed,
-    so a reader never meets half a file), private to the user like its folder; False when
-    it could not be written, which only costs speed."""
-    try:
-        private_folder(file.parent)
-        write_file(
-            file,
-            lambda handle: pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL),
-            binary=True,
-            overwrite=True,
-            durable=False,
-        )
-    except OSError:
-        return False
-    return True
+class DeckCache(Protocol):
+    """Where the loader keeps decks it has parsed, by file (storage/deckcache.py keeps them
+    in SQLite; files/ only needs this much of it)."""
 
+    def get(self, path: Path, size: int, mtime_ns: int) -> Deck | None:
+        """The deck parsed from `path` when it had this size and modification time."""
+        ...
 
-def read_cache(file: Path) -> Any:
-    """What a cache file holds, or None when it is missing, unreadable, or not safely this
-    user's own (another user could have planted it: a pickle runs code when loaded)."""
-    handle = open_own(file)
-    if handle is None:
-        return None
-    try:
-        with handle:
-            return pickle.load(handle)
-    except Exception:  # any unreadable cache is simply rebuilt
-        return None
+    def put(self, path: Path, size: int, mtime_ns: int, deck: Deck) -> None:
+        """Keep `deck`, parsed from `path` as it was with this size and modification time."""
+        ...
+
+    def save(self) -> None:
+        """Write what was put, all together."""
+        ...
 
 
 def cache_tag() -> str:
@@ -178,12 +164,3 @@ def cache_tag() -> str:
         for name in ("files/decks.py", "files/yamlfile.py", "core/cards.py", "core/controls.py")
     )
     return f"prepcli-decks-{__version__}-{rules}"
-
-
-def cache_name(roots: Iterable[Path]) -> str:
-    """A file name for the cache of one set of deck folders.
-
-    A CRC is enough here (no security depends on it): two sets of
-    folders sharing a name would only share a file whose entries are checked per path."""
-    joined = "\n".join(str(Path(r).resolve()) for r in roots).encode("utf-8")
-    return f"decks-{zlib.crc32(joined):08x}-{len(joined)}.pickle"

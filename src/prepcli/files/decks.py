@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING
 
 from prepcli.core.cards import CLOZE, CardDef, Deck, DeckSet, Kind, Tier, cloze_items
 from prepcli.core.errors import Problem, ProblemsError
-from prepcli.files.deckfiles import cache_tag, read_cache, scan_decks, write_cache
+from prepcli.files.deckfiles import scan_decks
 
 if TYPE_CHECKING:
     from prepcli.core.errors import Severity
+    from prepcli.files.deckfiles import DeckCache
     from prepcli.files.yamlfile import Node
 
 
@@ -74,9 +75,10 @@ def read_text(path: Path) -> tuple[str | None, list[Problem]]:
     return yamlfile.read_text(path)
 
 
-def load_decks(roots: Iterable[Path], cache_file: Path | None = None) -> DeckSet:
-    """Load every deck under `roots` or raise ProblemsError listing every problem."""
-    decks, problems = check_decks(roots, cache_file)
+def load_decks(roots: Iterable[Path], cache: DeckCache | None = None) -> DeckSet:
+    """Load every deck under `roots` or raise ProblemsError listing every problem; `cache`
+    keeps parsed decks between runs (storage/deckcache.py)."""
+    decks, problems = check_decks(roots, cache)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise ProblemsError(errors)
@@ -84,11 +86,11 @@ def load_decks(roots: Iterable[Path], cache_file: Path | None = None) -> DeckSet
 
 
 def check_decks(
-    roots: Iterable[Path], cache_file: Path | None = None
+    roots: Iterable[Path], cache_store: DeckCache | None = None
 ) -> tuple[list[Deck], list[Problem]]:
     """Parse and validate, returning the good decks and every problem found."""
     scan = scan_decks(roots)
-    cache = _ParseCache(cache_file)
+    cache = _ParseCache(cache_store)
     decks: list[Deck] = []
     problems: list[Problem] = list(scan.problems)
     for path in scan.files:
@@ -524,46 +526,29 @@ def new_deck_text(
 
 
 class _ParseCache:
-    """Parsed decks keyed by (path, size, mtime), in one pickle file per deck set.
+    """The loader's side of a DeckCache: each file's size and modification time are read
+    before it is parsed, so a deck is kept under the stamp of the file it was parsed from
+    (a file changed meanwhile gets a newer stamp, which misses)."""
 
-    The file lives in the user's cache directory and is only ever written by prepcli;
-    a stale, foreign or unreadable cache is ignored and rebuilt.
-    """
-
-    def __init__(self, cache_file: Path | None) -> None:
-        self.file = cache_file
-        self.entries: dict[str, tuple[int, int, Deck]] = {}
-        self.dirty = False
-        if cache_file is None:
-            return
-        try:
-            tag, entries = read_cache(cache_file)
-            if tag == cache_tag():
-                self.entries = entries
-        except Exception:  # any unreadable cache is simply rebuilt
-            self.entries = {}
+    def __init__(self, cache: DeckCache | None) -> None:
+        self.cache = cache
+        self.stamps: dict[Path, tuple[int, int]] = {}
 
     def get(self, path: Path) -> Deck | None:
-        entry = self.entries.get(str(path))
-        if entry is None:
+        if self.cache is None:
             return None
-        size, mtime_ns, deck = entry
         try:
             stat = path.stat()
         except OSError:
             return None
-        if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
-            return None
-        return deck
+        self.stamps[path] = (stat.st_size, stat.st_mtime_ns)
+        return self.cache.get(path, stat.st_size, stat.st_mtime_ns)
 
     def put(self, path: Path, deck: Deck) -> None:
-        try:
-            stat = path.stat()
-        except OSError:
-            return
-        self.entries[str(path)] = (stat.st_size, stat.st_mtime_ns, deck)
-        self.dirty = True
+        stamp = self.stamps.get(path)
+        if self.cache is not None and stamp is not None:
+            self.cache.put(path, *stamp, deck)
 
     def save(self) -> None:
-        if self.file is not None and self.dirty:
-            write_cache(self.file, (cache_tag(), self.entries))
+        if self.cache is not None:
+            self.cache.save()

@@ -21,8 +21,6 @@ from prepcli.core.errors import Problem, ProblemsError
 from prepcli.core.models import PlanRun
 
 if TYPE_CHECKING:
-    from typing import Any
-
     from prepcli.core.cards import CardDef, DeckSet
     from prepcli.files.yamlfile import Node
 
@@ -300,9 +298,9 @@ def interleaving(plan: Plan, decks: DeckSet) -> dict[str, tuple[int, int]]:
 
 class PlanLayout:
     """A plan applied to one deck set: the week that introduces each card and its place in
-    that week's streams. Kept in the deck index between runs as flat sequences — the keys
-    grouped by week, each week a slice — which load far faster than dictionaries; the
-    lookups are built from them when first used."""
+    that week's streams. Kept in the deck cache between runs (storage/cachecodec.py) as flat
+    sequences — the keys grouped by week, each week a slice — which read back far faster
+    than dictionaries; the lookups are built from them when first used."""
 
     def __init__(
         self,
@@ -337,12 +335,6 @@ class PlanLayout:
             array("I", (ranks.get(key, (0, 0))[0] for key in by_week)),
             array("I", (ranks.get(key, (0, 0))[1] for key in by_week)),
         )
-
-    def __getstate__(self) -> tuple[object, ...]:
-        return (self.plan, self.by_week, self.starts, self.places, self.streams)
-
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.plan, self.by_week, self.starts, self.places, self.streams = state
 
     def _week_slice(self, week: int) -> slice:
         return slice(self.starts[week], self.starts[week + 1])

@@ -1,25 +1,39 @@
 """What start-up needs from the decks, without the cards' text: their keys, renames, and
-each plan's week assignment, kept in a small file beside the parse cache.
+each plan's week assignment, kept in the deck cache (storage/deckcache.py).
 
-`prepcli` (today) only counts cards, so it reads this index instead of unpickling every
-card (on 20,000 cards: a few milliseconds instead of a hundred). The index is valid only
-while every deck file has the size and modification time it was built from; otherwise
-the decks are loaded (and validated) in full and the index is rebuilt. A plan's layout is
-added the first time that plan is used with these decks, and invalidated the same way
-when the plan file changes.
+`prepcli` (today) only counts cards, and `answer` only checks that a card exists, so they
+read this index instead of loading every card; a command that shows one card reads that
+card's row of the cache. The index is valid only while every deck file has the size and
+modification time it was built from; otherwise the decks are loaded (and validated) in
+full and the index is rebuilt. A plan's layout is added the first time that plan is used
+with these decks, and invalidated the same way when the plan file changes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from prepcli.files.deckfiles import cache_name, cache_tag, deck_files, read_cache, write_cache
+from prepcli.files.deckfiles import cache_tag, deck_files
+from prepcli.storage.cachecodec import (
+    CacheDataError,
+    decode_layout,
+    encode_layout,
+    fields_of,
+    text,
+    text_map,
+    texts,
+    whole,
+)
+from prepcli.storage.deckcache import DeckCache
 
 if TYPE_CHECKING:
-    from prepcli.core.cards import DeckSet
+    from prepcli.core.cards import CardDef, DeckSet
     from prepcli.files.plan import PlanLayout
 
 Stamp = tuple[str, int, int]  # path, size, modification time (ns)
@@ -34,73 +48,152 @@ class DeckIndex:
     keys: tuple[str, ...]  # every card, in deck-file order
     deck_ids: tuple[str, ...]
     renames: dict[str, str]
-    layouts: dict[str, tuple[Stamp, PlanLayout]] = field(default_factory=dict)
-    file: Path | None = None
-    dirty: bool = False
+    cache: DeckCache | None = None  # where it is kept, with the cards and layouts
+    name: str = ""  # the deck folders it indexes, as the cache names them
+    _layouts: dict[str, tuple[Stamp, PlanLayout]] = field(default_factory=dict, repr=False)
 
     def layout(self, plan_path: Path, build: Callable[[], PlanLayout]) -> PlanLayout:
         """The plan's layout on these decks, built once per plan-file version."""
         stamp = _stamp(plan_path)
-        found = self.layouts.get(str(plan_path))
+        found = self._layouts.get(str(plan_path))
         if found is not None and stamp is not None and found[0] == stamp:
             return found[1]
-        layout = build()
-        # The same string objects as `keys`: pickle then writes each key once (the file
-        # and its load time shrink by ~40 %) and, once loaded, they share cached hashes.
-        same = {key: key for key in self.keys}
-        layout.by_week = tuple(same.get(key, key) for key in layout.by_week)
+        layout = None if stamp is None else self._saved_layout(plan_path, stamp)
+        if layout is None:
+            layout = build()
+            if stamp is not None and self.cache is not None:
+                positions = {key: index for index, key in enumerate(self.keys)}
+                self.cache.put_layout(
+                    self.name,
+                    str(plan_path),
+                    self._decks_id,
+                    json.dumps(stamp),
+                    encode_layout(layout, positions),
+                )
         if stamp is not None:
-            self.layouts[str(plan_path)] = (stamp, layout)
-            self.dirty = True
-            self.save()
+            self._layouts[str(plan_path)] = (stamp, layout)
         return layout
 
+    def _saved_layout(self, plan_path: Path, stamp: Stamp) -> PlanLayout | None:
+        found = None if self.cache is None else self.cache.layout(self.name, str(plan_path))
+        if found is None:
+            return None
+        decks, saved_stamp, layout = found
+        if decks != self._decks_id or saved_stamp != json.dumps(stamp):
+            return None  # made on other decks (another process's index) or another plan file
+        try:
+            return decode_layout(json.loads(text(layout)), self.keys)
+        except (CacheDataError, ValueError):
+            return None
+
+    @cached_property
+    def _decks_id(self) -> str:
+        """Which deck files, in which versions, a layout was made on."""
+        both = json.dumps([self.tag, self.stamps]).encode("utf-8")
+        return hashlib.sha256(both).hexdigest()
+
+    def card(self, key: str) -> CardDef | None:
+        """The card `key` from the cache, without loading the decks; None when the cache
+        does not hold it for these deck files (then the decks must be loaded)."""
+        if self.cache is None:
+            return None
+        return self.cache.card(key, self._stamp_set)
+
+    @cached_property
+    def _stamp_set(self) -> frozenset[Stamp]:
+        return frozenset(self.stamps)
+
     def save(self) -> None:
-        if self.file is None or not self.dirty:
-            return
-        saved = (self.stamps, self.tag, self.keys, self.deck_ids, self.renames, self.layouts)
-        if write_cache(self.file, saved):
-            self.dirty = False
+        if self.cache is not None:
+            self.cache.put_deck_set(self.name, self.tag, _encode(self))
+
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
 
 
-def index_of(decks: DeckSet, stamps: tuple[Stamp, ...] = (), file: Path | None = None) -> DeckIndex:
+def index_of(
+    decks: DeckSet,
+    stamps: tuple[Stamp, ...] = (),
+    cache: DeckCache | None = None,
+    name: str = "",
+) -> DeckIndex:
     return DeckIndex(
         stamps=stamps,
         tag=_tag(),
         keys=tuple(card.key for card in decks.cards()),
         deck_ids=tuple(deck.id for deck in decks.decks),
         renames=decks.renames(),
-        file=file,
-        dirty=file is not None,
+        cache=cache,
+        name=name,
     )
 
 
 def load_index(roots: Iterable[Path], cache_dir: Path) -> tuple[DeckIndex, DeckSet | None]:
     """The index of the decks under `roots`, and the decks themselves if they had to be
-    loaded (the index was missing or stale). Bad decks raise ProblemsError as load_decks."""
+    loaded (the index was missing or stale). Bad decks raise ProblemsError as load_decks.
+    The index keeps the cache open for the cards and layouts: `close` it when done."""
     roots = tuple(roots)
-    name = cache_name(roots)
-    file = cache_dir / name.replace(".pickle", ".index.pickle")
+    name = deck_set_name(roots)
     stamps = tuple(s for s in (_stamp(p) for p in deck_files(roots)) if s is not None)
-    cached = _read(file)
-    if cached is not None and cached.stamps == stamps:
-        return cached, None
-    from prepcli.files.decks import load_decks  # the validator, only when the index is stale
+    cache = DeckCache.in_folder(cache_dir)
+    try:
+        saved = _read(cache, name)
+        if saved is not None and saved.stamps == stamps:
+            return saved, None
+        from prepcli.files.decks import load_decks  # the validator, only when the index is stale
 
-    decks = load_decks(roots, cache_dir / name)
-    index = index_of(decks, stamps, file)
+        decks = load_decks(roots, cache)
+    except BaseException:
+        cache.close()
+        raise
+    index = index_of(decks, stamps, cache, name)
     index.save()
     return index, decks
 
 
-def _read(file: Path) -> DeckIndex | None:
+def deck_set_name(roots: Iterable[Path]) -> str:
+    """The deck folders as the cache names their index: resolved, one per line."""
+    return "\n".join(str(Path(root).resolve()) for root in roots)
+
+
+INDEX_FIELDS = frozenset(("stamps", "keys", "deck_ids", "renames"))
+
+
+def _encode(index: DeckIndex) -> dict[str, Any]:
+    return {
+        "stamps": [list(stamp) for stamp in index.stamps],
+        "keys": list(index.keys),
+        "deck_ids": list(index.deck_ids),
+        "renames": index.renames,
+    }
+
+
+def _read(cache: DeckCache, name: str) -> DeckIndex | None:
+    found = cache.deck_set(name)
+    tag = _tag()
+    if found is None or found[0] != tag:
+        return None  # never indexed, or by another version's rules
     try:
-        stamps, tag, keys, deck_ids, renames, layouts = read_cache(file)
-    except Exception:  # missing, foreign or from another version: rebuilt from the decks
-        return None
-    if tag != _tag():
-        return None
-    return DeckIndex(stamps, tag, keys, deck_ids, renames, layouts, file=file)
+        data = fields_of(json.loads(text(found[1])), INDEX_FIELDS, "deck index")
+        stamps = tuple(_decode_stamp(stamp) for stamp in data["stamps"])
+        return DeckIndex(
+            stamps=stamps,
+            tag=tag,
+            keys=texts(data["keys"]),
+            deck_ids=texts(data["deck_ids"]),
+            renames=text_map(data["renames"]),
+            cache=cache,
+            name=name,
+        )
+    except (CacheDataError, ValueError, TypeError):
+        return None  # rebuilt from the decks
+
+
+def _decode_stamp(value: object) -> Stamp:
+    if not isinstance(value, list) or len(value) != 3:
+        raise CacheDataError("not a file stamp")
+    return (text(value[0]), whole(value[1]), whole(value[2]))
 
 
 def _stamp(path: Path) -> Stamp | None:

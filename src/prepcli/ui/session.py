@@ -20,7 +20,7 @@ from prepcli.core.cards import CardDef
 from prepcli.core.clock import to_ms
 from prepcli.core.errors import PrepError, ProblemsError
 from prepcli.core.models import Rating
-from prepcli.files.decks import load_decks
+from prepcli.storage.deckcache import load_cached_decks
 from prepcli.ui import card_view, editor, render
 from prepcli.ui.keys import CTRL_C, CTRL_D, ENTER, KeyReader
 
@@ -196,8 +196,8 @@ def moving_clock(start: datetime) -> Callable[[], datetime]:
     return lambda: start + timedelta(seconds=time.monotonic() - origin)
 
 
-def deck_reloader(study: Study, roots: tuple[Path, ...], cache_file: Path) -> Callable[[], None]:
+def deck_reloader(study: Study, roots: tuple[Path, ...], cache_dir: Path) -> Callable[[], None]:
     def reload() -> None:
-        study.use_decks(load_decks(roots, cache_file))
+        study.use_decks(load_cached_decks(roots, cache_dir))
 
     return reload
