@@ -345,7 +345,9 @@ def _tampered_copy(file: Path, planted: Path) -> None:
         shutil.copyfile(file, planted)
         connection = sqlite3.connect(planted)
         with connection:
-            connection.execute("UPDATE card SET definition = json_set(definition, '$.front', 'PLANTED')")
+            connection.execute(
+                "UPDATE card SET definition = json_set(definition, '$.front', 'PLANTED')"
+            )
         connection.close()
     else:
         document = json.loads(file.read_text("utf-8"))

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from prepcli.core.cards import CardDef, Deck, Kind, Tier
+from prepcli.core.errors import Problem
 from prepcli.core.interview import InterviewPlan
 from prepcli.files.plan import Plan, PlanLayout, Selector, Task, Week
 
@@ -285,6 +286,35 @@ def decode_layout(value: object, keys: tuple[str, ...]) -> PlanLayout:
         array("I", places),
         array("I", streams),
     )
+
+
+PROBLEM_FIELDS = frozenset(("path", "line", "col", "message", "severity"))
+
+
+def encode_problems(problems: list[Problem]) -> list[dict[str, Any]]:
+    return [
+        {"path": p.path, "line": p.line, "col": p.col, "message": p.message, "severity": p.severity}
+        for p in problems
+    ]
+
+
+def decode_problems(value: object) -> list[Problem]:
+    problems = []
+    for item in _items(value):
+        problem = fields_of(item, PROBLEM_FIELDS, "problem")
+        severity = problem["severity"]
+        if severity not in ("error", "warning"):
+            raise CacheDataError(f"not a severity: {severity!r}")
+        problems.append(
+            Problem(
+                text(problem["path"]),
+                whole(problem["line"]),
+                whole(problem["col"]),
+                text(problem["message"]),
+                severity,
+            )
+        )
+    return problems
 
 
 # --- the interview planner's day ---------------------------------------------------------

@@ -19,11 +19,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from prepcli.core.errors import ProblemsError
 from prepcli.files.deckfiles import cache_tag, deck_files
 from prepcli.storage.cachecodec import (
     CacheDataError,
     decode_layout,
+    decode_problems,
     encode_layout,
+    encode_problems,
     fields_of,
     text,
     text_map,
@@ -50,39 +53,56 @@ class DeckIndex:
     renames: dict[str, str]
     cache: DeckCache | None = None  # where it is kept, with the cards and layouts
     name: str = ""  # the deck folders it indexes, as the cache names them
-    _layouts: dict[str, tuple[Stamp, PlanLayout]] = field(default_factory=dict, repr=False)
+    _layouts: dict[str, tuple[Stamp, PlanLayout | ProblemsError]] = field(
+        default_factory=dict, repr=False
+    )
 
     def layout(self, plan_path: Path, build: Callable[[], PlanLayout]) -> PlanLayout:
-        """The plan's layout on these decks, built once per plan-file version."""
+        """The plan's layout on these decks, built once per plan-file version. A plan that
+        does not fit these decks (ProblemsError: it names a deck they lack) is kept too,
+        so that a command does not read every card again to find that out."""
         stamp = _stamp(plan_path)
         found = self._layouts.get(str(plan_path))
+        outcome: PlanLayout | ProblemsError
         if found is not None and stamp is not None and found[0] == stamp:
-            return found[1]
-        layout = None if stamp is None else self._saved_layout(plan_path, stamp)
-        if layout is None:
-            layout = build()
-            if stamp is not None and self.cache is not None:
-                positions = {key: index for index, key in enumerate(self.keys)}
-                self.cache.put_layout(
-                    self.name,
-                    str(plan_path),
-                    self._decks_id,
-                    json.dumps(stamp),
-                    encode_layout(layout, positions),
-                )
-        if stamp is not None:
-            self._layouts[str(plan_path)] = (stamp, layout)
-        return layout
+            outcome = found[1]
+        else:
+            saved = None if stamp is None else self._saved_layout(plan_path, stamp)
+            outcome = saved or _built(build)
+            if stamp is not None:
+                if saved is None:
+                    self._save_layout(plan_path, stamp, outcome)
+                self._layouts[str(plan_path)] = (stamp, outcome)
+        if isinstance(outcome, ProblemsError):
+            raise ProblemsError(outcome.problems)
+        return outcome
 
-    def _saved_layout(self, plan_path: Path, stamp: Stamp) -> PlanLayout | None:
+    def _save_layout(
+        self, plan_path: Path, stamp: Stamp, outcome: PlanLayout | ProblemsError
+    ) -> None:
+        if self.cache is None:
+            return
+        if isinstance(outcome, ProblemsError):
+            if not _about_its_text(outcome, plan_path):
+                return  # an unreadable file may be readable next time, unchanged
+            saved: dict[str, Any] = {"problems": encode_problems(outcome.problems)}
+        else:
+            positions = {key: index for index, key in enumerate(self.keys)}
+            saved = {"layout": encode_layout(outcome, positions)}
+        self.cache.put_layout(self.name, str(plan_path), self._decks_id, json.dumps(stamp), saved)
+
+    def _saved_layout(self, plan_path: Path, stamp: Stamp) -> PlanLayout | ProblemsError | None:
         found = None if self.cache is None else self.cache.layout(self.name, str(plan_path))
         if found is None:
             return None
-        decks, saved_stamp, layout = found
+        decks, saved_stamp, saved = found
         if decks != self._decks_id or saved_stamp != json.dumps(stamp):
             return None  # made on other decks (another process's index) or another plan file
         try:
-            return decode_layout(json.loads(text(layout)), self.keys)
+            data = json.loads(text(saved))
+            if isinstance(data, dict) and data.keys() == {"problems"}:
+                return ProblemsError(decode_problems(data["problems"]))
+            return decode_layout(fields_of(data, LAYOUT_OUTCOME, "layout")["layout"], self.keys)
         except (CacheDataError, ValueError):
             return None
 
@@ -110,6 +130,24 @@ class DeckIndex:
     def close(self) -> None:
         if self.cache is not None:
             self.cache.close()
+
+
+LAYOUT_OUTCOME = frozenset(("layout",))
+
+
+def _built(build: Callable[[], PlanLayout]) -> PlanLayout | ProblemsError:
+    try:
+        return build()
+    except ProblemsError as exc:
+        return exc
+
+
+def _about_its_text(error: ProblemsError, plan_path: Path) -> bool:
+    """Whether every problem is in what the plan file says (not that it cannot be read:
+    those messages start with "file")."""
+    return all(
+        p.path == str(plan_path) and not p.message.startswith("file ") for p in error.problems
+    )
 
 
 def index_of(
