@@ -38,8 +38,7 @@ from prepcli.app.study import Locations, Study
 from prepcli.core.clock import StudyCalendar, to_ms
 from prepcli.core.models import CardState, Phase, Rating, Settings
 from prepcli.core.scheduler import Scheduler
-from prepcli.files.deckfiles import cache_name
-from prepcli.files.decks import load_decks
+from prepcli.storage.deckcache import load_cached_decks
 from prepcli.storage.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -465,15 +464,15 @@ def run(work: Path, decks: int, per_deck: int, repeats: int) -> dict[str, Any]:
 
     # In-process: deck loading cold and warm.
     roots = (work / "decks",)
-    cache = work / "cache-inproc" / cache_name(roots)
+    cache = work / "cache-inproc"
 
     def cold() -> object:
-        cache.unlink(missing_ok=True)
-        return load_decks(roots, cache)
+        shutil.rmtree(cache, ignore_errors=True)
+        return load_cached_decks(roots, cache)
 
     cold_s = median_time(cold, max(3, repeats // 2))
-    load_decks(roots, cache)
-    warm_s = median_time(lambda: load_decks(roots, cache), repeats)
+    load_cached_decks(roots, cache)
+    warm_s = median_time(lambda: load_cached_decks(roots, cache), repeats)
     os.environ["TZ"] = "UTC"
     where = Locations(
         db=db, deck_roots=roots, cache_dir=work / "cache", plan_dirs=(work / "plans",)

@@ -29,7 +29,7 @@ from tests.stats_history import build, today_ordinal  # noqa: E402
 
 from prepcli import progress  # noqa: E402
 from prepcli.app.study import Locations, Study  # noqa: E402
-from prepcli.files.deckfiles import cache_name  # noqa: E402
+from prepcli.storage.deckcache import CACHE_FILE  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Paris
 
@@ -61,7 +61,7 @@ def main() -> None:
     os.environ.update(env)
     where = Locations(db=db, deck_roots=(folder / "decks",), cache_dir=folder / "cache")
     study = Study.open(where, NOW)  # also fills the deck parse cache
-    assert (folder / "cache" / cache_name(where.deck_roots)).exists()
+    assert (folder / "cache" / CACHE_FILE).exists()
     reviews = study.store.review_count()
     print(f"collection: {len(study.cards)} cards, {reviews} reviews")
     sql = median_ms(lambda: study.store.log_facts(), args.repeats)
