@@ -109,9 +109,10 @@ def encode_card_sample() -> dict[str, Any]:
         {"deck": 1},  # a field of the wrong type
         "not an object",
         {**encode_card_sample(), "kind": "spell"},  # not a kind
+        {**encode_card_sample(), "tier": "middling"},
         {**encode_card_sample(), "line": True},  # a bool is not a line number
         {**encode_card_sample(), "extra": 1},  # a key prepcli never writes
-        {k: v for k, v in encode_card_sample().items() if k != "tier"},  # one missing
+        {k: v for k, v in encode_card_sample().items() if k != "front"},  # one missing
         {**encode_card_sample(), "tags": ["a", 2]},
     ],
 )

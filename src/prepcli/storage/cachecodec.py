@@ -9,15 +9,13 @@ turned into objects prepcli did not make.
 from __future__ import annotations
 
 from array import array
-from enum import StrEnum
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 from prepcli.core.cards import CardDef, Deck, Kind, Tier
 from prepcli.core.errors import Problem
 from prepcli.core.interview import InterviewPlan
 from prepcli.files.plan import Plan, PlanLayout, Selector, Task, Week
-
-E = TypeVar("E", bound=StrEnum)
 
 
 class CacheDataError(ValueError):
@@ -72,43 +70,55 @@ def text_map(value: object) -> dict[str, str]:
     return dict(value)
 
 
-def name_of(kind: type[E], value: object) -> E:
-    try:
-        return kind(text(value))
-    except ValueError:
-        raise CacheDataError(f"not a {kind.__name__}: {value!r}") from None
-
-
 # --- cards and decks ---------------------------------------------------------------------
 
-CARD_FIELDS = frozenset(
-    [
-        "deck",
-        "id",
-        "kind",
-        "front",
-        "back",
-        "path",
-        "line",
-        "tags",
-        "hints",
-        "points",
-        "time_limit",
-        "formerly",
-        "source",
-        "starter",
-        "tests",
-        "solution",
-        "explain",
-        "tier",
-        "cloze",
-        "cloze_text",
-    ]
-)
+_KINDS = {kind.value: kind for kind in Kind}
+_TIERS = {tier.value: tier for tier in Tier}
+
+
+def _kind(value: object) -> Kind:
+    found = _KINDS.get(value) if isinstance(value, str) else None
+    if found is None:
+        raise CacheDataError(f"not a kind of card: {value!r}")
+    return found
+
+
+def _tier(value: object) -> Tier:
+    found = _TIERS.get(value) if isinstance(value, str) else None
+    if found is None:
+        raise CacheDataError(f"not a tier: {value!r}")
+    return found
+
+
+#: How each field of a card is read back. The first seven are always written; the others
+#: only when they differ from their default (None, an empty list, a core card).
+CARD_READERS: dict[str, Callable[[object], Any]] = {
+    "deck": text,
+    "id": text,
+    "kind": _kind,
+    "front": text,
+    "back": text,
+    "path": text,
+    "line": whole,
+    "tier": _tier,
+    "tags": texts,
+    "hints": texts,
+    "points": texts,
+    "time_limit": whole,
+    "formerly": texts,
+    "source": text,
+    "starter": text,
+    "tests": text,
+    "solution": text,
+    "explain": text,
+    "cloze": whole,
+    "cloze_text": text,
+}
+CARD_FIELDS = frozenset(CARD_READERS)
 
 
 def encode_card(card: CardDef) -> dict[str, Any]:
-    return {
+    written: dict[str, Any] = {
         "deck": card.deck,
         "id": card.id,
         "kind": card.kind.value,
@@ -116,46 +126,35 @@ def encode_card(card: CardDef) -> dict[str, Any]:
         "back": card.back,
         "path": card.path,
         "line": card.line,
-        "tags": list(card.tags),
-        "hints": list(card.hints),
-        "points": list(card.points),
-        "time_limit": card.time_limit,
-        "formerly": list(card.formerly),
-        "source": card.source,
-        "starter": card.starter,
-        "tests": card.tests,
-        "solution": card.solution,
-        "explain": card.explain,
-        "tier": card.tier.value,
-        "cloze": card.cloze,
-        "cloze_text": card.cloze_text,
     }
+    optional: tuple[tuple[str, object], ...] = (
+        ("tier", None if card.tier == Tier.CORE else card.tier.value),
+        ("tags", card.tags),
+        ("hints", card.hints),
+        ("points", card.points),
+        ("time_limit", card.time_limit),
+        ("formerly", card.formerly),
+        ("source", card.source),
+        ("starter", card.starter),
+        ("tests", card.tests),
+        ("solution", card.solution),
+        ("explain", card.explain),
+        ("cloze", card.cloze),
+        ("cloze_text", card.cloze_text),
+    )
+    for name, value in optional:
+        if value is not None and value != ():
+            written[name] = list(value) if isinstance(value, tuple) else value
+    return written
 
 
 def decode_card(value: object) -> CardDef:
-    card = fields_of(value, CARD_FIELDS, "card")
-    return CardDef(
-        deck=text(card["deck"]),
-        id=text(card["id"]),
-        kind=name_of(Kind, card["kind"]),
-        front=text(card["front"]),
-        back=text(card["back"]),
-        path=text(card["path"]),
-        line=whole(card["line"]),
-        tags=texts(card["tags"]),
-        hints=texts(card["hints"]),
-        points=texts(card["points"]),
-        time_limit=optional_whole(card["time_limit"]),
-        formerly=texts(card["formerly"]),
-        source=optional_text(card["source"]),
-        starter=optional_text(card["starter"]),
-        tests=optional_text(card["tests"]),
-        solution=optional_text(card["solution"]),
-        explain=optional_text(card["explain"]),
-        tier=name_of(Tier, card["tier"]),
-        cloze=optional_whole(card["cloze"]),
-        cloze_text=optional_text(card["cloze_text"]),
-    )
+    if not isinstance(value, dict):
+        raise CacheDataError("not a cached card")
+    try:
+        return CardDef(**{name: CARD_READERS[name](item) for name, item in value.items()})
+    except (KeyError, TypeError):  # a field CardDef lacks, or one it needs missing
+        raise CacheDataError("not a cached card") from None
 
 
 #: A deck's own fields; its cards are kept one per row beside it (storage/deckcache.py).
