@@ -50,12 +50,12 @@ def readiness(study: Study) -> Readiness | None:
     day_start_ms = to_ms(study.calendar.day_start(today))
     studied: list[tuple[str, CardState]] = []
     unstudied = 0
-    for key, definition in study.cards.items():
+    for key in study.index.keys:  # the keys are enough: no card's text is read
         state = study.states().get(key)
         if state is None or state.phase == Phase.NEW:
             unstudied += not (state is not None and state.suspended)
         elif not state.suspended:
-            studied.append((definition.deck, state))
+            studied.append((key.split("/", 1)[0], state))  # a key is deck/id
     per_deck: dict[str, list[float]] = {}
     floor: list[float] = []
     for deck, state in studied:

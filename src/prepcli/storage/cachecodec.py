@@ -59,9 +59,10 @@ def texts(value: object) -> tuple[str, ...]:
 
 
 def wholes(value: object) -> tuple[int, ...]:
-    if not isinstance(value, list):
+    # `type() is int`, not isinstance: a bool is an int to isinstance
+    if not isinstance(value, list) or not all(type(item) is int for item in value):
         raise CacheDataError("expected a list of whole numbers")
-    return tuple(whole(item) for item in value)
+    return tuple(value)
 
 
 def text_map(value: object) -> dict[str, str]:
@@ -267,12 +268,12 @@ def decode_layout(value: object, keys: tuple[str, ...]) -> PlanLayout:
     starts = wholes(layout["starts"])
     places, streams = wholes(layout["places"]), wholes(layout["streams"])
     if (
-        any(not 0 <= p < len(keys) for p in positions)
+        not _within(positions, 0, len(keys) - 1)
         or len(places) != len(positions)
         or len(streams) != len(positions)
-        or any(not 0 <= s <= len(positions) for s in starts)
+        or not _within(starts, 0, len(positions))
         or list(starts) != sorted(starts)
-        or any(not 0 <= n < 1 << 32 for n in (*places, *streams))  # what array("I") holds
+        or not _within(places + streams, 0, (1 << 32) - 1)  # what array("I") holds
     ):
         raise CacheDataError("a plan layout that does not fit its deck index")
     plan = decode_plan(layout["plan"])
@@ -314,6 +315,10 @@ def decode_problems(value: object) -> list[Problem]:
             )
         )
     return problems
+
+
+def _within(numbers: tuple[int, ...], low: int, high: int) -> bool:
+    return not numbers or (low <= min(numbers) and max(numbers) <= high)
 
 
 # --- the interview planner's day ---------------------------------------------------------

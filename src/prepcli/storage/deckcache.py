@@ -16,7 +16,6 @@ write is one transaction; WAL and a busy timeout let several prepcli processes s
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sqlite3
@@ -409,6 +408,8 @@ def _is_damage(exc: sqlite3.Error) -> bool:
 
 def _digest(path: Path, size: int) -> str | None:
     """The SHA-256 of the file, if it still holds `size` bytes."""
+    import hashlib  # only when decks are written or a touched file is checked
+
     try:
         data = read_regular(path, size)
     except (FileRefused, OSError):
