@@ -53,16 +53,20 @@ def optional_whole(value: object) -> int | None:
 
 
 def texts(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+    if not isinstance(value, list) or not _all_of_type(value, str):
         raise CacheDataError("expected a list of strings")
     return tuple(value)
 
 
 def wholes(value: object) -> tuple[int, ...]:
-    # `type() is int`, not isinstance: a bool is an int to isinstance
-    if not isinstance(value, list) or not all(type(item) is int for item in value):
+    if not isinstance(value, list) or not _all_of_type(value, int):
         raise CacheDataError("expected a list of whole numbers")
     return tuple(value)
+
+
+def _all_of_type(items: list[object], kind: type) -> bool:
+    # Exact types, as JSON makes them (so a bool, a subclass of int, is not a number here).
+    return set(map(type, items)) <= {kind}
 
 
 def text_map(value: object) -> dict[str, str]:
@@ -273,7 +277,8 @@ def decode_layout(value: object, keys: tuple[str, ...]) -> PlanLayout:
         or len(streams) != len(positions)
         or not _within(starts, 0, len(positions))
         or list(starts) != sorted(starts)
-        or not _within(places + streams, 0, (1 << 32) - 1)  # what array("I") holds
+        or not _within(places, 0, (1 << 32) - 1)  # what array("I") holds
+        or not _within(streams, 0, (1 << 32) - 1)
     ):
         raise CacheDataError("a plan layout that does not fit its deck index")
     plan = decode_plan(layout["plan"])
@@ -281,7 +286,7 @@ def decode_layout(value: object, keys: tuple[str, ...]) -> PlanLayout:
         raise CacheDataError("a plan layout with another number of weeks than its plan")
     return PlanLayout(
         plan,
-        tuple(keys[p] for p in positions),
+        tuple([keys[p] for p in positions]),
         starts,
         array("I", places),
         array("I", streams),
