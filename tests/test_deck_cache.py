@@ -380,3 +380,31 @@ def test_a_plan_that_no_longer_fits_the_decks_is_reported_alike_from_the_cache(
     assert loads == []
     plan.write_text(text, "utf-8")
     assert run("today").code == 0
+
+
+@pytest.mark.usefixtures("sample_decks")
+def test_old_pickle_caches_are_removed_when_the_cache_is_made(run: Run, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    old = [
+        "decks-1a2b3c4d-40.pickle",
+        "decks-1a2b3c4d-40.index.pickle",
+        "interview-plan-0-1.pickle",
+    ]
+    for name in old:
+        (cache / name).write_bytes(b"an old cache")
+    (cache / "notes.pickle").write_bytes(b"not prepcli's")
+    assert run("today").code == 0
+    assert sorted(p.name for p in cache.iterdir()) == [CACHE_FILE, "notes.pickle"]
+
+
+@pytest.mark.usefixtures("sample_decks")
+def test_without_a_usable_cache_every_command_still_works(run: Run, tmp_path: Path) -> None:
+    """A folder where the cache file should be: nothing can be cached, nothing fails."""
+    (tmp_path / "cache" / CACHE_FILE).mkdir(parents=True)
+    for _ in range(2):
+        shown = run("next", "--json")
+        assert shown.code == 0 and json.loads(shown.out)["front"]
+        assert run("answer", json.loads(shown.out)["card"], "good").code == 0
+        assert run("deck", "list").code == 0
+    assert (tmp_path / "cache" / CACHE_FILE).is_dir()
