@@ -441,7 +441,7 @@ def test_check_finds_and_repairs_mismatches_dangling_rows_and_empty_orphans(
         "Integrity   ok",
         "Replayed    5 cards, 8 reviews",
         "Mismatches  1",
-        "Dangling    1 review rows without a card",
+        "Dangling    1 review row without a card",
         "Orphans     0 with history, 1 without (cards no deck defines)",
         "",
         "Stored state ≠ replayed history",
@@ -483,7 +483,7 @@ def test_check_keeps_the_history_of_cards_no_deck_has(
     result = run("check", "--fix")
     assert result.code == 0
     assert "Orphans     2 with history, 1 without" in result.out
-    assert "2 card(s) with history are in no loaded deck; their history is kept" in " ".join(
+    assert "2 cards with history are in no loaded deck; their history is kept" in " ".join(
         result.out.split()
     )
     assert rows(db_path, "SELECT COUNT(*) FROM review") == [(8,)]

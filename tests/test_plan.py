@@ -105,7 +105,7 @@ def test_interview_before_the_plan_ends(run: Run) -> None:
     assert "Note: the interview (2026-12-01) comes before the plan ends" in started.out
     assert (
         run("plan", "interview", "2026-12-20").out
-        == "Interview on 2026-12-20 (27 days from today).\n"
+        == "Interview on 2026-12-20 (in 27 days).\n"
     )
     assert status(run)["interview_date"] == "2026-12-20"
     past = run("plan", "interview", "2026-11-01")
@@ -126,7 +126,7 @@ def test_a_skipped_week_is_behind_and_the_pace_catches_up(
         behind["days_left_in_week"],
         behind["catch_up_per_day"],
     ) == (4, 6, 1)
-    assert "Pace: 1 new cards a day for the next 6 days" in run("plan").out
+    assert "Pace: 1 new card a day for the next 6 days" in run("plan").out
     # The leftover week-1 cards come after this week's, and today's new limit is the pace.
     assert json.loads(run("next", "--json").out)["card"] == "sample.basics/kv-cache"
     run("answer", "sample.basics/kv-cache", "easy")

@@ -29,7 +29,7 @@ card_app = typer.Typer(help="Look at one card or change its status.", no_args_is
 @card_app.command("show")
 def card_show(ctx: typer.Context, card_id: CardArgument, as_json: JsonOption = False) -> None:
     """State, stability, difficulty, recall now, and the full history of a card."""
-    from prepcli.ui import card_view, render
+    from prepcli.ui import card_view
 
     study = open_study(ctx)
     try:
@@ -46,7 +46,7 @@ def card_show(ctx: typer.Context, card_id: CardArgument, as_json: JsonOption = F
             }
         )
     else:
-        show(card_view.card_info_view(info, render.iso_minutes(_ms(study.now)) + " UTC"))
+        show(card_view.card_info_view(info, _ms(study.now), study.calendar.tz))
 
 
 def _ms(instant: datetime) -> int:

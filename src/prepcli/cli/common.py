@@ -95,4 +95,6 @@ def open_store_of(ctx: typer.Context) -> Any:
 
 
 def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+    from prepcli.core.textfmt import plural as counted
+
+    return counted(count, word)

@@ -35,12 +35,12 @@ def _parameters_label(study: Study) -> str:
     stored = study.store.fsrs_parameters()
     if stored is None or stored.source == "reset":
         return "the defaults"
-    from prepcli.storage.transfer import iso_ms
+    from prepcli.core.clock import from_ms
 
-    when = iso_ms(stored.created_ms)[:10]
+    when = from_ms(stored.created_ms).astimezone(study.calendar.tz).date().isoformat()
     if stored.source == "import":
         return f"personal, imported {when}"
-    return f"personal, fitted {when} on {stored.n_items:,} reviews"
+    return f"personal, fitted {when} on {plural(stored.n_items, 'review')}"
 
 
 @app.command()
@@ -75,7 +75,7 @@ def optimize(
                 echo("Already using the default FSRS parameters.")
             elif undone.saved:
                 echo(
-                    f"Back to the default FSRS parameters; {undone.recomputed} cards "
+                    f"Back to the default FSRS parameters; {plural(undone.recomputed, 'card')} "
                     "rescheduled by replaying their history."
                 )
             else:

@@ -219,7 +219,7 @@ def deck_orphans(
                 "from the database? This cannot be undone."
             )
             if not as_json:
-                show(collection_view.orphans_table(orphans))
+                show(collection_view.orphans_table(orphans, study.calendar.tz))
             if not yes and not confirm(question, err=as_json):
                 raise typer.Exit(1)
             keys = [row[0] for row in orphans]
@@ -236,5 +236,5 @@ def deck_orphans(
         echo(f"Removed {plural(removed[0], 'card')} and {plural(removed[1], 'review')}.")
     else:
         echo(f"{plural(len(orphans), 'card')} in the database that no deck defines:")
-        show(collection_view.orphans_table(orphans))
+        show(collection_view.orphans_table(orphans, study.calendar.tz))
         echo("`prepcli deck orphans --forget` removes them and their reviews.")

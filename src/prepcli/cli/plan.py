@@ -123,7 +123,11 @@ def plan_interview(
     finally:
         study.close()
     assert status is not None
-    echo(f"Interview on {status.interview_date} ({status.days_to_interview} days from today).")
+    from prepcli.core.textfmt import in_days
+
+    days = status.days_to_interview
+    when = "" if days is None else f" ({in_days(days)})"
+    echo(f"Interview on {status.interview_date}{when}.")
 
 
 @plan_app.command("done")

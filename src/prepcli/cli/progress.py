@@ -138,7 +138,7 @@ def quiz_history(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         emit_json([asdict(s) for s in summaries])
     else:
-        show(quiz_view.quiz_history_view(summaries))
+        show(quiz_view.quiz_history_view(summaries, study.calendar.tz))
 
 
 @app.command()

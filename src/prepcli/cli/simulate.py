@@ -16,6 +16,7 @@ from prepcli.cli.common import JsonOption, emit_json, open_study, show
 from prepcli.core.clock import StudyCalendar
 from prepcli.core.errors import UsageError
 from prepcli.core.models import Settings
+from prepcli.core.textfmt import number, plural
 
 if TYPE_CHECKING:
     from prepcli.app.simulate import Policy, PolicyResult
@@ -224,8 +225,9 @@ def simulate(
         )
         return
     title = (
-        f"{cards} cards, {new_per_day} new a day, interview on day {interview_day}, "
-        f"at most {cap} reviews a day, {scenario.seeds} seed{'s' if scenario.seeds != 1 else ''}"
+        f"{plural(cards, 'card')}, {number(new_per_day)} new a day, "
+        f"interview on day {interview_day}, "
+        f"at most {plural(cap, 'review')} a day, {plural(scenario.seeds, 'seed')}"
         + ("" if learner is None else ", the learner's own parameters")
     )
     if sweep is None:

@@ -204,4 +204,5 @@ def undo(ctx: typer.Context) -> None:
         echo("Nothing to undo.")
         return
     what = render.RATING_NAMES[Rating(undone.rating)] if undone.rating else "change"
-    echo(f"Undid {what} on {undone.card_key} ({render.iso_minutes(undone.reviewed_ms)} UTC).")
+    when = render.local_minutes(undone.reviewed_ms, study.calendar.tz)
+    echo(f"Undid {what} on {undone.card_key} ({when}).")
