@@ -14,7 +14,7 @@ from prepcli.cli.common import (
     echo,
     emit_json,
     open_study,
-    show,
+    show_long,
 )
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def card_show(ctx: typer.Context, card_id: CardArgument, as_json: JsonOption = F
             }
         )
     else:
-        show(card_view.card_info_view(info, _ms(study.now), study.calendar.tz))
+        show_long(ctx, card_view.card_info_view(info, _ms(study.now), study.calendar.tz))
 
 
 def _ms(instant: datetime) -> int:

@@ -64,6 +64,14 @@ def main_callback(
             file_okay=False,
         ),
     ] = None,
+    no_pager: Annotated[
+        bool,
+        typer.Option(
+            "--no-pager",
+            help="Never page long output (stats, plan show, deck schema…); "
+            "paging is only ever on a terminal, with $PREPCLI_PAGER or $PAGER (default less).",
+        ),
+    ] = False,
     version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
 ) -> None:
     """Spaced repetition and a six-week study plan for LLM-lab interview loops.
@@ -75,6 +83,8 @@ def main_callback(
 
         echo(f"prepcli {__version__}")
         raise typer.Exit()
-    ctx.obj = Options(db=db, decks=tuple(decks or ()), plans=tuple(plans or ()))
+    ctx.obj = Options(
+        db=db, decks=tuple(decks or ()), plans=tuple(plans or ()), pager=not no_pager
+    )
     if ctx.invoked_subcommand is None:
         study.today(ctx, as_json=False)

@@ -44,6 +44,21 @@ def show(renderable: Any) -> None:
     render.console().print(renderable)
 
 
+def show_long(ctx: typer.Context, *renderables: Any) -> None:
+    """Show output that can run past a screen: paged on a terminal (ui/pager.py)."""
+    from prepcli.ui.pager import page
+
+    page(*renderables, enabled=options_of(ctx).pager)
+
+
+def echo_long(ctx: typer.Context, text: str) -> None:
+    """`echo` for long plain text (a schema, a reference): paged on a terminal."""
+    from prepcli.ui.pager import page_text
+    from prepcli.ui.safe import visible
+
+    page_text(visible(text), enabled=options_of(ctx).pager)
+
+
 def emit_json(data: Any) -> None:
     print_json(data)
 

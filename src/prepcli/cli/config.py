@@ -11,7 +11,7 @@ from prepcli.cli.common import (
     echo,
     emit_json,
     open_store_of,
-    show,
+    show_long,
 )
 from prepcli.core.errors import UsageError
 
@@ -36,7 +36,8 @@ def config_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         emit_json({name: show_setting(name, settings) for name in SPECS})
     else:
-        show(
+        show_long(
+            ctx,
             collection_view.settings_table(
                 [(n, show_setting(n, settings), s.help) for n, s in SPECS.items()]
             )

@@ -19,6 +19,7 @@ from prepcli.cli.common import (
     open_study,
     plural,
     show,
+    show_long,
 )
 from prepcli.cli.options import json_document
 from prepcli.core.errors import UsageError
@@ -263,7 +264,7 @@ def check(
     if as_json:
         emit_json({**asdict(report), "ok": report.ok})
     else:
-        show(collection_view.check_view(report))
+        show_long(ctx, collection_view.check_view(report))
         if report.backup:
             echo(f"Backup: {report.backup}")  # a path to copy: never wrapped
     if not report.ok:

@@ -12,11 +12,13 @@ from prepcli.cli.common import (
     JsonOption,
     confirm,
     echo,
+    echo_long,
     emit_json,
     locations_of,
     open_study,
     plural,
     show,
+    show_long,
 )
 from prepcli.cli.options import existing
 from prepcli.core.errors import PrepError, UsageError
@@ -45,7 +47,7 @@ def deck_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
         return
     from prepcli.ui import collection_view
 
-    show(collection_view.deck_table(rows))
+    show_long(ctx, collection_view.deck_table(rows))
 
 
 @deck_app.command("lint")
@@ -142,11 +144,11 @@ def deck_preview(
 
 
 @deck_app.command("schema")
-def deck_schema() -> None:
+def deck_schema(ctx: typer.Context) -> None:
     """Print the JSON Schema (draft 2020-12) of deck files, for editors and CI."""
     from importlib import resources
 
-    echo(resources.files("prepcli").joinpath("deck.schema.json").read_text("utf-8"), nl=False)
+    echo_long(ctx, resources.files("prepcli").joinpath("deck.schema.json").read_text("utf-8"))
 
 
 @deck_app.command("new")

@@ -14,6 +14,7 @@ from prepcli.cli.common import (
     emit_json,
     open_study,
     show,
+    show_long,
 )
 from prepcli.core.errors import PrepError, UsageError
 
@@ -67,9 +68,10 @@ def plan_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         emit_json({**asdict(status), "readiness": None if readiness is None else asdict(readiness)})
     else:
-        show(plan_view.plan_status_view(status))
+        shown = [plan_view.plan_status_view(status)]
         if readiness is not None:
-            show(plan_view.readiness_view(readiness))
+            shown.append(plan_view.readiness_view(readiness))
+        show_long(ctx, *shown)
 
 
 @plan_app.command("start")
@@ -181,4 +183,4 @@ def plan_show(
         weeks = [{**asdict(w), "cards": counts[w.number]} for w in chosen.weeks]
         emit_json({"plan": chosen.id, "title": chosen.title, "weeks": weeks})
     else:
-        show(plan_view.plan_view(chosen, counts))
+        show_long(ctx, plan_view.plan_view(chosen, counts))

@@ -19,6 +19,7 @@ from prepcli.cli.common import (
     open_study,
     parse_rating,
     show,
+    show_long,
 )
 from prepcli.core.errors import UsageError
 
@@ -49,7 +50,7 @@ def stats(ctx: typer.Context, deck: DeckOption = None, as_json: JsonOption = Fal
     if as_json:
         emit_json(asdict(report))
     else:
-        show(stats_view.stats_view(report))
+        show_long(ctx, stats_view.stats_view(report))
 
 
 @quiz_app.callback()
@@ -138,7 +139,7 @@ def quiz_history(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         emit_json([asdict(s) for s in summaries])
     else:
-        show(quiz_view.quiz_history_view(summaries, study.calendar.tz))
+        show_long(ctx, quiz_view.quiz_history_view(summaries, study.calendar.tz))
 
 
 @app.command()
