@@ -79,8 +79,8 @@ def test_anki_export_imports_into_anki(run: Run, tmp_path: Path) -> None:
     anki = _anki()
     package = tmp_path / "prep.apkg"
     result = run("export", "--format", "anki", "--output", str(package))
-    assert (result.code, result.out) == (
-        0, f"Wrote 4 notes in 2 decks to {package} (Anki: File → Import).\n",
+    assert (result.code, result.out, result.err) == (
+        0, "", f"Exported 4 notes in 2 decks to {package} (an Anki package: in Anki, File → Import).\n",
     )  # fmt: skip
     collection = anki.Collection(str(tmp_path / "collection.anki2"))
     try:
@@ -158,7 +158,9 @@ def test_csv_export_has_a_row_per_review_with_the_card_state(
     assert [(r["reviewed_at"], r["card_suspended"]) for r in suspended] == [("", "1")]
     target = tmp_path / "out.csv"
     written = run("export", "-f", "csv", "-o", str(target))
-    assert written.err == f"Wrote 9 rows to {target}.\n"
+    assert written.err == (
+        f"Exported 9 rows to {target} (CSV: a row per review, one per card without).\n"
+    )
     assert target.read_text(encoding="utf-8") == result.out
 
 
@@ -226,7 +228,7 @@ def test_a_different_history_is_refused_whole_or_merged_on_request(
     refused = run("--db", str(other), "import", str(second))
     assert refused.code == 1
     assert lines(refused.err) == [
-        f"error: 1 card(s) already have a different history in {other}: "
+        f"error: 1 card already has a different history in {other}: "
         "sample.basics/kv-cache. Nothing was imported; `--merge` combines both histories "
         "and replays each card from the combined log."
     ]

@@ -103,10 +103,7 @@ def test_a_start_in_the_future(run: Run, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_interview_before_the_plan_ends(run: Run) -> None:
     started = run("plan", "start", "--plan", "mini", "--interview", "2026-12-01")
     assert "Note: the interview (2026-12-01) comes before the plan ends" in started.out
-    assert (
-        run("plan", "interview", "2026-12-20").out
-        == "Interview on 2026-12-20 (in 27 days).\n"
-    )
+    assert run("plan", "interview", "2026-12-20").out == "Interview on 2026-12-20 (in 27 days).\n"
     assert status(run)["interview_date"] == "2026-12-20"
     past = run("plan", "interview", "2026-11-01")
     assert past.code == 2 and "in the past" in past.err

@@ -83,8 +83,6 @@ def main_callback(
 
         echo(f"prepcli {__version__}")
         raise typer.Exit()
-    ctx.obj = Options(
-        db=db, decks=tuple(decks or ()), plans=tuple(plans or ()), pager=not no_pager
-    )
+    ctx.obj = Options(db=db, decks=tuple(decks or ()), plans=tuple(plans or ()), pager=not no_pager)
     if ctx.invoked_subcommand is None:
         study.today(ctx, as_json=False)

@@ -40,7 +40,7 @@ def config_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
             ctx,
             collection_view.settings_table(
                 [(n, show_setting(n, settings), s.help) for n, s in SPECS.items()]
-            )
+            ),
         )
 
 

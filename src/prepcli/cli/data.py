@@ -146,17 +146,16 @@ def export(
         if format_ == "anki":
             target = output or Path("prepcli.apkg")
             made = exchange.export_anki(study, target, force=force)
-            echo(
-                f"Wrote {plural(made.notes, 'note')} in {plural(made.decks, 'deck')} "
-                f"to {made.path} (Anki: File → Import)."
-            )
+            what = f"{plural(made.notes, 'note')} in {plural(made.decks, 'deck')}"
+            _exported(what, made.path, "an Anki package: in Anki, File → Import")
             return
         if format_ == "json":
             if output is None:
                 echo(json_document(exchange.export_json(study), indent=1))
             else:
-                exchange.export_json_file(study, output, force=force)
-                echo(f"Wrote {output}.", err=True)
+                cards, reviews = exchange.export_json_file(study, output, force=force)
+                what = f"{plural(cards, 'card')} with {plural(reviews, 'review')}"
+                _exported(what, output, "JSON: `prepcli import` reads it back")
             return
         if output is None and sys.stdout.isatty():
             shown = io.StringIO()  # read on a screen: keys from an import are shown as echo does
@@ -167,9 +166,14 @@ def export(
             exchange.export_csv(study, sys.stdout)  # piped: exact
             return
         count = exchange.export_csv_file(study, output, force=force)
-        echo(f"Wrote {plural(count, 'row')} to {output}.", err=True)
+        _exported(plural(count, "row"), output, "CSV: a row per review, one per card without")
     finally:
         study.close()
+
+
+def _exported(what: str, path: Path, kind: str) -> None:
+    """The one message of every export to a file, on stderr: stdout is for the data."""
+    echo(f"Exported {what} to {path} ({kind}).", err=True)
 
 
 @app.command("import")
