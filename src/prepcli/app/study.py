@@ -565,7 +565,9 @@ class Study:
         # `prepcli plan` count the same cards and the pace never waits for it.
         held = groups.hidden - groups.studied
         if held:
-            by_week = {week: [k for k in keys if k not in held] for week, keys in by_week.items()}
+            by_week = {
+                week: tuple(k for k in keys if k not in held) for week, keys in by_week.items()
+            }
         return plan_mod.plan_status(
             active.plan,
             active.run,

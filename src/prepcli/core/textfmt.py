@@ -90,9 +90,14 @@ def short_path(path: str, home: str | None) -> str:
 
 
 def clip_start(text: str, width: int) -> str:
-    """`text` in at most `width` characters, cut from the start: "…/llm-quiz/x.yaml"."""
+    """`text` in at most `width` characters, cut from the start, at a folder boundary
+    when one is in what is kept: "…/llm-quiz/x.yaml", not "…iz/x.yaml"."""
     if len(text) <= width:
         return text
     if width <= 1:
         return ELLIPSIS[:width]
-    return ELLIPSIS + text[len(text) - width + 1 :]
+    kept = text[len(text) - width + 1 :]
+    for index, char in enumerate(kept):
+        if char in "/\\" and index > 0:
+            return ELLIPSIS + kept[index:]
+    return ELLIPSIS + kept

@@ -75,6 +75,13 @@ KIND_NAMES = {
 }
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """The reader closed the pipe (`prepcli stats | head -1`): Rich would exit with
+        status 1; entry.py ends such a command quietly with status 0, for every printer."""
+        raise BrokenPipeError
+
+
 def console(
     *,
     stderr: bool = False,
@@ -83,7 +90,7 @@ def console(
     soft_wrap: bool = False,
 ) -> Console:
     """A console for untrusted text: no markup, no emoji codes, controls shown (see above)."""
-    made = Console(
+    made = _Console(
         stderr=stderr,
         file=file,
         width=width,
