@@ -20,11 +20,18 @@ if TYPE_CHECKING:
     pass
 
 
+#: Set by the completion scripts of `prepcli --install-completion` when the shell asks
+#: which words can come next (with the command line in COMP_WORDS and the like).
+COMPLETION_ENV = "_PREPCLI_COMPLETE"
+
+
 def quick_today(args: list[str]) -> Options | None:
     """Options for `prepcli` / `prepcli today [--json]` when only the environment sets
     them, else None: any other line, or an environment value the parser would reject
     with its own message, goes through Typer."""
     if args not in ([], ["today"], ["today", "--json"]):
+        return None
+    if COMPLETION_ENV in os.environ:  # the shell asks for completions: Typer answers
         return None
 
     def listed(name: str) -> tuple[Path, ...]:

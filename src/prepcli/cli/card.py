@@ -21,14 +21,32 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 
-card_app = typer.Typer(help="Look at one card or change its status.", no_args_is_help=True)
+card_app = typer.Typer(
+    help="""Look at one card or change its status.
+
+    Cards are named deck/id, as `prepcli next`, `prepcli card show` and the review screen
+    show them.
+
+    Examples:
+      prepcli card show llm-quiz.inference/kv-cache-memory-formula
+      prepcli card suspend behavioral.values/star-structure
+    """,
+    no_args_is_help=True,
+)
 
 # --- card --------------------------------------------------------------------------------
 
 
 @card_app.command("show")
 def card_show(ctx: typer.Context, card_id: CardArgument, as_json: JsonOption = False) -> None:
-    """State, stability, difficulty, recall now, and the full history of a card."""
+    """A card's front and back, state, stability, difficulty, recall now, and history.
+
+    Times are in your time zone (the `timezone` setting), with its name.
+
+    Examples:
+      prepcli card show llm-quiz.inference/kv-cache-memory-formula
+      prepcli card show llm-quiz.inference/kv-cache-memory-formula --json
+    """
     from prepcli.ui import card_view
 
     study = open_study(ctx)
@@ -67,13 +85,25 @@ def _set_suspended(ctx: typer.Context, card_id: str, suspended: bool) -> None:
 
 @card_app.command("suspend")
 def card_suspend(ctx: typer.Context, card_id: CardArgument) -> None:
-    """Take a card out of reviews until it is unsuspended."""
+    """Take a card out of reviews until it is unsuspended.
+
+    A suspended new card is left out of the plan's counts too.
+
+    Example:
+      prepcli card suspend llm-quiz.inference/kv-cache-memory-formula
+    """
     _set_suspended(ctx, card_id, True)
 
 
 @card_app.command("unsuspend")
 def card_unsuspend(ctx: typer.Context, card_id: CardArgument) -> None:
-    """Bring a suspended card back."""
+    """Bring a suspended card back.
+
+    It is due again as it was before it was suspended.
+
+    Example:
+      prepcli card unsuspend llm-quiz.inference/kv-cache-memory-formula
+    """
     _set_suspended(ctx, card_id, False)
 
 
@@ -83,7 +113,13 @@ def card_forget(
     card_id: CardArgument,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Reset a card to new (its history stays; `prepcli undo` reverts this)."""
+    """Reset a card to new (its history stays; `prepcli undo` reverts this).
+
+    Asks first unless --yes.
+
+    Example:
+      prepcli card forget llm-quiz.inference/kv-cache-memory-formula --yes
+    """
     study = open_study(ctx)
     try:
         study.card(card_id)

@@ -18,9 +18,9 @@ from prepcli.cli.options import Options
 
 app = typer.Typer(
     name="prepcli",
-    help="Spaced repetition and a six-week study plan for LLM-lab interview loops.",
+    # Its help is main_callback's docstring.
     no_args_is_help=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion (bash, zsh, fish, pwsh)
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -43,6 +43,7 @@ def main_callback(
         typer.Option(
             "--db",
             envvar="PREPCLI_DB",
+            metavar="PATH",
             help="Database file (default: user data dir).",
             dir_okay=False,
         ),
@@ -52,6 +53,7 @@ def main_callback(
         typer.Option(
             "--decks",
             envvar="PREPCLI_DECKS",
+            metavar="PATH",
             help="Deck folder or file instead of the bundled decks (repeatable).",
         ),
     ] = None,
@@ -60,6 +62,7 @@ def main_callback(
         typer.Option(
             "--plans",
             envvar="PREPCLI_PLANS",
+            metavar="PATH",
             help="Extra folder of plan files (repeatable).",
             file_okay=False,
         ),
@@ -76,7 +79,15 @@ def main_callback(
 ) -> None:
     """Spaced repetition and a six-week study plan for LLM-lab interview loops.
 
-    With no command, shows today's summary.
+    With no command, shows today's summary. `prepcli COMMAND --help` explains each
+    command, with examples; docs/COMMANDS.md has them all. Shell completion:
+    `prepcli --install-completion` (bash, zsh, fish or PowerShell).
+
+    Examples:
+      prepcli
+      prepcli review
+      prepcli plan start --interview 2027-01-08
+      prepcli --decks my-decks/ deck lint
     """
     if version:
         from prepcli import __version__

@@ -81,14 +81,22 @@ def confirm(question: str, *, err: bool = False) -> bool:
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 DeckOption = Annotated[
     list[str] | None,
-    typer.Option("--deck", "-d", help="Only this deck or deck prefix (repeatable)."),
+    typer.Option(
+        "--deck", "-d", metavar="DECK", help="Only this deck or deck prefix (repeatable)."
+    ),
 ]
 TagOption = Annotated[
-    list[str] | None, typer.Option("--tag", "-t", help="Only cards with this tag (repeatable).")
+    list[str] | None,
+    typer.Option("--tag", "-t", metavar="TAG", help="Only cards with this tag (repeatable)."),
 ]
 
 
-CardArgument = Annotated[str, typer.Argument(help="The card, as deck/id.")]
+CardArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="CARD_ID", help="The card, as deck/id (e.g. llm-quiz.inference/kv-cache)."
+    ),
+]
 
 RATING_WORDS = {"again": 1, "hard": 2, "good": 3, "easy": 4}
 

@@ -13,17 +13,48 @@ from prepcli.cli.common import (
     open_store_of,
     show_long,
 )
+from prepcli.core.config import SPECS
 from prepcli.core.errors import UsageError
 
 if TYPE_CHECKING:
     pass
 
-config_app = typer.Typer(help="Show and change settings.", no_args_is_help=True)
+
+def settings_help(first: str, examples: str) -> str:
+    """A command's help with the list of settings (core/config.py, cheap to import)."""
+    width = max(len(name) for name in SPECS)
+    listed = "\n".join(f"  {name.ljust(width)}  {spec.help}" for name, spec in SPECS.items())
+    return f"{first}\n\nSettings:\n{listed}\n\n{examples}"
+
+
+config_app = typer.Typer(
+    help="""Show and change settings (stored in the database).
+
+    `prepcli config set --help` lists every setting and what it means.
+
+    Examples:
+      prepcli config list
+      prepcli config set new_per_day 25
+      prepcli config reset new_per_day
+    """,
+    no_args_is_help=True,
+)
+
+NameArgument = Annotated[
+    str, typer.Argument(metavar="NAME", help="The setting (`prepcli config list` lists them).")
+]
 
 
 @config_app.command("list")
 def config_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Every setting with its value."""
+    """Every setting with its value and what it means.
+
+    `prepcli config set NAME VALUE` changes one; `prepcli config reset NAME` undoes that.
+
+    Examples:
+      prepcli config list
+      prepcli config list --json
+    """
     from prepcli.core.config import SPECS, show_setting
     from prepcli.core.models import settings_from
     from prepcli.ui import collection_view
@@ -45,10 +76,14 @@ def config_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 
 @config_app.command("get")
-def config_get(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Setting name.")]
-) -> None:
-    """Print one setting's value."""
+def config_get(ctx: typer.Context, name: NameArgument) -> None:
+    """Print one setting's value.
+
+    The value alone on one line, for scripts.
+
+    Example:
+      prepcli config get desired_retention
+    """
     from prepcli.core.config import SPECS, show_setting
     from prepcli.core.models import settings_from
 
@@ -61,13 +96,21 @@ def config_get(
         store.close()
 
 
-@config_app.command("set")
+@config_app.command(
+    "set",
+    help=settings_help(
+        "Change a setting.",
+        "Examples:\n"
+        "  prepcli config set new_per_day 25\n"
+        "  prepcli config set learning_steps '1m 10m'\n"
+        "  prepcli config set timezone Europe/Paris",
+    ),
+)
 def config_set(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Setting name.")],
-    value: Annotated[str, typer.Argument(help="New value.")],
+    name: NameArgument,
+    value: Annotated[str, typer.Argument(metavar="VALUE", help="The new value.")],
 ) -> None:
-    """Change a setting."""
     from prepcli.core.config import parse_setting, show_setting, to_stored
     from prepcli.core.models import settings_from
     from prepcli.storage.store import run_guarded
@@ -82,10 +125,14 @@ def config_set(
 
 
 @config_app.command("reset")
-def config_reset(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Setting name.")]
-) -> None:
-    """Return a setting to its default."""
+def config_reset(ctx: typer.Context, name: NameArgument) -> None:
+    """Return a setting to its default.
+
+    Prints the setting with its default value.
+
+    Example:
+      prepcli config reset new_per_day
+    """
     from prepcli.core.config import SPECS, show_setting
     from prepcli.core.models import settings_from
     from prepcli.storage.store import run_guarded

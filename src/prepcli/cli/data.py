@@ -55,7 +55,16 @@ def optimize(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Fit FSRS parameters to your own review history (kept only if they predict it better)."""
+    """Fit FSRS parameters to your own review history (kept only if they predict it better).
+
+    Needs at least 400 reviews on a later day than the card's previous answer; cards are
+    then rescheduled by replaying their history with the new parameters.
+
+    Examples:
+      prepcli optimize --dry-run
+      prepcli optimize
+      prepcli optimize --reset
+    """
     from prepcli.app import maintenance
     from prepcli.ui import collection_view, render
 
@@ -120,7 +129,7 @@ EXPORT_FORMATS = ("anki", "csv", "json")
 def export(
     ctx: typer.Context,
     format_: Annotated[
-        str, typer.Option("--format", "-f", help="anki (.apkg), csv or json.")
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="anki (.apkg), csv or json.")
     ] = "json",
     output: Annotated[
         Path | None,
@@ -128,6 +137,7 @@ def export(
             "--output",
             "-o",
             dir_okay=False,
+            metavar="PATH",
             help="File to write (default: stdout for csv/json, ./prepcli.apkg for anki); "
             "never an existing file unless --force, never the database.",
         ),
@@ -136,7 +146,16 @@ def export(
         bool, typer.Option("--force", help="Replace an existing file (never the database).")
     ] = False,
 ) -> None:
-    """Export the decks to Anki, or cards with state and full history as CSV or JSON."""
+    """Export the decks to Anki, or cards with state and full history as CSV or JSON.
+
+    JSON is what `prepcli import` reads back; CSV (a row per review) is for spreadsheets
+    and pandas. Writing to a file says what was written, on stderr.
+
+    Examples:
+      prepcli export -o prep.json
+      prepcli export --format csv > reviews.csv
+      prepcli export --format anki -o prep.apkg
+    """
     from prepcli.app import exchange
 
     if format_ not in EXPORT_FORMATS:
@@ -181,7 +200,12 @@ def import_(
     ctx: typer.Context,
     file: Annotated[
         Path,
-        typer.Argument(help="A `prepcli export --format json` file.", exists=True, dir_okay=False),
+        typer.Argument(
+            metavar="PATH",
+            help="A `prepcli export --format json` file.",
+            exists=True,
+            dir_okay=False,
+        ),
     ],
     merge: Annotated[
         bool,
@@ -189,8 +213,15 @@ def import_(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Restore cards and their history from a JSON export (all or nothing; every value is
-    checked against what prepcli itself writes before anything is)."""
+    """Restore cards and their history from a JSON export (all or nothing).
+
+    It reads the JSON file that `prepcli export --format json` writes (not CSV or .apkg);
+    every value is checked against what prepcli itself writes before anything is.
+
+    Examples:
+      prepcli import prep.json
+      prepcli --db other.sqlite3 import prep.json --merge
+    """
     from prepcli.app import exchange
     from prepcli.cli.arguments import checked_path
     from prepcli.ui import render
@@ -207,9 +238,9 @@ def import_(
         emit_json(asdict(done))
         return
     echo(
-        f"Imported {len(done.added):,} card{'' if len(done.added) == 1 else 's'} and "
-        f"{done.reviews_added:,} review{'' if done.reviews_added == 1 else 's'} from {file}; "
-        f"merged {len(done.merged)}, already here {len(done.unchanged)}."
+        f"Imported {plural(len(done.added), 'card')} and "
+        f"{plural(done.reviews_added, 'review')} from {file}; "
+        f"merged {len(done.merged):,}, already here {len(done.unchanged):,}."
     )
     if done.parameters_adopted:
         echo("This database had no personal FSRS parameters: it now uses the export's.")
@@ -220,14 +251,27 @@ def backup(
     ctx: typer.Context,
     path: Annotated[
         Path | None,
-        typer.Argument(help="A folder, or a new file (default: backups/ in the user data dir)."),
+        typer.Argument(
+            metavar="PATH",
+            help="A folder, or a new file (default: backups/ in the user data dir).",
+        ),
     ] = None,
     keep: Annotated[
-        int, typer.Option("--keep", min=1, help="Backups of this database kept in the folder.")
+        int,
+        typer.Option(
+            "--keep", min=1, metavar="N", help="Backups of this database kept in the folder."
+        ),
     ] = 10,
     as_json: JsonOption = False,
 ) -> None:
-    """Copy the database safely, even while another prepcli is using it."""
+    """Copy the database safely, even while another prepcli is using it.
+
+    Old backups of this database beyond --keep are removed from the folder.
+
+    Examples:
+      prepcli backup
+      prepcli backup ~/Dropbox/prepcli/ --keep 30
+    """
     from prepcli.app import maintenance
     from prepcli.storage import paths
 
@@ -254,7 +298,14 @@ def check(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Check the database: integrity, and every card's state against its replayed history."""
+    """Check the database: integrity, and every card's state against its replayed history.
+
+    Exits 1 when something is wrong; --fix repairs it after making a backup.
+
+    Examples:
+      prepcli check
+      prepcli check --fix
+    """
     from prepcli.app import maintenance
     from prepcli.storage import paths
     from prepcli.ui import collection_view, render

@@ -21,15 +21,16 @@ from prepcli.core.errors import PrepError, UsageError
 if TYPE_CHECKING:
     pass
 
-plan_app = typer.Typer(
-    help="The six-week plan: start it, see where you stand, tick tasks.",
-    invoke_without_command=True,
-)
+plan_app = typer.Typer(invoke_without_command=True)  # its help: plan_status's docstring
 
 # --- plan --------------------------------------------------------------------------------
 
 
 EARLIEST_DATE, LATEST_DATE = "1970-01-01", "2999-12-31"
+
+TaskArgument = Annotated[
+    str, typer.Argument(metavar="TASK_ID", help="The task, as `prepcli plan` lists it.")
+]
 
 
 def _parse_date(text: str, what: str) -> int:
@@ -48,7 +49,16 @@ def _parse_date(text: str, what: str) -> int:
 
 @plan_app.callback()
 def plan_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Where you stand against the plan: this week, every week, the pace to catch up."""
+    """The six-week plan: where you stand; start it, tick tasks, move the interview.
+
+    With no command: this week, every week, the pace to catch up and, with an interview
+    date, the predicted recall on the day.
+
+    Examples:
+      prepcli plan
+      prepcli plan start --interview 2027-01-08
+      prepcli plan done implement-attention
+    """
     if ctx.invoked_subcommand is not None:
         return
     from prepcli.app import forecast
@@ -77,16 +87,32 @@ def plan_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @plan_app.command("start")
 def plan_start(
     ctx: typer.Context,
-    plan: Annotated[str, typer.Option("--plan", help="Which plan.")] = "six-week",
+    plan: Annotated[
+        str, typer.Option("--plan", metavar="PLAN", help="Which plan (see `prepcli plan show`).")
+    ] = "six-week",
     start: Annotated[
-        str | None, typer.Option("--start", help="First day (default: today).")
+        str | None,
+        typer.Option("--start", metavar="DATE", help="First day, YYYY-MM-DD (default: today)."),
     ] = None,
-    interview: Annotated[str | None, typer.Option("--interview", help="Interview date.")] = None,
+    interview: Annotated[
+        str | None,
+        typer.Option(
+            "--interview", metavar="DATE", help="Interview date, YYYY-MM-DD (e.g. 2027-01-08)."
+        ),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace a running plan without asking.")
     ] = False,
 ) -> None:
-    """Start a plan on a date, optionally with the interview date."""
+    """Start a plan on a date, optionally with the interview date.
+
+    Dates are YYYY-MM-DD. The interview date can be set or moved later with
+    `prepcli plan interview DATE`.
+
+    Examples:
+      prepcli plan start --interview 2027-01-08
+      prepcli plan start --start 2026-11-30 --interview 2027-01-12
+    """
     from prepcli.ui import plan_view
 
     start_day = None if start is None else _parse_date(start, "--start")
@@ -114,9 +140,16 @@ def plan_start(
 
 @plan_app.command("interview")
 def plan_interview(
-    ctx: typer.Context, when: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD.")]
+    ctx: typer.Context,
+    when: Annotated[str, typer.Argument(metavar="DATE", help="The interview date, YYYY-MM-DD.")],
 ) -> None:
-    """Set or move the interview date."""
+    """Set or move the interview date.
+
+    From then on, reviews aim at your recall on that day.
+
+    Example:
+      prepcli plan interview 2027-01-12
+    """
     day = _parse_date(when, "the interview date")
     study = open_study(ctx)
     try:
@@ -133,14 +166,26 @@ def plan_interview(
 
 
 @plan_app.command("done")
-def plan_done(ctx: typer.Context, task_id: Annotated[str, typer.Argument(help="Task id.")]) -> None:
-    """Tick a plan task."""
+def plan_done(ctx: typer.Context, task_id: TaskArgument) -> None:
+    """Tick a plan task.
+
+    Task ids are listed by `prepcli plan` (this week's) and `prepcli plan show`.
+
+    Example:
+      prepcli plan done implement-attention
+    """
     _mark(ctx, task_id, True)
 
 
 @plan_app.command("undo")
-def plan_undo(ctx: typer.Context, task_id: Annotated[str, typer.Argument(help="Task id.")]) -> None:
-    """Untick a plan task."""
+def plan_undo(ctx: typer.Context, task_id: TaskArgument) -> None:
+    """Untick a plan task.
+
+    Task ids are listed by `prepcli plan` (this week's) and `prepcli plan show`.
+
+    Example:
+      prepcli plan undo implement-attention
+    """
     _mark(ctx, task_id, False)
 
 
@@ -158,11 +203,19 @@ def _mark(ctx: typer.Context, task_id: str, done: bool) -> None:
 def plan_show(
     ctx: typer.Context,
     plan: Annotated[
-        str | None, typer.Option("--plan", help="Which plan (default: the running one).")
+        str | None,
+        typer.Option("--plan", metavar="PLAN", help="Which plan (default: the running one)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Print the whole plan: every week's decks, cards and tasks."""
+    """Print the whole plan: every week's decks, cards and tasks.
+
+    Long output goes through your pager on a terminal (`prepcli --no-pager` turns it off).
+
+    Examples:
+      prepcli plan show
+      prepcli plan show --json
+    """
     from prepcli.app.study import DEFAULT_PLAN
     from prepcli.files.plan import assign_weeks
     from prepcli.ui import plan_view

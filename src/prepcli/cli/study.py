@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from prepcli.cli.common import (
+    CardArgument,
     DeckOption,
     JsonOption,
     TagOption,
@@ -29,7 +30,14 @@ app = typer.Typer()
 
 @app.command()
 def today(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Today's summary: cards due, new cards, streak, plan week, interview countdown."""
+    """Today's summary: cards due, new cards, streak, plan week, interview countdown.
+
+    The same as `prepcli` with no command; --json gives the numbers to scripts.
+
+    Examples:
+      prepcli today
+      prepcli today --json
+    """
     show_today(locations_of(ctx), as_json)
 
 
@@ -39,13 +47,26 @@ def review(
     deck: DeckOption = None,
     tag: TagOption = None,
     limit: Annotated[
-        int | None, typer.Option("--limit", "-n", min=1, help="Stop after N answers.")
+        int | None,
+        typer.Option("--limit", "-n", min=1, metavar="N", help="Stop after N answers."),
     ] = None,
     ahead: Annotated[
         bool, typer.Option("--ahead", help="Also introduce later weeks' cards.")
     ] = False,
 ) -> None:
-    """The daily review session (Space reveals, 1–4 rate, u undo, q quit)."""
+    """The daily review session: due reviews, learning steps and today's new cards.
+
+    Keys on the question: Space or Enter shows the answer, h shows a hint, b buries the
+    card until tomorrow, s suspends it, e edits it in $EDITOR, u undoes the last answer,
+    q or Ctrl-C quits. On the answer: 1 Again, 2 Hard, 3 Good, 4 Easy (each key shows the
+    interval it gives), and b, s, e, u, q as on the question. Every answer is saved at
+    once: quitting at any moment keeps them.
+
+    Examples:
+      prepcli review
+      prepcli review --deck llm-quiz --limit 30
+      prepcli review --tag attention --ahead
+    """
     from prepcli.files.deckfiles import cache_name
     from prepcli.ui import card_view
     from prepcli.ui.keys import KeyReader
@@ -129,7 +150,14 @@ def next_card(
     ahead: Annotated[bool, typer.Option(help="Also introduce later weeks' cards.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Print the next card due (for scripts and editor integrations)."""
+    """Print the next card due, with the interval each rating gives (for scripts).
+
+    For scripts and editor integrations; `prepcli answer` records the answer.
+
+    Examples:
+      prepcli next
+      prepcli next --json --deck coding
+    """
     from prepcli.core.clock import to_ms
     from prepcli.ui import card_view
 
@@ -156,14 +184,24 @@ def next_card(
 @app.command()
 def answer(
     ctx: typer.Context,
-    card_id: Annotated[str, typer.Argument(help="The card, as deck/id.")],
-    rating: Annotated[str, typer.Argument(help="1–4 or again, hard, good, easy.")],
+    card_id: CardArgument,
+    rating: Annotated[
+        str, typer.Argument(metavar="RATING", help="1–4 or again, hard, good, easy.")
+    ],
     duration_ms: Annotated[
-        int | None, typer.Option("--duration-ms", min=0, help="Time taken to answer.")
+        int | None,
+        typer.Option("--duration-ms", min=0, metavar="MS", help="Time taken to answer."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Record an answer to a card."""
+    """Record an answer to a card, as the review session would.
+
+    Prints the interval until the card is due again; `prepcli undo` takes it back.
+
+    Examples:
+      prepcli answer llm-quiz.inference/kv-cache-memory-formula good
+      prepcli answer coding.patterns/sliding-window-template 3 --duration-ms 45000
+    """
     from prepcli.core.models import Rating
     from prepcli.ui import render
 
@@ -191,7 +229,13 @@ def answer(
 
 @app.command()
 def undo(ctx: typer.Context) -> None:
-    """Undo the last answer (also one given in an earlier session)."""
+    """Undo the last answer (also one given in an earlier session) or `card forget`.
+
+    The card goes back to its state before that answer, and its log entry is removed.
+
+    Example:
+      prepcli undo
+    """
     from prepcli.core.models import Rating
     from prepcli.ui import render
 

@@ -36,14 +36,17 @@ def pager_command(environ: Mapping[str, str] | None = None) -> str | None:
 
 
 def page(*renderables: Any, enabled: bool = True, stream: IO[str] | None = None) -> None:
-    """Print renderables, through the pager when it is worth it (see the module's doc)."""
+    """Print renderables one below the other ("" for a blank line), through the pager
+    when it is worth it (see the module's doc)."""
     out = stream or sys.stdout
-    if not (enabled and out.isatty()):
-        console(file=out).print(*renderables, sep="\n")
-        return
     screen = console(file=out)
+    if not (enabled and out.isatty()):
+        for renderable in renderables:
+            screen.print(renderable)
+        return
     with screen.capture() as captured:
-        screen.print(*renderables, sep="\n")
+        for renderable in renderables:
+            screen.print(renderable)
     page_text(captured.get(), enabled=True, stream=out, height=screen.height)
 
 
