@@ -106,7 +106,7 @@ def quiz(
     from prepcli.core import quiz as quiz_mod
     from prepcli.core.clock import to_ms
     from prepcli.ui import quiz_view
-    from prepcli.ui.keys import KeyReader
+    from prepcli.ui.keyboard import key_reader
     from prepcli.ui.quiz_session import QuizSession
 
     if not sys.stdin.isatty():
@@ -128,7 +128,7 @@ def quiz(
             study, to_ms(study.now), minutes, selection, count_as_review=count_as_review
         )
         session = QuizSession(questions, recorder, minutes=minutes, start=study.now)
-        with KeyReader() as keys:
+        with key_reader() as keys:
             result = session.run(keys)
     finally:
         study.close()

@@ -69,7 +69,7 @@ def review(
     """
     from prepcli.files.deckfiles import cache_name
     from prepcli.ui import card_view
-    from prepcli.ui.keys import KeyReader
+    from prepcli.ui.keyboard import key_reader
     from prepcli.ui.session import ReviewSession, deck_reloader, moving_clock
 
     if not sys.stdin.isatty():
@@ -92,7 +92,7 @@ def review(
                 study, where.deck_roots, where.cache_dir / cache_name(where.deck_roots)
             ),
         )
-        with KeyReader() as keys:
+        with key_reader() as keys:
             result = session.run(keys)
         agenda = study.agenda(*selection, now=session.now(), ahead=ahead)
         left = len(agenda.learning_due) + len(agenda.reviews) + len(agenda.new)
