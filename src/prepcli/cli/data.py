@@ -230,7 +230,7 @@ def import_(
     study = open_study(ctx)
     try:
         document = exchange.read_import(study, file)
-        with render.status(f"Importing {len(document.cards):,} cards…"):
+        with render.status(f"Importing {plural(len(document.cards), 'card')}…"):
             done = exchange.import_history(study, document, merge=merge)
     finally:
         study.close()
