@@ -110,6 +110,18 @@ def test_completion_answers_the_shell_instead_of_showing_today() -> None:
     assert [line.split("\t")[0] for line in fish.stdout.splitlines()] == ["start", "show"]
 
 
+def test_card_ids_complete_from_the_decks_in_use() -> None:
+    words = "prepcli --decks tests/data/decks card show sample.b"
+    bash = complete({"_PREPCLI_COMPLETE": "complete_bash", "COMP_WORDS": words,
+                     "COMP_CWORD": "5"})  # fmt: skip
+    assert bash.stdout.split() == [
+        "sample.basics/attention-scaling", "sample.basics/kv-cache", "sample.basics/conflict-story"
+    ]  # fmt: skip
+    practice = complete({"_PREPCLI_COMPLETE": "complete_bash", "COMP_WORDS":
+                         "prepcli --decks tests/data/decks practice sample.c", "COMP_CWORD": "4"})  # fmt: skip
+    assert practice.stdout.split() == ["sample.coding/add-two"]
+
+
 @pytest.mark.parametrize(
     ("shell", "script"),
     [

@@ -91,10 +91,26 @@ TagOption = Annotated[
 ]
 
 
+def complete_card_id(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion of card ids (deck/id) from the deck index of the decks in use."""
+    from prepcli.core.errors import PrepError
+    from prepcli.storage.deckindex import load_index
+
+    root = ctx.find_root().params
+    try:
+        where = locations_for(Options(db=root.get("db"), decks=tuple(root.get("decks") or ())))
+        index, _decks = load_index(where.deck_roots, where.cache_dir)
+    except (PrepError, OSError):  # bad decks or folders: no completions rather than noise
+        return []
+    return [key for key in index.keys if key.startswith(incomplete)]
+
+
 CardArgument = Annotated[
     str,
     typer.Argument(
-        metavar="CARD_ID", help="The card, as deck/id (e.g. llm-quiz.inference/kv-cache)."
+        metavar="CARD_ID",
+        help="The card, as deck/id (e.g. llm-quiz.inference/kv-cache).",
+        autocompletion=complete_card_id,
     ),
 ]
 

@@ -13,6 +13,7 @@ from prepcli.cli.common import (
     DeckOption,
     JsonOption,
     TagOption,
+    complete_card_id,
     confirm,
     echo,
     emit_json,
@@ -173,7 +174,12 @@ def quiz_history(ctx: typer.Context, as_json: JsonOption = False) -> None:
 def practice(
     ctx: typer.Context,
     card_id: Annotated[
-        str, typer.Argument(metavar="CARD_ID", help="A coding card with starter and tests.")
+        str,
+        typer.Argument(
+            metavar="CARD_ID",
+            help="A coding card with starter and tests.",
+            autocompletion=complete_card_id,
+        ),
     ],
     folder: Annotated[
         Path | None,
