@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from prepcli.app import runway as runway_mod
 from prepcli.core import agenda as agenda_mod
 from prepcli.core import interview as interview_mod
 from prepcli.core.agenda import Agenda, DayProgress
@@ -36,6 +37,7 @@ from prepcli.files import plan as plan_mod
 from prepcli.files.deckfiles import cache_name
 from prepcli.files.plan import Plan, PlanLayout, PlanStatus
 from prepcli.storage.deckindex import DeckIndex, index_of, load_index
+from prepcli.storage.introduced import introduced_on
 from prepcli.storage.rows import KeyGroups
 from prepcli.storage.sqlitefile import run_guarded
 from prepcli.storage.store import Store, open_store
@@ -146,6 +148,7 @@ class Study:
         self._states: dict[str, CardState] | None = None
         self._interview_plan: InterviewPlan | None = None  # kept across writes: see interview_plan
         self._status_memo: tuple[weakref.ref[KeyGroups], int, PlanStatus] | None = None
+        self._runway_memo: tuple[int, ActivePlan, runway_mod.TodayRunway | None] | None = None
         self.settings: Settings = settings_from(store.settings.all())
         self.calendar = StudyCalendar(
             zone_named(self.settings.timezone), self.settings.rollover_hour
@@ -259,6 +262,7 @@ class Study:
     def _changed(self) -> None:
         self._states = None
         self._status_memo = None
+        self._runway_memo = None
 
     def _write(self, action: Callable[[], T]) -> T:
         """Run a store write with clear errors, then forget what was read before it."""
@@ -343,13 +347,9 @@ class Study:
         if active is not None and not ahead:
             week = plan_mod.current_week(active.plan, active.run, today)
             held_back = active.layout.introduced_after(week)
-            status = self._plan_status(active, groups, today)
-            if status.phase == "running":
-                # Today's share is fixed in the morning: cards introduced today count.
-                todays_share = math.ceil(
-                    (status.cards_left_so_far + progress.new_introduced) / status.days_left_in_week
-                )
-                new_limit = min(new_limit, todays_share)
+            runway = self.runway(today, groups)
+            if runway is not None:  # the plan runs: its pace fits the days left
+                new_limit, held_back = min(new_limit, runway.new_limit), runway.held_back
         policy = self.interview_policy()
         cutoff = (
             None
@@ -373,7 +373,14 @@ class Study:
         active = self.active_plan()
         if active is not None:
             week = plan_mod.current_week(active.plan, active.run, today)
-            return lambda new: plan_mod.plan_order(new, active.assignment, week, active.ranks)
+
+            def planned(new: list[str]) -> list[str]:
+                return plan_mod.plan_order(new, active.assignment, week, active.ranks)
+
+            runway = self.runway(today)
+            if runway is None:
+                return planned
+            return runway_mod.runway_order(planned, active.assignment, runway.runway)
         weeks, ranks = self.default_plan_order
         if not weeks:
             return None
@@ -508,8 +515,13 @@ class Study:
         decks nor the plan file changed (working it out reads every card)."""
         path = self.plan_path(plan_id)
 
+        # A plan started on other decks (then run with `--no-bundled`) still runs: the
+        # decks it names that are not loaded select no card (`plan start` checks them all).
         return self.index.layout(
-            path, lambda: PlanLayout.build(plan_mod.load_plan(path, self.decks), self.decks)
+            path,
+            lambda: PlanLayout.build(
+                plan_mod.load_plan(path, self.decks, absent_decks_ok=True), self.decks
+            ),
         )
 
     @cached_property
@@ -551,7 +563,37 @@ class Study:
         )
         if cutoff is not None and self.today > cutoff:
             status = replace(status, new_cards_stopped=True)
+        runway = self.runway(self.today, groups)
+        if runway is not None and not status.new_cards_stopped:
+            status = replace(status, runway=runway.runway, catch_up_per_day=runway.new_limit)
         return status
+
+    def runway(self, today: int, groups: KeyGroups | None = None) -> runway_mod.TodayRunway | None:
+        """The running plan's pace on a study day: today's new cards, those held back, what
+        will not fit before the last day for new cards (None: no plan runs that day)."""
+        active = self.active_plan()
+        memo = self._runway_memo
+        if memo is not None and memo[0] == today and memo[1] is active:
+            return memo[2]
+        found = None
+        if active is not None:
+            groups = groups or self.key_groups(today)
+            policy = self.interview_policy()
+            found = runway_mod.runway_today(
+                active.layout,
+                active.run.start_day,
+                active.run.interview_day,
+                today=today,
+                studied=groups.studied,
+                hidden=groups.hidden,
+                new_per_day=self.settings.new_per_day,
+                introduced_today=introduced_on(self.store, today),
+                interview_cutoff=None
+                if policy is None
+                else interview_mod.new_card_cutoff(policy, self.settings.interview_buffer),
+            )
+            self._runway_memo = (today, active, found)
+        return found
 
     def _plan_status(self, active: ActivePlan, groups: KeyGroups, today: int) -> PlanStatus:
         # The queue's pace and today's summary both ask, with the same groups: work it once.

@@ -52,9 +52,17 @@ def main_callback(
         typer.Option(
             "--decks",
             envvar="PREPCLI_DECKS",
-            help="Deck folder or file instead of the bundled decks (repeatable).",
+            help="Your own deck folder or file, beside the bundled decks (repeatable).",
         ),
     ] = None,
+    no_bundled: Annotated[
+        bool,
+        typer.Option(
+            "--no-bundled",
+            envvar="PREPCLI_NO_BUNDLED",
+            help="Only the decks given with --decks: they replace the bundled ones.",
+        ),
+    ] = False,
     plans: Annotated[
         list[Path] | None,
         typer.Option(
@@ -75,6 +83,8 @@ def main_callback(
 
         echo(f"prepcli {__version__}")
         raise typer.Exit()
-    ctx.obj = Options(db=db, decks=tuple(decks or ()), plans=tuple(plans or ()))
+    ctx.obj = Options(
+        db=db, decks=tuple(decks or ()), plans=tuple(plans or ()), no_bundled=no_bundled
+    )
     if ctx.invoked_subcommand is None:
         study.today(ctx, as_json=False)

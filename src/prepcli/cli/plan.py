@@ -83,9 +83,16 @@ def plan_start(
     force: Annotated[
         bool, typer.Option("--force", help="Replace a running plan without asking.")
     ] = False,
+    as_json: JsonOption = False,
 ) -> None:
-    """Start a plan on a date, optionally with the interview date."""
+    """Start a plan on a date, optionally with the interview date.
+
+    With an interview less than the plan's length away, the plan's weeks are fitted to the
+    days there are; new cards come at a pace that introduces them before the last day for
+    new cards (interview_buffer), core cards first. What will not fit is said at once.
+    """
     from prepcli.ui import plan_view
+    from prepcli.ui.runway_text import shortfall_line
 
     start_day = None if start is None else _parse_date(start, "--start")
     interview_day = None if interview is None else _parse_date(interview, "--interview")
@@ -94,19 +101,25 @@ def plan_start(
         running = study.active_plan()
         if running is not None and not force:
             question = f"A plan ({running.plan.id}) is already running. Replace it?"
-            if not confirm(question):
+            if not confirm(question, err=as_json):
                 raise typer.Exit(1)
         study.start_plan(plan, start_day if start_day is not None else study.today, interview_day)
         status = study.plan_status()
     finally:
         study.close()
     assert status is not None
+    if as_json:
+        emit_json(asdict(status))
+        return
     echo(f"Started {status.title}: {status.start_date} to {status.end_date}.")
-    if status.interview_date and status.interview_date < status.end_date:
+    if status.weeks_scaled:
         echo(
             f"Note: the interview ({status.interview_date}) comes before the plan ends; "
-            "later weeks' cards will not all be introduced in time."
+            f"its {len(status.weeks)} weeks are fitted to the days there are, core cards first."
         )
+    short = None if status.runway is None else shortfall_line(status.runway)
+    if short:
+        echo(short)
     show(plan_view.plan_status_view(status))
 
 
@@ -170,11 +183,20 @@ def plan_show(
             else (active.plan if active else study.find_plan(DEFAULT_PLAN))
         )
         assignment = assign_weeks(chosen, study.decks)
+        running = active is not None and chosen.id == active.plan.id
+        done = study.store.plans.done_tasks(active.run_id) if running and active else set()
     finally:
         study.close()
     counts = {w.number: sum(1 for n in assignment.values() if n == w.number) for w in chosen.weeks}
     if as_json:
-        weeks = [{**asdict(w), "cards": counts[w.number]} for w in chosen.weeks]
-        emit_json({"plan": chosen.id, "title": chosen.title, "weeks": weeks})
+        weeks = [
+            {
+                **asdict(w),
+                "tasks": [{**asdict(t), "done": t.id in done} for t in w.tasks],
+                "cards": counts[w.number],
+            }
+            for w in chosen.weeks
+        ]
+        emit_json({"plan": chosen.id, "title": chosen.title, "running": running, "weeks": weeks})
     else:
-        show(plan_view.plan_view(chosen, counts))
+        show(plan_view.plan_view(chosen, counts, done))

@@ -13,6 +13,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from prepcli.ui.runway_text import today_pace
 from prepcli.ui.safe import visible_line
 
 if TYPE_CHECKING:
@@ -91,8 +92,14 @@ def today_lines(summary: TodaySummary, style: Styler) -> list[str]:
     if summary.plan is not None:
         lines.append(plan_line(summary.plan))
         tasks_left = [title for _id, title, done in summary.plan.tasks_this_week if not done]
-        if tasks_left and summary.plan.phase == "running":
-            rows.append(("Tasks", f"{len(tasks_left)} left this week (`prepcli plan`)"))
+        earlier = len(summary.plan.open_tasks_before)
+        if (tasks_left or earlier) and summary.plan.phase == "running":
+            counts = [f"{len(tasks_left)} left this week"] if tasks_left else []
+            counts += [f"{earlier} open from earlier weeks"] if earlier else []
+            rows.append(("Tasks", f"{', '.join(counts)} (`prepcli plan`)"))
+        runway = summary.plan.runway
+        if runway is not None and runway.left.total:
+            rows.append(("Plan pace", today_pace(runway)))
         if summary.plan.new_cards_stopped:
             rows.append(
                 (
