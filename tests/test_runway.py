@@ -136,7 +136,7 @@ def test_the_pace_line_says_what_prepcli_will_introduce(
     status = plan_json(run)
     assert status["runway"]["pace_today"] == status["catch_up_per_day"] == 6
     text = run("plan").out
-    assert "Pace: 6 new cards a day (6 at most) until 2026-12-29, the last day for new" in text
+    assert "Pace: 6 new cards a day (new_per_day) until 2026-12-29, the last day for new" in text
     assert (
         "Will not fit by 2026-12-29: 18 of the 30 core cards and all 30 extended cards (the "
         "last ones of weeks 1–6). Raise new_per_day to 30 to fit them all (15 fits every "

@@ -24,6 +24,14 @@ class TodayRunway:
         """Today's new cards in all, as the daily limit counts them."""
         return self.runway.pace_today
 
+    @property
+    def out_of_reach(self) -> dict[int, int] | None:
+        """Week → its cards that will not fit (None after the last day for new cards: then
+        the cards left are simply not introduced)."""
+        if not self.runway.days_left:
+            return None
+        return {s.week: s.will_not_fit.total for s in self.runway.streams if s.week is not None}
+
 
 def runway_today(
     layout: PlanLayout,

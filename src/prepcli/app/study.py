@@ -554,7 +554,9 @@ class Study:
         active = self.active_plan()
         if active is None:
             return None
-        status = self._plan_status(active, groups or self.key_groups(), self.today)
+        groups = groups or self.key_groups()
+        runway = self.runway(self.today, groups)
+        status = self._plan_status(active, groups, self.today)
         policy = self.interview_policy()
         cutoff = (
             None
@@ -563,7 +565,6 @@ class Study:
         )
         if cutoff is not None and self.today > cutoff:
             status = replace(status, new_cards_stopped=True)
-        runway = self.runway(self.today, groups)
         if runway is not None and not status.new_cards_stopped:
             status = replace(status, runway=runway.runway, catch_up_per_day=runway.new_limit)
         return status
@@ -607,6 +608,7 @@ class Study:
         return status
 
     def _plan_status_now(self, active: ActivePlan, groups: KeyGroups, today: int) -> PlanStatus:
+        runway = self.runway(today, groups)
         return plan_mod.plan_status(
             active.plan,
             active.run,
@@ -615,6 +617,8 @@ class Study:
             groups.learning,
             self.store.plans.done_tasks(active.run_id),
             today,
+            # A week is judged on the cards the pace will introduce, not those with no room.
+            out_of_reach=None if runway is None else runway.out_of_reach,
         )
 
     def start_plan(self, plan_id: str, start_day: int, interview_day: int | None) -> ActivePlan:

@@ -483,10 +483,12 @@ def plan_status(
     learning: frozenset[str],
     done_tasks: Iterable[str],
     today: int,
+    out_of_reach: Mapping[int, int] | None = None,
 ) -> PlanStatus:
     """Where the run stands. `cards_by_week`: the keys of each week's cards; `studied`:
     the keys of the cards answered at least once; `learning`: those of them still in
-    (re)learning steps (Store.key_groups)."""
+    (re)learning steps (Store.key_groups); `out_of_reach`: each week's cards there is no
+    room for before the last day for new cards (a week is judged without them)."""
     from datetime import date
 
     done = set(done_tasks)
@@ -501,6 +503,7 @@ def plan_status(
     statuses = []
     for week in plan.weeks:
         total, introduced, learned = totals[week.number]
+        reachable = total - (out_of_reach or {}).get(week.number, 0)
         tasks_done = sum(t.id in done for t in week.tasks)
         week_start, week_end = bounds[week.number - 1], bounds[week.number]
         length = week_end - week_start
@@ -517,7 +520,7 @@ def plan_status(
                 tasks_total=len(week.tasks),
                 tasks_done=tasks_done,
                 status=_week_verdict(
-                    total + len(week.tasks), introduced + tasks_done, elapsed, length, over
+                    reachable + len(week.tasks), introduced + tasks_done, elapsed, length, over
                 ),
             )
         )

@@ -45,8 +45,13 @@ def pace_line(status: PlanStatus) -> str | None:
         # This week's share, as without a runway to fit.
         return _week_pace(status, runway.pace_today) if status.cards_left_so_far else None
     fit = runway.left.total - runway.will_not_fit.total
+    limit = (
+        "new_per_day"
+        if runway.pace_today == runway.new_per_day
+        else f"at most {runway.new_per_day}"
+    )
     text = (
-        f"Pace: {runway.pace_today} new cards a day ({runway.new_per_day} at most) until "
+        f"Pace: {runway.pace_today} new cards a day ({limit}) until "
         f"{runway.last_new_date}, the last day for new cards"
     )
     if runway.will_not_fit.total:
