@@ -5,7 +5,8 @@ and the order that spreads the cards outside the plan (your own decks) over the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from bisect import bisect_left
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from prepcli.core.runway import Runway, StreamCount, Tiers, plan_runway, week_bounds
@@ -39,10 +40,10 @@ def runway_today(
     interview_day: int | None,
     *,
     today: int,
-    studied: Collection[str],
-    hidden: Collection[str],
+    studied: frozenset[str],
+    hidden: frozenset[str],
     new_per_day: int,
-    introduced_today: Collection[str],
+    introduced_today: frozenset[str],
     interview_cutoff: int | None,
 ) -> TodayRunway | None:
     """The pace while the plan runs (None before its first day and after its last: then
@@ -59,7 +60,10 @@ def runway_today(
     if interview_cutoff is not None:
         last_new_day = min(last_new_day, interview_cutoff)
     weeks = len(layout.plan.weeks)
-    counts = [_count(layout, week, studied, hidden, introduced_today) for week in range(weeks + 1)]
+    hidden_new = hidden - studied  # suspended or buried before their first answer
+    counts = [
+        _count(layout, week, studied, hidden_new, introduced_today) for week in range(weeks + 1)
+    ]
     runway = plan_runway(
         today=today,
         bounds=bounds,
@@ -68,56 +72,69 @@ def runway_today(
         weeks=counts[1:],
         outside_plan=counts[0],
     )
-    held_back = set(layout.introduced_after(runway.reach_week))
+    held_back = layout.introduced_after(runway.reach_week)
+    no_room: list[tuple[str, ...]] = []
     for stream, count in zip(runway.streams, [*counts[1:], counts[0]], strict=True):
-        no_room = min(stream.will_not_fit.total, count.left.total)  # some may be in today
-        if no_room:
-            held_back |= _last_cards(layout, stream.week or 0, studied, hidden, no_room)
-    return TodayRunway(runway, frozenset(held_back))
+        missing = min(stream.will_not_fit.total, count.left.total)  # some may be in today
+        if missing:
+            no_room.append(_last_cards(layout, stream.week or 0, studied, hidden, count, missing))
+    return TodayRunway(runway, held_back.union(*no_room) if no_room else held_back)
 
 
 def _count(
     layout: PlanLayout,
     week: int,
-    studied: Collection[str],
-    hidden: Collection[str],
-    introduced_today: Collection[str],
+    studied: frozenset[str],
+    hidden_new: frozenset[str],
+    introduced_today: frozenset[str],
 ) -> StreamCount:
     """A week's cards left to introduce, introduced, and introduced today (week 0: the
-    cards outside the plan)."""
-    left = [0, 0]  # core, extended
-    introduced = [0, 0]
-    today = [0, 0]
+    cards outside the plan). A week's slice holds its core cards, then its extended ones;
+    set intersections count them (this runs on every start-up, over every card)."""
     first, end = layout.starts[week], layout.starts[week + 1]
-    for key, place in zip(layout.by_week[first:end], layout.places[first:end], strict=True):
-        tier = 1 if place >= EXTENDED_PLACES else 0
-        if key in studied:
-            introduced[tier] += 1
-            today[tier] += key in introduced_today
-        elif key not in hidden:
-            left[tier] += 1
-    return StreamCount(Tiers(*left), Tiers(*introduced), Tiers(*today))
+    middle = bisect_left(layout.places, EXTENDED_PLACES, first, end)
+    tiers = []
+    for keys in (layout.by_week[first:middle], layout.by_week[middle:end]):
+        seen = len(studied.intersection(keys))
+        waiting = len(hidden_new.intersection(keys)) if hidden_new else 0
+        today = len(introduced_today.intersection(keys)) if introduced_today else 0
+        tiers.append((len(keys) - seen - waiting, seen, today))
+    (core, core_seen, core_today), (extended, extended_seen, extended_today) = tiers
+    return StreamCount(
+        Tiers(core, extended), Tiers(core_seen, extended_seen), Tiers(core_today, extended_today)
+    )
 
 
 def _last_cards(
-    layout: PlanLayout, week: int, studied: Collection[str], hidden: Collection[str], count: int
-) -> set[str]:
-    """The `count` cards of a week left to introduce that come last in its order
-    (extended after core, each stream's later cards after its first ones)."""
+    layout: PlanLayout,
+    week: int,
+    studied: frozenset[str],
+    hidden: frozenset[str],
+    count: StreamCount,
+    missing: int,
+) -> tuple[str, ...]:
+    """The end of a week's slice that holds its `missing` cards left to introduce that
+    come last in its order (extended after core, each stream's later cards after its
+    first ones); cards already studied in it do not matter, they are not new. Walked from
+    the nearer end, so a week that keeps few cards costs few steps."""
     first, end = layout.starts[week], layout.starts[week + 1]
-    waiting = sorted(
-        (place, stream, index, key)
-        for index, (key, place, stream) in enumerate(
-            zip(
-                layout.by_week[first:end],
-                layout.places[first:end],
-                layout.streams[first:end],
-                strict=True,
-            )
-        )
-        if key not in studied and key not in hidden
-    )
-    return {key for _place, _stream, _index, key in waiting[len(waiting) - count :]}
+    keys = layout.by_week
+
+    def waiting(index: int) -> bool:
+        return keys[index] not in studied and keys[index] not in hidden
+
+    keep = count.left.total - missing
+    if keep <= missing:  # find the last card kept, from the front
+        split, kept = first, 0
+        while kept < keep:
+            kept += waiting(split)
+            split += 1
+    else:  # find the first card left out, from the back
+        split, dropped = end, 0
+        while dropped < missing:
+            split -= 1
+            dropped += waiting(split)
+    return keys[split:end]
 
 
 def runway_order(

@@ -210,7 +210,7 @@ def _share(room: int, left: Sequence[int], introduced: Sequence[int]) -> list[in
         ]
 
     low, high = 0.0, 1.0
-    for _ in range(60):  # the share where the room runs out, by bisection
+    for _ in range(40):  # the share where the room runs out, by bisection (to 1e-12)
         middle = (low + high) / 2
         if sum(taken(middle)) > room:
             high = middle

@@ -323,7 +323,7 @@ class PlanLayout:
         streams: array[int],
     ) -> None:
         self.plan = plan
-        self.by_week = by_week  # unplanned cards first, then week 1's, week 2's…
+        self.by_week = by_week  # unplanned cards first, then week 1's, week 2's… (each in order)
         self.starts = starts  # by_week[starts[w]:starts[w + 1]] are week w's (0: unplanned)
         self.places, self.streams = places, streams  # aligned with by_week
 
@@ -331,28 +331,26 @@ class PlanLayout:
     def build(cls, plan: Plan, decks: DeckSet) -> PlanLayout:
         streams = _first_streams(plan, decks)
         ranks = interleaving(plan, decks)
+        # Within a week, the cards in the order they are introduced (core first, the
+        # streams taking turns): the runway counts tiers and finds the last cards by slicing.
+        # A card no week selects keeps its tier in its place (the cards outside the plan are
+        # a stream of their own, core cards first).
         keyed = sorted(
             (
-                (streams.get(card.key, (0, 0))[0], index, card.key)
-                for index, card in enumerate(decks.cards())
-            ),
+                streams.get(card.key, (0, 0))[0],
+                *(ranks.get(card.key) or (EXTENDED_PLACES if card.tier == Tier.EXTENDED else 0, 0)),
+                index,
+                card.key,
+            )
+            for index, card in enumerate(decks.cards())
         )
-        by_week = tuple(key for _, _, key in keyed)
-        weeks = [week for week, _, _ in keyed]
-        starts = tuple(bisect_left(weeks, w) for w in range(len(plan.weeks) + 2))
-        # A card no week selects keeps its tier in its place (the runway's stream of cards
-        # outside the plan takes core cards first).
-        cards = decks.by_key
-        outside = {
-            key: (EXTENDED_PLACES if cards[key].tier == Tier.EXTENDED else 0, 0)
-            for key in by_week[: starts[1]]
-        }
+        weeks = [week for week, *_ in keyed]
         return cls(
             plan,
-            by_week,
-            starts,
-            array("I", ((ranks.get(key) or outside[key])[0] for key in by_week)),
-            array("I", ((ranks.get(key) or outside[key])[1] for key in by_week)),
+            tuple(key for *_, key in keyed),
+            tuple(bisect_left(weeks, w) for w in range(len(plan.weeks) + 2)),
+            array("I", (place for _, place, *_ in keyed)),
+            array("I", (stream for _, _, stream, *_ in keyed)),
         )
 
     def __getstate__(self) -> tuple[object, ...]:
