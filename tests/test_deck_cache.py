@@ -337,8 +337,8 @@ def _count_deck_loading(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_next_answer_and_card_show_read_one_card_not_the_decks(
     run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # The index and the cache are written, and the new-card order (the bundled plan's,
-    # which does not fit these decks: that is kept too).
+    # The index and the cache are written, and the new-card order (the bundled plan's
+    # layout on these decks).
     assert run("next", "--json").code == 0
     loads = _count_deck_loading(monkeypatch)
     shown = run("next", "--json")
@@ -361,7 +361,7 @@ def test_next_answer_and_card_show_read_one_card_not_the_decks(
 
 
 @pytest.mark.usefixtures("sample_decks")
-def test_a_plan_that_no_longer_fits_the_decks_is_reported_alike_from_the_cache(
+def test_a_plan_file_with_a_mistake_is_reported_alike_from_the_cache(
     run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     plans = tmp_path / "plans"
@@ -371,9 +371,9 @@ def test_a_plan_that_no_longer_fits_the_decks_is_reported_alike_from_the_cache(
     monkeypatch.setenv("PREPCLI_PLANS", str(plans))
     assert run("plan", "start", "--plan", "mini").code == 0
     text = plan.read_text("utf-8")
-    plan.write_text(text.replace("- deck: sample.coding", "- deck: sample.gone"), "utf-8")
+    plan.write_text(text.replace("focus: Attention", "focos: Attention"), "utf-8")
     first = run("today")
-    assert first.code == 1 and f"{plan}:11:" in first.err and "sample.gone" in first.err
+    assert first.code == 1 and f"{plan}:7:" in first.err and "'focos'" in first.err
     loads = _count_deck_loading(monkeypatch)
     again = run("today")
     assert (again.code, again.out, again.err) == (first.code, first.out, first.err)

@@ -388,7 +388,7 @@ def test_list_shows_decks_card_counts_and_files(run: Run, monkeypatch: pytest.Mo
         " sample.basics  Sample basics      3  decks/basics.yaml",
         " sample.coding  Sample coding      1  decks/coding.yaml",
     ]
-    assert json.loads(run("deck", "list", "--json").out) == [
+    assert json.loads(run("deck", "list", "--json").out)["decks"] == [
         {"deck": "sample.basics", "title": "Sample basics", "cards": 3,
          "path": "decks/basics.yaml"},
         {"deck": "sample.coding", "title": "Sample coding", "cards": 1,
@@ -414,13 +414,18 @@ def test_orphans_lists_cards_no_deck_defines(run: Run) -> None:
     assert result.code == 0, result.err
     assert lines(result.out) == [
         "1 card in the database that no deck defines:",
-        " card                   reviews  last answer (UTC)",
-        " sample.coding/add-two        2  2026-11-23 08:00",
+        " card                   reviews  last answer",
+        " sample.coding/add-two        2  2026-11-23 09:00 CET",
         "`prepcli deck orphans --forget` removes them and their reviews.",
     ]
     assert json.loads(run("deck", "orphans", "--json").out) == {
+        "version": 1,
         "orphans": [
-            {"card": "sample.coding/add-two", "reviews": 2, "last_answer_ms": 1795420800000}
+            {
+                "card": "sample.coding/add-two",
+                "reviews": 2,
+                "last_answer": "2026-11-23T09:00:00+01:00",
+            }
         ],
         "removed": None,
     }
@@ -440,8 +445,8 @@ def test_orphans_forget_asks_then_removes_cards_and_their_reviews(
     result = run("deck", "orphans", "--forget", "--yes")
     assert result.code == 0, result.err
     assert lines(result.out) == [
-        " card                   reviews  last answer (UTC)",
-        " sample.coding/add-two        2  2026-11-23 08:00",
+        " card                   reviews  last answer",
+        " sample.coding/add-two        2  2026-11-23 09:00 CET",
         "Removed 1 card and 2 reviews.",
     ]
     assert rows(db_path, "SELECT key FROM card") == [("sample.basics/kv-cache",)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -14,7 +13,7 @@ from prepcli.cli.common import (
     echo,
     emit_json,
     open_study,
-    show,
+    show_long,
 )
 
 if TYPE_CHECKING:
@@ -22,7 +21,18 @@ if TYPE_CHECKING:
 
 
 card_app = typer.Typer(
-    rich_markup_mode=None, help="Look at one card or change its status.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="""Look at one card or change its status.
+
+    Cards are named deck/id, as `prepcli next`, `prepcli card show` and the review screen
+    show them.
+
+    \b
+    Examples:
+      prepcli card show llm-quiz.inference/kv-cache-memory-formula
+      prepcli card suspend behavioral.values/star-structure
+    """,
+    no_args_is_help=True,
 )
 
 # --- card --------------------------------------------------------------------------------
@@ -30,8 +40,16 @@ card_app = typer.Typer(
 
 @card_app.command("show")
 def card_show(ctx: typer.Context, card_id: CardArgument, as_json: JsonOption = False) -> None:
-    """State, stability, difficulty, recall now, and the full history of a card."""
-    from prepcli.ui import card_view, render
+    """A card's front and back, state, stability, difficulty, recall now, and history.
+
+    Times are in your time zone (the `timezone` setting), with its name.
+
+    \b
+    Examples:
+      prepcli card show llm-quiz.inference/kv-cache-memory-formula
+      prepcli card show llm-quiz.inference/kv-cache-memory-formula --json
+    """
+    from prepcli.ui import card_view
 
     study = open_study(ctx)
     try:
@@ -39,16 +57,20 @@ def card_show(ctx: typer.Context, card_id: CardArgument, as_json: JsonOption = F
     finally:
         study.close()
     if as_json:
+        from prepcli.cli import jsonout
+
+        calendar = study.calendar
         emit_json(
             {
                 "card": card_id,
-                "state": asdict(info.state),
+                "state": jsonout.card_state(info.state, calendar),
                 "retrievability": info.retrievability,
-                "history": [asdict(r) for r in info.history],
-            }
+                "history": [jsonout.review(r, calendar) for r in info.history],
+            },
+            calendar.tz,
         )
     else:
-        show(card_view.card_info_view(info, render.iso_minutes(_ms(study.now)) + " UTC"))
+        show_long(ctx, card_view.card_info_view(info, _ms(study.now), study.calendar.tz))
 
 
 def _ms(instant: datetime) -> int:
@@ -57,26 +79,43 @@ def _ms(instant: datetime) -> int:
     return to_ms(instant)
 
 
-def _set_suspended(ctx: typer.Context, card_id: str, suspended: bool) -> None:
+def _set_suspended(ctx: typer.Context, card_id: str, suspended: bool, as_json: bool) -> None:
     study = open_study(ctx)
     try:
         study.card(card_id)
         study.answering.set_suspended(card_id, suspended)
     finally:
         study.close()
-    echo(f"{card_id} {'suspended' if suspended else 'unsuspended'}.")
+    if as_json:
+        emit_json({"card": card_id, "suspended": suspended}, study.calendar.tz)
+    else:
+        echo(f"{card_id} {'suspended' if suspended else 'unsuspended'}.")
 
 
 @card_app.command("suspend")
-def card_suspend(ctx: typer.Context, card_id: CardArgument) -> None:
-    """Take a card out of reviews until it is unsuspended."""
-    _set_suspended(ctx, card_id, True)
+def card_suspend(ctx: typer.Context, card_id: CardArgument, as_json: JsonOption = False) -> None:
+    """Take a card out of reviews until it is unsuspended.
+
+    A suspended new card is left out of the plan's counts too.
+
+    \b
+    Example:
+      prepcli card suspend llm-quiz.inference/kv-cache-memory-formula
+    """
+    _set_suspended(ctx, card_id, True, as_json)
 
 
 @card_app.command("unsuspend")
-def card_unsuspend(ctx: typer.Context, card_id: CardArgument) -> None:
-    """Bring a suspended card back."""
-    _set_suspended(ctx, card_id, False)
+def card_unsuspend(ctx: typer.Context, card_id: CardArgument, as_json: JsonOption = False) -> None:
+    """Bring a suspended card back.
+
+    It is due again as it was before it was suspended.
+
+    \b
+    Example:
+      prepcli card unsuspend llm-quiz.inference/kv-cache-memory-formula
+    """
+    _set_suspended(ctx, card_id, False, as_json)
 
 
 @card_app.command("forget")
@@ -84,17 +123,28 @@ def card_forget(
     ctx: typer.Context,
     card_id: CardArgument,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
-    """Reset a card to new (its history stays; `prepcli undo` reverts this)."""
+    """Reset a card to new (its history stays; `prepcli undo` reverts this).
+
+    Asks first unless --yes.
+
+    \b
+    Example:
+      prepcli card forget llm-quiz.inference/kv-cache-memory-formula --yes
+    """
     study = open_study(ctx)
     try:
         study.card(card_id)
-        if not yes and not confirm(f"Reset {card_id} to new?"):
+        if not yes and not confirm(f"Reset {card_id} to new?", err=as_json):
             raise typer.Exit(1)
         study.answering.forget(card_id)
     finally:
         study.close()
-    echo(f"{card_id} is new again.")
+    if as_json:
+        emit_json({"card": card_id, "phase": "new"}, study.calendar.tz)
+    else:
+        echo(f"{card_id} is new again.")
 
 
 # --- config ------------------------------------------------------------------------------

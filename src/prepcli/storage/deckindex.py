@@ -57,9 +57,9 @@ class DeckIndex:
     )
 
     def layout(self, plan_path: Path, build: Callable[[], PlanLayout]) -> PlanLayout:
-        """The plan's layout on these decks, built once per plan-file version. A plan that
-        does not fit these decks (ProblemsError: it names a deck they lack) is kept too,
-        so that a command does not read every card again to find that out."""
+        """The plan's layout on these decks, built once per plan-file version. A plan file
+        with problems (ProblemsError) is kept too, so that a command does not read every
+        card again to find them."""
         stamp = _stamp(plan_path)
         found = self._layouts.get(str(plan_path))
         outcome: PlanLayout | ProblemsError

@@ -2,7 +2,8 @@
 
 The terminal is put in cbreak mode with signals off, so Ctrl-C and Ctrl-D arrive as
 keys and the session decides what to do with them between answers, never in the middle
-of writing one.
+of writing one. That is POSIX (Linux, macOS: termios); on Windows, ui/winkeys.py reads
+the console through msvcrt instead; ui/keyboard.py picks the one for this platform.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 import os
 import select
 import sys
-import termios
-import tty
 from types import TracebackType
 from typing import Any
 
@@ -27,6 +26,9 @@ class KeyReader:
         self.closed = False
 
     def __enter__(self) -> KeyReader:
+        import termios  # POSIX only: Windows has ui/winkeys.py
+        import tty
+
         if os.isatty(self.fd):
             self.saved = termios.tcgetattr(self.fd)
             tty.setcbreak(self.fd)
@@ -41,6 +43,8 @@ class KeyReader:
         self.restore()
 
     def restore(self) -> None:
+        import termios
+
         if self.saved is not None:
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self.saved)
 
