@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from prepcli.cli import card, config, data, deck, plan, progress, simulate, study
+from prepcli.cli import card, config, data, deck, plan, progress, simulate, study, sync
 from prepcli.cli.common import echo
 from prepcli.cli.options import Options
 
@@ -33,6 +33,7 @@ app.add_typer(card.card_app, name="card")
 app.add_typer(config.config_app, name="config")
 app.add_typer(deck.deck_app, name="deck")
 app.add_typer(data.app)
+app.add_typer(sync.app)
 
 
 @app.callback(invoke_without_command=True)
