@@ -145,6 +145,7 @@ def _merge(store: Store, folder: Path, now_ms: int) -> SyncReport:
             for lost in cards.outcome.lost
         ]
         syncdb.add_problems(store, ((p.path, p.line, p.col, p.message) for p in problems), now_ms)
+        syncdb.clear_touched(store)
         syncdb.set_device(
             store,
             review_mark=syncrows.newest_review(store),

@@ -170,9 +170,17 @@ class Deriver:
                 self._emit("task", done_ms, data={"run": run_event, "task": task, "done": True})
                 syncrows.put_task_view(self.store, run_event, task, True)
         runs_of = {ev: run for run, ev in events_of.items()}
-        for (run_event, task), was_done in sorted(views.items()):
+        unticked = set()
+        for noted in syncdb.touched(self.store, "untick"):
+            run_text, _tab, task = noted.partition("\t")
+            if run_text.isdigit() and int(run_text) in events_of:
+                unticked.add((events_of[int(run_text)], task))
+        for (run_event, task), was_done in sorted(
+            views.items() | dict.fromkeys(unticked, False).items()
+        ):
             found = runs_of.get(run_event)
-            if was_done and found is not None and (found, task) not in done:
+            taken_back = was_done or (run_event, task) in unticked  # ticked and unticked since
+            if taken_back and found is not None and (found, task) not in done:
                 self._emit(
                     "task", self.now_ms, data={"run": run_event, "task": task, "done": False}
                 )
@@ -182,14 +190,17 @@ class Deriver:
 
     def _flags(self) -> None:
         changed = []
-        for key, suspended, buried, was_suspended, was_buried, modified in syncrows.flag_changes(
-            self.store
-        ):
+        found = syncrows.flag_changes(self.store)
+        for key, suspended, buried, was_suspended, was_buried, modified in found:
             if suspended != was_suspended:
                 self._emit("suspend", modified, card=key, data={"suspended": suspended})
             if buried != was_buried:
                 self._emit("bury", modified, card=key, data={"until": _date(buried)})
             changed.append((key, suspended, buried))
+        # Suspended and unsuspended since the last sync: the later choice is still news.
+        round_trips = sorted(set(syncdb.touched(self.store, "flags")) - {c[0] for c in found})
+        for key, row in syncrows.card_rows(self.store, round_trips).items():
+            self._emit("suspend", row.modified_ms, card=key, data={"suspended": row.suspended})
         syncrows.put_flag_views(self.store, changed)
 
     # --- answers ---------------------------------------------------------------------------

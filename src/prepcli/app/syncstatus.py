@@ -49,7 +49,7 @@ class SyncStatus:
     problems: tuple[tuple[Problem, int], ...]  # with when each was found
 
 
-def status(store: Store, folder: Path | None) -> SyncStatus:
+def status(store: Store, folder: Path | None, now: datetime) -> SyncStatus:
     me = syncdb.device(store)
     if me is None:
         return SyncStatus(None, None, str(folder) if folder else None, None, (), 0, (), ())
@@ -83,7 +83,7 @@ def status(store: Store, folder: Path | None) -> SyncStatus:
         str(where) if where else None,
         me.synced_ms,
         tuple(sorted(devices, key=lambda d: (not d.this_device, d.device))),
-        len(syncdb.unwritten(store, me.device)),
+        pending(store, now),
         tuple(unread),
         problems,
     )
@@ -110,6 +110,31 @@ def _unread(store: Store, folder: Path) -> list[Unread]:
     return found
 
 
+class _Nothing(Exception):
+    """Raised to roll back a transaction that only looked."""
+
+
+def pending(store: Store, now: datetime) -> int:
+    """This device's events not yet in the folder: those recorded as not written, and
+    those the next sync would find in the tables (found in a transaction rolled back)."""
+    from prepcli.app.sync import rules_of
+    from prepcli.app.syncout import Deriver
+    from prepcli.core.clock import to_ms
+
+    me = syncdb.device(store)
+    if me is None:
+        return 0
+    found = len(syncdb.unwritten(store, me.device))
+    try:
+        with store.transaction():
+            fingerprint = rules_of(store).fingerprint
+            found += Deriver(store, me, to_ms(now), fingerprint).derive().events
+            raise _Nothing
+    except _Nothing:
+        pass
+    return found
+
+
 # --- the database against the replay of the logs ----------------------------------------
 
 
@@ -129,8 +154,7 @@ def verify(store: Store, folder: Path, now: datetime) -> Verification:
     from prepcli.app.sync import sync
     from prepcli.storage.store import open_store
 
-    me = syncdb.device(store)
-    not_written = len(syncdb.unwritten(store, me.device)) if me else 0
+    not_written = pending(store, now)
     with tempfile.TemporaryDirectory(prefix="prepcli-verify-") as scratch:
         fresh = open_store(Path(scratch) / "replay.sqlite3")
         try:

@@ -28,7 +28,7 @@ def sync_command(
         Path | None,
         typer.Argument(
             help="The folder your devices share (default: the sync_dir setting).",
-            file_okay=False,
+            metavar="DIR",
         ),
     ] = None,
     show_status: Annotated[
@@ -47,7 +47,7 @@ def sync_command(
     store = open_store_of(ctx)
     try:
         if show_status:
-            found = syncstatus.status(store, _chosen(store, folder))
+            found = syncstatus.status(store, _chosen(store, folder), now())
             _print_status(found, as_json)
             return
         chosen = _chosen(store, folder)
@@ -313,7 +313,7 @@ def _print_status(found: SyncStatus, as_json: bool) -> None:
         mark = " (this device)" if d.this_device else ""
         echo(f"  {d.device} {d.name or ''}{mark}: {plural(d.events, 'event')}{missing}, {last}")
     if found.unwritten:
-        echo(f"Not yet in the folder: {plural(found.unwritten, 'event')} of this device.")
+        echo(f"Not yet in the folder: {plural(found.unwritten, 'change')} made here.")
     for u in found.unread:
         partial = f", and a line still being copied ({u.partial} bytes)" if u.partial else ""
         echo(f"Not read yet: {u.path}: {plural(u.lines, 'line')}{partial}")

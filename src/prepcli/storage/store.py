@@ -199,6 +199,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ) WITHOUT ROWID""",
         "CREATE TABLE sync_setting (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID",
         "CREATE TABLE sync_parameters (params_id INTEGER PRIMARY KEY, event TEXT NOT NULL UNIQUE)",
+        # What the tables forget: a tick taken back, a flag set and cleared again between
+        # two syncs. Triggers note them (no code path changes); each sync reads and clears.
+        """CREATE TABLE sync_touched (
+            what TEXT NOT NULL,
+            key TEXT NOT NULL,
+            PRIMARY KEY (what, key)
+        ) WITHOUT ROWID""",
+        """CREATE TRIGGER sync_untick AFTER DELETE ON task_done BEGIN
+            INSERT OR IGNORE INTO sync_touched (what, key)
+            VALUES ('untick', old.run_id || char(9) || old.task_id);
+        END""",
+        """CREATE TRIGGER sync_flags AFTER UPDATE OF suspended, buried_until_day ON card
+        WHEN old.suspended IS NOT new.suspended
+            OR old.buried_until_day IS NOT new.buried_until_day BEGIN
+            INSERT OR IGNORE INTO sync_touched (what, key) VALUES ('flags', new.key);
+        END""",
         """CREATE TABLE sync_problem (
             path TEXT NOT NULL,
             line INTEGER NOT NULL,

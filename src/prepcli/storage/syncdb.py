@@ -312,6 +312,17 @@ def cards_with_history(store: Store) -> list[str]:
 # --- plans, settings, parameters -----------------------------------------------------------
 
 
+def touched(store: Store, what: str) -> list[str]:
+    """What the triggers noted since the last sync ('untick': run id and task, separated
+    by a tab; 'flags': card keys)."""
+    rows = store.db.execute("SELECT key FROM sync_touched WHERE what = ?", (what,))
+    return [str(row[0]) for row in rows]
+
+
+def clear_touched(store: Store) -> None:
+    store.db.execute("DELETE FROM sync_touched")
+
+
 # --- problems ------------------------------------------------------------------------------
 
 
