@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, Result, rows
+from tests.conftest import DATA, rows
 from tests.syncing import Device, Run, collection, views
 
 KV = "sample.basics/kv-cache"
@@ -265,7 +265,7 @@ def test_check_compares_the_database_with_the_replay_of_the_logs(
     with sqlite3.connect(a.db) as connection:
         connection.execute("UPDATE review SET a_stability = 9.5 WHERE rating = 3")
     result = a("23T09:07", "check", code=1)
-    assert f"its review log differs (1 rows here, 1 in the replay); row 1: a_stability 9.5 " in (
+    assert "its review log differs (1 rows here, 1 in the replay); row 1: a_stability 9.5 " in (
         result.out
     )
 

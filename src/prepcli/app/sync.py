@@ -186,8 +186,7 @@ def _publish(store: Store, folder: Path, now_ms: int) -> int:
         pending = syncdb.unwritten(store, me.device)
         if not pending:
             return 0
-        lines, dropped = _lines(store, pending)
-        syncdb.locate(store, [(0, 0, identifier) for identifier in dropped])
+        lines = _lines(store, pending)
         if not lines:
             return 0
         day = syncevents.iso_day(datetime.fromtimestamp(now_ms / 1000, UTC).date().toordinal())
@@ -247,33 +246,24 @@ def _resume(store: Store, folder: Path, me: syncdb.Device) -> str | None:
     return segment
 
 
-def _lines(
-    store: Store, pending: list[syncdb.StoredEvent]
-) -> tuple[list[tuple[str, str]], list[str]]:
-    """Each event's line: as recorded when it was found, or (an answer whose line was
-    lost with its file) made again from its review row, without the claim that its
-    state needs no replay. An answer undone meanwhile whose line was lost is dropped."""
+def _lines(store: Store, pending: list[syncdb.StoredEvent]) -> list[tuple[str, str]]:
+    """Each event's line: as recorded when it was found, or, for an answer, made from its
+    review row and what its state was built on (`prev`, `rules`). An answer whose row is
+    not there now waits for the next sync (an import --merge may be writing it again)."""
     rows = syncrows.review_rows(
         store, [item.review_id for item in pending if item.data is None and item.review_id]
     )
     lines = []
-    dropped = []
     for item in pending:
         if item.data is not None:
             lines.append((item.id, item.data))
             continue
         row = rows.get(item.review_id) if item.review_id is not None else None
         if row is None or item.card is None:
-            dropped.append(item.id)
             continue
+        answer = answer_of(row, item.prev, item.rules)
         made = syncevents.Event(
-            item.id,
-            item.device,
-            item.seq,
-            item.at_ms,
-            item.type,
-            item.card,
-            answer_of(row, None, None),
+            item.id, item.device, item.seq, item.at_ms, item.type, item.card, answer
         )
         lines.append((item.id, syncevents.encode(made)))
-    return lines, dropped
+    return lines

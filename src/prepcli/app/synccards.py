@@ -172,6 +172,7 @@ class CardMerge:
         ordered, duplicates = syncmerge.order(logged)
         for identifier in duplicates:
             syncdb.set_dead(self.store, identifier, 2)
+        syncdb.unchain(self.store, [e.id for e in live if e.file is None and e.prev is not None])
         replayed = syncmerge.replay(key, ordered, self.rules)
         state = replayed[-1].after if replayed else syncmerge.NEW_STATE
         suspended = row.suspended if row is not None else False

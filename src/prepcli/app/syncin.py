@@ -132,6 +132,8 @@ def apply(store: Store, me: syncdb.Device, incoming: Incoming, folder: Path) -> 
                 e.type,
                 e.card,
                 None,
+                None,
+                None,
                 None if e.type in CARD_LOG else syncevents.encode(e),
                 file,
                 pos,

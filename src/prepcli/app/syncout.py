@@ -92,10 +92,14 @@ class Deriver:
         identifier = syncevents.event_id(self.me.device, self.seq)
         made = Event(identifier, self.me.device, self.seq, at_ms, kind, card, answer, data)
         self.seq += 1
-        line = syncevents.encode(made)
+        if answer is not None:  # its line is made from its review row when written
+            prev, rules, line = answer.prev, answer.rules, None
+        else:
+            prev, rules, line = None, None, syncevents.encode(made)
         self.rows.append(
-            (identifier, self.me.device, made.seq, at_ms, kind, card, review_id, line, None, None)
-        )
+            (identifier, self.me.device, made.seq, at_ms, kind, card, review_id, prev, rules,
+             line, None, None)
+        )  # fmt: skip
         return made
 
     # --- settings and parameters -----------------------------------------------------------

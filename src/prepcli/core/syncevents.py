@@ -142,53 +142,65 @@ def day_of(text: str) -> int:
 
 # --- writing -------------------------------------------------------------------------------
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
 
 def encode(event: Event) -> str:
-    """The event as one line of JSON (without its newline)."""
+    """The event as one line of JSON (without its newline). An answer's fields that hold
+    their usual value (null, false, a last review at the answer's time) are left out."""
     line: dict[str, Any] = {
         "id": event.id,
         "device": event.device,
-        "seq": event.seq,
         "at": iso_ms(event.at_ms),
         "type": event.type,
     }
     if event.card is not None:
         line["card"] = event.card
     if event.answer is not None:
-        line.update(_answer_fields(event.answer))
+        _add_answer(line, event.answer, event.at_ms)
     if event.data:
         line.update(event.data)
-    return json.dumps(line, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _ENCODER.encode(line)
 
 
-def _answer_fields(answer: Answer) -> dict[str, Any]:
+def _add_answer(line: dict[str, Any], answer: Answer, at_ms: int) -> None:
     phase, step, stability, difficulty, due_ms, due_day, last_ms, reps, lapses, leech = answer.after
-    return {
-        "rating": RATING_NAMES[answer.rating],
-        "day": iso_day(answer.study_day),
-        "tz": answer.tz_offset_min,
-        "duration_ms": answer.duration_ms,
-        "retention": answer.desired_retention,
-        "reason": answer.reason,
-        "kind": KIND_NAMES[answer.kind],
-        "elapsed_days": answer.elapsed_days,
-        "scheduled_days": answer.scheduled_days,
-        "r_predicted": answer.r_predicted,
-        "after": {
-            "phase": PHASE_NAMES[phase],
-            "step": step,
-            "stability": stability,
-            "difficulty": difficulty,
-            "due": None if due_ms is None else iso_ms(due_ms),
-            "due_day": None if due_day is None else iso_day(due_day),
-            "last_review": None if last_ms is None else iso_ms(last_ms),
-            "reps": reps,
-            "lapses": lapses,
-            "leech": bool(leech),
-        },
-        "prev": None if answer.prev is None else f"{answer.prev:016x}",
-        "rules": None if answer.rules is None else f"{answer.rules:016x}",
-    }
+    line["rating"] = RATING_NAMES[answer.rating]
+    line["day"] = iso_day(answer.study_day)
+    line["tz"] = answer.tz_offset_min
+    line["kind"] = KIND_NAMES[answer.kind]
+    for name, value in (
+        ("retention", answer.desired_retention),
+        ("duration_ms", answer.duration_ms),
+        ("reason", answer.reason),
+        ("elapsed_days", answer.elapsed_days),
+        ("scheduled_days", answer.scheduled_days),
+        ("r_predicted", answer.r_predicted),
+    ):
+        if value is not None:
+            line[name] = value
+    after: dict[str, Any] = {"phase": PHASE_NAMES[phase], "reps": reps, "lapses": lapses}
+    for name, value in (("step", step), ("stability", stability), ("difficulty", difficulty)):
+        if value is not None:
+            after[name] = value
+    if due_ms is not None:
+        after["due"] = iso_ms(due_ms)
+    if due_day is not None:
+        after["due_day"] = iso_day(due_day)
+    if last_ms != _usual_last_review(answer.rating, at_ms):
+        after["last_review"] = None if last_ms is None else iso_ms(last_ms)
+    if leech:
+        after["leech"] = True
+    line["after"] = after
+    if answer.prev is not None:
+        line["prev"] = f"{answer.prev:016x}"
+    if answer.rules is not None:
+        line["rules"] = f"{answer.rules:016x}"
+
+
+def _usual_last_review(rating: int, at_ms: int) -> int | None:
+    """An answer's state was last reviewed at the answer; a forget's never."""
+    return at_ms if rating else None
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -201,13 +213,15 @@ def decode(line: Any) -> Event:
     fields = _Fields(line)
     identifier = fields.text("id", EVENT_ID)
     device = fields.text("device", DEVICE)
-    seq = fields.whole("seq", 1, 10**16)
-    if identifier != event_id(device, seq):
-        raise EventProblem(f"id {identifier!r} is not device-seq ({device}-{seq})", "id")
+    match = EVENT_ID.fullmatch(identifier)
+    assert match is not None
+    if match.group(1) != device:
+        raise EventProblem(f"id {identifier!r} is not one of device {device}'s", "id")
+    seq = int(match.group(2))
     at_ms = fields.instant("at")
     kind = fields.text("type")
     if kind not in TYPES:
-        raise EventProblem(f"unknown event type {kind!r}", "type")
+        raise EventProblem(f"unknown event type {kind[:40]!r}", "type")
     if kind in CARD_LOG:
         answer = _answer(fields, kind, at_ms)
         return Event(identifier, device, seq, at_ms, kind, fields.card(), answer)
@@ -245,36 +259,39 @@ def decode(line: Any) -> Event:
     return Event(identifier, device, seq, at_ms, kind, card, data=data)
 
 
+_STATE = bounds.STATE
+_REVIEW = bounds.REVIEW
+
+
 def _answer(fields: _Fields, kind: str, at_ms: int) -> Answer:
     rating = fields.choice("rating", _RATINGS)
     if (rating == 0) != (kind == "forget"):
         raise EventProblem(f"a {kind} cannot have rating {RATING_NAMES[rating]!r}", "rating")
-    state = fields.obj("after")
-    after = _Fields(state, "after.")
+    after = _Fields(fields.obj("after"), "after.")
+    last_review = after.instant("last_review", nullable=True, absent=_LEFT_OUT)
     snapshot = (
         after.choice("phase", _PHASES),
-        after.number("step", bounds.STATE["step"]),
-        after.number("stability", bounds.STATE["stability"]),
-        after.number("difficulty", bounds.STATE["difficulty"]),
-        after.instant("due", nullable=True),
-        after.date_ordinal("due_day"),
-        after.instant("last_review", nullable=True),
-        after.number("reps", bounds.STATE["reps"]),
-        after.number("lapses", bounds.STATE["lapses"]),
-        int(after.flag("leech")),
+        after.number("step", _STATE["step"], optional=True),
+        after.number("stability", _STATE["stability"], optional=True),
+        after.number("difficulty", _STATE["difficulty"], optional=True),
+        after.instant("due", nullable=True, absent=None),
+        after.date_ordinal("due_day", absent=None),
+        _usual_last_review(rating, at_ms) if last_review is _LEFT_OUT else last_review,
+        after.number("reps", _STATE["reps"]),
+        after.number("lapses", _STATE["lapses"]),
+        int(after.flag("leech", absent=False)),
     )
-    review = bounds.REVIEW
     return Answer(
         rating=rating,
         study_day=fields.date_ordinal("day", nullable=False),
-        tz_offset_min=fields.number("tz", review["tz_offset_min"]),
-        duration_ms=fields.number("duration_ms", review["duration_ms"]),
-        desired_retention=fields.number("retention", review["desired_retention"]),
+        tz_offset_min=fields.number("tz", _REVIEW["tz_offset_min"]),
+        duration_ms=fields.number("duration_ms", _REVIEW["duration_ms"], optional=True),
+        desired_retention=fields.number("retention", _REVIEW["desired_retention"], optional=True),
         reason=fields.optional_text("reason", bounds.MAX_TEXT),
         kind=fields.choice("kind", _KINDS),
-        elapsed_days=fields.number("elapsed_days", review["elapsed_days"]),
-        scheduled_days=fields.number("scheduled_days", review["scheduled_days"]),
-        r_predicted=fields.number("r_predicted", review["r_predicted"]),
+        elapsed_days=fields.number("elapsed_days", _REVIEW["elapsed_days"], optional=True),
+        scheduled_days=fields.number("scheduled_days", _REVIEW["scheduled_days"], optional=True),
+        r_predicted=fields.number("r_predicted", _REVIEW["r_predicted"], optional=True),
         after=snapshot,
         prev=fields.digest("prev"),
         rules=fields.digest("rules"),
@@ -303,8 +320,13 @@ def _parameters(fields: _Fields) -> dict[str, Any]:
     }
 
 
+_ABSENT: Any = object()  # no default: the field must be there
+_LEFT_OUT: Any = object()  # a default that says the field was left out
+
+
 class _Fields:
-    """Typed reads of a line's fields, each failure an EventProblem naming the field."""
+    """Typed reads of a line's fields, each failure an EventProblem naming the field.
+    `absent` (or `optional`) is what a field left out means; without it, it must be there."""
 
     def __init__(self, line: dict[str, Any], prefix: str = "") -> None:
         self.line = line
@@ -313,10 +335,11 @@ class _Fields:
     def fail(self, name: str, message: str) -> EventProblem:
         return EventProblem(f"{self.prefix}{name} {message}", name)
 
-    def get(self, name: str) -> Any:
-        if name not in self.line:
+    def get(self, name: str, absent: Any = _ABSENT) -> Any:
+        value = self.line.get(name, _ABSENT)
+        if value is _ABSENT and absent is _ABSENT:
             raise self.fail(name, "is missing")
-        return self.line[name]
+        return value
 
     def any(self, name: str) -> Any:
         return self.get(name)
@@ -329,17 +352,17 @@ class _Fields:
 
     def text(self, name: str, pattern: re.Pattern[str] | None = None) -> str:
         value = self.get(name)
-        if not isinstance(value, str):
+        if type(value) is not str:
             raise self.fail(name, "must be text")
         if pattern is not None and not pattern.fullmatch(value):
             raise self.fail(name, f"{value[:80]!r} is not valid here")
         return value
 
     def optional_text(self, name: str, longest: int) -> str | None:
-        value = self.get(name)
+        value = self.line.get(name)
         if value is None:
             return None
-        if not isinstance(value, str) or len(value) > longest:
+        if type(value) is not str or len(value) > longest:
             raise self.fail(name, f"must be text of at most {longest} characters, or null")
         return value
 
@@ -350,43 +373,45 @@ class _Fields:
             raise self.fail("card", f"{value[:80]!r}: {problem}")
         return value
 
-    def flag(self, name: str) -> bool:
-        value = self.get(name)
-        if not isinstance(value, bool):
+    def flag(self, name: str, absent: Any = _ABSENT) -> bool:
+        value = self.get(name, absent)
+        if value is _ABSENT:
+            return bool(absent)
+        if type(value) is not bool:
             raise self.fail(name, "must be true or false")
         return value
 
-    def whole(self, name: str, low: int, high: int) -> int:
-        value = self.get(name)
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise self.fail(name, f"must be a whole number from {low:,} to {high:,}")
-        return value
-
-    def number(self, name: str, bound: bounds.Bound) -> Any:
-        value = self.get(name)
+    def number(self, name: str, bound: bounds.Bound, *, optional: bool = False) -> Any:
+        value = self.line.get(name, _ABSENT)
+        if value is _ABSENT:
+            if optional:
+                return None
+            raise self.fail(name, "is missing")
+        kind = type(value)
         if value is None and bound.nullable:
             return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(name, "must be a number" + (" or null" if bound.nullable else ""))
-        if bound.whole and not isinstance(value, int):
-            raise self.fail(name, "must be a whole number")
-        problem = bound.problem(value)
-        if problem is not None:
-            raise self.fail(name, problem)
-        return value if bound.whole else float(value)
+        if kind is not int and (kind is not float or bound.whole):
+            wanted = "a whole number" if bound.whole else "a number"
+            raise self.fail(name, f"must be {wanted}" + (" or null" if bound.nullable else ""))
+        if not bound.low <= value <= bound.high:  # false for NaN too
+            raise self.fail(name, bound.problem(value) or "is out of range")
+        return value if kind is int or not bound.whole else float(value)
 
     def choice(self, name: str, names: dict[str, int]) -> int:
         value = self.get(name)
-        if not isinstance(value, str) or value not in names:
+        found = names.get(value) if type(value) is str else None
+        if found is None:
             raise self.fail(name, f"must be one of {', '.join(names)}")
-        return names[value]
+        return found
 
-    def instant(self, name: str, *, nullable: bool = False) -> Any:
-        value = self.get(name)
+    def instant(self, name: str, *, nullable: bool = False, absent: Any = _ABSENT) -> Any:
+        value = self.get(name, absent)
+        if value is _ABSENT:
+            return absent
         if value is None and nullable:
             return None
         try:
-            if not isinstance(value, str):
+            if type(value) is not str:
                 raise ValueError
             ms = ms_of(value)
         except (ValueError, OverflowError):
@@ -400,12 +425,14 @@ class _Fields:
         ordinal = self.date_ordinal(name, nullable=nullable)
         return None if ordinal is None else iso_day(ordinal)
 
-    def date_ordinal(self, name: str, *, nullable: bool = True) -> Any:
-        value = self.get(name)
+    def date_ordinal(self, name: str, *, nullable: bool = True, absent: Any = _ABSENT) -> Any:
+        value = self.get(name, absent)
+        if value is _ABSENT:
+            return absent
         if value is None and nullable:
             return None
         try:
-            if not isinstance(value, str):
+            if type(value) is not str:
                 raise ValueError
             ordinal = day_of(value)
         except ValueError:
@@ -415,9 +442,12 @@ class _Fields:
         return ordinal
 
     def digest(self, name: str) -> int | None:
-        value = self.get(name)
+        value = self.line.get(name)
         if value is None:
             return None
-        if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{16}", value):
+        if type(value) is not str or not _DIGEST.fullmatch(value):
             raise self.fail(name, "must be 16 hexadecimal digits or null")
         return int(value, 16) & ((1 << 63) - 1)
+
+
+_DIGEST = re.compile(r"[0-9a-f]{16}")

@@ -171,6 +171,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             card TEXT,
             review_id INTEGER UNIQUE,
             dead INTEGER NOT NULL DEFAULT 0,
+            prev INTEGER,
+            rules INTEGER,
             data TEXT,
             file INTEGER,
             pos INTEGER

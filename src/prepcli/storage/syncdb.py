@@ -57,12 +57,14 @@ class StoredEvent:
     card: str | None
     review_id: int | None
     dead: int
+    prev: int | None
+    rules: int | None
     data: str | None
     file: int | None
     pos: int | None
 
 
-_EVENT_COLUMNS = "id, device, seq, at_ms, type, card, review_id, dead, data, file, pos"
+_EVENT_COLUMNS = "id, device, seq, at_ms, type, card, review_id, dead, prev, rules, data, file, pos"
 
 
 def chunks(values: Sequence[Any], size: int = 500) -> Iterator[tuple[str, Sequence[Any]]]:
@@ -143,7 +145,10 @@ def name_file(store: Store, file: int, name: str) -> None:
 def forget_file(store: Store, file: int) -> None:
     """A file gone or replaced: read it again from its start, and the events written to
     it count as not written."""
-    store.db.execute("UPDATE sync_event SET file = NULL, pos = NULL WHERE file = ?", (file,))
+    store.db.execute(  # an answer written again may not say what its state was built on
+        "UPDATE sync_event SET file = NULL, pos = NULL, prev = NULL, rules = NULL WHERE file = ?",
+        (file,),
+    )
     store.db.execute("UPDATE sync_file SET read_bytes = 0, read_lines = 0 WHERE id = ?", (file,))
 
 
@@ -173,29 +178,35 @@ def event(store: Store, identifier: str) -> StoredEvent | None:
 
 
 def add_events(store: Store, rows: Iterable[tuple[Any, ...]]) -> None:
-    """Rows of (id, device, seq, at_ms, type, card, review_id, data, file, pos)."""
+    """Rows of (id, device, seq, at_ms, type, card, review_id, prev, rules, data, file,
+    pos)."""
     store.db.executemany(
-        "INSERT INTO sync_event (id, device, seq, at_ms, type, card, review_id, data, file, pos) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sync_event (id, device, seq, at_ms, type, card, review_id, prev, rules, "
+        "data, file, pos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
 
 
 def locate(store: Store, located: Iterable[tuple[int, int, str]]) -> None:
     """(file, pos, id): where an event of this device was found written."""
-    store.db.executemany(
-        "UPDATE sync_event SET file = ?, pos = ?, "
-        f"data = CASE WHEN type IN ({_LOG_TYPES}) THEN NULL ELSE data END WHERE id = ?",
-        located,
-    )
+    store.db.executemany("UPDATE sync_event SET file = ?, pos = ? WHERE id = ?", located)
 
 
 def unwritten(store: Store, device_id: str) -> list[StoredEvent]:
     rows = store.db.execute(
-        f"SELECT {_EVENT_COLUMNS} FROM sync_event WHERE file IS NULL AND device = ? ORDER BY seq",
+        f"SELECT {_EVENT_COLUMNS} FROM sync_event WHERE file IS NULL AND device = ? "
+        f"AND NOT (dead AND type IN ({_LOG_TYPES})) ORDER BY seq",
         (device_id,),
     )
     return [StoredEvent(*row) for row in rows]
+
+
+def unchain(store: Store, ids: Sequence[str]) -> None:
+    """Answers of this device not yet written whose card was replayed: their line will
+    carry the replayed state, so it must not claim what it was built on."""
+    store.db.executemany(
+        "UPDATE sync_event SET prev = NULL, rules = NULL WHERE id = ?", ((i,) for i in ids)
+    )
 
 
 def set_dead(store: Store, identifier: str, dead: int) -> None:
