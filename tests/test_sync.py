@@ -283,3 +283,44 @@ def test_bad_folders_are_usage_errors(
     missing = tmp_path / "no" / "such"
     assert "does not exist" in a("23T09:00", "sync", str(missing), code=2).err
     assert not (tmp_path / "no").exists()
+
+
+def test_review_syncs_at_its_start_and_end(
+    devices: tuple[Device, Device, Device], tmp_path: Path
+) -> None:
+    """With sync_dir set, `prepcli review` brings in the other device's answers before the
+    first card and sends its own (an answer, a bury, a suspension) when it ends."""
+    import os
+    import sys
+
+    import pexpect
+
+    a, b, _single = devices
+    folder = tmp_path / "shared"
+    b("23T08:00", "answer", ATTENTION, "easy")  # on B: not to be shown on A today
+    b.sync("23T08:01", folder)
+    a("23T08:02", "config", "set", "sync_dir", str(folder))
+    env = dict(os.environ, PREPCLI_DB=str(a.db), PREPCLI_NOW="2026-11-23T09:00:00+01:00",
+               TERM="xterm", COLUMNS="100", LINES="40")  # fmt: skip
+    child = pexpect.spawn(sys.executable, ["-m", "prepcli", "review"], env=env,
+                          encoding="utf-8", timeout=20, dimensions=(40, 100))  # fmt: skip
+    child.expect("What does the KV cache store")  # attention-scaling came from B: not due
+    child.send("b")
+    child.expect("Tell me about a disagreement")
+    child.send("s")
+    child.expect("Space/Enter show answer")  # the coding card
+    child.send(" ")
+    child.expect("Good")
+    child.send("3")
+    child.expect("Space/Enter show answer|Session over")
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "Synced (end): wrote 3 events" in str(child.before)
+    b.sync("23T09:10", folder)
+    assert collection(a.db) == collection(b.db)
+    flags = rows(b.db, "SELECT key, suspended, buried_until_day IS NOT NULL FROM card "
+                       "WHERE suspended OR buried_until_day IS NOT NULL ORDER BY key")  # fmt: skip
+    assert flags == [(STORY, 1, 0), (KV, 0, 1)]
+    assert [r[0] for r in rows(b.db, "SELECT rating FROM review ORDER BY reviewed_ms")] == [4, 3]

@@ -41,6 +41,8 @@ from prepcli.storage.store import Store, run_guarded
 if TYPE_CHECKING:
     pass
 
+#: This device's answers' lines as the merge made them: id → (line, prev, rules).
+Lines = dict[str, tuple[str, int | None, int | None]]
 #: The version of `prepcli sync --json` and `sync --status --json` documents.
 JSON_VERSION = 1
 
@@ -98,10 +100,10 @@ def sync(store: Store, folder: Path, now: datetime, *, write: bool = True) -> Sy
     """Merge the folder's events into the database and write this device's new ones."""
     prepare_folder(folder)
     now_ms = to_ms(now)
-    report = run_guarded(lambda: _merge(store, folder, now_ms), store.path)
+    report, made = run_guarded(lambda: _merge(store, folder, now_ms), store.path)
     if not write:
         return report
-    written = run_guarded(lambda: _publish(store, folder, now_ms), store.path)
+    written = run_guarded(lambda: _publish(store, folder, now_ms, made), store.path)
     return _with(report, written=written)
 
 
@@ -116,7 +118,7 @@ def _host_name() -> str:
     return name or "device"
 
 
-def _merge(store: Store, folder: Path, now_ms: int) -> SyncReport:
+def _merge(store: Store, folder: Path, now_ms: int) -> tuple[SyncReport, Lines]:
     with store.transaction():
         me = syncdb.device(store)
         first = me is None
@@ -136,7 +138,7 @@ def _merge(store: Store, folder: Path, now_ms: int) -> SyncReport:
         if own_change or rules.fingerprint != fingerprint:
             replay |= set(syncdb.cards_with_history(store))  # every card follows the new rules
         cards = CardMerge(store, rules, folder, now_ms)
-        cards.apply(applied.by_card, replay, applied.flagged)
+        cards.apply(applied.by_card, replay, applied.flagged, applied.locations)
         if cards.outcome.rows_written:
             store.mark_log_imported()  # `undo` never takes back another device's answer
         problems = incoming.problems + applied.problems
@@ -154,7 +156,7 @@ def _merge(store: Store, folder: Path, now_ms: int) -> SyncReport:
             synced_ms=now_ms,
         )
     outcome = cards.outcome
-    return SyncReport(
+    report = SyncReport(
         folder=str(folder),
         device=me.device,
         name=me.name,
@@ -173,12 +175,13 @@ def _merge(store: Store, folder: Path, now_ms: int) -> SyncReport:
         newer=tuple(incoming.newer),
         synced_ms=now_ms,
     )
+    return report, out.lines
 
 
 # --- publishing this device's events ------------------------------------------------------
 
 
-def _publish(store: Store, folder: Path, now_ms: int) -> int:
+def _publish(store: Store, folder: Path, now_ms: int, made: Lines) -> int:
     with store.transaction():
         me = syncdb.device(store)
         assert me is not None
@@ -186,7 +189,7 @@ def _publish(store: Store, folder: Path, now_ms: int) -> int:
         pending = syncdb.unwritten(store, me.device)
         if not pending:
             return 0
-        lines = _lines(store, pending)
+        lines = _lines(store, pending, made)
         if not lines:
             return 0
         day = syncevents.iso_day(datetime.fromtimestamp(now_ms / 1000, UTC).date().toordinal())
@@ -246,24 +249,36 @@ def _resume(store: Store, folder: Path, me: syncdb.Device) -> str | None:
     return segment
 
 
-def _lines(store: Store, pending: list[syncdb.StoredEvent]) -> list[tuple[str, str]]:
-    """Each event's line: as recorded when it was found, or, for an answer, made from its
-    review row and what its state was built on (`prev`, `rules`). An answer whose row is
-    not there now waits for the next sync (an import --merge may be writing it again)."""
+def _lines(store: Store, pending: list[syncdb.StoredEvent], made: Lines) -> list[tuple[str, str]]:
+    """Each event's line: as recorded when it was found, or, for an answer, as made then
+    (when what its state was built on is still what the line says: a replay in the merge
+    takes that claim back), else made from its review row. An answer whose row is not
+    there now waits for the next sync (an import --merge may be writing it again)."""
     rows = syncrows.review_rows(
-        store, [item.review_id for item in pending if item.data is None and item.review_id]
+        store,
+        [
+            item.review_id
+            for item in pending
+            if item.data is None
+            and item.review_id is not None
+            and made.get(item.id, ("", -1, -1))[1:] != (item.prev, item.rules)
+        ],
     )
     lines = []
     for item in pending:
         if item.data is not None:
             lines.append((item.id, item.data))
             continue
+        kept = made.get(item.id)
+        if kept is not None and kept[1:] == (item.prev, item.rules):
+            lines.append((item.id, kept[0]))
+            continue
         row = rows.get(item.review_id) if item.review_id is not None else None
         if row is None or item.card is None:
             continue
         answer = answer_of(row, item.prev, item.rules)
-        made = syncevents.Event(
+        event = syncevents.Event(
             item.id, item.device, item.seq, item.at_ms, item.type, item.card, answer
         )
-        lines.append((item.id, syncevents.encode(made)))
+        lines.append((item.id, syncevents.encode(event)))
     return lines

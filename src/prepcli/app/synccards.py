@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from prepcli.app import syncmerge
+from prepcli.app import syncin, syncmerge
 from prepcli.app.syncmerge import Change, Logged, Rules
 from prepcli.core import syncevents
 from prepcli.core.syncevents import Event
@@ -50,9 +50,17 @@ class CardMerge:
 
     # --- incoming answers ------------------------------------------------------------------
 
-    def apply(self, by_card: dict[str, list[Event]], replay: set[str], flagged: set[str]) -> None:
-        """Take each card's new answers (fast-forward or replay), replay the `replay` cards
-        (undos, changed rules), and work out again the flags of the `flagged` cards."""
+    def apply(
+        self,
+        by_card: dict[str, list[Event]],
+        replay: set[str],
+        flagged: set[str],
+        locations: dict[str, tuple[int, int]] | None = None,
+    ) -> None:
+        """Take each card's new answers (fast-forward or replay) and record them (read at
+        `locations`: file, offset), replay the `replay` cards (undos, changed rules), and
+        work out again the flags of the `flagged` cards."""
+        self.locations = locations or {}
         for events in by_card.values():
             for item in events:
                 self.incoming[item.id] = item
@@ -61,20 +69,24 @@ class CardMerge:
         rows = syncrows.card_rows(self.store, keys)
         fingerprint = self.rules.fingerprint
         updated_views = {}
+        taken = {}
         for key in sorted(by_card):
             if key in replay:
                 continue
             digest, latest, *_ = views.get(key, (0, None, False, None))
-            taken = self._fast_forward(
-                key, by_card[key], digest, latest, fingerprint, rows.get(key)
-            )
-            if taken is None:
+            chain = self._chains(by_card[key], digest, latest, fingerprint)
+            if chain is None:
                 replay.add(key)
                 devices = {item.device for item in by_card[key]}
                 if digest != 0 or len(devices) > 1:
                     self.outcome.concurrent.add(key)
             else:
-                updated_views[key] = taken
+                taken[key] = chain[0]
+                updated_views[key] = chain[1:]
+        self._fast_forward(taken, rows)
+        self._record(
+            [(item, None) for key in sorted(replay) for item in by_card.get(key, [])]
+        )  # the replay reads them with the card's other events
         for key in sorted(replay):
             updated_views[key] = self._replay(key, rows.get(key))
         with_flags = syncdb.cards_with_flag_events(self.store)
@@ -97,17 +109,12 @@ class CardMerge:
             final.append((key, digest, latest, *flags))
         syncrows.put_sync_cards(self.store, final)
 
-    def _fast_forward(
-        self,
-        key: str,
-        events: list[Event],
-        digest: int,
-        latest: int | None,
-        fingerprint: int,
-        row: syncrows.CardRow | None,
-    ) -> tuple[int, int | None] | None:
-        """Write the events' own states if they chain onto this card's; None when the
-        card must be replayed instead (nothing written then)."""
+    def _chains(
+        self, events: list[Event], digest: int, latest: int | None, fingerprint: int
+    ) -> tuple[list[Event], int, int | None] | None:
+        """The events in order and the card's digest and latest time after them, if each
+        chains onto the card as this database has it (see the module's docstring); None
+        when the card must be replayed instead."""
         ordered = sorted(events, key=lambda item: (item.at_ms, item.id))
         chained = digest
         newest = latest
@@ -122,41 +129,73 @@ class CardMerge:
                 return None
             chained ^= syncevents.event_hash(item.id)
             newest = item.at_ms
-        state = row.state if row is not None else syncmerge.NEW_STATE
-        card_id = self._card_id(key, row, state)
-        links = []
-        for item in ordered:
-            answer = item.answer
-            assert answer is not None
-            values = (
-                card_id,
-                item.at_ms,
-                answer.study_day,
-                answer.tz_offset_min,
-                answer.rating,
-                answer.kind,
-                answer.duration_ms,
-                answer.elapsed_days,
-                answer.scheduled_days,
-                answer.r_predicted,
-                answer.desired_retention,
-                answer.reason,
-                *state,
-                *answer.after,
-            )
-            links.append((syncrows.add_review(self.store, values), item.id))
-            state = answer.after
-        syncdb.link(self.store, links)
-        suspended = row.suspended if row is not None else False
-        syncrows.write_card(self.store, key, state, suspended, None, ordered[-1].at_ms)
-        self.outcome.rows_written += len(links)
-        self.outcome.changed.add(key)
-        return chained, newest
+        return ordered, chained, newest
 
-    def _card_id(self, key: str, row: syncrows.CardRow | None, state: tuple[Any, ...]) -> int:
-        if row is not None:
-            return row.id
-        return syncrows.write_card(self.store, key, state, False, None, self.now_ms)
+    def _fast_forward(
+        self, taken: dict[str, list[Event]], rows: dict[str, syncrows.CardRow]
+    ) -> None:
+        """Write the cards' rows as their events say, a statement for all of them: the
+        new cards' rows, the review rows (numbered here, so that each event can be linked
+        to its row in the same pass) and the cards' final states."""
+        new_cards = []
+        updates = []
+        for key, ordered in taken.items():
+            answer = ordered[-1].answer
+            assert answer is not None
+            row = rows.get(key)
+            if row is None:
+                new_cards.append((key, answer.after, ordered[-1].at_ms))
+            else:  # an answer ends a bury (as answering a buried card does)
+                updates.append((answer.after, row.suspended, None, ordered[-1].at_ms, row.id))
+        ids = syncrows.add_cards(self.store, new_cards)
+        syncrows.put_states(self.store, updates)
+        for key, row in rows.items():
+            ids[key] = row.id
+        values = []
+        links = []
+        review_id = syncrows.next_review_id(self.store)
+        for key, ordered in taken.items():
+            row = rows.get(key)
+            state = row.state if row is not None else syncmerge.NEW_STATE
+            for item in ordered:
+                answer = item.answer
+                assert answer is not None
+                values.append(
+                    (
+                        review_id,
+                        ids[key],
+                        item.at_ms,
+                        answer.study_day,
+                        answer.tz_offset_min,
+                        answer.rating,
+                        answer.kind,
+                        answer.duration_ms,
+                        answer.elapsed_days,
+                        answer.scheduled_days,
+                        answer.r_predicted,
+                        answer.desired_retention,
+                        answer.reason,
+                        *state,
+                        *answer.after,
+                    )
+                )
+                links.append((review_id, item.id))
+                review_id += 1
+                state = answer.after
+        syncrows.add_reviews(self.store, values)
+        self._record([(self.incoming[event], review) for review, event in links])
+        self.outcome.rows_written += len(values)
+        self.outcome.changed.update(taken)
+
+    def _record(self, events: list[tuple[Event, int | None]]) -> None:
+        """Record incoming answers, each with its review row (None: none yet)."""
+        syncdb.add_events(
+            self.store,
+            (
+                syncin.event_row(item, review, *self.locations.get(item.id, (None, None)))
+                for item, review in events
+            ),
+        )
 
     # --- replay ----------------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ class Applied:
     applied: int = 0
     already: int = 0
     by_card: dict[str, list[Event]] = field(default_factory=dict)
+    locations: dict[str, tuple[int, int]] = field(default_factory=dict)  # file, pos
     replay: set[str] = field(default_factory=set)
     flagged: set[str] = field(default_factory=set)
     decisions: list[Decision] = field(default_factory=list)
@@ -121,24 +122,13 @@ def apply(store: Store, me: syncdb.Device, incoming: Incoming, folder: Path) -> 
     highest = max((e.seq for e, _f, _p in fresh if e.device == me.device), default=0)
     if highest:  # this database restored from a backup older than its log
         syncdb.raise_next_seq(store, highest + 1)
+    # Answers are recorded with their review rows (app/synccards.py), the rest now.
     syncdb.add_events(
         store,
         (
-            (
-                e.id,
-                e.device,
-                e.seq,
-                e.at_ms,
-                e.type,
-                e.card,
-                None,
-                None,
-                None,
-                None if e.type in CARD_LOG else syncevents.encode(e),
-                file,
-                pos,
-            )
+            event_row(e, None, file, pos, syncevents.encode(e))
             for e, file, pos in fresh
+            if e.type not in CARD_LOG
         ),
     )
     done.applied = len(fresh)
@@ -151,16 +141,38 @@ def apply(store: Store, me: syncdb.Device, incoming: Incoming, folder: Path) -> 
         _parameters(store)
     if kinds & {"plan", "interview", "task"}:
         _plans(store, done)
-    log = [event for event in events if event.type in CARD_LOG]
-    dead = syncdb.undone(store, [event.id for event in log])
-    for event in log:
+    log = [(e, file, pos) for e, file, pos in fresh if e.type in CARD_LOG]
+    dead = syncdb.undone(store, [event.id for event, _file, _pos in log])
+    syncdb.add_events(store, (event_row(e, None, f, p) for e, f, p in log if e.id in dead))
+    for event, file, pos in log:
         assert event.card is not None
         if event.id in dead:
-            syncdb.set_dead(store, event.id, 1)
+            syncdb.set_dead(store, event.id, 1)  # its undo came first
         else:
+            done.locations[event.id] = (file, pos)
             done.by_card.setdefault(event.card, []).append(event)
     done.flagged = {event.card for event in events if event.type in CARD_FLAGS and event.card}
     return done
+
+
+def event_row(
+    event: Event, review_id: int | None, file: int | None, pos: int | None, data: str | None = None
+) -> tuple[object, ...]:
+    """An event read from the folder, as syncdb.add_events takes it."""
+    return (
+        event.id,
+        event.device,
+        event.seq,
+        event.at_ms,
+        event.type,
+        event.card,
+        review_id,
+        None,
+        None,
+        data,
+        file,
+        pos,
+    )
 
 
 def _undos(

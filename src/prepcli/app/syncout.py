@@ -37,6 +37,9 @@ class Outgoing:
     replay: set[str] = field(default_factory=set)  # cards to replay in this sync
     undone: int = 0
     restored: int = 0
+    #: the answers' lines as found (id → line, prev, rules), kept in memory for writing them
+    #: right after the merge; written later, a line is made again from its review row
+    lines: dict[str, tuple[str, int | None, int | None]] = field(default_factory=dict)
 
 
 def answer_of(row: syncrows.ReviewRow, prev: int | None, rules: int | None) -> Answer:
@@ -92,8 +95,9 @@ class Deriver:
         identifier = syncevents.event_id(self.me.device, self.seq)
         made = Event(identifier, self.me.device, self.seq, at_ms, kind, card, answer, data)
         self.seq += 1
-        if answer is not None:  # its line is made from its review row when written
+        if answer is not None:  # recorded without its line: see Outgoing.lines
             prev, rules, line = answer.prev, answer.rules, None
+            self.out.lines[identifier] = (syncevents.encode(made), prev, rules)
         else:
             prev, rules, line = None, None, syncevents.encode(made)
         self.rows.append(

@@ -18,6 +18,7 @@ card's events with the scheduler (app/syncmerge.py).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -132,10 +133,12 @@ def ms_of(text: str) -> int:
     return (instant - _EPOCH) // _MS
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def iso_day(day: int) -> str:
     return date.fromordinal(day).isoformat()
 
 
+@functools.lru_cache(maxsize=1 << 12)  # a log's answers fall on a few hundred days
 def day_of(text: str) -> int:
     return date.fromisoformat(text).toordinal()
 
@@ -368,7 +371,7 @@ class _Fields:
 
     def card(self) -> str:
         value = self.text("card")
-        problem = bounds.key_problem(value)
+        problem = _key_problem(value)
         if problem is not None:
             raise self.fail("card", f"{value[:80]!r}: {problem}")
         return value
@@ -451,3 +454,5 @@ class _Fields:
 
 
 _DIGEST = re.compile(r"[0-9a-f]{16}")
+#: A log names each card many times: each key is checked once.
+_key_problem = functools.lru_cache(maxsize=1 << 16)(bounds.key_problem)

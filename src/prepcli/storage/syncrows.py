@@ -156,6 +156,53 @@ def set_flags(store: Store, key: str, suspended: bool, buried: int | None, now_m
         write_card(store, key, new, suspended, buried, now_ms)
 
 
+def add_cards(store: Store, cards: Sequence[tuple[str, Sequence[Any], int]]) -> dict[str, int]:
+    """New card rows (key, state, modified_ms), unflagged; their ids by key."""
+    columns = ", ".join(STATE)
+    store.db.executemany(
+        f"INSERT INTO card (key, {columns}, modified_ms) "
+        f"VALUES (?, {', '.join('?' * len(STATE))}, ?)",
+        ((key, *state, modified) for key, state, modified in cards),
+    )
+    ids = {}
+    keys = [key for key, _state, _modified in cards]
+    for marks, part in chunks(keys):
+        for key, card_id in store.db.execute(
+            f"SELECT key, id FROM card WHERE key IN ({marks})", part
+        ):
+            ids[str(key)] = int(card_id)
+    return ids
+
+
+def put_states(
+    store: Store, updates: Iterable[tuple[Sequence[Any], bool, int | None, int, int]]
+) -> None:
+    """(state, suspended, buried, modified_ms, card id) for existing cards."""
+    store.db.executemany(
+        "UPDATE card SET "
+        + ", ".join(f"{f} = ?" for f in STATE)
+        + ", suspended = ?, buried_until_day = ?, modified_ms = ? WHERE id = ?",
+        ((*state, int(s), b, m, i) for state, s, b, m, i in updates),
+    )
+
+
+def next_review_id(store: Store) -> int:
+    """The id the next review row gets (the review table never reuses one)."""
+    row = store.db.execute(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'review'), 0), "
+        "coalesce((SELECT max(id) FROM review), 0))"
+    ).fetchone()
+    return int(row[0]) + 1
+
+
+def add_reviews(store: Store, values: Iterable[Sequence[Any]]) -> None:
+    """Review rows with their ids first, then _REVIEW_COLUMNS."""
+    store.db.executemany(
+        f"INSERT INTO review (id, {_REVIEW_COLUMNS}) VALUES (?, {', '.join('?' * 32)})",
+        values,
+    )
+
+
 def add_review(store: Store, values: Sequence[Any]) -> int:
     """A review row from values in _REVIEW_COLUMNS order; its id."""
     cursor = store.db.execute(
