@@ -324,3 +324,72 @@ def test_review_syncs_at_its_start_and_end(
                        "WHERE suspended OR buried_until_day IS NOT NULL ORDER BY key")  # fmt: skip
     assert flags == [(STORY, 1, 0), (KV, 0, 1)]
     assert [r[0] for r in rows(b.db, "SELECT rating FROM review ORDER BY reviewed_ms")] == [4, 3]
+
+
+def test_events_that_cannot_be_used_are_reported_once_and_never_applied(
+    devices: tuple[Device, Device, Device], tmp_path: Path
+) -> None:
+    a, _b, _single = devices
+    folder = tmp_path / "shared"
+    peer = folder / "aaaaaaaaaaaa"
+    peer.mkdir(parents=True)
+    header = '{"prepcli_sync":1,"device":"aaaaaaaaaaaa","name":"peer","created":"2026-11-23T08:00:00.000Z"}'
+    event = '{{"id":"aaaaaaaaaaaa-{n}","device":"aaaaaaaaaaaa","at":"2026-11-23T08:0{n}:00.000Z",'
+    (peer / "2026-11-23-001.jsonl").write_text(
+        "\n".join([
+            header,
+            event.format(n=1) + '"type":"setting","name":"desired_retention","value":5}',
+            event.format(n=2) + '"type":"parameters","params":[1,2,3],"created":'
+            '"2026-11-23T08:00:00.000Z","n_items":1,"log_loss":null,"rmse_bins":null,'
+            '"source":"optimize"}',
+            event.format(n=3) + '"type":"setting","name":"new_per_day","value":7}',
+            event.format(n=4) + '"type":"undo","target":"bbbbbbbbbbbb-1"}',
+            event.format(n=5) + '"type":"teleport"}',
+        ]) + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    (peer / "2026-11-24-001.jsonl").write_text("not a header\n", encoding="utf-8")
+    (peer / "2026-11-25-001.jsonl").write_text('{"prepcli_sync":2}\n{"x":1}\n', "utf-8")
+    first = a("23T09:00", "sync", str(folder), code=1)
+    segment = peer / "2026-11-23-001.jsonl"
+    assert first.err.splitlines()[:-1] == [
+        f"{segment}:2:1: setting desired_retention: 5 is not a value it can take; not applied",
+        f"{segment}:3:1: parameters: not 21 FSRS parameters within their bounds",
+        f"{segment}:5:1: event aaaaaaaaaaaa-4 undoes bbbbbbbbbbbb-1, another device's answer: "
+        "not applied (an undo undoes only its own device's answers)",
+        f"{segment}:6:80: unknown event type 'teleport'",
+        f"{peer / '2026-11-24-001.jsonl'}:1:1: not a prepcli sync log: not valid JSON: "
+        "Expecting value",
+    ]
+    assert "Not read: " in first.out and "is in sync format 2, from a newer prepcli." in first.out
+    assert a("23T09:01", "config", "get", "new_per_day").out == "7\n"  # the good one
+    assert a("23T09:01", "config", "get", "desired_retention").out == "0.9\n"
+    assert rows(a.db, "SELECT count(*) FROM fsrs_params") == [(0,)]
+    again = a("23T09:02", "sync", str(folder))  # reported once; listed by --status
+    assert again.err == ""
+    status = json.loads(a("23T09:03", "sync", "--status", "--json").out)
+    assert len(status["problems"]) == 5
+
+
+def test_a_choice_taken_back_before_a_sync_still_counts_as_the_latest(
+    devices: tuple[Device, Device, Device], tmp_path: Path
+) -> None:
+    """Suspended and unsuspended again (or ticked and unticked) between two syncs leaves
+    the tables as they were, yet it is later than the other device's change."""
+    a, b, _single = devices
+    folder = tmp_path / "shared"
+    a("23T08:00", "plan", "start", "--plan", "mini")
+    a.sync("23T08:01", folder)
+    b.sync("23T08:02", folder)
+    b("23T09:05", "card", "suspend", STORY)
+    b("23T09:06", "plan", "done", "read-paper")
+    b.sync("23T09:07", folder)
+    a("23T09:20", "card", "suspend", STORY)
+    a("23T09:21", "card", "unsuspend", STORY)
+    a("23T09:22", "plan", "done", "read-paper")
+    a("23T09:23", "plan", "undo", "read-paper")
+    a.sync("23T09:30", folder)
+    b.sync("23T09:31", folder)
+    for device in (a, b):
+        assert rows(device.db, "SELECT suspended FROM card WHERE key = ?", STORY) == [(0,)]
+        assert rows(device.db, "SELECT task_id FROM task_done") == []

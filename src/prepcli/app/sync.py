@@ -146,7 +146,10 @@ def _merge(store: Store, folder: Path, now_ms: int) -> tuple[SyncReport, Lines]:
             Problem(str(folder), 0, 0, f"event {lost} could not be read back to replay its card")
             for lost in cards.outcome.lost
         ]
-        syncdb.add_problems(store, ((p.path, p.line, p.col, p.message) for p in problems), now_ms)
+        new = syncdb.add_problems(
+            store, ((p.path, p.line, p.col, p.message) for p in problems), now_ms
+        )  # a file that stays bad (a header, a newer format) is reported the first time
+        problems = [Problem(*found) for found in new]
         syncdb.clear_touched(store)
         syncdb.set_device(
             store,

@@ -100,6 +100,11 @@ def apply(store: Store, me: syncdb.Device, incoming: Incoming, folder: Path) -> 
             continue
         seen.add(event.id)
         before = known.get(event.id)
+        refused = _refused(event)
+        if refused is not None:
+            path, number = lines[event.id]
+            done.problems.append(Problem(path, number, 1, refused))
+            continue
         if before is None:
             fresh.append((event, file, pos))
             continue
@@ -153,6 +158,37 @@ def apply(store: Store, me: syncdb.Device, incoming: Incoming, folder: Path) -> 
             done.by_card.setdefault(event.card, []).append(event)
     done.flagged = {event.card for event in events if event.type in CARD_FLAGS and event.card}
     return done
+
+
+def _refused(event: Event) -> str | None:
+    """Why a setting or parameter set cannot be used here, or None. A setting this
+    prepcli does not know (from a newer one) is kept: settings it does not know are
+    ignored."""
+    from prepcli.core.config import SPECS, to_stored
+    from prepcli.core.errors import UsageError
+    from prepcli.core.scheduler import Scheduler
+
+    data = event.data or {}
+    if event.type == "setting":
+        name, value = data["name"], data["value"]
+        spec = SPECS.get(name)
+        if spec is None or value is None:
+            return None
+        try:
+            shown = spec.show(tuple(value) if isinstance(value, list) else value)
+            if to_stored(spec.parse(shown)) == value:
+                return None
+        except (UsageError, TypeError, ValueError):
+            pass
+        return f"setting {name}: {str(value)[:80]} is not a value it can take; not applied"
+    if event.type == "parameters":
+        limits = Scheduler.parameter_bounds()
+        weights = data["params"]
+        if len(weights) != len(limits) or not all(
+            low <= w <= high for w, (low, high) in zip(weights, limits, strict=False)
+        ):
+            return f"parameters: not {len(limits)} FSRS parameters within their bounds"
+    return None
 
 
 def event_row(

@@ -208,14 +208,23 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             key TEXT NOT NULL,
             PRIMARY KEY (what, key)
         ) WITHOUT ROWID""",
-        """CREATE TRIGGER sync_untick AFTER DELETE ON task_done BEGIN
-            INSERT OR IGNORE INTO sync_touched (what, key)
-            VALUES ('untick', old.run_id || char(9) || old.task_id);
+        # Only in a database that syncs. (NOT EXISTS rather than OR IGNORE: the statement
+        # that fires a trigger decides its conflicts, and an upsert's would abort.)
+        """CREATE TRIGGER sync_untick AFTER DELETE ON task_done
+        WHEN EXISTS (SELECT 1 FROM sync_device) BEGIN
+            INSERT INTO sync_touched (what, key)
+            SELECT 'untick', old.run_id || char(9) || old.task_id WHERE NOT EXISTS (
+                SELECT 1 FROM sync_touched
+                WHERE what = 'untick' AND key = old.run_id || char(9) || old.task_id
+            );
         END""",
         """CREATE TRIGGER sync_flags AFTER UPDATE OF suspended, buried_until_day ON card
-        WHEN old.suspended IS NOT new.suspended
-            OR old.buried_until_day IS NOT new.buried_until_day BEGIN
-            INSERT OR IGNORE INTO sync_touched (what, key) VALUES ('flags', new.key);
+        WHEN (old.suspended IS NOT new.suspended
+            OR old.buried_until_day IS NOT new.buried_until_day)
+            AND EXISTS (SELECT 1 FROM sync_device) BEGIN
+            INSERT INTO sync_touched (what, key) SELECT 'flags', new.key WHERE NOT EXISTS (
+                SELECT 1 FROM sync_touched WHERE what = 'flags' AND key = new.key
+            );
         END""",
         """CREATE TABLE sync_problem (
             path TEXT NOT NULL,

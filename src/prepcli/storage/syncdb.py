@@ -337,16 +337,19 @@ def clear_touched(store: Store) -> None:
 # --- problems ------------------------------------------------------------------------------
 
 
-def add_problems(store: Store, problems: Iterable[tuple[str, int, int, str]], now_ms: int) -> int:
-    """Record problems not recorded before; how many were new."""
-    added = 0
+def add_problems(
+    store: Store, problems: Iterable[tuple[str, int, int, str]], now_ms: int
+) -> list[tuple[str, int, int, str]]:
+    """Record problems not recorded before; those that were new."""
+    added = []
     for path, line, col, message in problems:
         cursor = store.db.execute(
             "INSERT INTO sync_problem (path, line, col, message, found_ms) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING",
             (path, line, col, message, now_ms),
         )
-        added += cursor.rowcount
+        if cursor.rowcount:
+            added.append((path, line, col, message))
     return added
 
 
