@@ -285,3 +285,34 @@ def test_a_real_run_through_two_git_clones(
     assert stats[0] == stats[1] and stats[0]["reviews_total"] == 4
     assert collection(laptop.db) == collection(desktop.db)
     assert _git(clones[0], "log", "--merges", "--oneline")  # real merges, none conflicted
+
+
+@pytest.mark.parametrize("loss", ["deleted", "an older copy"])
+def test_a_log_lost_from_the_folder_is_written_again(
+    run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, loss: str
+) -> None:
+    """This device's file gone from the folder, or put back as an older copy (a `git
+    reset`, a restored backup): its events are written again, into a new segment (the
+    old one is never appended to again), and a new device still gets everything."""
+    a = Device(run, monkeypatch, tmp_path / "a.sqlite3")
+    folder = tmp_path / "shared"
+    a("23T09:00", "answer", KV, "good")
+    a.sync("23T09:01", folder)
+    (segment,) = folder.glob("*/*.jsonl")
+    older = segment.read_bytes()
+    a("23T09:02", "answer", ATTENTION, "good")
+    a("23T09:03", "card", "suspend", ADD)
+    a.sync("23T09:04", folder)
+    if loss == "deleted":
+        segment.unlink()
+    else:
+        segment.write_bytes(older)
+    report = a.sync("23T09:05", folder)
+    assert report["written"] == (3 if loss == "deleted" else 2)
+    assert len(list(folder.glob("*/*.jsonl"))) == (1 if loss == "deleted" else 2)
+    if loss != "deleted":
+        assert segment.read_bytes() == older  # never appended to again
+    b = Device(run, monkeypatch, tmp_path / "b.sqlite3")
+    b.sync("23T09:06", folder)
+    assert collection(b.db) == collection(a.db)
+    assert a.sync("23T09:07", folder)["written"] == 0

@@ -25,7 +25,6 @@ import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from prepcli.app import syncin
 from prepcli.app.synccards import CardMerge
@@ -37,9 +36,6 @@ from prepcli.core.errors import PrepError, Problem, UsageError
 from prepcli.core.models import settings_from
 from prepcli.storage import syncdb, synclog, syncrows
 from prepcli.storage.store import Store, run_guarded
-
-if TYPE_CHECKING:
-    pass
 
 #: This device's answers' lines as the merge made them: id → (line, prev, rules).
 Lines = dict[str, tuple[str, int | None, int | None]]
@@ -202,6 +198,7 @@ def _publish(store: Store, folder: Path, now_ms: int, made: Lines) -> int:
         header = ""
         if segment is None or cursor is None or synclog.needs_new_segment(segment, size, day):
             taken = set(os.listdir(folder / me.device)) if (folder / me.device).is_dir() else set()
+            taken |= {path.rsplit("/", 1)[-1] for path in syncdb.cursors(store)}  # even if gone
             segment = f"{me.device}/{synclog.segment_name(day, taken)}"
             header = synclog.header(me.device, me.name, now_ms) + "\n"
             cursor = None

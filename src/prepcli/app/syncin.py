@@ -56,12 +56,14 @@ def read_folder(store: Store, folder: Path, me: syncdb.Device) -> Incoming:
     for known in cursors.values():
         if known.device == me.device and known.path not in present and known.read_bytes:
             syncdb.forget_file(store, known.id)  # ours, gone: what it held is written again
+            _leave_segment(store, me, known.path)
     for log in files:
         cursor = cursors.get(log.path)
         file = cursor.id if cursor else syncdb.file_id(store, log.path, log.device)
         offset, line = (cursor.read_bytes, cursor.read_lines) if cursor else (0, 0)
         if log.size < offset:  # replaced rather than appended to: read it again
             syncdb.forget_file(store, file)
+            _leave_segment(store, me, log.path)
             offset, line = 0, 0
         if log.size == offset:
             continue
@@ -82,6 +84,14 @@ def read_folder(store: Store, folder: Path, me: syncdb.Device) -> Incoming:
         found.events += [(event, file, pos, number) for event, pos, number in batch.events]
         found.paths[file] = str(folder / log.path)
     return found
+
+
+def _leave_segment(store: Store, me: syncdb.Device, path: str) -> None:
+    """Never append again to a file of ours that went missing or shrank (restored from an
+    older copy, a `git reset`): another copy of it may be longer, and two versions of one
+    file are what a sync engine cannot merge. The next write starts a new segment."""
+    if me.segment == path:
+        syncdb.set_device(store, segment=None)
 
 
 def apply(store: Store, me: syncdb.Device, incoming: Incoming, folder: Path) -> Applied:

@@ -25,7 +25,7 @@ app = typer.Typer()
 def sync_command(
     ctx: typer.Context,
     folder: Annotated[
-        Path | None,
+        str | None,
         typer.Argument(
             help="The folder your devices share (default: the sync_dir setting).",
             metavar="DIR",
@@ -43,14 +43,17 @@ def sync_command(
     from prepcli.cli.arguments import checked_path
 
     if folder is not None:
-        checked_path(folder, "folder or nothing")
+        if not folder.strip():  # not the current folder by accident
+            raise UsageError("the sync folder cannot be empty")
+        checked_path(Path(folder), "folder or nothing")
     store = open_store_of(ctx)
     try:
         if show_status:
-            found = syncstatus.status(store, _chosen(store, folder), now())
+            chosen = _chosen(store, Path(folder) if folder is not None else None)
+            found = syncstatus.status(store, chosen, now())
             _print_status(found, as_json)
             return
-        chosen = _chosen(store, folder)
+        chosen = _chosen(store, Path(folder) if folder is not None else None)
         if chosen is None:
             raise UsageError(
                 "name the sync folder: `prepcli sync DIR` (or `prepcli config set sync_dir DIR`)"
