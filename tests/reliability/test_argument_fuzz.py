@@ -72,9 +72,10 @@ BASE: dict[str, list[str]] = {
     "import": ["{export}"],
     "backup": ["{tmp}/backups"],
     "check": [],
+    "sync": ["{tmp}/sync"],
 }
 #: Parameters whose values are written somewhere: never given "/" (backing up into / works).
-WRITES = {"backup", "deck new", "export", "practice"}
+WRITES = {"backup", "deck new", "export", "practice", "sync"}
 
 
 def _hostile_paths(tmp: Path, writes: bool) -> list[str]:

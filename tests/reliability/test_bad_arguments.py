@@ -48,6 +48,7 @@ BAD_SETTINGS: dict[str, tuple[str, ...]] = {
     "interview_lead": ("2", "-1", "x"),
     "interview_buffer": ("31", "-1", "x"),
     "durability": ("off", "FULL", ""),
+    "sync_dir": ("", "x" * 300),
 }
 
 ROWS: list[tuple[str, ...]] = [

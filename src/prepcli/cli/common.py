@@ -3,6 +3,7 @@ option and argument types used by several commands."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -102,7 +103,14 @@ def complete_card_id(ctx: typer.Context, incomplete: str) -> list[str]:
 
     root = ctx.find_root().params
     try:
-        where = locations_for(Options(db=root.get("db"), decks=tuple(root.get("decks") or ())))
+        # While completing, the root's parameters may still be the words typed (strings).
+        db = root.get("db")
+        options = Options(
+            db=None if db is None else Path(db),
+            decks=tuple(Path(d) for d in root.get("decks") or ()),
+            no_bundled=bool(root.get("no_bundled")),
+        )
+        where = locations_for(options)
         index, _decks = load_index(where.deck_roots, where.cache_dir)
     except (PrepError, OSError):  # bad decks or folders: no completions rather than noise
         return []

@@ -312,6 +312,7 @@ def check(
       prepcli check --fix
     """
     from prepcli.app import maintenance
+    from prepcli.cli import sync
     from prepcli.storage import paths
     from prepcli.ui import collection_view, render
 
@@ -319,13 +320,16 @@ def check(
     try:
         with render.status("Checking: replaying every card's history…"):
             report = maintenance.check(study, fix=fix, backup_folder=paths.data_dir() / "backups")
+            synced = sync.verify_for_check(study.store)  # None: this database does not sync
     finally:
         study.close()
+    ok = report.ok and (synced is None or not synced.differences)
     if as_json:
-        emit_json({**asdict(report), "ok": report.ok})
+        emit_json({**asdict(report), "ok": ok, "sync": sync.verification_json(synced)})
     else:
         show_long(ctx, collection_view.check_view(report))
         if report.backup:
             echo(f"Backup: {report.backup}")  # a path to copy: never wrapped
-    if not report.ok:
+        sync.print_verification(synced)
+    if not ok:
         raise typer.Exit(1)

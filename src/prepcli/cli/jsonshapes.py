@@ -187,6 +187,7 @@ class CheckDoc(Versioned):
     fixed: bool
     backup: str | None
     out_of_range: list[Any]
+    sync: dict[str, Any] | None
     ok: bool
 
 

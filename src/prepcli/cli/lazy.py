@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("prepcli.cli.data", "app"),
     "backup": ("prepcli.cli.data", "app"),
     "check": ("prepcli.cli.data", "app"),
+    "sync": ("prepcli.cli.sync", "app"),
 }
 #: The apps that are one named group (`prepcli plan …`), not a set of top-level commands.
 GROUP_APPS = frozenset({"plan_app", "quiz_app", "card_app", "config_app", "deck_app"})

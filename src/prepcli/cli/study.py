@@ -79,6 +79,14 @@ def review(
         )
     where = locations_of(ctx)
     study = open_study(ctx)
+    if study.settings.sync_dir:  # the other devices' answers first (cli/sync.py)
+        from prepcli.cli.sync import sync_for_review
+
+        try:
+            sync_for_review(study.store, "start")
+        finally:
+            study.close()
+        study = open_study(ctx)
     try:
         selection = (tuple(deck or ()), tuple(tag or ()))
         study.selection(*selection)  # reject an unknown deck before taking over the screen
@@ -110,6 +118,10 @@ def review(
             from prepcli.app.empty_queue import why_empty
 
             echo(why_empty(study, *selection, ahead=ahead))
+        if study.settings.sync_dir:
+            from prepcli.cli.sync import sync_for_review
+
+            sync_for_review(study.store, "end")
     finally:
         study.close()
 

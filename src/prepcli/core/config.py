@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,6 +101,18 @@ def _durability(text: str) -> str:
     return text
 
 
+def _folder(text: str) -> str:
+    """A folder path, made absolute (the setting holds where it is, not where you were)."""
+    if not text.strip():
+        raise UsageError("expected a folder path (`prepcli config reset sync_dir` unsets it)")
+    if "\0" in text:
+        raise UsageError("a folder path cannot contain a NUL character")
+    folder = os.path.abspath(os.path.expanduser(text))
+    if any(len(part.encode("utf-8", "surrogateescape")) > 255 for part in folder.split(os.sep)):
+        raise UsageError("a folder name is at most 255 bytes")
+    return folder
+
+
 def _zone(text: str) -> str:
     zone_named(text)
     return text
@@ -133,6 +146,12 @@ SPECS: dict[str, SettingSpec] = {
             "'full': each answer reaches the disk before the next card, surviving a power cut "
             "(as Anki); 'normal': faster, a power cut may drop the last answers",
             _durability,
+        ),
+        SettingSpec(
+            "sync_dir",
+            "folder to sync through at the start and end of `prepcli review` (see `prepcli sync`)",
+            _folder,
+            lambda v: v or "(none)",
         ),
         SettingSpec("leech_threshold", "lapses at which a card is tagged a leech", _int_in(1, 99)),
         SettingSpec(

@@ -83,6 +83,7 @@ class Settings:
     interview_lead: int = 1  # days before the interview of the last session (0: that morning)
     interview_buffer: int = 4  # days before the last session without new cards
     durability: str = "full"  # "full": each answer synced to disk (as Anki); "normal": faster
+    sync_dir: str = ""  # the folder `prepcli sync` and `prepcli review` sync through ("": none)
 
 
 def settings_from(stored: Mapping[str, Any]) -> Settings:

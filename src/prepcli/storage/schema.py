@@ -104,5 +104,98 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # 7: suspended cards and leeches (a few) counted without reading every card's row
         "CREATE INDEX card_flagged ON card(suspended, leech) WHERE suspended OR leech",
     ),
+    (  # 8: sync through a folder (storage/syncdb.py): this device, what it read and wrote
+        """CREATE TABLE sync_device (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            device TEXT NOT NULL,
+            name TEXT NOT NULL,
+            next_seq INTEGER NOT NULL,
+            segment TEXT,
+            review_mark INTEGER NOT NULL DEFAULT 0,
+            rules INTEGER,
+            folder TEXT,
+            synced_ms INTEGER
+        )""",
+        """CREATE TABLE sync_file (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            device TEXT NOT NULL,
+            name TEXT,
+            read_bytes INTEGER NOT NULL DEFAULT 0,
+            read_lines INTEGER NOT NULL DEFAULT 0
+        )""",
+        """CREATE TABLE sync_event (
+            id TEXT PRIMARY KEY,
+            device TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            at_ms INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            card TEXT,
+            review_id INTEGER UNIQUE,
+            dead INTEGER NOT NULL DEFAULT 0,
+            prev INTEGER,
+            rules INTEGER,
+            data TEXT,
+            file INTEGER,
+            pos INTEGER
+        ) WITHOUT ROWID""",
+        "CREATE INDEX sync_event_card ON sync_event(card, type) WHERE card IS NOT NULL",
+        "CREATE INDEX sync_event_other ON sync_event(type) WHERE card IS NULL",
+        "CREATE INDEX sync_event_unwritten ON sync_event(device, seq) WHERE file IS NULL",
+        """CREATE TABLE sync_card (
+            key TEXT PRIMARY KEY,
+            digest INTEGER NOT NULL DEFAULT 0,
+            latest_ms INTEGER,
+            suspended INTEGER NOT NULL DEFAULT 0,
+            buried_until_day INTEGER
+        ) WITHOUT ROWID""",
+        "CREATE TABLE sync_undo (target TEXT PRIMARY KEY, event TEXT NOT NULL) WITHOUT ROWID",
+        """CREATE TABLE sync_plan (
+            run_id INTEGER PRIMARY KEY,
+            event TEXT NOT NULL UNIQUE,
+            interview_day INTEGER
+        )""",
+        """CREATE TABLE sync_task (
+            event TEXT NOT NULL,
+            task TEXT NOT NULL,
+            done INTEGER NOT NULL,
+            PRIMARY KEY (event, task)
+        ) WITHOUT ROWID""",
+        "CREATE TABLE sync_setting (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID",
+        "CREATE TABLE sync_parameters (params_id INTEGER PRIMARY KEY, event TEXT NOT NULL UNIQUE)",
+        # What the tables forget: a tick taken back, a flag set and cleared again between
+        # two syncs. Triggers note them (no code path changes); each sync reads and clears.
+        """CREATE TABLE sync_touched (
+            what TEXT NOT NULL,
+            key TEXT NOT NULL,
+            PRIMARY KEY (what, key)
+        ) WITHOUT ROWID""",
+        # Only in a database that syncs. (NOT EXISTS rather than OR IGNORE: the statement
+        # that fires a trigger decides its conflicts, and an upsert's would abort.)
+        """CREATE TRIGGER sync_untick AFTER DELETE ON task_done
+        WHEN EXISTS (SELECT 1 FROM sync_device) BEGIN
+            INSERT INTO sync_touched (what, key)
+            SELECT 'untick', old.run_id || char(9) || old.task_id WHERE NOT EXISTS (
+                SELECT 1 FROM sync_touched
+                WHERE what = 'untick' AND key = old.run_id || char(9) || old.task_id
+            );
+        END""",
+        """CREATE TRIGGER sync_flags AFTER UPDATE OF suspended, buried_until_day ON card
+        WHEN (old.suspended IS NOT new.suspended
+            OR old.buried_until_day IS NOT new.buried_until_day)
+            AND EXISTS (SELECT 1 FROM sync_device) BEGIN
+            INSERT INTO sync_touched (what, key) SELECT 'flags', new.key WHERE NOT EXISTS (
+                SELECT 1 FROM sync_touched WHERE what = 'flags' AND key = new.key
+            );
+        END""",
+        """CREATE TABLE sync_problem (
+            path TEXT NOT NULL,
+            line INTEGER NOT NULL,
+            col INTEGER NOT NULL,
+            message TEXT NOT NULL,
+            found_ms INTEGER NOT NULL,
+            PRIMARY KEY (path, line, col, message)
+        ) WITHOUT ROWID""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
