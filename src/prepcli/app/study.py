@@ -49,6 +49,8 @@ class Locations:
     cache_dir: Path
     plan_dirs: tuple[Path, ...] = ()
     create_db_parents: bool = True
+    #: The user's copies of bundled cards (files/overrides.py), or None (own decks).
+    overrides: Path | None = None
 
 
 class Study:
@@ -99,13 +101,15 @@ class Study:
     def open(cls, where: Locations, now: datetime) -> Study:
         # Decks first: a bad deck is reported before the database is even opened. While
         # no deck file changed, only their index is read; the cards when a command needs them.
+        from prepcli.files.overrides import with_overrides  # the user's copies of bundled cards
+
         index, decks = load_index(where.deck_roots, where.cache_dir)
         cache_file = where.cache_dir / cache_name(where.deck_roots)
 
         def load_decks() -> DeckSet:
             from prepcli.files.decks import load_decks as load  # the validator: not for counting
 
-            return load(where.deck_roots, cache_file)
+            return with_overrides(load(where.deck_roots, cache_file), where.overrides)
 
         store = open_store(where.db, create_parents=where.create_db_parents)
         try:
@@ -115,7 +119,7 @@ class Study:
                     index,
                     now,
                     where.plan_dirs,
-                    decks or load_decks,
+                    load_decks if decks is None else with_overrides(decks, where.overrides),
                     where.cache_dir,
                 ),
                 where.db,

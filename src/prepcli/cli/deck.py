@@ -18,6 +18,7 @@ from prepcli.cli.common import (
     plural,
     show,
 )
+from prepcli.cli.deck_overrides import deck_overrides
 from prepcli.cli.options import existing
 from prepcli.core.errors import PrepError, UsageError
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 deck_app = typer.Typer(
     rich_markup_mode=None, help="List and check deck files.", no_args_is_help=True
 )
+
+deck_app.command("overrides")(deck_overrides)
 
 # --- decks -------------------------------------------------------------------------------
 

@@ -46,6 +46,8 @@ def locations_for(options: Options) -> Locations:
         cache_dir=paths.cache_dir(),
         plan_dirs=plan_dirs,
         create_db_parents=options.db is None,
+        # Bundled cards edited in review are copied here; the user's own decks are theirs.
+        overrides=None if options.decks else paths.overrides_dir(),
     )
 
 

@@ -46,7 +46,6 @@ def review(
     ] = False,
 ) -> None:
     """The daily review session (Space reveals, 1-4 rate, u undo, q quit)."""
-    from prepcli.files.deckfiles import cache_name
     from prepcli.ui import card_view
     from prepcli.ui.keys import KeyReader
     from prepcli.ui.session import ReviewSession, deck_reloader, moving_clock
@@ -67,9 +66,8 @@ def review(
             tags=selection[1],
             limit=limit,
             ahead=ahead,
-            reload_decks=deck_reloader(
-                study, where.deck_roots, where.cache_dir / cache_name(where.deck_roots)
-            ),
+            reload_decks=deck_reloader(study, where),
+            overrides_dir=where.overrides,
         )
         with KeyReader() as keys:
             result = session.run(keys)

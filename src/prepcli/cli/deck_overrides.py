@@ -1,0 +1,87 @@
+"""`prepcli deck overrides`: the user's edited copies of bundled cards, listed or removed.
+
+`e` in `prepcli review` copies a bundled card into the overrides folder before opening it
+(files/overrides.py); each copy replaces the bundled card until it is removed here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from prepcli.cli.common import JsonOption, echo, emit_json, locations_of
+from prepcli.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from prepcli.app.study import Locations
+    from prepcli.core.cards import DeckSet
+
+
+def deck_overrides(
+    ctx: typer.Context,
+    remove: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--remove",
+            metavar="CARD",
+            help="Remove your copy of CARD (deck/id), so the bundled card is shown again "
+            "(repeatable).",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Your edited copies of bundled cards (made by `e` in `prepcli review`), which are
+    shown instead of the bundled cards; --remove CARD goes back to the bundled card.
+
+    Example: prepcli deck overrides --remove llm-quiz.inference/kv-cache
+    """
+    from prepcli.files.overrides import load_overrides, remove_override
+
+    where = locations_of(ctx)
+    folder = where.overrides
+    if folder is None:
+        if remove:
+            raise UsageError("copies of bundled cards are not used with --decks / PREPCLI_DECKS")
+        echo(
+            "Copies of bundled cards are used only with the bundled decks; with --decks "
+            "(or PREPCLI_DECKS), `e` in `prepcli review` edits your own deck files."
+        )
+        return
+    if remove:
+        for key in remove:
+            removed = remove_override(folder, key)
+            if removed is None:
+                raise UsageError(f"no copy of {key!r} in {folder} (see `prepcli deck overrides`)")
+            echo(f"Removed your copy of {key} from {removed}: the bundled card is back.")
+        return
+    overrides = load_overrides(folder)
+    copies = _copies(where, overrides)
+    if as_json:
+        emit_json([{"card": k, "path": p, "line": n, "used": u} for k, p, n, u in copies])
+        return
+    if not copies:
+        echo(f"No copies of bundled cards yet (`e` in `prepcli review` makes one, in {folder}).")
+        return
+    count = "1 copy" if len(copies) == 1 else f"{len(copies)} copies"
+    echo(f"{count} of bundled cards, in {folder}:")
+    for key, path, line, used in copies:
+        note = "" if used else "  (not used: no bundled card has this id)"
+        echo(f"  {key}  {path}:{line}{note}")
+    echo("They are shown instead of the bundled cards; `prepcli deck overrides --remove CARD` "
+         "goes back to the bundled card.")  # fmt: skip
+
+
+def _copies(where: Locations, overrides: DeckSet | None) -> list[tuple[str, str, int, bool]]:
+    """(card key, file, line, whether a bundled card has that key) for each copy."""
+    from prepcli.storage.deckindex import load_index
+
+    if overrides is None:
+        return []
+    bundled = frozenset(load_index(where.deck_roots, where.cache_dir)[0].keys)
+    found: dict[str, tuple[str, str, int, bool]] = {}
+    for card in overrides.cards():  # a cloze card's deletions are one copy
+        key = f"{card.deck}/{card.note_id}"
+        used = card.key in bundled or (key in found and found[key][3])
+        found[key] = (key, card.path, card.line, used)
+    return list(found.values())
