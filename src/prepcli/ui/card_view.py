@@ -31,15 +31,21 @@ if TYPE_CHECKING:
     from prepcli.core.history import CardInfo
 
 
-def card_header(card: CardDef, state: CardState, remaining: str) -> Text:
+def card_header(card: CardDef, state: CardState, remaining: str) -> RenderableType:
+    """The card's id, kind and state; with `remaining` (the session's count of cards
+    left), that count at the right, never split over two lines."""
     text = Text()
     text.append(card.key, style="bold")
     text.append(f"  ·  {card.kind.value}  ·  {PHASE_NAMES[state.phase]}", style="dim")
     if state.leech:
         text.append("  ·  leech", style="bold red")
-    if remaining:
-        text.append(f"  ·  {remaining}", style="dim")
-    return text
+    if not remaining:
+        return text
+    grid = Table.grid(expand=True, padding=(0, 0, 0, 2))
+    grid.add_column(ratio=1)
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_row(text, Text(remaining, style="dim"))
+    return grid
 
 
 def card_front(card: CardDef, state: CardState, remaining: str = "") -> RenderableType:

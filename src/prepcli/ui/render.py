@@ -146,8 +146,9 @@ def markdown(text: str, style: str = "none") -> Markdown:
 
     from prepcli.ui.reflow import reflow
 
-    # Soft line breaks joined, so text reflows to the terminal; deliberate ones kept.
-    prepared = reflow(render_math_in(visible(text)))
+    # Soft line breaks joined, so text reflows to the terminal; deliberate ones kept (read
+    # before the maths is rendered: the author wrapped the LaTeX source).
+    prepared = render_math_in(reflow(visible(text)))
     # hyperlinks=False: a link shows its target beside its text, so a deck cannot hide
     # where a link goes (a terminal hyperlink shows only the text).
     return Markdown(

@@ -28,7 +28,7 @@ CONTEXT_LINES = 3
 
 
 class CardScreen:
-    def __init__(self, console: Console, card: CardDef, header: Text) -> None:
+    def __init__(self, console: Console, card: CardDef, header: RenderableType) -> None:
         self.console = console
         self.card = card
         self.header = header
