@@ -144,6 +144,10 @@ def read_until(
             terminal.feed(child.read_nonblocking(65536, timeout=0.2))
         except pexpect.TIMEOUT:
             continue
+        except pexpect.EOF:
+            raise AssertionError(
+                f"{pattern.pattern!r} not on screen at exit:\n{terminal.text}"
+            ) from None
     return terminal
 
 
@@ -156,6 +160,6 @@ def settle(
     while time.monotonic() < end:
         try:
             terminal.feed(child.read_nonblocking(65536, timeout=quiet))
-        except pexpect.TIMEOUT:
+        except (pexpect.TIMEOUT, pexpect.EOF):
             break
     return terminal

@@ -132,7 +132,9 @@ class CardScreen:
                 if self.offset < 0:
                     self.offset = self._answer_offset(len(question), free)
         self.offset = max(0, self.offset)
-        self.frame = Frame(top, body, bottom, ticker=ticker, offset=self.offset)
+        self.frame = Frame(
+            top, body, bottom, ticker=ticker, offset=self.offset, space_scrolls=self.revealed
+        )
         self.frame.draw(self.console)
         self.offset = self.frame.offset
 

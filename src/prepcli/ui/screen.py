@@ -60,6 +60,7 @@ class Frame:
     bottom: list[str]
     ticker: int | None = None
     offset: int = 0
+    space_scrolls: bool = False  # Space pages down (on the answer side; it reveals before)
     rows: int = field(default=0, init=False)  # body rows on screen, set by `draw`
 
     def body_rows(self, height: int) -> int:
@@ -95,9 +96,10 @@ class Frame:
         if self.offset > 0:
             more.append("k/↑/PgUp back")
         if last < len(self.body):
-            more.append("j/↓/Space/PgDn more")
+            more.append("j/↓/Space/PgDn more" if self.space_scrolls else "j/↓/PgDn more")
         where = f"── lines {self.offset + 1}–{last} of {len(self.body)} · {' · '.join(more)}"
-        return lines_of(console, Text(where, style="dim"), measure(console))[0]
+        line = Text(where, style="dim", no_wrap=True, overflow="ellipsis")
+        return lines_of(console, line, measure(console))[0]
 
     def tick(self, line: str) -> None:
         """Rewrite the ticker line in place, the cursor left where it was."""

@@ -92,6 +92,7 @@ class ReviewSession:
         self.queue: Agenda | None = None  # the queue the card on screen was taken from
         self.message: Text | None = None  # for the next card's screen
         self.done: list[_Done] = []  # this session's actions, oldest first
+        self.drawn = False  # whether a card was put on the screen
         self.started = time.monotonic()
 
     # --- the loop --------------------------------------------------------------------
@@ -106,6 +107,8 @@ class ReviewSession:
                 self._review(self.study.cards[key])
         except _Quit:
             self.result.quit_early = True
+        if self.drawn:
+            render.write_raw("\n")  # what follows starts below the last screen, not on it
         self.result.seconds = time.monotonic() - self.started
         return self.result
 
@@ -141,6 +144,7 @@ class ReviewSession:
         if limit is not None:
             screen.show_countdown(limit)
         screen.draw()
+        self.drawn = True
         while True:
             pressed = self._wait(screen, deadline)
             if pressed == " " or pressed in ENTER:
@@ -255,6 +259,7 @@ class ReviewSession:
             time.sleep(2)
         finally:
             self.keys.resume()
+            follow_resize(self.console)  # the terminal may have changed size meanwhile
 
     def _deck_title(self, deck_id: str) -> str:
         return next((d.title for d in self.study.decks.decks if d.id == deck_id), deck_id)
