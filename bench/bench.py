@@ -429,6 +429,10 @@ def run(work: Path, decks: int, per_deck: int, repeats: int) -> dict[str, Any]:
         }
     )
     prepcli = [PYTHON, "-m", "prepcli"]
+    # Anki's engine has neither the six-week plan nor the interview planner: the engine
+    # comparison runs on the collection before a plan starts (plain FSRS, the same limits).
+    plain = work / "plain.sqlite3"
+    shutil.copyfile(db, plain)
     start_plan = ["plan", "start", "--plan", "bench", "--start", "2026-11-02"]
     subprocess.run(
         [*prepcli, *start_plan, "--interview", "2026-12-14"],
@@ -476,7 +480,7 @@ def run(work: Path, decks: int, per_deck: int, repeats: int) -> dict[str, Any]:
     warm_s = median_time(lambda: load_decks(roots, cache), repeats)
     os.environ["TZ"] = "UTC"
     where = Locations(
-        db=db, deck_roots=roots, cache_dir=work / "cache", plan_dirs=(work / "plans",)
+        db=plain, deck_roots=roots, cache_dir=work / "cache", plan_dirs=(work / "plans",)
     )
     session_ms = session_latency_ms(db, env)
     session_near_ms = session_latency_ms(closing, env)
@@ -637,8 +641,11 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
         "databases syncing every commit to disk (`synchronous` is in the figures: 2 = "
         "FULL), and the same work: today's queue until the first card is ready with its "
         "four intervals; then answer Good and have the next card ready with its four "
-        "intervals. What still differs: Anki keeps its queue between answers and updates "
-        "it, prepcli rebuilds today's queue after each answer; Anki's (re)learning cards "
+        "intervals; both keep today's queue between answers and update it. The engine "
+        "rows run on the collection before the plan starts (plain FSRS on both sides: Anki "
+        "has no plan pace and no interview planner); the queue sizes are in the figures. "
+        "What still differs: Anki counts intraday learning cards due within its 20-minute "
+        "learn-ahead in its queue size, prepcli only those due now; Anki's (re)learning cards "
         "carry one remaining step (`left` = 1), a close match to prepcli's one relearning "
         "step; Anki's notes have plain text, prepcli's cards are read from YAML decks.\n\n"
         + "\n".join(lines)

@@ -41,7 +41,7 @@ def test_today_on_a_fresh_database(run: Run) -> None:
 def test_next_answer_and_persistent_undo(run: Run, db_path: Path) -> None:
     first = json.loads(run("next", "--json").out)
     assert first["card"] == "sample.basics/attention-scaling"
-    assert first["kind"] == "concept" and first["state"] == "new"
+    assert first["kind"] == "concept" and first["phase"] == "new"
     assert {k: v["label"] for k, v in first["intervals"].items()} == {
         "again": "1m", "hard": "6m", "good": "10m", "easy": "8d",
     }  # fmt: skip
@@ -80,7 +80,7 @@ def test_card_show_suspend_and_forget(run: Run, db_path: Path) -> None:
     run("answer", "sample.basics/kv-cache", "good")
     run("answer", "sample.basics/kv-cache", "good")
     shown = json.loads(run("card", "show", "sample.basics/kv-cache", "--json").out)
-    assert shown["state"]["phase"] == 2 and len(shown["history"]) == 2
+    assert shown["state"]["phase"] == "review" and len(shown["history"]) == 2
     assert shown["retrievability"] == pytest.approx(1.0)
     text = run("card", "show", "sample.basics/kv-cache").out
     assert "Stability       2.31 days" in text and "History" in text
@@ -139,7 +139,7 @@ def test_renamed_cards_keep_their_history(
     )
     monkeypatch.setenv("PREPCLI_DECKS", str(decks))
     shown = json.loads(run("card", "show", "sample.basics/kv-cache-contents", "--json").out)
-    assert len(shown["history"]) == 1 and shown["state"]["phase"] == 2
+    assert len(shown["history"]) == 1 and shown["state"]["phase"] == "review"
     assert rows(db_path, "SELECT key FROM card") == [("sample.basics/kv-cache-contents",)]
 
 
@@ -169,7 +169,7 @@ def test_daily_new_card_limit_and_next_day(run: Run, monkeypatch: pytest.MonkeyP
     for _ in range(2):
         key = json.loads(run("next", "--json").out)["card"]
         run("answer", key, "easy")
-    assert json.loads(run("next", "--json").out) == {"card": None}
+    assert json.loads(run("next", "--json").out) == {"version": 1, "card": None}
     assert run("next").out == "Nothing due now.\n"
     monkeypatch.setenv("PREPCLI_NOW", "2026-11-24T09:00:00+01:00")
     assert json.loads(run("today", "--json").out)["new_today"] == 2

@@ -388,7 +388,7 @@ def test_list_shows_decks_card_counts_and_files(run: Run, monkeypatch: pytest.Mo
         " sample.basics  Sample basics      3  decks/basics.yaml",
         " sample.coding  Sample coding      1  decks/coding.yaml",
     ]
-    assert json.loads(run("deck", "list", "--json").out) == [
+    assert json.loads(run("deck", "list", "--json").out)["decks"] == [
         {"deck": "sample.basics", "title": "Sample basics", "cards": 3,
          "path": "decks/basics.yaml"},
         {"deck": "sample.coding", "title": "Sample coding", "cards": 1,
@@ -419,8 +419,13 @@ def test_orphans_lists_cards_no_deck_defines(run: Run) -> None:
         "`prepcli deck orphans --forget` removes them and their reviews.",
     ]
     assert json.loads(run("deck", "orphans", "--json").out) == {
+        "version": 1,
         "orphans": [
-            {"card": "sample.coding/add-two", "reviews": 2, "last_answer_ms": 1795420800000}
+            {
+                "card": "sample.coding/add-two",
+                "reviews": 2,
+                "last_answer": "2026-11-23T09:00:00+01:00",
+            }
         ],
         "removed": None,
     }

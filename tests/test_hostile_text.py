@@ -191,7 +191,7 @@ def test_lint_reports_every_control_character_where_it_is_written(run: Run, tmp_
     )
     assert_clean(result)
     as_json = run("deck", "lint", "--json", str(path))
-    problems = json.loads(as_json.out)
+    problems = json.loads(as_json.out)["problems"]
     assert [p["message"] for p in problems if p["severity"] == "error"] == [
         line.split(": error: ", 1)[1] for line in expected
     ]

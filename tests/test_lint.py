@@ -68,7 +68,9 @@ def test_lint_warnings_are_located_and_do_not_fail_unless_strict(run: Run) -> No
 def test_lint_json_for_editors_and_ci(run: Run, tmp_path: Path) -> None:
     result = run("deck", "lint", "--format", "json", str(LINT_DECKS / "warnings.yaml"))
     assert result.code == 0
-    report = json.loads(result.out)
+    document = json.loads(result.out)
+    assert (document["version"], document["errors"]) == (1, 0)
+    report = document["problems"]
     assert report[0] == {
         "path": str(LINT_DECKS / "warnings.yaml"),
         "line": 7,
@@ -79,7 +81,7 @@ def test_lint_json_for_editors_and_ci(run: Run, tmp_path: Path) -> None:
     assert len(report) == 9  # the near-duplicate needs the other file
     bad = run("deck", "lint", "--json", str(BAD_DECKS / "unknown-kind.yaml"))
     assert bad.code == 1
-    assert json.loads(bad.out) == [
+    assert json.loads(bad.out)["problems"] == [
         {
             "path": str(BAD_DECKS / "unknown-kind.yaml"),
             "line": 8,

@@ -126,7 +126,7 @@ def test_anki_export_imports_into_anki(run: Run, tmp_path: Path) -> None:
 
 def test_all_bundled_decks_export_to_anki(run: Run, tmp_path: Path) -> None:
     anki = _anki()
-    expected = sum(d["cards"] for d in json.loads(run("deck", "list", "--json").out))
+    expected = sum(d["cards"] for d in json.loads(run("deck", "list", "--json").out)["decks"])
     package = tmp_path / "all.apkg"
     assert run("export", "-f", "anki", "-o", str(package)).code == 0
     collection = anki.Collection(str(tmp_path / "all.anki2"))
@@ -198,6 +198,7 @@ def test_json_round_trip_restores_every_row(
     # Importing the same file again changes nothing.
     again = run("--db", str(other), "import", str(exported), "--json")
     assert json.loads(again.out) == {
+        "version": 1,
         "added": [], "merged": [], "reviews_added": 0, "parameters_adopted": False,
         "unchanged": [c["card"] for c in document["cards"]],
     }  # fmt: skip

@@ -33,7 +33,7 @@ def at(monkeypatch: pytest.MonkeyPatch, when: str) -> None:
 
 
 def test_no_plan_yet(run: Run) -> None:
-    assert json.loads(run("plan", "--json").out) == {"plan": None}
+    assert json.loads(run("plan", "--json").out) == {"version": 1, "plan": None}
     result = run("plan")
     assert result.code == 1 and "no plan started yet" in result.err
 
@@ -52,7 +52,7 @@ def test_start_follow_and_tick(run: Run, monkeypatch: pytest.MonkeyPatch, db_pat
     # Week 1's cards come first, at the plan's pace (2 cards over 7 days: 1 a day).
     assert json.loads(run("next", "--json").out)["card"] == "sample.basics/attention-scaling"
     run("answer", "sample.basics/attention-scaling", "easy")
-    assert json.loads(run("next", "--json").out) == {"card": None}
+    assert json.loads(run("next", "--json").out) == {"version": 1, "card": None}
     # --ahead goes past today's share, this week's cards still first, then later weeks'.
     assert json.loads(run("next", "--json", "--ahead").out)["card"] == "sample.coding/add-two"
     run("answer", "sample.coding/add-two", "easy")
@@ -68,8 +68,8 @@ def test_start_follow_and_tick(run: Run, monkeypatch: pytest.MonkeyPatch, db_pat
         "status": "done",
     }  # fmt: skip
     assert after["tasks_this_week"] == [
-        ["read-paper", "Read the attention paper", True],
-        ["write-notes", "Write one page of notes", True],
+        {"id": "read-paper", "title": "Read the attention paper", "done": True},
+        {"id": "write-notes", "title": "Write one page of notes", "done": True},
     ]
     assert run("plan", "undo", "write-notes").out == "write-notes: not done\n"
     assert status(run)["weeks"][0]["tasks_done"] == 1
@@ -130,7 +130,7 @@ def test_a_skipped_week_is_behind_and_the_pace_catches_up(
     # The leftover week-1 cards come after this week's, and today's new limit is the pace.
     assert json.loads(run("next", "--json").out)["card"] == "sample.basics/kv-cache"
     run("answer", "sample.basics/kv-cache", "easy")
-    assert json.loads(run("next", "--json").out) == {"card": None}
+    assert json.loads(run("next", "--json").out) == {"version": 1, "card": None}
     assert json.loads(run("today", "--json").out)["plan"]["cards_left_so_far"] == 3
 
 

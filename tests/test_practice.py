@@ -59,7 +59,7 @@ def test_the_first_run_writes_the_starter_and_never_overwrites(
     )
     assert practice_file.read_text("utf-8").endswith("# mine\n")
     elsewhere = json.loads(run("practice", KEY, "--dir", str(tmp_path / "mine"), "--json").out)
-    assert elsewhere == {"card": KEY, "created": True,
+    assert elsewhere == {"version": 1, "card": KEY, "created": True,
                          "path": str(tmp_path / "mine" / "sample.coding" / "add-two.py")}  # fmt: skip
     assert rows(Path(os.environ["PREPCLI_DB"]), "SELECT COUNT(*) FROM review") == [(0,)]
 
@@ -113,7 +113,12 @@ def test_a_failing_solution_shows_which_assert_and_why(
     ]
     assert rows(db_path, "SELECT COUNT(*) FROM review") == [(0,)]
     data = json.loads(run("practice", KEY, "--check", "--json", "--rating", "1", "--yes").out)
-    assert (data["passed"], data["total"], data["all_passed"], data["rating"]) == (1, 2, False, 1)
+    assert (data["passed"], data["total"], data["all_passed"], data["rating"]) == (
+        1,
+        2,
+        False,
+        "again",
+    )
     assert [(r["line"], r["status"], r["message"]) for r in data["results"]] == [
         (1, "pass", ""), (2, "fail", "got -2, expected 0"),
     ]  # fmt: skip

@@ -191,7 +191,7 @@ def test_quiz_history_and_refusal_without_a_terminal(
     assert run("quiz", "history").out.startswith("No quizzes yet")
     script = Script((1, " "), (1, "r"), (1, " "), (1, "w"), (1, "q"))
     session(study, script, minutes=45).run(script)
-    history = json.loads(run("quiz", "history", "--json").out)
+    history = json.loads(run("quiz", "history", "--json").out)["quizzes"]
     assert len(history) == 1
     entry = history[0]
     assert (entry["answered"], entry["right"], entry["wrong"], entry["score"]) == (2, 1, 1, 0.5)

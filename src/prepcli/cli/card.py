@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -39,13 +38,17 @@ def card_show(ctx: typer.Context, card_id: CardArgument, as_json: JsonOption = F
     finally:
         study.close()
     if as_json:
+        from prepcli.cli import jsonout
+
+        calendar = study.calendar
         emit_json(
             {
                 "card": card_id,
-                "state": asdict(info.state),
+                "state": jsonout.card_state(info.state, calendar),
                 "retrievability": info.retrievability,
-                "history": [asdict(r) for r in info.history],
-            }
+                "history": [jsonout.review(r, calendar) for r in info.history],
+            },
+            calendar.tz,
         )
     else:
         show(card_view.card_info_view(info, render.iso_minutes(_ms(study.now)) + " UTC"))
@@ -57,26 +60,29 @@ def _ms(instant: datetime) -> int:
     return to_ms(instant)
 
 
-def _set_suspended(ctx: typer.Context, card_id: str, suspended: bool) -> None:
+def _set_suspended(ctx: typer.Context, card_id: str, suspended: bool, as_json: bool) -> None:
     study = open_study(ctx)
     try:
         study.card(card_id)
         study.answering.set_suspended(card_id, suspended)
     finally:
         study.close()
-    echo(f"{card_id} {'suspended' if suspended else 'unsuspended'}.")
+    if as_json:
+        emit_json({"card": card_id, "suspended": suspended}, study.calendar.tz)
+    else:
+        echo(f"{card_id} {'suspended' if suspended else 'unsuspended'}.")
 
 
 @card_app.command("suspend")
-def card_suspend(ctx: typer.Context, card_id: CardArgument) -> None:
+def card_suspend(ctx: typer.Context, card_id: CardArgument, as_json: JsonOption = False) -> None:
     """Take a card out of reviews until it is unsuspended."""
-    _set_suspended(ctx, card_id, True)
+    _set_suspended(ctx, card_id, True, as_json)
 
 
 @card_app.command("unsuspend")
-def card_unsuspend(ctx: typer.Context, card_id: CardArgument) -> None:
+def card_unsuspend(ctx: typer.Context, card_id: CardArgument, as_json: JsonOption = False) -> None:
     """Bring a suspended card back."""
-    _set_suspended(ctx, card_id, False)
+    _set_suspended(ctx, card_id, False, as_json)
 
 
 @card_app.command("forget")
@@ -84,17 +90,21 @@ def card_forget(
     ctx: typer.Context,
     card_id: CardArgument,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Reset a card to new (its history stays; `prepcli undo` reverts this)."""
     study = open_study(ctx)
     try:
         study.card(card_id)
-        if not yes and not confirm(f"Reset {card_id} to new?"):
+        if not yes and not confirm(f"Reset {card_id} to new?", err=as_json):
             raise typer.Exit(1)
         study.answering.forget(card_id)
     finally:
         study.close()
-    echo(f"{card_id} is new again.")
+    if as_json:
+        emit_json({"card": card_id, "phase": "new"}, study.calendar.tz)
+    else:
+        echo(f"{card_id} is new again.")
 
 
 # --- config ------------------------------------------------------------------------------

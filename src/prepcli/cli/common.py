@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from prepcli.cli.options import Options, locations_for, print_json
+from prepcli.cli.options import Options, locations_for
 from prepcli.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from collections.abc import Mapping
+    from datetime import datetime, tzinfo
 
     from prepcli.app.study import Locations, Study
 
@@ -44,8 +45,11 @@ def show(renderable: Any) -> None:
     render.console().print(renderable)
 
 
-def emit_json(data: Any) -> None:
-    print_json(data)
+def emit_json(payload: Mapping[str, Any], zone: tzinfo | None = None) -> None:
+    """Print a command's `--json` document (see cli/jsonout.py for the contract)."""
+    from prepcli.cli import jsonout
+
+    jsonout.emit(payload, zone)
 
 
 def echo(text: str, *, err: bool = False, nl: bool = True) -> None:

@@ -16,7 +16,7 @@ from prepcli.cli.common import (
 from prepcli.core.errors import UsageError
 
 if TYPE_CHECKING:
-    pass
+    from prepcli.core.models import Settings
 
 config_app = typer.Typer(
     rich_markup_mode=None, help="Show and change settings.", no_args_is_help=True
@@ -36,7 +36,7 @@ def config_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     finally:
         store.close()
     if as_json:
-        emit_json({name: show_setting(name, settings) for name in SPECS})
+        emit_json({"settings": {name: getattr(settings, name) for name in SPECS}})
     else:
         show(
             collection_view.settings_table(
@@ -45,9 +45,20 @@ def config_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
         )
 
 
+def _show_one(name: str, settings: Settings, as_json: bool) -> None:
+    from prepcli.core.config import show_setting
+
+    if as_json:
+        emit_json({"setting": name, "value": getattr(settings, name)})
+    else:
+        echo(f"{name} = {show_setting(name, settings)}")
+
+
 @config_app.command("get")
 def config_get(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Setting name.")]
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Setting name.")],
+    as_json: JsonOption = False,
 ) -> None:
     """Print one setting's value."""
     from prepcli.core.config import SPECS, show_setting
@@ -57,9 +68,13 @@ def config_get(
         raise UsageError(f"unknown setting {name!r} (known: {', '.join(SPECS)})")
     store = open_store_of(ctx)
     try:
-        echo(show_setting(name, settings_from(store.settings.all())))
+        settings = settings_from(store.settings.all())
     finally:
         store.close()
+    if as_json:
+        emit_json({"setting": name, "value": getattr(settings, name)})
+    else:
+        echo(show_setting(name, settings))
 
 
 @config_app.command("set")
@@ -67,9 +82,10 @@ def config_set(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Setting name.")],
     value: Annotated[str, typer.Argument(help="New value.")],
+    as_json: JsonOption = False,
 ) -> None:
     """Change a setting."""
-    from prepcli.core.config import parse_setting, show_setting, to_stored
+    from prepcli.core.config import parse_setting, to_stored
     from prepcli.core.models import settings_from
     from prepcli.storage.sqlitefile import run_guarded
 
@@ -77,17 +93,20 @@ def config_set(
     store = open_store_of(ctx)
     try:
         run_guarded(lambda: store.settings.put(name, to_stored(parsed)), store.path)
-        echo(f"{name} = {show_setting(name, settings_from(store.settings.all()))}")
+        settings = settings_from(store.settings.all())
     finally:
         store.close()
+    _show_one(name, settings, as_json)
 
 
 @config_app.command("reset")
 def config_reset(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Setting name.")]
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Setting name.")],
+    as_json: JsonOption = False,
 ) -> None:
     """Return a setting to its default."""
-    from prepcli.core.config import SPECS, show_setting
+    from prepcli.core.config import SPECS
     from prepcli.core.models import settings_from
     from prepcli.storage.sqlitefile import run_guarded
 
@@ -96,6 +115,7 @@ def config_reset(
     store = open_store_of(ctx)
     try:
         run_guarded(lambda: store.settings.delete(name), store.path)
-        echo(f"{name} = {show_setting(name, settings_from(store.settings.all()))}")
+        settings = settings_from(store.settings.all())
     finally:
         store.close()
+    _show_one(name, settings, as_json)

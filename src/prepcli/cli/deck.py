@@ -46,7 +46,7 @@ def deck_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
         {"deck": d.id, "title": d.title, "cards": len(d.cards), "path": d.path} for d in decks.decks
     ]
     if as_json:
-        emit_json(rows)
+        emit_json({"decks": rows})
         return
     from prepcli.ui import collection_view
 
@@ -78,16 +78,23 @@ def deck_lint(
     report = lint(roots)
     if as_json or output == "json":
         emit_json(
-            [
-                {
-                    "path": p.path,
-                    "line": p.line,
-                    "col": p.col,
-                    "severity": p.severity,
-                    "message": p.message,
-                }
-                for p in report.problems
-            ]
+            {
+                "files": report.files,
+                "decks": report.decks,
+                "cards": report.cards,
+                "errors": report.errors,
+                "warnings": report.warnings,
+                "problems": [
+                    {
+                        "path": p.path,
+                        "line": p.line,
+                        "col": p.col,
+                        "severity": p.severity,
+                        "message": p.message,
+                    }
+                    for p in report.problems
+                ],
+            }
         )
     else:
         from prepcli.ui.safe import visible_line  # one problem per line, whatever the name
@@ -232,7 +239,12 @@ def deck_orphans(
     finally:
         study.close()
     if as_json:
-        rows = [{"card": k, "reviews": n, "last_answer_ms": last} for k, n, last in orphans]
+        from prepcli.core.clock import from_ms
+
+        rows = [
+            {"card": k, "reviews": n, "last_answer": None if last is None else from_ms(last)}
+            for k, n, last in orphans
+        ]
         gone = None if removed is None else {"cards": removed[0], "reviews": removed[1]}
         emit_json({"orphans": rows, "removed": gone})
     elif not orphans:

@@ -3,8 +3,7 @@ the environment name it, and the one way a command's result is printed as JSON."
 
 from __future__ import annotations
 
-import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,11 +57,7 @@ def json_document(data: Any, indent: int = 2) -> str:
 
     from prepcli.ui.safe import json_text
 
-    return json_text(json.dumps(data, indent=indent, ensure_ascii=False, default=str))
-
-
-def print_json(data: Any) -> None:
-    sys.stdout.write(json_document(data) + "\n")
+    return json_text(json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False))
 
 
 def show_today(where: Locations, as_json: bool) -> None:
@@ -76,6 +71,8 @@ def show_today(where: Locations, as_json: bool) -> None:
     finally:
         study.close()
     if as_json:
-        print_json(asdict(summary))
+        from prepcli.cli import jsonout
+
+        jsonout.emit(jsonout.fields_of(summary), study.calendar.tz)
     else:
         print_today(summary)

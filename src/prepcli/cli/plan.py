@@ -60,13 +60,16 @@ def plan_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
         readiness = forecast.readiness(study)
     finally:
         study.close()
+    zone = study.calendar.tz
     if status is None:
         if as_json:
-            emit_json({"plan": None})
+            emit_json({"plan": None}, zone)
             return
         raise PrepError("no plan started yet (`prepcli plan start --interview YYYY-MM-DD`)")
     if as_json:
-        emit_json({**asdict(status), "readiness": None if readiness is None else asdict(readiness)})
+        from prepcli.cli.jsonout import fields_of
+
+        emit_json({**fields_of(status), "readiness": readiness}, zone)
     else:
         show(plan_view.plan_status_view(status))
         if readiness is not None:
@@ -84,6 +87,7 @@ def plan_start(
     force: Annotated[
         bool, typer.Option("--force", help="Replace a running plan without asking.")
     ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Start a plan on a date, optionally with the interview date."""
     from prepcli.ui import plan_view
@@ -95,13 +99,16 @@ def plan_start(
         running = study.plans.active()
         if running is not None and not force:
             question = f"A plan ({running.plan.id}) is already running. Replace it?"
-            if not confirm(question):
+            if not confirm(question, err=as_json):
                 raise typer.Exit(1)
         study.plans.start(plan, start_day if start_day is not None else study.today, interview_day)
         status = study.plans.status()
     finally:
         study.close()
     assert status is not None
+    if as_json:
+        emit_json({"started": True, "plan": status}, study.calendar.tz)
+        return
     echo(f"Started {status.title}: {status.start_date} to {status.end_date}.")
     if status.interview_date and status.interview_date < status.end_date:
         echo(
@@ -113,7 +120,9 @@ def plan_start(
 
 @plan_app.command("interview")
 def plan_interview(
-    ctx: typer.Context, when: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD.")]
+    ctx: typer.Context,
+    when: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD.")],
+    as_json: JsonOption = False,
 ) -> None:
     """Set or move the interview date."""
     day = _parse_date(when, "the interview date")
@@ -124,27 +133,47 @@ def plan_interview(
     finally:
         study.close()
     assert status is not None
+    if as_json:
+        emit_json(
+            {
+                "interview_date": status.interview_date,
+                "days_to_interview": status.days_to_interview,
+            },
+            study.calendar.tz,
+        )
+        return
     echo(f"Interview on {status.interview_date} ({status.days_to_interview} days from today).")
 
 
 @plan_app.command("done")
-def plan_done(ctx: typer.Context, task_id: Annotated[str, typer.Argument(help="Task id.")]) -> None:
+def plan_done(
+    ctx: typer.Context,
+    task_id: Annotated[str, typer.Argument(help="Task id.")],
+    as_json: JsonOption = False,
+) -> None:
     """Tick a plan task."""
-    _mark(ctx, task_id, True)
+    _mark(ctx, task_id, True, as_json)
 
 
 @plan_app.command("undo")
-def plan_undo(ctx: typer.Context, task_id: Annotated[str, typer.Argument(help="Task id.")]) -> None:
+def plan_undo(
+    ctx: typer.Context,
+    task_id: Annotated[str, typer.Argument(help="Task id.")],
+    as_json: JsonOption = False,
+) -> None:
     """Untick a plan task."""
-    _mark(ctx, task_id, False)
+    _mark(ctx, task_id, False, as_json)
 
 
-def _mark(ctx: typer.Context, task_id: str, done: bool) -> None:
+def _mark(ctx: typer.Context, task_id: str, done: bool, as_json: bool) -> None:
     study = open_study(ctx)
     try:
         changed = study.plans.mark_task(task_id, done)
     finally:
         study.close()
+    if as_json:
+        emit_json({"task": task_id, "done": done, "changed": changed}, study.calendar.tz)
+        return
     state = "done" if done else "not done"
     echo(f"{task_id}: {state}" + ("" if changed else " (it already was)"))
 

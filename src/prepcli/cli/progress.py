@@ -137,7 +137,7 @@ def quiz_history(ctx: typer.Context, as_json: JsonOption = False) -> None:
     finally:
         study.close()
     if as_json:
-        emit_json([asdict(s) for s in summaries])
+        emit_json({"quizzes": summaries})
     else:
         show(quiz_view.quiz_history_view(summaries))
 
@@ -254,7 +254,7 @@ def practice(
             study.close()
     if as_json:
         data = run.as_dict()
-        data["rating"] = None if chosen is None else int(chosen)
+        data["rating"] = chosen
         data["next_in_days"] = None if outcome is None else outcome.scheduled_days
         emit_json(data)
     elif outcome is not None and chosen is not None:

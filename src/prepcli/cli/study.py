@@ -100,7 +100,7 @@ def _card_json(study: Study, key: str) -> dict[str, Any]:
         "id": card.id,
         "kind": card.kind.value,
         "tier": card.tier.value,
-        "state": render.PHASE_NAMES[state.phase],
+        "phase": state.phase,
         "front": card.front,
         "back": card.back,
         "explain": card.explain,
@@ -136,7 +136,7 @@ def next_card(
         agenda = study.queue.agenda(tuple(deck or ()), tuple(tag or ()), ahead=ahead)
         key = agenda.next_card(to_ms(study.now))
         if as_json:
-            emit_json(_card_json(study, key) if key else {"card": None})
+            emit_json(_card_json(study, key) if key else {"card": None}, study.calendar.tz)
             return
         if key is None:
             echo("Nothing due now.")
@@ -174,21 +174,25 @@ def answer(
         study.close()
     label = render.format_interval(outcome.scheduled_days)
     if as_json:
+        from prepcli.cli import jsonout
+
         emit_json(
             {
                 "card": card_id,
-                "rating": int(value),
+                "rating": value,
                 "next_in_days": outcome.scheduled_days,
                 "label": label,
-                "state": render.PHASE_NAMES[outcome.after.phase],
-            }
+                "phase": outcome.after.phase,
+                "after": jsonout.card_state(outcome.after, study.calendar),
+            },
+            study.calendar.tz,
         )
     else:
         echo(f"{card_id}: {render.RATING_NAMES[value]} — next in {label}")
 
 
 @app.command()
-def undo(ctx: typer.Context) -> None:
+def undo(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Undo the last answer (also one given in an earlier session)."""
     from prepcli.core.models import Rating
     from prepcli.ui import render
@@ -198,6 +202,12 @@ def undo(ctx: typer.Context) -> None:
         undone = study.answering.undo()
     finally:
         study.close()
+    if as_json:
+        from prepcli.cli import jsonout
+
+        found = None if undone is None else jsonout.review(undone, study.calendar)
+        emit_json({"undone": found}, study.calendar.tz)
+        return
     if undone is None:
         echo("Nothing to undo.")
         return

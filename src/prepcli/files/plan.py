@@ -417,6 +417,15 @@ class WeekStatus:
 
 
 @dataclass(frozen=True)
+class TaskCheck:
+    """A plan task and whether it is ticked."""
+
+    id: str
+    title: str
+    done: bool
+
+
+@dataclass(frozen=True)
 class PlanStatus:
     """Where a started plan stands today."""
 
@@ -430,7 +439,7 @@ class PlanStatus:
     interview_date: str | None
     days_to_interview: int | None
     weeks: tuple[WeekStatus, ...]
-    tasks_this_week: tuple[tuple[str, str, bool], ...]  # (id, title, done)
+    tasks_this_week: tuple[TaskCheck, ...]
     cards_left_so_far: int  # not yet introduced, in this and earlier weeks
     days_left_in_week: int
     catch_up_per_day: int  # new cards a day to finish this week's share on time
@@ -503,7 +512,7 @@ def plan_status(
         interview_date=None if interview is None else date.fromordinal(interview).isoformat(),
         days_to_interview=None if interview is None else interview - today,
         weeks=tuple(statuses),
-        tasks_this_week=tuple((t.id, t.title, t.id in done) for t in this_week.tasks),
+        tasks_this_week=tuple(TaskCheck(t.id, t.title, t.id in done) for t in this_week.tasks),
         cards_left_so_far=left,
         days_left_in_week=days_left,
         catch_up_per_day=math.ceil(left / days_left) if left else 0,

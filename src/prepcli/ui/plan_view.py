@@ -52,7 +52,8 @@ def plan_status_view(status: PlanStatus) -> RenderableType:
         tasks.add_column(no_wrap=True)
         tasks.add_column(ratio=1)
         tasks.add_column(style="dim", no_wrap=True)
-        for task_id, title, done in status.tasks_this_week:
+        for task in status.tasks_this_week:
+            task_id, title, done = task.id, task.title, task.done
             tasks.add_row("✔" if done else "☐", Text(title, style="dim" if done else ""), task_id)
         parts.append(tasks)
     if status.new_cards_stopped:

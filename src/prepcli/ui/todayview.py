@@ -91,7 +91,7 @@ def today_lines(summary: TodaySummary, style: Styler) -> list[str]:
     lines = [style(f"prepcli — study day {summary.study_date}", "bold")]
     if summary.plan is not None:
         lines.append(plan_line(summary.plan))
-        tasks_left = [title for _id, title, done in summary.plan.tasks_this_week if not done]
+        tasks_left = [task.title for task in summary.plan.tasks_this_week if not task.done]
         if tasks_left and summary.plan.phase == "running":
             rows.append(("Tasks", f"{len(tasks_left)} left this week (`prepcli plan`)"))
         if summary.plan.new_cards_stopped:
