@@ -163,9 +163,12 @@ def test_the_cli_uses_lists_and_removes_copies(run: Run, db_path: Path) -> None:
     listed = run("deck", "overrides")
     assert listed.code == 0
     assert f"  {key}  {copied.path}:{copied.line}\n" in listed.out
-    assert json.loads(run("deck", "overrides", "--json").out) == [
-        {"card": key, "path": str(copied.path), "line": copied.line, "used": True}
-    ]
+    assert json.loads(run("deck", "overrides", "--json").out) == {
+        "version": 1,
+        "folder": str(folder),
+        "overrides": [{"card": key, "path": str(copied.path), "line": copied.line, "used": True}],
+        "removed": [],
+    }
     run("undo")
     assert "EDITED front line" in str(bundled_first_card(run)["front"])
     assert bundled_file.read_bytes() == before  # the installed copy is never written
@@ -176,6 +179,13 @@ def test_the_cli_uses_lists_and_removes_copies(run: Run, db_path: Path) -> None:
         f"Removed your copy of {key} from {copied.path}: the bundled card is back.\n",
     )
     assert "EDITED" not in str(bundled_first_card(run)["front"])
+    copied = overrides.copy_card(card, title, folder)
+    assert json.loads(run("deck", "overrides", "--remove", key, "--json").out) == {
+        "version": 1,
+        "folder": str(folder),
+        "overrides": [],
+        "removed": [key],
+    }
     missing = run("deck", "overrides", "--remove", key)
     assert missing.code == 2 and missing.err.startswith(f"error: no copy of {key!r}")
     assert rows(db_path, "SELECT COUNT(*) FROM card WHERE key = ?", key) == [(1,)]

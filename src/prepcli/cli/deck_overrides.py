@@ -43,22 +43,28 @@ def deck_overrides(
     if folder is None:
         if remove:
             raise UsageError("copies of bundled cards are not used with --decks / PREPCLI_DECKS")
+        if as_json:
+            emit_json({"folder": None, "overrides": [], "removed": []})
+            return
         echo(
             "Copies of bundled cards are used only with the bundled decks; with --decks "
             "(or PREPCLI_DECKS), `e` in `prepcli review` edits your own deck files."
         )
         return
-    if remove:
-        for key in remove:
-            removed = remove_override(folder, key)
-            if removed is None:
-                raise UsageError(f"no copy of {key!r} in {folder} (see `prepcli deck overrides`)")
-            echo(f"Removed your copy of {key} from {removed}: the bundled card is back.")
-        return
-    overrides = load_overrides(folder)
-    copies = _copies(where, overrides)
+    removed: list[str] = []
+    for key in remove or ():
+        found = remove_override(folder, key)
+        if found is None:
+            raise UsageError(f"no copy of {key!r} in {folder} (see `prepcli deck overrides`)")
+        removed.append(key)
+        if not as_json:
+            echo(f"Removed your copy of {key} from {found}: the bundled card is back.")
+    copies = _copies(where, load_overrides(folder))
     if as_json:
-        emit_json([{"card": k, "path": p, "line": n, "used": u} for k, p, n, u in copies])
+        listed = [{"card": k, "path": p, "line": n, "used": u} for k, p, n, u in copies]
+        emit_json({"folder": folder, "overrides": listed, "removed": removed})
+        return
+    if remove:
         return
     if not copies:
         echo(f"No copies of bundled cards yet (`e` in `prepcli review` makes one, in {folder}).")
