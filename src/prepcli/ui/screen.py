@@ -23,7 +23,7 @@ from prepcli.ui.render import write_raw
 MEASURE = 100  # the widest line of text, in columns, however wide the terminal
 MIN_BODY_ROWS = 3
 
-_HOME_AND_CLEAR = "\x1b[H\x1b[2J"
+_HOME_AND_CLEAR = "\x1b[2J\x1b[H"  # as Rich clears
 _SAVE, _RESTORE = "\x1b7", "\x1b8"
 _CLEAR_LINE = "\x1b[2K"
 
