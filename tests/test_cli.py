@@ -56,7 +56,7 @@ def test_next_answer_and_persistent_undo(run: Run, db_path: Path) -> None:
     assert json.loads(run("next", "--json").out)["card"] == "sample.basics/kv-cache"
     # A later, separate run undoes it.
     undone = run("undo")
-    assert undone.out == "Undid Easy on sample.basics/attention-scaling (2026-11-23 08:00 UTC).\n"
+    assert undone.out == "Undid Easy on sample.basics/attention-scaling (2026-11-23 09:00 CET).\n"
     assert rows(db_path, "SELECT COUNT(*) FROM review") == [(0,)]
     assert rows(db_path, "SELECT phase, reps FROM card") == [(0, 0)]
     assert run("undo").out == "Nothing to undo.\n"

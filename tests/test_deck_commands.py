@@ -414,8 +414,8 @@ def test_orphans_lists_cards_no_deck_defines(run: Run) -> None:
     assert result.code == 0, result.err
     assert lines(result.out) == [
         "1 card in the database that no deck defines:",
-        " card                   reviews  last answer (UTC)",
-        " sample.coding/add-two        2  2026-11-23 08:00",
+        " card                   reviews  last answer",
+        " sample.coding/add-two        2  2026-11-23 09:00 CET",
         "`prepcli deck orphans --forget` removes them and their reviews.",
     ]
     assert json.loads(run("deck", "orphans", "--json").out) == {
@@ -445,8 +445,8 @@ def test_orphans_forget_asks_then_removes_cards_and_their_reviews(
     result = run("deck", "orphans", "--forget", "--yes")
     assert result.code == 0, result.err
     assert lines(result.out) == [
-        " card                   reviews  last answer (UTC)",
-        " sample.coding/add-two        2  2026-11-23 08:00",
+        " card                   reviews  last answer",
+        " sample.coding/add-two        2  2026-11-23 09:00 CET",
         "Removed 1 card and 2 reviews.",
     ]
     assert rows(db_path, "SELECT key FROM card") == [("sample.basics/kv-cache",)]

@@ -484,7 +484,8 @@ def test_cards_drawn_in_a_terminal_show_the_payloads(tmp_path: Path) -> None:
         "    solution='y = 2  # ' + payload, explain='E ' + payload, time_limit=60)\n"
         "console = render.console()\n"
         "console.print(card_view.card_preview(card))\n"
-        "console.print(collection_view.orphans_table([('k/' + payload, 3, None)]))\n"
+        "from datetime import UTC\n"
+        "console.print(collection_view.orphans_table([('k/' + payload, 3, None)], UTC))\n"
         "render.print_error('E ' + payload)\n",
         "utf-8",
     )

@@ -80,8 +80,8 @@ def test_anki_export_imports_into_anki(run: Run, tmp_path: Path) -> None:
     anki = _anki()
     package = tmp_path / "prep.apkg"
     result = run("export", "--format", "anki", "--output", str(package))
-    assert (result.code, result.out) == (
-        0, f"Wrote 4 notes in 2 decks to {package} (Anki: File → Import).\n",
+    assert (result.code, result.out, result.err) == (
+        0, "", f"Exported 4 notes in 2 decks to {package} (an Anki package: in Anki, File → Import).\n",
     )  # fmt: skip
     collection = anki.Collection(str(tmp_path / "collection.anki2"))
     try:
@@ -159,7 +159,9 @@ def test_csv_export_has_a_row_per_review_with_the_card_state(
     assert [(r["reviewed_at"], r["card_suspended"]) for r in suspended] == [("", "1")]
     target = tmp_path / "out.csv"
     written = run("export", "-f", "csv", "-o", str(target))
-    assert written.err == f"Wrote 9 rows to {target}.\n"
+    assert written.err == (
+        f"Exported 9 rows to {target} (CSV: a row per review, one per card without).\n"
+    )
     assert target.read_text(encoding="utf-8") == result.out
 
 
@@ -228,7 +230,7 @@ def test_a_different_history_is_refused_whole_or_merged_on_request(
     refused = run("--db", str(other), "import", str(second))
     assert refused.code == 1
     assert lines(refused.err) == [
-        f"error: 1 card(s) already have a different history in {other}: "
+        f"error: 1 card already has a different history in {other}: "
         "sample.basics/kv-cache. Nothing was imported; `--merge` combines both histories "
         "and replays each card from the combined log."
     ]
@@ -443,7 +445,7 @@ def test_check_finds_and_repairs_mismatches_dangling_rows_and_empty_orphans(
         "Integrity   ok",
         "Replayed    5 cards, 8 reviews",
         "Mismatches  1",
-        "Dangling    1 review rows without a card",
+        "Dangling    1 review row without a card",
         "Orphans     0 with history, 1 without (cards no deck defines)",
         "",
         "Stored state ≠ replayed history",
@@ -485,7 +487,7 @@ def test_check_keeps_the_history_of_cards_no_deck_has(
     result = run("check", "--fix")
     assert result.code == 0
     assert "Orphans     2 with history, 1 without" in result.out
-    assert "2 card(s) with history are in no loaded deck; their history is kept" in " ".join(
+    assert "2 cards with history are in no loaded deck; their history is kept" in " ".join(
         result.out.split()
     )
     assert rows(db_path, "SELECT COUNT(*) FROM review") == [(8,)]

@@ -162,7 +162,8 @@ def test_the_cli_uses_lists_and_removes_copies(run: Run, db_path: Path) -> None:
     assert shown["card"] == key and len(shown["history"]) == 1
     listed = run("deck", "overrides")
     assert listed.code == 0
-    assert f"  {key}  {copied.path}:{copied.line}\n" in listed.out
+    shown_file = f"~/data/prepcli/decks/overrides/{card.deck}.yaml"
+    assert f"  {key}  {shown_file}:{copied.line}\n" in listed.out
     assert json.loads(run("deck", "overrides", "--json").out) == {
         "version": 1,
         "folder": str(folder),
@@ -176,7 +177,7 @@ def test_the_cli_uses_lists_and_removes_copies(run: Run, db_path: Path) -> None:
     removed = run("deck", "overrides", "--remove", key)
     assert (removed.code, removed.out) == (
         0,
-        f"Removed your copy of {key} from {copied.path}: the bundled card is back.\n",
+        f"Removed your copy of {key} from {shown_file}: the bundled card is back.\n",
     )
     assert "EDITED" not in str(bundled_first_card(run)["front"])
     copied = overrides.copy_card(card, title, folder)

@@ -91,7 +91,7 @@ def test_a_passing_solution_is_rated_and_recorded(
         f"  {practice_file}",
         "  ✔ line 1  assert add(1, 2) == 3",
         "  ✔ line 2  assert add(-1, 1) == 0",
-        "2 of 2 checks pass.",
+        "2 of 2 checks passed.",
         f"{KEY}: Good — next in 10m",
     ]
     assert rows(db_path, "SELECT rating FROM review") == [(3,)]
@@ -108,7 +108,7 @@ def test_a_failing_solution_shows_which_assert_and_why(
         "  ✔ line 1  assert add(1, 2) == 3",
         "  ✘ line 2  assert add(-1, 1) == 0",
         "      got -2, expected 0",
-        "1 of 2 checks pass.",
+        "1 of 2 checks passed.",
         "No rating recorded (`--rating 1–4` records one without asking).",
     ]
     assert rows(db_path, "SELECT COUNT(*) FROM review") == [(0,)]
@@ -180,7 +180,7 @@ def test_a_hanging_solution_is_killed_with_everything_it_started(
         "  ⏱ line 1  assert add(1, 2) == 3",
         "      still running after 2 s: stopped, with all it started",
         "  · line 2  assert add(-1, 1) == 0",
-        "0 of 2 checks pass (stopped at the 2 s timeout).",
+        "0 of 2 checks passed (stopped at the 2 s timeout).",
         "No rating recorded (`--rating 1–4` records one without asking).",
     ]
     assert none_left(marker), "the solution's own child outlived the timeout"
@@ -218,7 +218,7 @@ def test_a_file_that_does_not_load(run: Run, practice_file: Path) -> None:
         lines[2] == "  ✘ your file did not load: SyntaxError: invalid syntax (line 2 of your file)"
     )
     assert lines[3:6] == ["  · line 1  assert add(1, 2) == 3", "  · line 2  assert add(-1, 1) == 0",
-                          "0 of 2 checks pass."]  # fmt: skip
+                          "0 of 2 checks passed."]  # fmt: skip
     write(practice_file, "import nonexistent_module_xyz\n")
     loaded = json.loads(run("practice", KEY, "--check", "--json", "--yes").out)
     assert loaded["load_error"] == (
@@ -237,7 +237,7 @@ def test_what_a_failing_solution_printed_is_shown(run: Run, practice_file: Path)
         "What your code printed (last lines):",
         "debug 1 2",
         "debug -1 1",
-        "1 of 2 checks pass.",
+        "1 of 2 checks passed.",
         "No rating recorded (`--rating 1–4` records one without asking).",
     ]
     write(practice_file, "def add(a, b):\n    print('fine')\n    return a + b\n")

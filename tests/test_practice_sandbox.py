@@ -388,12 +388,12 @@ def test_the_prompt_shows_the_code_escaped_and_what_protects_the_user(
     child = spawn_check("escapes", env, "--rating", "good")
     child.expect(r"Run this code\? \[y/N\]")
     child.sendline("y")
-    child.expect("1 of 1 checks pass")
+    child.expect("1 of 1 check passed")
     child.expect(pexpect.EOF)
     child.close()
     assert len(list(consent.folder().iterdir())) == 1  # remembered
     child = spawn_check("escapes", env, "--rating", "good")
-    child.expect("1 of 1 checks pass")
+    child.expect("1 of 1 check passed")
     assert "Run this code" not in (child.before or "")
     child.expect(pexpect.EOF)
 

@@ -46,7 +46,7 @@ def test_reveal_rate_undo_and_quit_with_ctrl_c(db_path: Path) -> None:
     child.expect("What does the KV cache store")
     child.send("\x03")  # Ctrl-C quits at once
     child.expect("Session over")
-    child.expect("1 answers")
+    child.expect("1 answer ·")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

@@ -200,5 +200,5 @@ def test_for_me_simulates_the_users_own_runway(run: Run, monkeypatch: pytest.Mon
     assert (low["capacity"], high["capacity"]) == (1, 20)
     assert high["mean_recall"] >= low["mean_recall"] and high["eve_answers"] <= 20
     text = run("simulate", "--for-me", "--seeds", "1", "--capacities", "1,20")
-    assert "with 1 reviews a day" in text.out and "with 20 reviews a day" in text.out
+    assert "with 1 review a day" in text.out and "with 20 reviews a day" in text.out
     assert run("simulate", "--for-me", "--capacities", "0").code == 2

@@ -20,11 +20,18 @@ if TYPE_CHECKING:
     pass
 
 
+#: Set by the completion scripts of `prepcli --install-completion` when the shell asks
+#: which words can come next (with the command line in COMP_WORDS and the like).
+COMPLETION_ENV = "_PREPCLI_COMPLETE"
+
+
 def quick_today(args: list[str]) -> Options | None:
     """Options for `prepcli` / `prepcli today [--json]` when only the environment sets
     them, else None: any other line, or an environment value the parser would reject
     with its own message, goes through Typer."""
     if args not in ([], ["today"], ["today", "--json"]):
+        return None
+    if COMPLETION_ENV in os.environ:  # the shell asks for completions: Typer answers
         return None
 
     def listed(name: str) -> tuple[Path, ...]:
@@ -49,6 +56,28 @@ def replace_unencodable() -> None:
             stream.reconfigure(errors="replace")
 
 
+def reader_went_away() -> bool:
+    """Whether click ended the command because standard output's reader closed the pipe
+    (`prepcli export --format csv | head -1`). Click then exits 1, after swapping stdout
+    for a wrapper that keeps the interpreter's last flush quiet; for prepcli a reader that
+    stops early is no failure, as for `yes | head -1`."""
+    for name in ("typer._click.utils", "click.utils"):  # Typer's own copy of click, or click
+        wrapper = getattr(sys.modules.get(name), "PacifyFlushWrapper", None)
+        if wrapper is not None and isinstance(sys.stdout, wrapper):
+            return True
+    return False
+
+
+def quiet_stdout() -> None:
+    """Point standard output at the null device, so the interpreter's last flush into the
+    closed pipe raises nothing (the recipe of Python's signal documentation)."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real stdout (a test's capture)
+        pass
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run one command line and return its exit status; errors become messages."""
     args = sys.argv[1:] if argv is None else argv
@@ -62,7 +91,12 @@ def run(argv: list[str] | None = None) -> int:
 
             app(args=args, prog_name="prepcli")
     except SystemExit as exc:
+        if reader_went_away():
+            return 0
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BrokenPipeError:  # `prepcli … | head -1`: the reader has all it wanted
+        quiet_stdout()
+        return 0
     except PrepError as exc:
         if os.environ.get("PREPCLI_DEBUG"):
             raise

@@ -23,6 +23,7 @@ from prepcli.core.errors import PrepError, Problem, ProblemsError, UsageError
 from prepcli.core.history import ExportedCard
 from prepcli.core.models import CardState
 from prepcli.core.scheduler import Scheduler
+from prepcli.core.textfmt import plural
 from prepcli.files.safeio import (
     FileRefused,
     kind_of,
@@ -134,12 +135,16 @@ def export_json(study: Study) -> dict[str, Any]:
     )
 
 
-def export_json_file(study: Study, target: Path, *, force: bool) -> None:
+def export_json_file(study: Study, target: Path, *, force: bool) -> tuple[int, int]:
+    """Write the JSON export to `target`; returns its (cards, reviews)."""
     import json
 
     check_target(study.store.path, target, force=force)
-    text = json.dumps(export_json(study), indent=1, ensure_ascii=False) + "\n"
+    document = export_json(study)
+    text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
     _written(target, lambda: write_file(target, lambda out: out.write(text), overwrite=force))
+    cards = document["cards"]
+    return len(cards), sum(len(card["history"]) for card in cards)
 
 
 def export_csv(study: Study, out: IO[str]) -> int:
@@ -178,6 +183,31 @@ def export_anki(study: Study, target: Path, *, force: bool) -> AnkiExport:
 # --- import ------------------------------------------------------------------------------
 
 
+IMPORT_READS = (
+    "`prepcli import` reads the JSON file that `prepcli export --format json` writes "
+    "(CSV and Anki exports are for other programs)"
+)
+
+
+def not_an_export_reason(data: bytes) -> str | None:
+    """Why a file is plainly not a JSON export (an Anki package, a CSV export, text that
+    is not JSON at all), or None when it may be one and the JSON parser should judge."""
+    if data.startswith(b"PK\x03\x04"):
+        return "this is a zip file (an Anki .apkg?), not a prepcli JSON export"
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head:
+        return "this file is empty, not a prepcli JSON export"
+    if head.startswith(b"{"):
+        return None
+    try:
+        first_line = head.decode("utf-8").splitlines()[0]
+    except UnicodeDecodeError:
+        return "this is not a text file, not a prepcli JSON export"
+    if first_line.startswith("card,") or first_line.count(",") >= 3:
+        return "this looks like a CSV file, not a prepcli JSON export"
+    return "this is not a prepcli JSON export (one starts with `{`)"
+
+
 def read_import(study: Study, path: Path) -> ImportDocument:
     """Read and check an export file; ProblemsError (exit 1) when it cannot be imported."""
     from prepcli.storage.transfer import parse_document
@@ -186,6 +216,9 @@ def read_import(study: Study, path: Path) -> ImportDocument:
         data = read_regular(path, MAX_IMPORT_BYTES)
     except FileRefused as exc:
         raise ProblemsError([Problem(str(path), 1, 1, f"file {exc.reason}")]) from None
+    not_an_export = not_an_export_reason(data)
+    if not_an_export is not None:
+        raise ProblemsError([Problem(str(path), 1, 1, f"{not_an_export}; {IMPORT_READS}")])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -251,7 +284,8 @@ def import_history(study: Study, document: ImportDocument, *, merge: bool) -> Im
             if conflicts and not merge:
                 shown = ", ".join(conflicts[:5]) + (" …" if len(conflicts) > 5 else "")
                 raise PrepError(
-                    f"{len(conflicts)} card(s) already have a different history in "
+                    f"{plural(len(conflicts), 'card')} already "
+                    f"{'has' if len(conflicts) == 1 else 'have'} a different history in "
                     f"{store.path}: {shown}. Nothing was imported; `--merge` combines both "
                     "histories and replays each card from the combined log."
                 )

@@ -18,6 +18,7 @@ import fsrs_rs_python as rs
 from prepcli.core.history import Review
 from prepcli.core.models import Phase, ReviewKind
 from prepcli.core.scheduler import Scheduler, card_seed
+from prepcli.core.textfmt import plural
 
 #: Below this many training items personal parameters are not trusted (fsrs-rs's own
 #: advice to callers; it fits only the initial stabilities below 64 and nothing below 8).
@@ -134,8 +135,8 @@ def optimize(
     if len(items) < max(minimum_items, 1):
         which = "default" if current == Scheduler.default_parameters() else "current"
         reason = (
-            f"only {len(items)} reviews can train FSRS (answers on a later study day than "
-            f"the card's previous answer); below {minimum_items} a fit follows noise more "
+            f"only {plural(len(items), 'review')} can train FSRS (answers on a later study "
+            f"day than the card's previous answer); below {minimum_items} a fit follows noise more "
             f"than your memory, so the {which} parameters stay"
         )
         current_eval = evaluate(current, items) if items else None

@@ -18,16 +18,20 @@ import hashlib
 import json
 import shutil
 import signal
+import sys
 import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from prepcli.app import sandbox
 from prepcli.core.cards import CardDef
 from prepcli.core.errors import PrepError, Problem, ProblemsError, UsageError
 from prepcli.storage import paths
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 HARNESS = Path(__file__).with_name("practice_harness.py")
 DEFAULT_TIMEOUT = 10.0
@@ -216,7 +220,7 @@ def run_checks(card: CardDef, solution: Path, timeout: float = DEFAULT_TIMEOUT) 
         except OSError as exc:
             raise PrepError(f"cannot read {solution}: {exc.strerror or exc}") from None
         arguments = [folder / "harness.py", folder / "solution.py", folder / "card_tests.py"]
-        ended = sandbox.run_contained(
+        ended = contained_runner()(
             folder,
             [*map(str, arguments), str(results.fileno())],
             output.fileno(),
@@ -231,6 +235,16 @@ def run_checks(card: CardDef, solution: Path, timeout: float = DEFAULT_TIMEOUT) 
                 f"the sandbox could not be set up, so nothing was run: {event.get('message')}"
             )
     return _collect(card, solution, steps, events, ended, timeout, text)
+
+
+def contained_runner() -> Callable[[Path, list[str], int, int, float], sandbox.Ended]:
+    """How deck code runs here: sandbox.py on Linux and macOS, sandbox_windows.py on
+    Windows (no rlimits or process groups that signals reach there)."""
+    if sys.platform == "win32":
+        from prepcli.app import sandbox_windows
+
+        return sandbox_windows.run_contained
+    return sandbox.run_contained
 
 
 def visible(text: str) -> str:

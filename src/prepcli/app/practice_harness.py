@@ -112,9 +112,13 @@ def _emit(out: TextIO, **event: Any) -> None:
 
 def main(argv: list[str]) -> int:
     solution, tests, results = argv[1:4]
-    descriptor = int(results)
-    os.set_inheritable(descriptor, False)  # not for the processes the code under test starts
-    with open(descriptor, "a", encoding="utf-8") as out:
+    if results.isdigit():  # a descriptor prepcli passed open (POSIX)
+        descriptor = int(results)
+        os.set_inheritable(descriptor, False)  # not for the processes the code starts
+        target: int | str = descriptor
+    else:  # a file in the run's folder (Windows: descriptors are not passed by number)
+        target = results
+    with open(target, "a", encoding="utf-8") as out:
         with open(tests, encoding="utf-8") as handle:
             tree = ast.parse(handle.read(), tests)
         module = types.ModuleType("solution")

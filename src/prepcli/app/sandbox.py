@@ -25,10 +25,9 @@ descendant it finds in /proc, round after round, until none is left. RLIMIT_NPRO
 counts all the user's processes and is not enforced for root at all, so the process
 limit is also checked by counting the run's processes in /proc at each poll.
 
-Elsewhere (not Linux) the child only gets the environment, the folder, the rlimits and
-its own process group, and the consent prompt says that the code runs with the user's
-rights.
-"""
+Elsewhere (macOS) the child only gets the environment, the folder, the rlimits and its
+own process group, and the consent prompt says that the code runs with the user's rights
+(Windows: sandbox_windows.py)."""
 
 from __future__ import annotations
 
@@ -92,6 +91,7 @@ class Protection:
     sandboxed: bool  # the namespaces of sandbox_init.py
     tracked: bool  # descendants found through /proc and a subreaper (Linux)
     why_not: str = ""  # why there is no sandbox
+    limited: bool = True  # rlimits on CPU, memory, file size, processes (not on Windows)
 
     def describe(self) -> str:
         limits = (
@@ -113,6 +113,8 @@ class Protection:
             else "its process group is stopped when it ends (a process that leaves the "
             "group can outlive it)"
         )
+        if not self.limited:  # Windows: no rlimits; sandbox_windows.py ends the tree
+            limits, stop = "no limit but the timeout", "its process tree is ended at the end"
         return (
             f"It runs with YOUR rights: it can read and change your files and use the "
             f"network ({self.why_not}). prepcli only gives it a temporary working folder "
@@ -133,6 +135,8 @@ def protection() -> Protection:
 
 def _probe() -> Protection:
     linux = sys.platform.startswith("linux")
+    if sys.platform == "win32":
+        return Protection(False, False, "no sandbox on Windows", limited=False)
     if not linux:
         return Protection(False, False, f"no sandbox on {sys.platform}")
     if os.environ.get("PREPCLI_SANDBOX") == "off":
@@ -225,7 +229,7 @@ def run_contained(
         try:
             # A stop request that arrives while the child is being started waits until
             # prepcli knows the child, so that the cleanup below always sees it.
-            with _signals_blocked() as unblocked, _start_errors():
+            with _signals_blocked() as unblocked, start_errors():
                 run.process = subprocess.Popen(
                     command,
                     cwd=work,
@@ -251,7 +255,7 @@ def run_contained(
 
 
 @contextlib.contextmanager
-def _start_errors() -> Iterator[None]:
+def start_errors() -> Iterator[None]:
     try:
         yield
     except (OSError, subprocess.SubprocessError) as exc:

@@ -142,10 +142,19 @@ class Plans:
         return status
 
     def _status_now(self, active: ActivePlan, groups: KeyGroups, today: int) -> PlanStatus:
+        by_week = active.layout.cards_by_week()
+        # A new card that is suspended (or buried until tomorrow) cannot be introduced: the
+        # plan leaves it out, as today's summary and the queue do, so `prepcli` and
+        # `prepcli plan` count the same cards and the pace never waits for it.
+        held = groups.hidden - groups.studied
+        if held:
+            by_week = {
+                week: tuple(k for k in keys if k not in held) for week, keys in by_week.items()
+            }
         return plan_mod.plan_status(
             active.plan,
             active.run,
-            active.layout.cards_by_week(),
+            by_week,
             groups.studied,
             groups.learning,
             self.study.store.plans.done_tasks(active.run_id),

@@ -13,7 +13,7 @@ from prepcli.cli.common import (
     echo,
     emit_json,
     open_study,
-    show,
+    show_long,
 )
 
 if TYPE_CHECKING:
@@ -21,7 +21,18 @@ if TYPE_CHECKING:
 
 
 card_app = typer.Typer(
-    rich_markup_mode=None, help="Look at one card or change its status.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="""Look at one card or change its status.
+
+    Cards are named deck/id, as `prepcli next`, `prepcli card show` and the review screen
+    show them.
+
+    \b
+    Examples:
+      prepcli card show llm-quiz.inference/kv-cache-memory-formula
+      prepcli card suspend behavioral.values/star-structure
+    """,
+    no_args_is_help=True,
 )
 
 # --- card --------------------------------------------------------------------------------
@@ -29,8 +40,16 @@ card_app = typer.Typer(
 
 @card_app.command("show")
 def card_show(ctx: typer.Context, card_id: CardArgument, as_json: JsonOption = False) -> None:
-    """State, stability, difficulty, recall now, and the full history of a card."""
-    from prepcli.ui import card_view, render
+    """A card's front and back, state, stability, difficulty, recall now, and history.
+
+    Times are in your time zone (the `timezone` setting), with its name.
+
+    \b
+    Examples:
+      prepcli card show llm-quiz.inference/kv-cache-memory-formula
+      prepcli card show llm-quiz.inference/kv-cache-memory-formula --json
+    """
+    from prepcli.ui import card_view
 
     study = open_study(ctx)
     try:
@@ -51,7 +70,7 @@ def card_show(ctx: typer.Context, card_id: CardArgument, as_json: JsonOption = F
             calendar.tz,
         )
     else:
-        show(card_view.card_info_view(info, render.iso_minutes(_ms(study.now)) + " UTC"))
+        show_long(ctx, card_view.card_info_view(info, _ms(study.now), study.calendar.tz))
 
 
 def _ms(instant: datetime) -> int:
@@ -75,13 +94,27 @@ def _set_suspended(ctx: typer.Context, card_id: str, suspended: bool, as_json: b
 
 @card_app.command("suspend")
 def card_suspend(ctx: typer.Context, card_id: CardArgument, as_json: JsonOption = False) -> None:
-    """Take a card out of reviews until it is unsuspended."""
+    """Take a card out of reviews until it is unsuspended.
+
+    A suspended new card is left out of the plan's counts too.
+
+    \b
+    Example:
+      prepcli card suspend llm-quiz.inference/kv-cache-memory-formula
+    """
     _set_suspended(ctx, card_id, True, as_json)
 
 
 @card_app.command("unsuspend")
 def card_unsuspend(ctx: typer.Context, card_id: CardArgument, as_json: JsonOption = False) -> None:
-    """Bring a suspended card back."""
+    """Bring a suspended card back.
+
+    It is due again as it was before it was suspended.
+
+    \b
+    Example:
+      prepcli card unsuspend llm-quiz.inference/kv-cache-memory-formula
+    """
     _set_suspended(ctx, card_id, False, as_json)
 
 
@@ -92,7 +125,14 @@ def card_forget(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Reset a card to new (its history stays; `prepcli undo` reverts this)."""
+    """Reset a card to new (its history stays; `prepcli undo` reverts this).
+
+    Asks first unless --yes.
+
+    \b
+    Example:
+      prepcli card forget llm-quiz.inference/kv-cache-memory-formula --yes
+    """
     study = open_study(ctx)
     try:
         study.card(card_id)

@@ -18,9 +18,9 @@ app = typer.Typer(
     name="prepcli",
     cls=LazyGroup,
     rich_markup_mode=None,  # plain click help: Rich's help formatter costs more than the rest
-    help="Spaced repetition and a six-week study plan for LLM-lab interview loops.",
+    # Its help is main_callback's docstring.
     no_args_is_help=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion (bash, zsh, fish, pwsh)
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -34,6 +34,7 @@ def main_callback(
         typer.Option(
             "--db",
             envvar="PREPCLI_DB",
+            metavar="PATH",
             help="Database file (default: user data dir).",
             dir_okay=False,
         ),
@@ -43,6 +44,7 @@ def main_callback(
         typer.Option(
             "--decks",
             envvar="PREPCLI_DECKS",
+            metavar="PATH",
             help="Deck folder or file instead of the bundled decks (repeatable).",
         ),
     ] = None,
@@ -51,22 +53,40 @@ def main_callback(
         typer.Option(
             "--plans",
             envvar="PREPCLI_PLANS",
+            metavar="PATH",
             help="Extra folder of plan files (repeatable).",
             file_okay=False,
         ),
     ] = None,
+    no_pager: Annotated[
+        bool,
+        typer.Option(
+            "--no-pager",
+            help="Never page long output (stats, plan show, deck schema...); "
+            "paging is only ever on a terminal, with $PREPCLI_PAGER or $PAGER (default less).",
+        ),
+    ] = False,
     version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
 ) -> None:
     """Spaced repetition and a six-week study plan for LLM-lab interview loops.
 
-    With no command, shows today's summary.
+    With no command, shows today's summary. `prepcli COMMAND --help` explains each
+    command, with examples; docs/COMMANDS.md has them all. Shell completion:
+    `prepcli --install-completion` (bash, zsh, fish or PowerShell).
+
+    \b
+    Examples:
+      prepcli
+      prepcli review
+      prepcli plan start --interview 2027-01-08
+      prepcli --decks my-decks/ deck lint
     """
     if version:
         from prepcli import __version__
 
         echo(f"prepcli {__version__}")
         raise typer.Exit()
-    ctx.obj = Options(db=db, decks=tuple(decks or ()), plans=tuple(plans or ()))
+    ctx.obj = Options(db=db, decks=tuple(decks or ()), plans=tuple(plans or ()), pager=not no_pager)
     if ctx.invoked_subcommand is None:
         from prepcli.cli import study
 

@@ -45,6 +45,21 @@ def show(renderable: Any) -> None:
     render.console().print(renderable)
 
 
+def show_long(ctx: typer.Context, *renderables: Any) -> None:
+    """Show output that can run past a screen: paged on a terminal (ui/pager.py)."""
+    from prepcli.ui.pager import page
+
+    page(*renderables, enabled=options_of(ctx).pager)
+
+
+def echo_long(ctx: typer.Context, text: str) -> None:
+    """`echo` for long plain text (a schema, a reference): paged on a terminal."""
+    from prepcli.ui.pager import page_text
+    from prepcli.ui.safe import visible
+
+    page_text(visible(text), enabled=options_of(ctx).pager)
+
+
 def emit_json(payload: Mapping[str, Any], zone: tzinfo | None = None) -> None:
     """Print a command's `--json` document (see cli/jsonout.py for the contract)."""
     from prepcli.cli import jsonout
@@ -70,14 +85,38 @@ def confirm(question: str, *, err: bool = False) -> bool:
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 DeckOption = Annotated[
     list[str] | None,
-    typer.Option("--deck", "-d", help="Only this deck or deck prefix (repeatable)."),
+    typer.Option(
+        "--deck", "-d", metavar="DECK", help="Only this deck or deck prefix (repeatable)."
+    ),
 ]
 TagOption = Annotated[
-    list[str] | None, typer.Option("--tag", "-t", help="Only cards with this tag (repeatable).")
+    list[str] | None,
+    typer.Option("--tag", "-t", metavar="TAG", help="Only cards with this tag (repeatable)."),
 ]
 
 
-CardArgument = Annotated[str, typer.Argument(help="The card, as deck/id.")]
+def complete_card_id(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion of card ids (deck/id) from the deck index of the decks in use."""
+    from prepcli.core.errors import PrepError
+    from prepcli.storage.deckindex import load_index
+
+    root = ctx.find_root().params
+    try:
+        where = locations_for(Options(db=root.get("db"), decks=tuple(root.get("decks") or ())))
+        index, _decks = load_index(where.deck_roots, where.cache_dir)
+    except (PrepError, OSError):  # bad decks or folders: no completions rather than noise
+        return []
+    return [key for key in index.keys if key.startswith(incomplete)]
+
+
+CardArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="CARD_ID",
+        help="The card, as deck/id (e.g. llm-quiz.inference/kv-cache).",
+        autocompletion=complete_card_id,
+    ),
+]
 
 RATING_WORDS = {"again": 1, "hard": 2, "good": 3, "easy": 4}
 
@@ -99,4 +138,6 @@ def open_store_of(ctx: typer.Context) -> Any:
 
 
 def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+    from prepcli.core.textfmt import plural as counted
+
+    return counted(count, word)

@@ -11,21 +11,53 @@ from prepcli.cli.common import (
     echo,
     emit_json,
     open_store_of,
-    show,
+    show_long,
 )
+from prepcli.core.config import SPECS
 from prepcli.core.errors import UsageError
 
 if TYPE_CHECKING:
     from prepcli.core.models import Settings
 
+
+def settings_help(first: str, examples: str) -> str:
+    """A command's help with the list of settings (core/config.py, cheap to import)."""
+    width = max(len(name) for name in SPECS)
+    listed = "\n".join(f"  {name.ljust(width)}  {spec.help}" for name, spec in SPECS.items())
+    return f"{first}\n\n\b\nSettings:\n{listed}\n\n\b\n{examples}"
+
+
 config_app = typer.Typer(
-    rich_markup_mode=None, help="Show and change settings.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="""Show and change settings (stored in the database).
+
+    `prepcli config set --help` lists every setting and what it means.
+
+    \b
+    Examples:
+      prepcli config list
+      prepcli config set new_per_day 25
+      prepcli config reset new_per_day
+    """,
+    no_args_is_help=True,
 )
+
+NameArgument = Annotated[
+    str, typer.Argument(metavar="NAME", help="The setting (`prepcli config list` lists them).")
+]
 
 
 @config_app.command("list")
 def config_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Every setting with its value."""
+    """Every setting with its value and what it means.
+
+    `prepcli config set NAME VALUE` changes one; `prepcli config reset NAME` undoes that.
+
+    \b
+    Examples:
+      prepcli config list
+      prepcli config list --json
+    """
     from prepcli.core.config import SPECS, show_setting
     from prepcli.core.models import settings_from
     from prepcli.ui import collection_view
@@ -38,10 +70,11 @@ def config_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         emit_json({"settings": {name: getattr(settings, name) for name in SPECS}})
     else:
-        show(
+        show_long(
+            ctx,
             collection_view.settings_table(
                 [(n, show_setting(n, settings), s.help) for n, s in SPECS.items()]
-            )
+            ),
         )
 
 
@@ -55,12 +88,15 @@ def _show_one(name: str, settings: Settings, as_json: bool) -> None:
 
 
 @config_app.command("get")
-def config_get(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Setting name.")],
-    as_json: JsonOption = False,
-) -> None:
-    """Print one setting's value."""
+def config_get(ctx: typer.Context, name: NameArgument, as_json: JsonOption = False) -> None:
+    """Print one setting's value.
+
+    The value alone on one line, for scripts.
+
+    \b
+    Example:
+      prepcli config get desired_retention
+    """
     from prepcli.core.config import SPECS, show_setting
     from prepcli.core.models import settings_from
 
@@ -77,14 +113,22 @@ def config_get(
         echo(show_setting(name, settings))
 
 
-@config_app.command("set")
+@config_app.command(
+    "set",
+    help=settings_help(
+        "Change a setting.",
+        "Examples:\n"
+        "  prepcli config set new_per_day 25\n"
+        "  prepcli config set learning_steps '1m 10m'\n"
+        "  prepcli config set timezone Europe/Paris",
+    ),
+)
 def config_set(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Setting name.")],
-    value: Annotated[str, typer.Argument(help="New value.")],
+    name: NameArgument,
+    value: Annotated[str, typer.Argument(metavar="VALUE", help="The new value.")],
     as_json: JsonOption = False,
 ) -> None:
-    """Change a setting."""
     from prepcli.core.config import parse_setting, to_stored
     from prepcli.core.models import settings_from
     from prepcli.storage.sqlitefile import run_guarded
@@ -100,12 +144,15 @@ def config_set(
 
 
 @config_app.command("reset")
-def config_reset(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Setting name.")],
-    as_json: JsonOption = False,
-) -> None:
-    """Return a setting to its default."""
+def config_reset(ctx: typer.Context, name: NameArgument, as_json: JsonOption = False) -> None:
+    """Return a setting to its default.
+
+    Prints the setting with its default value.
+
+    \b
+    Example:
+      prepcli config reset new_per_day
+    """
     from prepcli.core.config import SPECS
     from prepcli.core.models import settings_from
     from prepcli.storage.sqlitefile import run_guarded

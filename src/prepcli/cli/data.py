@@ -19,6 +19,7 @@ from prepcli.cli.common import (
     open_study,
     plural,
     show,
+    show_long,
 )
 from prepcli.cli.options import json_document
 from prepcli.core.errors import UsageError
@@ -35,12 +36,12 @@ def _parameters_label(study: Study) -> str:
     stored = study.store.settings.fsrs_parameters()
     if stored is None or stored.source == "reset":
         return "the defaults"
-    from prepcli.storage.transfer import iso_ms
+    from prepcli.core.clock import from_ms
 
-    when = iso_ms(stored.created_ms)[:10]
+    when = from_ms(stored.created_ms).astimezone(study.calendar.tz).date().isoformat()
     if stored.source == "import":
         return f"personal, imported {when}"
-    return f"personal, fitted {when} on {stored.n_items:,} reviews"
+    return f"personal, fitted {when} on {plural(stored.n_items, 'review')}"
 
 
 @app.command()
@@ -54,7 +55,17 @@ def optimize(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Fit FSRS parameters to your own review history (kept only if they predict it better)."""
+    """Fit FSRS parameters to your own review history (kept only if they predict it better).
+
+    Needs at least 400 reviews on a later day than the card's previous answer; cards are
+    then rescheduled by replaying their history with the new parameters.
+
+    \b
+    Examples:
+      prepcli optimize --dry-run
+      prepcli optimize
+      prepcli optimize --reset
+    """
     from prepcli.app import maintenance
     from prepcli.ui import collection_view, render
 
@@ -75,7 +86,7 @@ def optimize(
                 echo("Already using the default FSRS parameters.")
             elif undone.saved:
                 echo(
-                    f"Back to the default FSRS parameters; {undone.recomputed} cards "
+                    f"Back to the default FSRS parameters; {plural(undone.recomputed, 'card')} "
                     "rescheduled by replaying their history."
                 )
             else:
@@ -119,7 +130,7 @@ EXPORT_FORMATS = ("anki", "csv", "json")
 def export(
     ctx: typer.Context,
     format_: Annotated[
-        str, typer.Option("--format", "-f", help="anki (.apkg), csv or json.")
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="anki (.apkg), csv or json.")
     ] = "json",
     output: Annotated[
         Path | None,
@@ -127,6 +138,7 @@ def export(
             "--output",
             "-o",
             dir_okay=False,
+            metavar="PATH",
             help="File to write (default: stdout for csv/json, ./prepcli.apkg for anki); "
             "never an existing file unless --force, never the database.",
         ),
@@ -135,7 +147,17 @@ def export(
         bool, typer.Option("--force", help="Replace an existing file (never the database).")
     ] = False,
 ) -> None:
-    """Export the decks to Anki, or cards with state and full history as CSV or JSON."""
+    """Export the decks to Anki, or cards with state and full history as CSV or JSON.
+
+    JSON is what `prepcli import` reads back; CSV (a row per review) is for spreadsheets
+    and pandas. Writing to a file says what was written, on stderr.
+
+    \b
+    Examples:
+      prepcli export -o prep.json
+      prepcli export --format csv > reviews.csv
+      prepcli export --format anki -o prep.apkg
+    """
     from prepcli.app import exchange
 
     if format_ not in EXPORT_FORMATS:
@@ -145,17 +167,16 @@ def export(
         if format_ == "anki":
             target = output or Path("prepcli.apkg")
             made = exchange.export_anki(study, target, force=force)
-            echo(
-                f"Wrote {plural(made.notes, 'note')} in {plural(made.decks, 'deck')} "
-                f"to {made.path} (Anki: File → Import)."
-            )
+            what = f"{plural(made.notes, 'note')} in {plural(made.decks, 'deck')}"
+            _exported(what, made.path, "an Anki package: in Anki, File → Import")
             return
         if format_ == "json":
             if output is None:
                 echo(json_document(exchange.export_json(study), indent=1))
             else:
-                exchange.export_json_file(study, output, force=force)
-                echo(f"Wrote {output}.", err=True)
+                cards, reviews = exchange.export_json_file(study, output, force=force)
+                what = f"{plural(cards, 'card')} with {plural(reviews, 'review')}"
+                _exported(what, output, "JSON: `prepcli import` reads it back")
             return
         if output is None and sys.stdout.isatty():
             shown = io.StringIO()  # read on a screen: keys from an import are shown as echo does
@@ -166,9 +187,14 @@ def export(
             exchange.export_csv(study, sys.stdout)  # piped: exact
             return
         count = exchange.export_csv_file(study, output, force=force)
-        echo(f"Wrote {plural(count, 'row')} to {output}.", err=True)
+        _exported(plural(count, "row"), output, "CSV: a row per review, one per card without")
     finally:
         study.close()
+
+
+def _exported(what: str, path: Path, kind: str) -> None:
+    """The one message of every export to a file, on stderr: stdout is for the data."""
+    echo(f"Exported {what} to {path} ({kind}).", err=True)
 
 
 @app.command("import")
@@ -176,7 +202,12 @@ def import_(
     ctx: typer.Context,
     file: Annotated[
         Path,
-        typer.Argument(help="A `prepcli export --format json` file.", exists=True, dir_okay=False),
+        typer.Argument(
+            metavar="PATH",
+            help="A `prepcli export --format json` file.",
+            exists=True,
+            dir_okay=False,
+        ),
     ],
     merge: Annotated[
         bool,
@@ -184,8 +215,16 @@ def import_(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Restore cards and their history from a JSON export (all or nothing; every value is
-    checked against what prepcli itself writes before anything is)."""
+    """Restore cards and their history from a JSON export (all or nothing).
+
+    It reads the JSON file that `prepcli export --format json` writes (not CSV or .apkg);
+    every value is checked against what prepcli itself writes before anything is.
+
+    \b
+    Examples:
+      prepcli import prep.json
+      prepcli --db other.sqlite3 import prep.json --merge
+    """
     from prepcli.app import exchange
     from prepcli.cli.arguments import checked_path
     from prepcli.ui import render
@@ -194,7 +233,7 @@ def import_(
     study = open_study(ctx)
     try:
         document = exchange.read_import(study, file)
-        with render.status(f"Importing {len(document.cards):,} cards…"):
+        with render.status(f"Importing {plural(len(document.cards), 'card')}…"):
             done = exchange.import_history(study, document, merge=merge)
     finally:
         study.close()
@@ -202,9 +241,9 @@ def import_(
         emit_json(asdict(done))
         return
     echo(
-        f"Imported {len(done.added):,} card{'' if len(done.added) == 1 else 's'} and "
-        f"{done.reviews_added:,} review{'' if done.reviews_added == 1 else 's'} from {file}; "
-        f"merged {len(done.merged)}, already here {len(done.unchanged)}."
+        f"Imported {plural(len(done.added), 'card')} and "
+        f"{plural(done.reviews_added, 'review')} from {file}; "
+        f"merged {len(done.merged):,}, already here {len(done.unchanged):,}."
     )
     if done.parameters_adopted:
         echo("This database had no personal FSRS parameters: it now uses the export's.")
@@ -215,14 +254,28 @@ def backup(
     ctx: typer.Context,
     path: Annotated[
         Path | None,
-        typer.Argument(help="A folder, or a new file (default: backups/ in the user data dir)."),
+        typer.Argument(
+            metavar="PATH",
+            help="A folder, or a new file (default: backups/ in the user data dir).",
+        ),
     ] = None,
     keep: Annotated[
-        int, typer.Option("--keep", min=1, help="Backups of this database kept in the folder.")
+        int,
+        typer.Option(
+            "--keep", min=1, metavar="N", help="Backups of this database kept in the folder."
+        ),
     ] = 10,
     as_json: JsonOption = False,
 ) -> None:
-    """Copy the database safely, even while another prepcli is using it."""
+    """Copy the database safely, even while another prepcli is using it.
+
+    Old backups of this database beyond --keep are removed from the folder.
+
+    \b
+    Examples:
+      prepcli backup
+      prepcli backup ~/Dropbox/prepcli/ --keep 30
+    """
     from prepcli.app import maintenance
     from prepcli.storage import paths
 
@@ -249,7 +302,15 @@ def check(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Check the database: integrity, and every card's state against its replayed history."""
+    """Check the database: integrity, and every card's state against its replayed history.
+
+    Exits 1 when something is wrong; --fix repairs it after making a backup.
+
+    \b
+    Examples:
+      prepcli check
+      prepcli check --fix
+    """
     from prepcli.app import maintenance
     from prepcli.storage import paths
     from prepcli.ui import collection_view, render
@@ -263,7 +324,7 @@ def check(
     if as_json:
         emit_json({**asdict(report), "ok": report.ok})
     else:
-        show(collection_view.check_view(report))
+        show_long(ctx, collection_view.check_view(report))
         if report.backup:
             echo(f"Backup: {report.backup}")  # a path to copy: never wrapped
     if not report.ok:

@@ -12,11 +12,13 @@ from prepcli.cli.common import (
     JsonOption,
     confirm,
     echo,
+    echo_long,
     emit_json,
     locations_of,
     open_study,
     plural,
     show,
+    show_long,
 )
 from prepcli.cli.deck_overrides import deck_overrides
 from prepcli.cli.options import existing
@@ -26,7 +28,19 @@ if TYPE_CHECKING:
     pass
 
 deck_app = typer.Typer(
-    rich_markup_mode=None, help="List and check deck files.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="""For deck authors: list, check, preview and start deck files.
+
+    Decks are YAML files (`prepcli deck schema` prints their JSON Schema); --decks PATH or
+    PREPCLI_DECKS uses your own instead of the bundled ones.
+
+    \b
+    Examples:
+      prepcli deck list
+      prepcli deck lint my-decks/
+      prepcli deck preview my-decks/rag.yaml#chunking
+    """,
+    no_args_is_help=True,
 )
 
 deck_app.command("overrides")(deck_overrides)
@@ -36,7 +50,15 @@ deck_app.command("overrides")(deck_overrides)
 
 @deck_app.command("list")
 def deck_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """The decks with their card counts and files."""
+    """The decks with their card counts and files.
+
+    Paths start from your home folder (~); a narrow terminal cuts them from the start.
+
+    \b
+    Examples:
+      prepcli deck list
+      prepcli --decks my-decks/ deck list --json
+    """
     from prepcli.files.deckfiles import cache_name
     from prepcli.files.decks import load_decks
 
@@ -50,7 +72,7 @@ def deck_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
         return
     from prepcli.ui import collection_view
 
-    show(collection_view.deck_table(rows))
+    show_long(ctx, collection_view.deck_table(rows))
 
 
 @deck_app.command("lint")
@@ -58,17 +80,23 @@ def deck_lint(
     ctx: typer.Context,
     paths_: Annotated[
         list[Path] | None,
-        typer.Argument(metavar="[PATH]...", help="Deck files or folders (default: the decks)."),
+        typer.Argument(metavar="PATH...", help="Deck files or folders (default: the decks)."),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
     output: Annotated[
-        str, typer.Option("--format", metavar="[text|json]", help="path:line:col lines or JSON.")
+        str, typer.Option("--format", metavar="FORMAT", help="text (path:line:col lines) or json.")
     ] = "text",
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
 ) -> None:
     """Check deck files: every error and warning in every file, as path:line:col.
 
     Exits 1 when there are errors (or, with --strict, warnings); 0 otherwise.
+
+    \b
+    Examples:
+      prepcli deck lint
+      prepcli deck lint my-decks/ --strict
+      prepcli deck lint my-decks/rag.yaml --format json
     """
     from prepcli.files.lint import lint
 
@@ -124,6 +152,7 @@ def deck_lint(
 
 @deck_app.command("preview")
 def deck_preview(
+    ctx: typer.Context,
     target: Annotated[
         str,
         typer.Argument(
@@ -131,10 +160,18 @@ def deck_preview(
         ),
     ],
 ) -> None:
-    """Show cards as the review session draws them, front then back (no database)."""
+    """Show cards as the review session draws them, front then back (no database).
+
+    PATH#CARD_ID shows one card. Long output goes through your pager on a terminal.
+
+    \b
+    Examples:
+      prepcli deck preview my-decks/rag.yaml
+      prepcli deck preview my-decks/rag.yaml#chunking
+    """
     from prepcli.files.decks import load_decks
     from prepcli.files.safeio import path_problem
-    from prepcli.ui import card_view, render
+    from prepcli.ui import card_view
 
     path, card_id = Path(target), None
     if "#" in target and (path_problem(path) is not None or not os.path.lexists(path)):
@@ -146,35 +183,55 @@ def deck_preview(
     if not cards:
         known = ", ".join(c.id for c in decks.cards())
         raise UsageError(f"no card {card_id!r} in {path} (cards: {known or 'none'})")
-    console = render.console()
-    for number, card in enumerate(cards):
-        if number:
-            console.print()
-        console.print(card_view.card_preview(card))
+    shown: list[object] = []
+    for card in cards:
+        shown += [*([""] if shown else []), card_view.card_preview(card)]
+    show_long(ctx, *shown)
 
 
 @deck_app.command("schema")
-def deck_schema() -> None:
-    """Print the JSON Schema (draft 2020-12) of deck files, for editors and CI."""
+def deck_schema(ctx: typer.Context) -> None:
+    """Print the JSON Schema (draft 2020-12) of deck files, for editors and CI.
+
+    Paged on a terminal; redirect it to save it.
+
+    \b
+    Example:
+      prepcli deck schema > deck.schema.json
+    """
     from importlib import resources
 
-    echo(resources.files("prepcli").joinpath("deck.schema.json").read_text("utf-8"), nl=False)
+    echo_long(ctx, resources.files("prepcli").joinpath("deck.schema.json").read_text("utf-8"))
 
 
 @deck_app.command("new")
 def deck_new(
-    path: Annotated[Path, typer.Argument(help="The new deck file (.yaml).", dir_okay=False)],
-    deck: Annotated[str, typer.Option("--deck", help="Deck id, e.g. llm-quiz.inference.")],
-    title: Annotated[str, typer.Option("--title", help="Deck title.")],
+    path: Annotated[
+        Path,
+        typer.Argument(metavar="PATH", help="The new deck file (.yaml).", dir_okay=False),
+    ],
+    deck: Annotated[
+        str, typer.Option("--deck", metavar="DECK", help="Deck id, e.g. llm-quiz.inference.")
+    ],
+    title: Annotated[str, typer.Option("--title", metavar="TEXT", help="Deck title.")],
     description: Annotated[
-        str, typer.Option("--description", help="What the deck covers.")
+        str, typer.Option("--description", metavar="TEXT", help="What the deck covers.")
     ] = "TODO: what this deck covers.",
     source: Annotated[
         list[str] | None,
-        typer.Option("--source", help="Where the material comes from (repeatable)."),
+        typer.Option(
+            "--source", metavar="TEXT", help="Where the material comes from (repeatable)."
+        ),
     ] = None,
 ) -> None:
-    """Write a new deck file with one example card; never overwrites a file."""
+    """Write a new deck file with one example card; never overwrites a file.
+
+    Then edit it, and check it with `prepcli deck lint PATH`.
+
+    \b
+    Example:
+      prepcli deck new my-decks/rag.yaml --deck mine.rag --title "RAG in practice"
+    """
     from prepcli.cli.arguments import checked_path
     from prepcli.files.decks import DECK_ID, new_deck_text
     from prepcli.files.safeio import private_folder, write_file
@@ -215,7 +272,16 @@ def deck_orphans(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Cards in the database that no deck defines any more, with their review counts."""
+    """Cards in the database that no deck defines any more, with their review counts.
+
+    Their history is kept until --forget removes it (a renamed card keeps its history
+    through `formerly:` in its deck instead).
+
+    \b
+    Examples:
+      prepcli deck orphans
+      prepcli deck orphans --forget --yes
+    """
     from prepcli.storage.sqlitefile import run_guarded
     from prepcli.ui import collection_view
 
@@ -231,7 +297,7 @@ def deck_orphans(
                 "from the database? This cannot be undone."
             )
             if not as_json:
-                show(collection_view.orphans_table(orphans))
+                show(collection_view.orphans_table(orphans, study.calendar.tz))
             if not yes and not confirm(question, err=as_json):
                 raise typer.Exit(1)
             keys = [row[0] for row in orphans]
@@ -253,5 +319,5 @@ def deck_orphans(
         echo(f"Removed {plural(removed[0], 'card')} and {plural(removed[1], 'review')}.")
     else:
         echo(f"{plural(len(orphans), 'card')} in the database that no deck defines:")
-        show(collection_view.orphans_table(orphans))
+        show(collection_view.orphans_table(orphans, study.calendar.tz))
         echo("`prepcli deck orphans --forget` removes them and their reviews.")

@@ -12,6 +12,7 @@ import typer
 
 from prepcli.cli.common import JsonOption, echo, emit_json, locations_of
 from prepcli.core.errors import UsageError
+from prepcli.core.textfmt import plural
 
 if TYPE_CHECKING:
     from prepcli.app.study import Locations
@@ -31,12 +32,20 @@ def deck_overrides(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Your edited copies of bundled cards (made by `e` in `prepcli review`), which are
-    shown instead of the bundled cards; --remove CARD goes back to the bundled card.
+    """Your edited copies of bundled cards, shown instead of the bundled ones.
 
-    Example: prepcli deck overrides --remove llm-quiz.inference/kv-cache
+    `e` in `prepcli review` copies a bundled card into your data folder
+    (<data dir>/decks/overrides/<deck>.yaml) and opens the copy: the installed decks are
+    replaced by the next install. Each copy is shown instead of the bundled card with its
+    id (same history, tags and plan week) until --remove CARD takes it out.
+
+    \b
+    Examples:
+      prepcli deck overrides
+      prepcli deck overrides --remove llm-quiz.inference/kv-cache
     """
     from prepcli.files.overrides import load_overrides, remove_override
+    from prepcli.ui.render import shown_path
 
     where = locations_of(ctx)
     folder = where.overrides
@@ -55,10 +64,12 @@ def deck_overrides(
     for key in remove or ():
         found = remove_override(folder, key)
         if found is None:
-            raise UsageError(f"no copy of {key!r} in {folder} (see `prepcli deck overrides`)")
+            raise UsageError(
+                f"no copy of {key!r} in {shown_path(folder)} (see `prepcli deck overrides`)"
+            )
         removed.append(key)
         if not as_json:
-            echo(f"Removed your copy of {key} from {found}: the bundled card is back.")
+            echo(f"Removed your copy of {key} from {shown_path(found)}: the bundled card is back.")
     copies = _copies(where, load_overrides(folder))
     if as_json:
         listed = [{"card": k, "path": p, "line": n, "used": u} for k, p, n, u in copies]
@@ -67,13 +78,15 @@ def deck_overrides(
     if remove:
         return
     if not copies:
-        echo(f"No copies of bundled cards yet (`e` in `prepcli review` makes one, in {folder}).")
+        echo(
+            "No copies of bundled cards yet "
+            f"(`e` in `prepcli review` makes one, in {shown_path(folder)})."
+        )
         return
-    count = "1 copy" if len(copies) == 1 else f"{len(copies)} copies"
-    echo(f"{count} of bundled cards, in {folder}:")
+    echo(f"{plural(len(copies), 'copy')} of bundled cards, in {shown_path(folder)}:")
     for key, path, line, used in copies:
         note = "" if used else "  (not used: no bundled card has this id)"
-        echo(f"  {key}  {path}:{line}{note}")
+        echo(f"  {key}  {shown_path(path)}:{line}{note}")
     echo("They are shown instead of the bundled cards; `prepcli deck overrides --remove CARD` "
          "goes back to the bundled card.")  # fmt: skip
 

@@ -20,6 +20,7 @@ class Options:
     db: Path | None
     decks: tuple[Path, ...]
     plans: tuple[Path, ...] = ()
+    pager: bool = True  # long output through a pager on a terminal (`--no-pager`: never)
 
 
 def existing(paths_: list[Path] | None) -> tuple[Path, ...]:

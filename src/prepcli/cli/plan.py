@@ -14,6 +14,7 @@ from prepcli.cli.common import (
     emit_json,
     open_study,
     show,
+    show_long,
 )
 from prepcli.core.errors import PrepError, UsageError
 
@@ -21,15 +22,17 @@ if TYPE_CHECKING:
     pass
 
 plan_app = typer.Typer(
-    rich_markup_mode=None,
-    help="The six-week plan: start it, see where you stand, tick tasks.",
-    invoke_without_command=True,
-)
+    rich_markup_mode=None, invoke_without_command=True
+)  # its help: plan_status's docstring
 
 # --- plan --------------------------------------------------------------------------------
 
 
 EARLIEST_DATE, LATEST_DATE = "1970-01-01", "2999-12-31"
+
+TaskArgument = Annotated[
+    str, typer.Argument(metavar="TASK_ID", help="The task, as `prepcli plan` lists it.")
+]
 
 
 def _parse_date(text: str, what: str) -> int:
@@ -48,7 +51,17 @@ def _parse_date(text: str, what: str) -> int:
 
 @plan_app.callback()
 def plan_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Where you stand against the plan: this week, every week, the pace to catch up."""
+    """The six-week plan: where you stand; start it, tick tasks, move the interview.
+
+    With no command: this week, every week, the pace to catch up and, with an interview
+    date, the predicted recall on the day.
+
+    \b
+    Examples:
+      prepcli plan
+      prepcli plan start --interview 2027-01-08
+      prepcli plan done implement-attention
+    """
     if ctx.invoked_subcommand is not None:
         return
     from prepcli.app import forecast
@@ -71,25 +84,43 @@ def plan_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
         emit_json({**fields_of(status), "readiness": readiness}, zone)
     else:
-        show(plan_view.plan_status_view(status))
+        shown = [plan_view.plan_status_view(status)]
         if readiness is not None:
-            show(plan_view.readiness_view(readiness))
+            shown.append(plan_view.readiness_view(readiness))
+        show_long(ctx, *shown)
 
 
 @plan_app.command("start")
 def plan_start(
     ctx: typer.Context,
-    plan: Annotated[str, typer.Option("--plan", help="Which plan.")] = "six-week",
+    plan: Annotated[
+        str, typer.Option("--plan", metavar="PLAN", help="Which plan (see `prepcli plan show`).")
+    ] = "six-week",
     start: Annotated[
-        str | None, typer.Option("--start", help="First day (default: today).")
+        str | None,
+        typer.Option("--start", metavar="DATE", help="First day, YYYY-MM-DD (default: today)."),
     ] = None,
-    interview: Annotated[str | None, typer.Option("--interview", help="Interview date.")] = None,
+    interview: Annotated[
+        str | None,
+        typer.Option(
+            "--interview", metavar="DATE", help="Interview date, YYYY-MM-DD (e.g. 2027-01-08)."
+        ),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace a running plan without asking.")
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Start a plan on a date, optionally with the interview date."""
+    """Start a plan on a date, optionally with the interview date.
+
+    Dates are YYYY-MM-DD. The interview date can be set or moved later with
+    `prepcli plan interview DATE`.
+
+    \b
+    Examples:
+      prepcli plan start --interview 2027-01-08
+      prepcli plan start --start 2026-11-30 --interview 2027-01-12
+    """
     from prepcli.ui import plan_view
 
     start_day = None if start is None else _parse_date(start, "--start")
@@ -121,10 +152,17 @@ def plan_start(
 @plan_app.command("interview")
 def plan_interview(
     ctx: typer.Context,
-    when: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD.")],
+    when: Annotated[str, typer.Argument(metavar="DATE", help="The interview date, YYYY-MM-DD.")],
     as_json: JsonOption = False,
 ) -> None:
-    """Set or move the interview date."""
+    """Set or move the interview date.
+
+    From then on, reviews aim at your recall on that day.
+
+    \b
+    Example:
+      prepcli plan interview 2027-01-12
+    """
     day = _parse_date(when, "the interview date")
     study = open_study(ctx)
     try:
@@ -142,26 +180,36 @@ def plan_interview(
             study.calendar.tz,
         )
         return
-    echo(f"Interview on {status.interview_date} ({status.days_to_interview} days from today).")
+    from prepcli.core.textfmt import in_days
+
+    days = status.days_to_interview
+    when = "" if days is None else f" ({in_days(days)})"
+    echo(f"Interview on {status.interview_date}{when}.")
 
 
 @plan_app.command("done")
-def plan_done(
-    ctx: typer.Context,
-    task_id: Annotated[str, typer.Argument(help="Task id.")],
-    as_json: JsonOption = False,
-) -> None:
-    """Tick a plan task."""
+def plan_done(ctx: typer.Context, task_id: TaskArgument, as_json: JsonOption = False) -> None:
+    """Tick a plan task.
+
+    Task ids are listed by `prepcli plan` (this week's) and `prepcli plan show`.
+
+    \b
+    Example:
+      prepcli plan done implement-attention
+    """
     _mark(ctx, task_id, True, as_json)
 
 
 @plan_app.command("undo")
-def plan_undo(
-    ctx: typer.Context,
-    task_id: Annotated[str, typer.Argument(help="Task id.")],
-    as_json: JsonOption = False,
-) -> None:
-    """Untick a plan task."""
+def plan_undo(ctx: typer.Context, task_id: TaskArgument, as_json: JsonOption = False) -> None:
+    """Untick a plan task.
+
+    Task ids are listed by `prepcli plan` (this week's) and `prepcli plan show`.
+
+    \b
+    Example:
+      prepcli plan undo implement-attention
+    """
     _mark(ctx, task_id, False, as_json)
 
 
@@ -182,11 +230,20 @@ def _mark(ctx: typer.Context, task_id: str, done: bool, as_json: bool) -> None:
 def plan_show(
     ctx: typer.Context,
     plan: Annotated[
-        str | None, typer.Option("--plan", help="Which plan (default: the running one).")
+        str | None,
+        typer.Option("--plan", metavar="PLAN", help="Which plan (default: the running one)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Print the whole plan: every week's decks, cards and tasks."""
+    """Print the whole plan: every week's decks, cards and tasks.
+
+    Long output goes through your pager on a terminal (`prepcli --no-pager` turns it off).
+
+    \b
+    Examples:
+      prepcli plan show
+      prepcli plan show --json
+    """
     from prepcli.app.study_plans import DEFAULT_PLAN
     from prepcli.files.plan import assign_weeks
     from prepcli.ui import plan_view
@@ -207,4 +264,4 @@ def plan_show(
         weeks = [{**asdict(w), "cards": counts[w.number]} for w in chosen.weeks]
         emit_json({"plan": chosen.id, "title": chosen.title, "weeks": weeks})
     else:
-        show(plan_view.plan_view(chosen, counts))
+        show_long(ctx, plan_view.plan_view(chosen, counts))

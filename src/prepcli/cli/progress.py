@@ -13,12 +13,14 @@ from prepcli.cli.common import (
     DeckOption,
     JsonOption,
     TagOption,
+    complete_card_id,
     confirm,
     echo,
     emit_json,
     open_study,
     parse_rating,
     show,
+    show_long,
 )
 from prepcli.core.errors import UsageError
 
@@ -30,15 +32,22 @@ app = typer.Typer(rich_markup_mode=None)
 # --- stats, quiz, practice ---------------------------------------------------------------
 
 quiz_app = typer.Typer(
-    rich_markup_mode=None,
-    help="A timed mock quiz on your weakest topics; `prepcli quiz history` lists past ones.",
-    invoke_without_command=True,
-)
+    rich_markup_mode=None, invoke_without_command=True
+)  # its help: quiz's docstring
 
 
 @app.command()
 def stats(ctx: typer.Context, deck: DeckOption = None, as_json: JsonOption = False) -> None:
-    """Progress: heatmap, streaks, true retention, forecast, decks, time, calibration, leeches."""
+    """Progress: heatmap, streaks, true retention, forecast, decks, time, calibration, leeches.
+
+    Long output goes through your pager on a terminal (`prepcli --no-pager` turns it off).
+
+    \b
+    Examples:
+      prepcli stats
+      prepcli stats --deck llm-quiz
+      prepcli stats --json
+    """
     from prepcli.app.progress import stats_report
     from prepcli.ui import stats_view
 
@@ -50,23 +59,29 @@ def stats(ctx: typer.Context, deck: DeckOption = None, as_json: JsonOption = Fal
     if as_json:
         emit_json(asdict(report))
     else:
-        show(stats_view.stats_view(report))
+        show_long(ctx, stats_view.stats_view(report))
 
 
 @quiz_app.callback()
 def quiz(
     ctx: typer.Context,
     minutes: Annotated[
-        int, typer.Option("--minutes", "-m", min=1, max=240, help="Length of the quiz.")
+        int,
+        typer.Option(
+            "--minutes", "-m", min=1, max=240, metavar="MINUTES", help="Length of the quiz."
+        ),
     ] = 45,
     deck: DeckOption = None,
     tag: TagOption = None,
     count: Annotated[
         int | None,
-        typer.Option("--count", "-n", min=1, help="Questions (default: one per 2 minutes)."),
+        typer.Option(
+            "--count", "-n", min=1, metavar="N", help="Questions (default: one per 2 minutes)."
+        ),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Seed of the draw (default: from the clock).")
+        int | None,
+        typer.Option("--seed", metavar="N", help="Seed of the draw (default: from the clock)."),
     ] = None,
     count_as_review: Annotated[
         bool,
@@ -76,8 +91,18 @@ def quiz(
         ),
     ] = False,
 ) -> None:
-    """A timed mock quiz (default: llm-quiz.* and research.* decks), weighted towards your
-    weakest topics: answer aloud, Space/Enter reveals, mark r/p/w (or 1/2/3), q quits."""
+    """A timed mock quiz on your weakest topics; `prepcli quiz history` lists past ones.
+
+    Questions come from the llm-quiz.* and research.* decks (or --deck, --tag), weighted
+    towards your weakest topics. Keys: answer aloud, then Space or Enter shows the answer;
+    mark it r right, p partly, w wrong (or 1, 2, 3); q quits (marks so far are kept).
+
+    \b
+    Examples:
+      prepcli quiz
+      prepcli quiz --minutes 20 --deck llm-quiz.inference
+      prepcli quiz --count 10 --count-as-review
+    """
     if ctx.invoked_subcommand is not None:
         return
     import random
@@ -86,7 +111,7 @@ def quiz(
     from prepcli.core import quiz as quiz_mod
     from prepcli.core.clock import to_ms
     from prepcli.ui import quiz_view
-    from prepcli.ui.keys import KeyReader
+    from prepcli.ui.keyboard import key_reader
     from prepcli.ui.quiz_session import QuizSession
 
     if not sys.stdin.isatty():
@@ -108,7 +133,7 @@ def quiz(
             study, to_ms(study.now), minutes, selection, count_as_review=count_as_review
         )
         session = QuizSession(questions, recorder, minutes=minutes, start=study.now)
-        with KeyReader() as keys:
+        with key_reader() as keys:
             result = session.run(keys)
     finally:
         study.close()
@@ -127,7 +152,15 @@ def quiz(
 
 @quiz_app.command("history")
 def quiz_history(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Past mock quizzes: when, how long, score, and the topics to work on."""
+    """Past mock quizzes: when, how long, score, and the topics to work on.
+
+    Start times are in your time zone (the `timezone` setting).
+
+    \b
+    Examples:
+      prepcli quiz history
+      prepcli quiz history --json
+    """
     from prepcli.app import progress
     from prepcli.ui import quiz_view
 
@@ -139,18 +172,26 @@ def quiz_history(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         emit_json({"quizzes": summaries})
     else:
-        show(quiz_view.quiz_history_view(summaries))
+        show_long(ctx, quiz_view.quiz_history_view(summaries, study.calendar.tz))
 
 
 @app.command()
 def practice(
     ctx: typer.Context,
-    card_id: Annotated[str, typer.Argument(help="A coding card with starter and tests.")],
+    card_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="CARD_ID",
+            help="A coding card with starter and tests.",
+            autocompletion=complete_card_id,
+        ),
+    ],
     folder: Annotated[
         Path | None,
         typer.Option(
             "--dir",
             file_okay=False,
+            metavar="PATH",
             help="Practice folder (default: practice/ in the user data dir); "
             "the file is DIR/<deck>/<id>.py.",
         ),
@@ -163,11 +204,21 @@ def practice(
     ] = False,
     timeout: Annotated[
         float,
-        typer.Option("--timeout", min=0.5, max=3600, help="Seconds before --check stops a run."),
+        typer.Option(
+            "--timeout",
+            min=0.5,
+            max=3600,
+            metavar="SECONDS",
+            help="Seconds before --check stops a run.",
+        ),
     ] = 10.0,
     rating: Annotated[
         str | None,
-        typer.Option("--rating", help="With --check: record this rating (1-4) without asking."),
+        typer.Option(
+            "--rating",
+            metavar="RATING",
+            help="With --check: record this rating (1-4) without asking.",
+        ),
     ] = None,
     yes: Annotated[
         bool,
@@ -194,7 +245,14 @@ def practice(
     and processes, and everything it starts is stopped at the end, at the timeout or when
     prepcli is interrupted. Elsewhere it runs with your rights (the same limits, folder and
     environment, no sandbox); the question asked before a third-party deck's code runs
-    says which of the two applies here.
+    says which of the two applies here. On Windows the tests run with your rights, in a
+    process group of their own that is ended with everything it started.
+
+    \b
+    Examples:
+      prepcli practice coding.patterns/longest-substring-no-repeat
+      prepcli practice coding.patterns/longest-substring-no-repeat --check
+      prepcli practice coding.patterns/longest-substring-no-repeat --check --rating 3
     """
     import math
 

@@ -16,6 +16,7 @@ from prepcli.cli.common import JsonOption, emit_json, open_study, show
 from prepcli.core.clock import StudyCalendar
 from prepcli.core.errors import UsageError
 from prepcli.core.models import Settings
+from prepcli.core.textfmt import number, plural
 
 if TYPE_CHECKING:
     from prepcli.app.simulate import Policy, PolicyResult
@@ -99,27 +100,41 @@ def learner_parameters(value: str | None) -> tuple[float, ...] | None:
 @app.command()
 def simulate(
     ctx: typer.Context,
-    cards: Annotated[int, typer.Option(min=1, max=100_000, help="Cards to learn.")] = 600,
-    new_per_day: Annotated[int, typer.Option(min=1, help="New cards a day.")] = 30,
+    cards: Annotated[
+        int, typer.Option(min=1, max=100_000, metavar="N", help="Cards to learn.")
+    ] = 600,
+    new_per_day: Annotated[int, typer.Option(min=1, metavar="N", help="New cards a day.")] = 30,
     interview_day: Annotated[
-        int, typer.Option(min=2, max=3650, help="Days from the start to the interview.")
+        int,
+        typer.Option(min=2, max=3650, metavar="N", help="Days from the start to the interview."),
     ] = 42,
     cap: Annotated[
-        int, typer.Option(min=1, help="Review answers a day at most (the planner's capacity).")
+        int,
+        typer.Option(
+            min=1, metavar="N", help="Review answers a day at most (the planner's capacity)."
+        ),
     ] = 120,
     seeds: Annotated[
         int | None,
-        typer.Option(min=1, max=1000, help="Runs per policy (default 5; 3 with --for-me)."),
+        typer.Option(
+            min=1, max=1000, metavar="N", help="Runs per policy (default 5; 3 with --for-me)."
+        ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="First random seed.")] = 0,
+    seed: Annotated[int, typer.Option(metavar="N", help="First random seed.")] = 0,
     retention: Annotated[
         float,
-        typer.Option(min=0.7, max=0.99, callback=_finite, help="Desired retention of FSRS."),
+        typer.Option(
+            min=0.7, max=0.99, callback=_finite, metavar="NUMBER", help="Desired retention of FSRS."
+        ),
     ] = 0.9,
     high_retention: Annotated[
         float,
         typer.Option(
-            min=0.7, max=0.99, callback=_finite, help="The raised retention to compare with."
+            min=0.7,
+            max=0.99,
+            callback=_finite,
+            metavar="NUMBER",
+            help="The raised retention to compare with.",
         ),
     ] = 0.95,
     price: Annotated[
@@ -128,6 +143,7 @@ def simulate(
             min=0.001,
             max=0.2,
             callback=_finite,
+            metavar="NUMBER",
             help="The planner's price: recall on the day a review must buy.",
         ),
     ] = Settings.interview_price,
@@ -137,6 +153,7 @@ def simulate(
             min=0.7,
             max=0.97,
             callback=_finite,
+            metavar="NUMBER",
             help="The planner's retention before a card's last review.",
         ),
     ] = Settings.interview_retention,
@@ -146,25 +163,29 @@ def simulate(
             min=0.0,
             max=0.5,
             callback=_finite,
+            metavar="NUMBER",
             help="Share of each day the planner's final reviews leave free.",
         ),
     ] = Settings.interview_headroom,
     learner_params: Annotated[
         str | None,
         typer.Option(
+            metavar="PARAMS",
             help="The learner's true memory: a JSON file (or list) of 21 FSRS-6 "
-            "parameters, 'faster' or 'default'."
+            "parameters, 'faster' or 'default'.",
         ),
     ] = None,
     sweep: Annotated[
         str | None,
         typer.Option(
+            metavar="SETTING",
             help="Print the planner's recall-versus-reviews frontier over its 'price' "
-            "or its 'retention'."
+            "or its 'retention'.",
         ),
     ] = None,
     sweep_values: Annotated[
-        str | None, typer.Option(help="The values the sweep tries, e.g. '0.03,0.016,0.01'.")
+        str | None,
+        typer.Option(metavar="VALUES", help="The values the sweep tries, e.g. '0.03,0.016,0.01'."),
     ] = None,
     for_me: Annotated[
         bool,
@@ -175,11 +196,25 @@ def simulate(
         ),
     ] = False,
     capacities: Annotated[
-        str | None, typer.Option(help="With --for-me: the capacities to try, e.g. '60,90,120'.")
+        str | None,
+        typer.Option(
+            metavar="VALUES", help="With --for-me: the capacities to try, e.g. '60,90,120'."
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Simulate a learner under plain FSRS, raised retention and the interview planner."""
+    """Simulate a learner under plain FSRS, raised retention and the interview planner.
+
+    Seeded and reproducible; a progress bar on a terminal. --for-me runs your own cards,
+    settings and interview date at several daily capacities instead.
+
+    \b
+    Examples:
+      prepcli simulate
+      prepcli simulate --learner-params faster --seeds 3
+      prepcli simulate --sweep price
+      prepcli simulate --for-me --capacities 60,90,120
+    """
     if for_me:
         _for_me(ctx, capacities, seeds or 3, seed, as_json)
         return
@@ -224,8 +259,9 @@ def simulate(
         )
         return
     title = (
-        f"{cards} cards, {new_per_day} new a day, interview on day {interview_day}, "
-        f"at most {cap} reviews a day, {scenario.seeds} seed{'s' if scenario.seeds != 1 else ''}"
+        f"{plural(cards, 'card')}, {number(new_per_day)} new a day, "
+        f"interview on day {interview_day}, "
+        f"at most {plural(cap, 'review')} a day, {plural(scenario.seeds, 'seed')}"
         + ("" if learner is None else ", the learner's own parameters")
     )
     if sweep is None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from prepcli.cli.common import (
+    CardArgument,
     DeckOption,
     JsonOption,
     TagOption,
@@ -29,7 +30,15 @@ app = typer.Typer(rich_markup_mode=None)
 
 @app.command()
 def today(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Today's summary: cards due, new cards, streak, plan week, interview countdown."""
+    """Today's summary: cards due, new cards, streak, plan week, interview countdown.
+
+    The same as `prepcli` with no command; --json gives the numbers to scripts.
+
+    \b
+    Examples:
+      prepcli today
+      prepcli today --json
+    """
     show_today(locations_of(ctx), as_json)
 
 
@@ -39,15 +48,32 @@ def review(
     deck: DeckOption = None,
     tag: TagOption = None,
     limit: Annotated[
-        int | None, typer.Option("--limit", "-n", min=1, help="Stop after N answers.")
+        int | None,
+        typer.Option("--limit", "-n", min=1, metavar="N", help="Stop after N answers."),
     ] = None,
     ahead: Annotated[
         bool, typer.Option("--ahead", help="Also introduce later weeks' cards.")
     ] = False,
 ) -> None:
-    """The daily review session (Space reveals, 1-4 rate, u undo, q quit)."""
+    """The daily review session: due reviews, learning steps and today's new cards.
+
+    Keys on the question: Space or Enter shows the answer, h shows a hint (the next one
+    each time), b buries the card until tomorrow, s suspends it, e edits it in $EDITOR
+    (a bundled card as your own copy: see `prepcli deck overrides`), u undoes the last
+    answer, bury or suspend, q or Ctrl-C quits. On the answer: 1 Again, 2 Hard, 3 Good,
+    4 Easy (each key shows the interval it gives), the letters beside a rubric's points
+    tick them (a rating is suggested), and b, s, e, u, q as on the question. A card
+    taller than the terminal scrolls with j/k, the arrows, PgUp/PgDn (and Space on the
+    answer). Every answer is saved at once: quitting at any moment keeps them.
+
+    \b
+    Examples:
+      prepcli review
+      prepcli review --deck llm-quiz --limit 30
+      prepcli review --tag attention --ahead
+    """
     from prepcli.ui import card_view
-    from prepcli.ui.keys import KeyReader
+    from prepcli.ui.keyboard import key_reader
     from prepcli.ui.session import ReviewSession, deck_reloader, moving_clock
 
     if not sys.stdin.isatty():
@@ -69,7 +95,7 @@ def review(
             reload_decks=deck_reloader(study, where),
             overrides_dir=where.overrides,
         )
-        with KeyReader() as keys:
+        with key_reader() as keys:
             result = session.run(keys)
         agenda = study.queue.agenda(*selection, now=session.now(), ahead=ahead)
         left = len(agenda.learning_due) + len(agenda.reviews) + len(agenda.new)
@@ -127,7 +153,15 @@ def next_card(
     ahead: Annotated[bool, typer.Option(help="Also introduce later weeks' cards.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Print the next card due (for scripts and editor integrations)."""
+    """Print the next card due, with the interval each rating gives (for scripts).
+
+    For scripts and editor integrations; `prepcli answer` records the answer.
+
+    \b
+    Examples:
+      prepcli next
+      prepcli next --json --deck coding
+    """
     from prepcli.core.clock import to_ms
     from prepcli.ui import card_view
 
@@ -154,14 +188,25 @@ def next_card(
 @app.command()
 def answer(
     ctx: typer.Context,
-    card_id: Annotated[str, typer.Argument(help="The card, as deck/id.")],
-    rating: Annotated[str, typer.Argument(help="1-4 or again, hard, good, easy.")],
+    card_id: CardArgument,
+    rating: Annotated[
+        str, typer.Argument(metavar="RATING", help="1-4 or again, hard, good, easy.")
+    ],
     duration_ms: Annotated[
-        int | None, typer.Option("--duration-ms", min=0, help="Time taken to answer.")
+        int | None,
+        typer.Option("--duration-ms", min=0, metavar="MS", help="Time taken to answer."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Record an answer to a card."""
+    """Record an answer to a card, as the review session would.
+
+    Prints the interval until the card is due again; `prepcli undo` takes it back.
+
+    \b
+    Examples:
+      prepcli answer llm-quiz.inference/kv-cache-memory-formula good
+      prepcli answer coding.patterns/sliding-window-template 3 --duration-ms 45000
+    """
     from prepcli.core.models import Rating
     from prepcli.ui import render
 
@@ -193,7 +238,14 @@ def answer(
 
 @app.command()
 def undo(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Undo the last answer (also one given in an earlier session)."""
+    """Undo the last answer (also one given in an earlier session) or `card forget`.
+
+    The card goes back to its state before that answer, and its log entry is removed.
+
+    \b
+    Example:
+      prepcli undo
+    """
     from prepcli.core.models import Rating
     from prepcli.ui import render
 
@@ -212,4 +264,5 @@ def undo(ctx: typer.Context, as_json: JsonOption = False) -> None:
         echo("Nothing to undo.")
         return
     what = render.RATING_NAMES[Rating(undone.rating)] if undone.rating else "change"
-    echo(f"Undid {what} on {undone.card_key} ({render.iso_minutes(undone.reviewed_ms)} UTC).")
+    when = render.local_minutes(undone.reviewed_ms, study.calendar.tz)
+    echo(f"Undid {what} on {undone.card_key} ({when}).")

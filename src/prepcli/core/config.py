@@ -110,7 +110,7 @@ SPECS: dict[str, SettingSpec] = {
     for spec in (
         SettingSpec(
             "desired_retention",
-            "target recall probability at each review (0.7–0.99)",
+            "target recall probability at each review (0.7-0.99)",
             _float_in(0.7, 0.99),
         ),
         SettingSpec(
@@ -143,12 +143,12 @@ SPECS: dict[str, SettingSpec] = {
         ),
         SettingSpec(
             "interview_retention",
-            "the interview planner's retention before a card's last review (0.7–0.97)",
+            "the interview planner's retention before a card's last review (0.7-0.97)",
             _float_in(0.7, 0.97),
         ),
         SettingSpec(
             "interview_headroom",
-            "share of each day's capacity the planner's final reviews leave free (0–0.5)",
+            "share of each day's capacity the planner's final reviews leave free (0-0.5)",
             _float_in(0.0, 0.5),
         ),
         SettingSpec(

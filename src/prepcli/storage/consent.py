@@ -40,7 +40,7 @@ def _private(path: Path) -> bool:
         return False
     return (
         stat.S_ISDIR(info.st_mode)
-        and info.st_uid == os.getuid()
+        and info.st_uid == (os.getuid() if hasattr(os, "getuid") else info.st_uid)  # Windows
         and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
     )
 

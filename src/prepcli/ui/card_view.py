@@ -16,6 +16,7 @@ from prepcli.core.cards import CardDef, Kind
 from prepcli.core.history import Review
 from prepcli.core.mathtext import render_math_in
 from prepcli.core.models import CardState, Phase, Rating
+from prepcli.core.textfmt import noun, number, plural
 from prepcli.ui.render import (
     KIND_NAMES,
     PHASE_NAMES,
@@ -23,11 +24,14 @@ from prepcli.ui.render import (
     RATING_STYLES,
     code_block,
     format_interval,
-    iso_minutes,
+    local_minutes,
     markdown,
+    path_cell,
 )
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
     from prepcli.core.history import CardInfo
 
 
@@ -122,8 +126,8 @@ def hints(card: CardDef, shown: int | None = None) -> RenderableType:
     """The card's hints: all of them (previews), or the first `shown` (the session)."""
     count = len(card.hints) if shown is None else min(shown, len(card.hints))
     lines = []
-    for number, hint in enumerate(card.hints[:count], start=1):
-        label = "hint" if len(card.hints) == 1 else f"hint {number}/{len(card.hints)}"
+    for position, hint in enumerate(card.hints[:count], start=1):
+        label = "hint" if len(card.hints) == 1 else f"hint {position}/{len(card.hints)}"
         lines.append(Text(f"{label}: {render_math_in(hint)}", style="italic"))
     return Group(*lines)
 
@@ -188,17 +192,26 @@ def session_summary(
     minutes, secs = divmod(round(seconds), 60)
     lines = [
         Text("Session over", style="bold"),
-        Text(f"  {answered} answers · again rate {rate} · {minutes}m {secs:02d}s"),
-        Text(f"  due tomorrow: {due_tomorrow}"),
+        Text(f"  {plural(answered, 'answer')} · again rate {rate} · {minutes}m {secs:02d}s"),
+        Text(f"  due tomorrow: {number(due_tomorrow)}"),
     ]
     if learning_later:
-        lines.append(Text(f"  {learning_later} learning cards come back later today"))
+        lines.append(
+            Text(
+                f"  {plural(learning_later, 'learning card')} "
+                f"{'comes' if learning_later == 1 else 'come'} back later today"
+            )
+        )
     if left_now:
-        lines.append(Text(f"  {left_now} cards still due now (`prepcli review` to go on)"))
+        lines.append(
+            Text(f"  {plural(left_now, 'card')} still due now (`prepcli review` to go on)")
+        )
     return Group(*lines)
 
 
-def card_info_view(info: CardInfo, when: str) -> RenderableType:
+def card_info_view(info: CardInfo, now_ms: int, tz: tzinfo) -> RenderableType:
+    """`card show`: the card's state, its front and back, and its history; every time in
+    the user's zone (`tz`), with the zone's name."""
     state = info.state
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
@@ -206,29 +219,34 @@ def card_info_view(info: CardInfo, when: str) -> RenderableType:
     grid.add_row("Card", state.key + ("" if info.card else "  (no longer in any deck)"))
     if info.card:
         grid.add_row("Kind", info.card.kind.value)
-        grid.add_row("File", f"{info.card.path}:{info.card.line}")
+        grid.add_row("File", path_cell(f"{info.card.path}:{info.card.line}"))
     status = PHASE_NAMES[state.phase] + (" · suspended" if state.suspended else "")
     status += " · leech" if state.leech else ""
     grid.add_row("State", status)
     if state.stability is not None:
-        grid.add_row("Stability", f"{state.stability:.2f} days")
+        grid.add_row("Stability", f"{state.stability:.2f} {noun(state.stability, 'day')}")
     if state.difficulty is not None:
         grid.add_row("Difficulty", f"{state.difficulty:.2f} (1–10)")
     if info.retrievability is not None:
-        grid.add_row("Retrievability", f"{info.retrievability:.1%} at {when}")
+        grid.add_row("Retrievability", f"{info.retrievability:.1%} at {local_minutes(now_ms, tz)}")
     if state.due_ms is not None and state.phase != Phase.NEW:
-        grid.add_row("Due", iso_minutes(state.due_ms))
-    grid.add_row("Reviews", f"{state.reps} ({state.lapses} lapses)")
+        grid.add_row("Due", local_minutes(state.due_ms, tz))
+    grid.add_row("Reviews", f"{number(state.reps)} ({plural(state.lapses, 'lapse')})")
     parts: list[RenderableType] = [grid]
+    if info.card:
+        parts += [Text(""), Rule("front", style="dim"), markdown(info.card.front)]
+        if info.card.starter and info.card.kind == Kind.CODING:
+            parts += [Text("Starter:", style="dim"), code_block(info.card.starter)]
+        parts.append(card_back(info.card))
     if info.history:
         parts.append(Text(""))
-        parts.append(history_table(info.history))
+        parts.append(history_table(info.history, tz))
     return Group(*parts)
 
 
-def history_table(history: Sequence[Review]) -> Table:
+def history_table(history: Sequence[Review], tz: tzinfo) -> Table:
     table = Table(title="History", title_justify="left", box=None, header_style="bold")
-    for column in ("when (UTC)", "rating", "kind", "interval", "S", "D", "R before"):
+    for column in ("when", "rating", "kind", "interval", "S", "D", "R before"):
         table.add_column(column)
     for review in history:
         rating = RATING_NAMES[Rating(review.rating)] if review.rating else "—"
@@ -236,7 +254,7 @@ def history_table(history: Sequence[Review]) -> Table:
         stability = review.after.stability
         difficulty = review.after.difficulty
         table.add_row(
-            iso_minutes(review.reviewed_ms),
+            local_minutes(review.reviewed_ms, tz),
             rating,
             KIND_NAMES[review.kind],
             interval,

@@ -11,11 +11,12 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from prepcli.ui.render import (
-    iso_minutes,
-)
+from prepcli.core.textfmt import number, plural
+from prepcli.ui.render import local_minutes, path_cell
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
     from prepcli.app.maintenance import CheckReport, OptimizeOutcome
 
 
@@ -34,18 +35,25 @@ def deck_table(rows: Sequence[Mapping[str, object]]) -> Table:
     for column in ("deck", "title", "cards", "path"):
         table.add_column(column, justify="right" if column == "cards" else "left")
     for row in rows:
-        table.add_row(*(str(row[c]) for c in ("deck", "title", "cards", "path")))
+        cards = row["cards"]
+        table.add_row(
+            str(row["deck"]),
+            str(row["title"]),
+            number(cards) if isinstance(cards, int) else str(cards),
+            path_cell(str(row["path"])),
+        )
     return table
 
 
-def orphans_table(rows: Sequence[tuple[str, int, int | None]]) -> Table:
-    """(card key, review-log rows, last answer in epoch ms) for cards no deck defines."""
+def orphans_table(rows: Sequence[tuple[str, int, int | None]], tz: tzinfo) -> Table:
+    """(card key, review-log rows, last answer in epoch ms) for cards no deck defines;
+    times in the user's zone `tz`."""
     table = Table(box=None, header_style="bold")
     table.add_column("card")
     table.add_column("reviews", justify="right")
-    table.add_column("last answer (UTC)")
+    table.add_column("last answer")
     for key, reviews, last_ms in rows:
-        table.add_row(key, str(reviews), "—" if last_ms is None else iso_minutes(last_ms))
+        table.add_row(key, number(reviews), "—" if last_ms is None else local_minutes(last_ms, tz))
     return table
 
 
@@ -54,8 +62,8 @@ def optimize_view(outcome: OptimizeOutcome, parameters_label: str) -> Renderable
     parts: list[RenderableType] = [
         Text(f"Parameters in use: {parameters_label}"),
         Text(
-            f"Training data: {fit.items:,} reviews of {fit.cards:,} cards "
-            f"({fit.reviews:,} answer{'' if fit.reviews == 1 else 's'} in the log)"
+            f"Training data: {plural(fit.items, 'review')} of {plural(fit.cards, 'card')} "
+            f"({plural(fit.reviews, 'answer')} in the log)"
         ),
     ]
     if fit.current_eval is not None:
@@ -72,7 +80,7 @@ def optimize_view(outcome: OptimizeOutcome, parameters_label: str) -> Renderable
     if outcome.saved:
         parts.append(
             Text(
-                f"{reason}: saved. {outcome.recomputed:,} cards rescheduled "
+                f"{reason}: saved. {plural(outcome.recomputed, 'card')} rescheduled "
                 "by replaying their history.",
                 style="bold green",
             )
@@ -94,22 +102,24 @@ def check_view(report: CheckReport) -> RenderableType:
     grid.add_column(style="bold")
     grid.add_column()
     grid.add_row("Integrity", "ok")
-    grid.add_row("Replayed", f"{report.cards:,} cards, {report.reviews:,} reviews")
-    grid.add_row("Mismatches", str(len(report.mismatches)))
-    grid.add_row("Dangling", f"{len(report.dangling_reviews)} review rows without a card")
+    grid.add_row("Replayed", f"{plural(report.cards, 'card')}, {plural(report.reviews, 'review')}")
+    grid.add_row("Mismatches", number(len(report.mismatches)))
+    grid.add_row("Dangling", f"{plural(len(report.dangling_reviews), 'review row')} without a card")
     grid.add_row(
         "Orphans",
-        f"{len(report.orphans)} with history, {len(report.empty_orphans)} "
+        f"{number(len(report.orphans))} with history, {number(len(report.empty_orphans))} "
         "without (cards no deck defines)",
     )
     if report.out_of_range:
-        grid.add_row("Out of range", f"{len(report.out_of_range)} values no prepcli writes")
+        grid.add_row(
+            "Out of range", f"{plural(len(report.out_of_range), 'value')} no prepcli writes"
+        )
     parts: list[RenderableType] = [grid]
     if report.out_of_range:
         parts += [Text(""), Text("Values out of range (removed, or replayed, by --fix)")]
         parts += [Text(f"  {message}") for message in report.out_of_range[:50]]
         if len(report.out_of_range) > 50:
-            parts.append(Text(f"… and {len(report.out_of_range) - 50} more (see --json)"))
+            parts.append(Text(f"… and {number(len(report.out_of_range) - 50)} more (see --json)"))
     if report.mismatches:
         table = Table(
             box=None,
@@ -125,7 +135,7 @@ def check_view(report: CheckReport) -> RenderableType:
                 table.add_row(mismatch.card, name, _value(stored), _value(replayed))
         parts += [Text(""), table]
         if len(report.mismatches) > 50:
-            parts.append(Text(f"… and {len(report.mismatches) - 50} more (see --json)"))
+            parts.append(Text(f"… and {number(len(report.mismatches) - 50)} more (see --json)"))
     parts.append(Text(""))
     if report.fixed:
         parts.append(Text("Repaired; the backup made first is named below.", style="bold green"))
@@ -136,7 +146,8 @@ def check_view(report: CheckReport) -> RenderableType:
     if report.orphans:
         parts.append(
             Text(
-                f"{len(report.orphans)} card(s) with history are in no loaded deck; "
+                f"{plural(len(report.orphans), 'card')} with history "
+                f"{'is' if len(report.orphans) == 1 else 'are'} in no loaded deck; "
                 "their history is kept (see `prepcli deck orphans`)."
             )
         )

@@ -3,7 +3,9 @@
 The terminal is put in cbreak mode with signals off, so Ctrl-C and Ctrl-D arrive as
 keys and the session decides what to do with them between answers, never in the middle
 of writing one. A change of the terminal's size (SIGWINCH) arrives as the RESIZE key,
-so the screen is redrawn between keys too.
+so the screen is redrawn between keys too. That is POSIX (Linux, macOS: termios); on
+Windows, ui/winkeys.py reads the console through msvcrt instead; ui/keyboard.py picks the
+one for this platform.
 """
 
 from __future__ import annotations
@@ -13,9 +15,7 @@ import os
 import select
 import signal
 import sys
-import termios
 import threading
-import tty
 from types import TracebackType
 from typing import Any
 
@@ -39,6 +39,9 @@ class KeyReader:
         self.previous_handler: Any = None
 
     def __enter__(self) -> KeyReader:
+        import termios  # POSIX only: Windows has ui/winkeys.py
+        import tty
+
         if os.isatty(self.fd):
             self.saved = termios.tcgetattr(self.fd)
             tty.setcbreak(self.fd)
@@ -54,6 +57,8 @@ class KeyReader:
         self.restore()
 
     def restore(self) -> None:
+        import termios
+
         if self.saved is not None:
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self.saved)
         if self.resized is not None:

@@ -9,6 +9,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from prepcli.core.textfmt import in_days, number, plural
 from prepcli.ui.todayview import plan_line
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def plan_status_view(status: PlanStatus) -> RenderableType:
             f"{marker}{week.number}",
             week.start_date,
             week.title,
-            f"{week.cards_introduced}/{week.cards_total}",
+            f"{number(week.cards_introduced)}/{number(week.cards_total)}",
             learned,
             f"{week.tasks_done}/{week.tasks_total}",
             Text(week.status, style=STATUS_STYLES.get(week.status, "")),
@@ -60,7 +61,8 @@ def plan_status_view(status: PlanStatus) -> RenderableType:
         parts.append(
             Text(
                 "\nNo new cards now: the days before the interview are for reviews "
-                f"({status.cards_left_so_far} cards of the weeks so far were not introduced; "
+                f"({plural(status.cards_left_so_far, 'card')} of the weeks so far "
+                f"{'was' if status.cards_left_so_far == 1 else 'were'} not introduced; "
                 "`prepcli review --ahead` still shows them).",
                 style="yellow",
             )
@@ -69,8 +71,8 @@ def plan_status_view(status: PlanStatus) -> RenderableType:
         days = status.days_left_in_week
         parts.append(
             Text(
-                f"\nPace: {status.catch_up_per_day} new cards a day for the next {days} "
-                f"day{'s' if days != 1 else ''} introduces the {status.cards_left_so_far} cards "
+                f"\nPace: {plural(status.catch_up_per_day, 'new card')} a day for the next "
+                f"{plural(days, 'day')} introduces the {plural(status.cards_left_so_far, 'card')} "
                 "left in this and earlier weeks."
             )
         )
@@ -83,7 +85,9 @@ def plan_view(plan: Plan, counts: Mapping[int, int]) -> RenderableType:
         parts.append(Text(plan.description, style="dim"))
     for week in plan.weeks:
         cards = counts.get(week.number, 0)
-        parts.append(Text(f"\nWeek {week.number}: {week.title}  ({cards} cards)", style="bold"))
+        parts.append(
+            Text(f"\nWeek {week.number}: {week.title}  ({plural(cards, 'card')})", style="bold")
+        )
         if week.focus:
             parts.append(Text(f"  {week.focus}"))
         for selector in week.introduce:
@@ -120,7 +124,7 @@ def simulation_table(results: Sequence[PolicyResult], title: str) -> RenderableT
             f"{result.recall_30_days_after:.3f}",
         )
     notes = [
-        f"{r.policy}: lowest seed {r.lowest_recall:.3f}, {r.at_risk:.0f} cards at risk"
+        f"{r.policy}: lowest seed {r.lowest_recall:.3f}, {plural(round(r.at_risk), 'card')} at risk"
         for r in results
         if r.policy.startswith("planner")
     ]
@@ -140,11 +144,11 @@ def frontier_table(results: Sequence[PolicyResult], title: str, setting: str) ->
 
 
 def recommendation_view(advice: Recommendation) -> RenderableType:
-    when = f"in {advice.days_left} day{'s' if advice.days_left != 1 else ''}"
+    when = in_days(advice.days_left)
     parts: list[RenderableType] = [
         Text(
-            f"Interview {when} ({advice.interview_date}): {advice.cards} cards, "
-            f"{advice.studied} studied so far; {advice.parameters} FSRS parameters.",
+            f"Interview {when} ({advice.interview_date}): {plural(advice.cards, 'card')}, "
+            f"{number(advice.studied)} studied so far; {advice.parameters} FSRS parameters.",
             style="bold",
         )
     ]
@@ -154,15 +158,15 @@ def recommendation_view(advice: Recommendation) -> RenderableType:
     for outcome in advice.outcomes:
         marker = " (now)" if outcome.capacity == advice.capacity else ""
         table.add_row(
-            f"{outcome.capacity}{marker}",
+            f"{number(outcome.capacity)}{marker}",
             f"{outcome.mean_recall:.3f}",
             f"{outcome.lowest_recall:.3f}",
-            f"{outcome.review_answers_per_day:.0f}",
-            f"{outcome.eve_answers:.0f}",
+            f"{outcome.review_answers_per_day:,.0f}",
+            f"{outcome.eve_answers:,.0f}",
         )
     parts.append(table)
     sentence = "; ".join(
-        f"with {o.capacity} reviews a day, {o.mean_recall:.3f}" for o in advice.outcomes
+        f"with {plural(o.capacity, 'review')} a day, {o.mean_recall:.3f}" for o in advice.outcomes
     )
     parts.append(Text(f"Expected recall on the day {sentence}.", style="dim"))
     parts.append(
@@ -177,7 +181,7 @@ def recommendation_view(advice: Recommendation) -> RenderableType:
 def readiness_view(readiness: Readiness) -> RenderableType:
     parts: list[RenderableType] = []
     days = readiness.days_left
-    when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+    when = in_days(days)
     if readiness.mean_recall is None:
         parts.append(Text(f"Interview {when}: no cards studied yet.", style="bold"))
     else:
@@ -185,7 +189,7 @@ def readiness_view(readiness: Readiness) -> RenderableType:
         parts.append(
             Text(
                 f"Interview {when} ({readiness.interview_date}): predicted recall "
-                f"{readiness.mean_recall:.1%} over {readiness.studied} studied cards, "
+                f"{readiness.mean_recall:.1%} over {plural(readiness.studied, 'studied card')}, "
                 f"{share:.0%} of them at 90% or more",
                 style="bold",
             )
@@ -203,18 +207,21 @@ def readiness_view(readiness: Readiness) -> RenderableType:
         parts.append(table)
     notes = []
     if readiness.reviews_today:
-        notes.append(f"{readiness.reviews_today} reviews chosen for today")
+        notes.append(f"{plural(readiness.reviews_today, 'review')} chosen for today")
     if readiness.final_reviews:
-        notes.append(f"{readiness.final_reviews} last reviews planned before the interview")
+        notes.append(
+            f"{plural(readiness.final_reviews, 'last review')} planned before the interview"
+        )
     if readiness.unstudied:
-        notes.append(f"{readiness.unstudied} cards not studied yet")
+        notes.append(f"{plural(readiness.unstudied, 'card')} not studied yet")
     if notes:
         parts.append(Text("  " + "; ".join(notes) + ".", style="dim"))
     if readiness.at_risk:
         shown = ", ".join(readiness.at_risk[:5]) + (" …" if len(readiness.at_risk) > 5 else "")
         parts.append(
             Text(
-                f"  At risk: {len(readiness.at_risk)} cards below 90% on the day that no day "
+                f"  At risk: {plural(len(readiness.at_risk), 'card')} below 90% on the day "
+                "that no day "
                 f"before the interview has room to review ({shown}). Raise interview_capacity "
                 "or review ahead.",
                 style="yellow",

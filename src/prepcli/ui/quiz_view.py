@@ -13,11 +13,14 @@ from rich.table import Table
 from rich.text import Text
 
 from prepcli.core.cards import CardDef
+from prepcli.core.textfmt import local_time, number, plural
 from prepcli.ui.render import (
     markdown,
 )
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
     from prepcli.app.practice import CheckRun
     from prepcli.app.progress import QuizSummary
     from prepcli.core.quiz import TopicScore
@@ -60,10 +63,10 @@ def topic_scores_table(rows: Sequence[TopicScore], total: TopicScore) -> Table:
     for row in (*rows, total):
         table.add_row(
             row.topic,
-            str(row.asked),
-            str(row.right),
-            str(row.partly),
-            str(row.wrong),
+            number(row.asked),
+            number(row.right),
+            number(row.partly),
+            number(row.wrong),
             f"{row.score:.0%}",
             style="bold" if row is total else "",
         )
@@ -83,7 +86,10 @@ def quiz_summary(
     why = {"finished": "all questions asked", "time": "time's up", "quit": "stopped"}[ended]
     parts: list[RenderableType] = [
         Text(""),
-        Text(f"Quiz over ({why}) · {total.asked} answered in {minutes}:{secs:02d}", style="bold"),
+        Text(
+            f"Quiz over ({why}) · {number(total.asked)} answered in {minutes}:{secs:02d}",
+            style="bold",
+        ),
     ]
     if not total.asked:
         parts.append(Text("Nothing was marked, so nothing was recorded.", style="dim"))
@@ -102,7 +108,10 @@ def quiz_summary(
     return Group(*parts)
 
 
-def quiz_history_view(summaries: Sequence[QuizSummary]) -> RenderableType:
+def quiz_history_view(summaries: Sequence[QuizSummary], tz: tzinfo) -> RenderableType:
+    """Past quizzes; start times in the user's zone `tz`, with its name."""
+    from datetime import datetime
+
     if not summaries:
         return Text("No quizzes yet: `prepcli quiz` starts one.")
     table = Table(box=None, header_style="bold", padding=(0, 2, 0, 0))
@@ -117,9 +126,9 @@ def quiz_history_view(summaries: Sequence[QuizSummary]) -> RenderableType:
             took = f"{minutes}:{secs:02d} of {quiz.minutes}:00"
         table.add_row(
             str(quiz.id),
-            quiz.started.replace("T", " ")[:16],
+            local_time(datetime.fromisoformat(quiz.started), tz),
             took,
-            str(quiz.answered),
+            number(quiz.answered),
             f"{quiz.score:.0%}",
             ", ".join(quiz.work_on) or "—",
         )
@@ -157,7 +166,7 @@ def practice_view(run: CheckRun) -> RenderableType:
     if not run.all_passed and run.output.strip():
         parts.append(Text("What your code printed (last lines):", style="dim"))
         parts.append(Text("\n".join(run.output.rstrip().splitlines()[-10:]), style="dim"))
-    verdict = f"{run.passed} of {run.total} checks pass"
+    verdict = f"{number(run.passed)} of {plural(run.total, 'check')} passed"
     if run.timed_out:
         verdict += f" (stopped at the {run.timeout_seconds:g} s timeout)"
     elif run.stopped is not None:

@@ -17,15 +17,19 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import tzinfo
 from typing import IO, TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderHook, RenderResult
+from rich.measure import Measurement
 from rich.segment import Segment
 from rich.text import Text
 
 from prepcli.core.controls import UNSAFE
 from prepcli.core.mathtext import render_math_in
 from prepcli.core.models import Phase, Rating, ReviewKind
+from prepcli.core.textfmt import clip_start, local_time, short_path
 from prepcli.ui.safe import visible, visible_line
 
 if TYPE_CHECKING:
@@ -70,6 +74,13 @@ KIND_NAMES = {
 }
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """The reader closed the pipe (`prepcli stats | head -1`): Rich would exit with
+        status 1; entry.py ends such a command quietly with status 0, for every printer."""
+        raise BrokenPipeError
+
+
 def console(
     *,
     stderr: bool = False,
@@ -78,7 +89,7 @@ def console(
     soft_wrap: bool = False,
 ) -> Console:
     """A console for untrusted text: no markup, no emoji codes, controls shown (see above)."""
-    made = Console(
+    made = _Console(
         stderr=stderr,
         file=file,
         width=width,
@@ -164,10 +175,48 @@ def code_block(source: str) -> Markdown:
     return markdown(f"```python\n{source.rstrip()}\n```")
 
 
-def iso_minutes(ms: int) -> str:
-    from datetime import UTC, datetime
+def local_minutes(ms: int, tz: tzinfo) -> str:
+    """An epoch-ms instant in the user's zone, with the zone: "2026-11-23 09:00 CET"."""
+    from prepcli.core.clock import from_ms
 
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+    return local_time(from_ms(ms), tz)
+
+
+MIN_PATH_WIDTH = 16
+
+
+class PathCell:
+    """A path in a table: the home folder written `~`, and what does not fit cut from the
+    start ("…/llm-quiz/inference.yaml"), where a path says least, never from the middle."""
+
+    def __init__(self, path: str, style: str = "") -> None:
+        self.text = short_path(visible_line(path), home_folder())
+        self.style = style
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        width = cell_len(self.text)
+        return Measurement(min(width, MIN_PATH_WIDTH), width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Text(clip_start(self.text, options.max_width), style=self.style, no_wrap=True)
+
+
+def path_cell(path: str, style: str = "") -> PathCell:
+    return PathCell(path, style)
+
+
+def shown_path(path: object) -> str:
+    """A path for a sentence: whole (it may be copied), the home folder written `~`."""
+    return short_path(visible_line(str(path)), home_folder())
+
+
+def home_folder() -> str | None:
+    from pathlib import Path
+
+    try:
+        return str(Path.home())
+    except (RuntimeError, KeyError):  # no home folder known
+        return None
 
 
 def write_raw(text: str) -> None:

@@ -241,8 +241,9 @@ class ReviewSession:
                 copied = overrides.copy_card(card, self._deck_title(card.deck), folder)
                 path, line = copied.path, copied.line
                 self.message = Text(
-                    f"Editing your copy of {card.key} in {path}: it replaces the bundled card "
-                    f"until you remove it (`prepcli deck overrides --remove {card.key}`)"
+                    f"Editing your copy of {card.key} in {render.shown_path(path)}: it replaces "
+                    "the bundled card until you remove it "
+                    f"(`prepcli deck overrides --remove {card.key}`)"
                 )
                 self.console.print(self.message)
             editor.open_at(path, line)

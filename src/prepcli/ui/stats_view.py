@@ -10,6 +10,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from prepcli.core.textfmt import number, plural, points
 from prepcli.ui.render import (
     percent,
     short_date,
@@ -74,7 +75,7 @@ def heatmap_grid(days: Sequence[DayCount]) -> Text:
     text.append("     less ", style="dim")
     for level, glyph in enumerate(HEAT_GLYPHS):
         text.append(glyph + " ", style=HEAT_STYLES[level])
-    text.append(f"more (busiest day: {most})", style="dim")
+    text.append(f"more (busiest day: {number(most)})", style="dim")
     return text
 
 
@@ -83,7 +84,7 @@ def column_chart(values: Sequence[float], labels: Sequence[str], height: int = 6
     and a label under every seventh bar."""
     top = max(values, default=0)
     scale = top if top > 0 else 1
-    axis = str(round(top)) if top >= 10 or top == int(top) else f"{top:.1f}"
+    axis = f"{round(top):,}" if top >= 10 or top == int(top) else f"{top:.1f}"
     pad = max(len(axis), 1)
     text = Text()
     for row in range(height, 0, -1):
@@ -110,7 +111,7 @@ def hbar(value: float, most: float, width: int = 24) -> str:
 
 
 def _retention_cell(passed: int, reviews: int, rate: float | None) -> str:
-    return "—" if not reviews else f"{rate:.0%} ({passed}/{reviews})"
+    return "—" if not reviews else f"{rate:.0%} ({number(passed)}/{number(reviews)})"
 
 
 def stats_view(report: StatsReport) -> RenderableType:
@@ -122,16 +123,20 @@ def stats_view(report: StatsReport) -> RenderableType:
     summary.add_column()
     summary.add_row(
         "Streak",
-        f"{streak.current} days (longest {streak.longest}) · {streak.days_studied} days "
-        f"studied · today: {today_word}",
+        f"{plural(streak.current, 'day')} (longest {number(streak.longest)}) · "
+        f"{plural(streak.days_studied, 'day')} studied · today: {today_word}",
     )
     summary.add_row(
-        "Answers", f"{report.reviews_total} in {report.time.total_minutes:.0f} min all time"
+        "Answers",
+        f"{number(report.reviews_total)} in {report.time.total_minutes:,.0f} min all time",
     )
     parts: list[RenderableType] = [
         Text(f"Statistics — study day {report.study_date} ({where})", style="bold"),
         summary,
-        Text(f"\nAnswers per day, last {math.ceil(len(report.heatmap) / 7)} weeks", style="bold"),
+        Text(
+            f"\nAnswers per day, last {plural(math.ceil(len(report.heatmap) / 7), 'week')}",
+            style="bold",
+        ),
         heatmap_grid(report.heatmap),
     ]
 
@@ -151,8 +156,9 @@ def stats_view(report: StatsReport) -> RenderableType:
     forecast = report.forecast
     parts.append(
         Text(
-            f"\nDue in the next 14 days: {forecast.next_14} · 30 days: {forecast.next_30}"
-            + (f" (today includes {forecast.overdue} overdue)" if forecast.overdue else ""),
+            f"\nDue in the next 14 days: {number(forecast.next_14)} · "
+            f"30 days: {number(forecast.next_30)}"
+            + (f" (today includes {number(forecast.overdue)} overdue)" if forecast.overdue else ""),
             style="bold",
         )
     )
@@ -164,8 +170,9 @@ def stats_view(report: StatsReport) -> RenderableType:
     average = time.average_minutes_per_study_day
     parts.append(
         Text(
-            f"\nMinutes per day, last {len(time.per_day)} days (today {time.minutes_today:.0f}"
-            + (f", {average:.0f} per study day on average)" if average is not None else ")"),
+            f"\nMinutes per day, last {plural(len(time.per_day), 'day')} "
+            f"(today {time.minutes_today:,.0f}"
+            + (f", {average:,.0f} per study day on average)" if average is not None else ")"),
             style="bold",
         )
     )
@@ -175,20 +182,22 @@ def stats_view(report: StatsReport) -> RenderableType:
 
     times = report.answer_times
     median = "" if times.median_seconds is None else f", median {times.median_seconds}s"
-    parts.append(Text(f"\nTime per answer ({times.answers} timed answers{median})", style="bold"))
+    parts.append(
+        Text(f"\nTime per answer ({plural(times.answers, 'timed answer')}{median})", style="bold")
+    )
     most = max((b.answers for b in times.bins), default=0)
     bars = Table.grid(padding=(0, 1))
     bars.add_column(justify="right")
     bars.add_column(justify="right")
     bars.add_column()
     for time_bin in times.bins:
-        bars.add_row(time_bin.label, str(time_bin.answers), hbar(time_bin.answers, most))
+        bars.add_row(time_bin.label, number(time_bin.answers), hbar(time_bin.answers, most))
     parts.append(bars)
 
     calibration = report.calibration
     parts.append(
         Text(
-            f"\nPredicted recall vs passed ({calibration.reviews} interday reviews"
+            f"\nPredicted recall vs passed ({plural(calibration.reviews, 'interday review')}"
             + (
                 f"; RMSE {calibration.rmse_bins:.1%})" if calibration.rmse_bins is not None else ")"
             ),
@@ -205,10 +214,10 @@ def stats_view(report: StatsReport) -> RenderableType:
             continue
         gap = ""
         if cal.actual is not None and cal.predicted is not None:
-            gap = f"{(cal.actual - cal.predicted) * 100:+.0f} pts"
+            gap = points((cal.actual - cal.predicted) * 100)
         calibration_table.add_row(
             f"{cal.low:.0%}–{cal.high:.0%}",
-            str(cal.reviews),
+            number(cal.reviews),
             percent(cal.predicted),
             percent(cal.actual),
             gap,
@@ -221,24 +230,24 @@ def stats_view(report: StatsReport) -> RenderableType:
     for row in (*report.decks, report.total):
         decks.add_row(
             row.deck,
-            str(row.cards),
-            str(row.new),
-            str(row.learning),
-            str(row.review),
-            str(row.suspended),
-            str(row.leeches),
+            number(row.cards),
+            number(row.new),
+            number(row.learning),
+            number(row.review),
+            number(row.suspended),
+            number(row.leeches),
             percent(row.average_retrievability),
             style="bold" if row is report.total else "",
         )
     parts += [Text(""), decks]
 
-    parts.append(Text(f"\nLeeches ({len(report.leeches)})", style="bold"))
+    parts.append(Text(f"\nLeeches ({number(len(report.leeches))})", style="bold"))
     if not report.leeches:
         parts.append(Text("  none", style="dim"))
     for leech in report.leeches:
         line = Text(f"  {leech.card}")
         line.append(
-            f"  {leech.lapses} lapses · recall now {percent(leech.retrievability)}"
+            f"  {plural(leech.lapses, 'lapse')} · recall now {percent(leech.retrievability)}"
             + (" · suspended" if leech.suspended else ""),
             style="dim",
         )

@@ -13,6 +13,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from prepcli.core.textfmt import in_days, number, plural
 from prepcli.ui.safe import visible_line
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ class Styler:
 
 def plan_line(status: PlanStatus) -> str:
     if status.phase == "not started":
-        where = f"starts {status.start_date} (in {1 - status.day} days)"
+        where = f"starts {status.start_date} ({in_days(1 - status.day)})"
     elif status.phase == "finished":
         where = f"finished {status.end_date}"
     else:
@@ -54,46 +55,54 @@ def plan_line(status: PlanStatus) -> str:
     text = f"{visible_line(status.title)}: {where}"
     if status.days_to_interview is not None:
         days = status.days_to_interview
-        text += f" · interview {_when(days)} ({status.interview_date})"
+        text += f" · interview {in_days(days)} ({status.interview_date})"
     return text
-
-
-def _when(days: int) -> str:
-    return "today" if days == 0 else (f"in {days} days" if days > 0 else f"{-days} days ago")
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def today_lines(summary: TodaySummary, style: Styler) -> list[str]:
     rows: list[tuple[str, str]] = []
     due_now = summary.due_reviews + summary.learning_due
     rows.append(
-        ("Due now", f"{due_now} ({summary.due_reviews} reviews, {summary.learning_due} learning)")
+        (
+            "Due now",
+            f"{number(due_now)} ({plural(summary.due_reviews, 'review')}, "
+            f"{number(summary.learning_due)} learning)",
+        )
     )
     if summary.due_reviews > summary.review_limit_left:
         rows.append(
-            ("", style(f"{summary.review_limit_left} left under today's review limit", "yellow"))
+            (
+                "",
+                style(
+                    f"{number(summary.review_limit_left)} left under today's review limit",
+                    "yellow",
+                ),
+            )
         )
-    rows.append(("New today", f"{summary.new_today} of {summary.new_unseen} not yet studied"))
+    new = f"{number(summary.new_today)} of {number(summary.new_unseen)} not yet studied"
+    rows.append(("New today", new))
     if summary.learning_later:
-        rows.append(("Learning later", f"{summary.learning_later} due later today"))
-    rows.append(("Done today", f"{summary.answers_today} answers, {summary.minutes_today:.0f} min"))
-    rows.append(("Streak", _plural(summary.streak, "day")))
-    rows.append(("Due tomorrow", str(summary.due_tomorrow)))
-    collection = f"{summary.cards} cards in {summary.decks} decks"
+        rows.append(("Learning later", f"{number(summary.learning_later)} due later today"))
+    rows.append(
+        (
+            "Done today",
+            f"{plural(summary.answers_today, 'answer')}, {summary.minutes_today:,.0f} min",
+        )
+    )
+    rows.append(("Streak", plural(summary.streak, "day")))
+    rows.append(("Due tomorrow", number(summary.due_tomorrow)))
+    collection = f"{plural(summary.cards, 'card')} in {plural(summary.decks, 'deck')}"
     if summary.suspended:
-        collection += f", {summary.suspended} suspended"
+        collection += f", {number(summary.suspended)} suspended"
     if summary.leeches:
-        collection += f", {summary.leeches} leeches"
+        collection += f", {plural(summary.leeches, 'leech')}"
     rows.append(("Collection", collection))
     lines = [style(f"prepcli — study day {summary.study_date}", "bold")]
     if summary.plan is not None:
         lines.append(plan_line(summary.plan))
         tasks_left = [task.title for task in summary.plan.tasks_this_week if not task.done]
         if tasks_left and summary.plan.phase == "running":
-            rows.append(("Tasks", f"{len(tasks_left)} left this week (`prepcli plan`)"))
+            rows.append(("Tasks", f"{number(len(tasks_left))} left this week (`prepcli plan`)"))
         if summary.plan.new_cards_stopped:
             rows.append(
                 (
@@ -130,17 +139,17 @@ def terminal_columns() -> int:
 
 
 def interview_lines(outlook: InterviewOutlook, width: int = 80) -> list[str]:
-    lines = [f"Interview {_when(outlook.days_left)} ({outlook.interview_date})"]
+    lines = [f"Interview {in_days(outlook.days_left)} ({outlook.interview_date})"]
     today: list[str] = []
     if outlook.early_today:
-        today.append(f"{_plural(outlook.early_today, 'early review')} so recall peaks on the day")
+        today.append(f"{plural(outlook.early_today, 'early review')} so recall peaks on the day")
     if outlook.held_back:
-        today.append(f"{outlook.held_back} due held back for later")
+        today.append(f"{number(outlook.held_back)} due held back for later")
     if today:
         lines.append("  Today: " + "; ".join(today))
     if outlook.final_reviews:
         lines.append(
-            f"  {_plural(outlook.final_reviews, 'last review')} planned before it, "
+            f"  {plural(outlook.final_reviews, 'last review')} planned before it, "
             "least stable cards last"
         )
     if outlook.at_risk:
@@ -149,7 +158,7 @@ def interview_lines(outlook: InterviewOutlook, width: int = 80) -> list[str]:
         shown = ", ".join(visible_line(key) for key in outlook.at_risk[:AT_RISK_SHOWN])
         more = ", …" if len(outlook.at_risk) > AT_RISK_SHOWN else ""
         lines += textwrap.wrap(
-            f"{_plural(len(outlook.at_risk), 'card')} below 90% on the day with no room left "
+            f"{plural(len(outlook.at_risk), 'card')} below 90% on the day with no room left "
             "to review them: raise interview_capacity or review ahead",
             width,
             initial_indent="  ",
