@@ -420,6 +420,7 @@ def run(work: Path, decks: int, per_deck: int, repeats: int) -> dict[str, Any]:
         {
             "PREPCLI_DB": str(db),
             "PREPCLI_DECKS": str(work / "decks"),
+            "PREPCLI_NO_BUNDLED": "1",  # the generated decks alone
             "PREPCLI_PLANS": str(work / "plans"),
             "PREPCLI_NOW": NOW.isoformat(),
             "PREPCLI_CACHE_DIR": str(work / "cache"),

@@ -56,6 +56,7 @@ def main() -> None:
         print(f"built {built.cards} cards, {built.reviews} reviews "
               f"in {time.perf_counter() - start:.1f} s")  # fmt: skip
     env = dict(os.environ, PREPCLI_DB=str(db), PREPCLI_DECKS=str(folder / "decks"),
+               PREPCLI_NO_BUNDLED="1",
                PREPCLI_CACHE_DIR=str(folder / "cache"), PREPCLI_NOW=NOW.isoformat(),
                TZ="Europe/Paris", NO_COLOR="1")  # fmt: skip
     os.environ.update(env)

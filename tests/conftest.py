@@ -29,6 +29,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("PREPCLI_DECKS", raising=False)
+    # A test's own decks (PREPCLI_DECKS, --decks) replace the bundled ones; the tests of
+    # own decks joining the bundled ones (the default) clear this.
+    monkeypatch.setenv("PREPCLI_NO_BUNDLED", "1")
     monkeypatch.delenv("PREPCLI_DEBUG", raising=False)
     return home
 

@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 #: which words can come next (with the command line in COMP_WORDS and the like).
 COMPLETION_ENV = "_PREPCLI_COMPLETE"
 
+#: A boolean environment variable's values, as click reads them ("" when unset).
+BOOLEAN_WORDS = {
+    **dict.fromkeys(("", "0", "false", "f", "no", "n", "off"), False),
+    **dict.fromkeys(("1", "true", "t", "yes", "y", "on"), True),
+}
+
 
 def quick_today(args: list[str]) -> Options | None:
     """Options for `prepcli` / `prepcli today [--json]` when only the environment sets
@@ -39,13 +45,21 @@ def quick_today(args: list[str]) -> Options | None:
         return tuple(Path(p) for p in os.environ.get(name, "").split(os.pathsep) if p)
 
     db = os.environ.get("PREPCLI_DB") or None
+    no_bundled = os.environ.get("PREPCLI_NO_BUNDLED", "").strip().lower()
+    if no_bundled not in BOOLEAN_WORDS:
+        return None  # Typer says what it accepts
     plans = listed("PREPCLI_PLANS")
     try:
         if (db is not None and Path(db).is_dir()) or any(p.is_file() for p in plans):
             return None
     except (OSError, ValueError):  # a name the system refuses: Typer's path says why
         return None
-    return Options(db=None if db is None else Path(db), decks=listed("PREPCLI_DECKS"), plans=plans)
+    return Options(
+        db=None if db is None else Path(db),
+        decks=listed("PREPCLI_DECKS"),
+        plans=plans,
+        no_bundled=BOOLEAN_WORDS[no_bundled],
+    )
 
 
 def replace_unencodable() -> None:

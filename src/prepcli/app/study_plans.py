@@ -9,12 +9,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from prepcli.app import runway as runway_mod
 from prepcli.core import interview as interview_mod
 from prepcli.core.clock import to_ms
 from prepcli.core.errors import PrepError, UsageError
 from prepcli.core.models import PlanRun
 from prepcli.files import plan as plan_mod
 from prepcli.files.plan import Plan, PlanLayout, PlanStatus
+from prepcli.storage.introduced import introduced_on
 from prepcli.storage.rows import KeyGroups
 
 if TYPE_CHECKING:
@@ -50,10 +52,12 @@ class Plans:
     def __init__(self, study: Study) -> None:
         self.study = study
         self._status_memo: tuple[weakref.ref[KeyGroups], int, PlanStatus] | None = None
+        self._runway_memo: tuple[int, ActivePlan, runway_mod.TodayRunway | None] | None = None
 
     def forget_status(self) -> None:
-        """After a write: the status counts studied cards."""
+        """After a write: the status and the pace count studied cards."""
         self._status_memo = None
+        self._runway_memo = None
 
     def path(self, plan_id: str) -> Path:
         """The file of a plan, by file name or else by its `plan:` field."""
@@ -83,9 +87,12 @@ class Plans:
         decks nor the plan file changed (working it out reads every card)."""
         path = self.path(plan_id)
 
+        decks = self.study.decks
+        # A plan started on other decks (then run with `--no-bundled`) still runs: the
+        # decks it names that are not loaded select no card (`plan start` checks them).
         return self.study.index.layout(
             path,
-            lambda: PlanLayout.build(plan_mod.load_plan(path, self.study.decks), self.study.decks),
+            lambda: PlanLayout.build(plan_mod.load_plan(path, decks, absent_decks_ok=True), decks),
         )
 
     @cached_property
@@ -119,7 +126,9 @@ class Plans:
         active = self.active()
         if active is None:
             return None
-        status = self._status(active, groups or self.study.key_groups(), self.study.today)
+        groups = groups or self.study.key_groups()
+        runway = self.runway(self.study.today, groups)
+        status = self._status(active, groups, self.study.today)
         policy = self.study.interview.policy()
         cutoff = (
             None
@@ -128,7 +137,37 @@ class Plans:
         )
         if cutoff is not None and self.study.today > cutoff:
             status = replace(status, new_cards_stopped=True)
+        if runway is not None and not status.new_cards_stopped:
+            status = replace(status, runway=runway.runway, catch_up_per_day=runway.new_limit)
         return status
+
+    def runway(self, today: int, groups: KeyGroups | None = None) -> runway_mod.TodayRunway | None:
+        """The running plan's pace on a study day: today's new cards, those held back, what
+        will not fit before the last day for new cards (None: no plan runs that day)."""
+        active = self.active()
+        memo = self._runway_memo
+        if memo is not None and memo[0] == today and memo[1] is active:
+            return memo[2]
+        found = None
+        if active is not None:
+            study = self.study
+            groups = groups or study.key_groups(today)
+            policy = study.interview.policy()
+            found = runway_mod.runway_today(
+                active.layout,
+                active.run.start_day,
+                active.run.interview_day,
+                today=today,
+                studied=groups.studied,
+                hidden=groups.hidden,
+                new_per_day=study.settings.new_per_day,
+                introduced_today=introduced_on(study.store, today),
+                interview_cutoff=None
+                if policy is None
+                else interview_mod.new_card_cutoff(policy, study.settings.interview_buffer),
+            )
+            self._runway_memo = (today, active, found)
+        return found
 
     def _status(self, active: ActivePlan, groups: KeyGroups, today: int) -> PlanStatus:
         # The queue's pace and today's summary both ask, with the same groups: work it once.
@@ -151,6 +190,7 @@ class Plans:
             by_week = {
                 week: tuple(k for k in keys if k not in held) for week, keys in by_week.items()
             }
+        runway = self.runway(today, groups)
         return plan_mod.plan_status(
             active.plan,
             active.run,
@@ -159,6 +199,8 @@ class Plans:
             groups.learning,
             self.study.store.plans.done_tasks(active.run_id),
             today,
+            # A week is judged on the cards the pace will introduce, not those with no room.
+            out_of_reach=None if runway is None else runway.out_of_reach,
         )
 
     def start(self, plan_id: str, start_day: int, interview_day: int | None) -> ActivePlan:

@@ -3,12 +3,12 @@ and how many are left — computed once, from what the storage layer counts."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from prepcli.app import runway as runway_mod
 from prepcli.app.study_interview import InterviewOutlook
 from prepcli.core import agenda as agenda_mod
 from prepcli.core import interview as interview_mod
@@ -179,13 +179,9 @@ class Queue:
         if active is not None and not ahead:
             week = plan_mod.current_week(active.plan, active.run, today)
             held_back = active.layout.introduced_after(week)
-            status = self.study.plans._status(active, groups, today)
-            if status.phase == "running":
-                # Today's share is fixed in the morning: cards introduced today count.
-                todays_share = math.ceil(
-                    (status.cards_left_so_far + progress.new_introduced) / status.days_left_in_week
-                )
-                new_limit = min(new_limit, todays_share)
+            runway = self.study.plans.runway(today, groups)
+            if runway is not None:  # the plan runs: its pace fits the days left
+                new_limit, held_back = min(new_limit, runway.new_limit), runway.held_back
         policy = self.study.interview.policy()
         cutoff = (
             None
@@ -209,7 +205,14 @@ class Queue:
         active = self.study.plans.active()
         if active is not None:
             week = plan_mod.current_week(active.plan, active.run, today)
-            return lambda new: plan_mod.plan_order(new, active.assignment, week, active.ranks)
+
+            def planned(new: list[str]) -> list[str]:
+                return plan_mod.plan_order(new, active.assignment, week, active.ranks)
+
+            runway = self.study.plans.runway(today)
+            if runway is None:
+                return planned
+            return runway_mod.runway_order(planned, active.assignment, runway.runway)
         weeks, ranks = self.study.plans.default_order
         if not weeks:
             return None

@@ -45,9 +45,17 @@ def main_callback(
             "--decks",
             envvar="PREPCLI_DECKS",
             metavar="PATH",
-            help="Deck folder or file instead of the bundled decks (repeatable).",
+            help="Your own deck folder or file, beside the bundled decks (repeatable).",
         ),
     ] = None,
+    no_bundled: Annotated[
+        bool,
+        typer.Option(
+            "--no-bundled",
+            envvar="PREPCLI_NO_BUNDLED",
+            help="Only the decks given with --decks: they replace the bundled ones.",
+        ),
+    ] = False,
     plans: Annotated[
         list[Path] | None,
         typer.Option(
@@ -86,7 +94,13 @@ def main_callback(
 
         echo(f"prepcli {__version__}")
         raise typer.Exit()
-    ctx.obj = Options(db=db, decks=tuple(decks or ()), plans=tuple(plans or ()), pager=not no_pager)
+    ctx.obj = Options(
+        db=db,
+        decks=tuple(decks or ()),
+        plans=tuple(plans or ()),
+        pager=not no_pager,
+        no_bundled=no_bundled,
+    )
     if ctx.invoked_subcommand is None:
         from prepcli.cli import study
 

@@ -86,7 +86,7 @@ class CardForgetDoc(Versioned):
     phase: str
 
 
-class PlanStatusDoc(Versioned):
+class PlanStartDoc(Versioned):
     plan_id: str
     title: str
     start_date: str
@@ -102,12 +102,13 @@ class PlanStatusDoc(Versioned):
     days_left_in_week: int
     catch_up_per_day: int
     new_cards_stopped: bool
+    weeks_scaled: bool
+    open_tasks_before: list[Any]
+    runway: dict[str, Any] | None
+
+
+class PlanStatusDoc(PlanStartDoc):
     readiness: dict[str, Any] | None
-
-
-class PlanStartDoc(Versioned):
-    started: bool
-    plan: dict[str, Any]
 
 
 class PlanInterviewDoc(Versioned):
@@ -124,6 +125,7 @@ class PlanTaskDoc(Versioned):
 class PlanShowDoc(Versioned):
     plan: str
     title: str
+    running: bool
     weeks: list[Any]
 
 

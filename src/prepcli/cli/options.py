@@ -18,9 +18,10 @@ class Options:
     """Where the collection lives, as the global options (or the environment) say."""
 
     db: Path | None
-    decks: tuple[Path, ...]
+    decks: tuple[Path, ...]  # own decks, beside the bundled ones
     plans: tuple[Path, ...] = ()
     pager: bool = True  # long output through a pager on a terminal (`--no-pager`: never)
+    no_bundled: bool = False  # the decks given replace the bundled ones
 
 
 def existing(paths_: list[Path] | None) -> tuple[Path, ...]:
@@ -35,7 +36,7 @@ def locations_for(options: Options) -> Locations:
     from prepcli.cli.arguments import checked_path
     from prepcli.storage import paths
 
-    roots = existing(list(options.decks)) or (paths.bundled("decks"),)
+    roots = deck_roots(existing(list(options.decks)), paths.bundled("decks"), options.no_bundled)
     db = options.db or paths.default_db_path()
     checked_path(db, "file or nothing")  # not a FIFO, a device or an impossible name
     plans = tuple(checked_path(p, "folder") for p in options.plans)
@@ -49,6 +50,17 @@ def locations_for(options: Options) -> Locations:
         # Bundled cards edited in review are copied here; the user's own decks are theirs.
         overrides=None if options.decks else paths.overrides_dir(),
     )
+
+
+def deck_roots(given: tuple[Path, ...], bundled: Path, no_bundled: bool) -> tuple[Path, ...]:
+    """The bundled decks and the ones given, or only the given ones with `no_bundled`
+    (which needs decks to replace them with: without any, the bundled decks stay). A given
+    path inside the bundled folder is already among them."""
+    if given and no_bundled:
+        return given
+    inside = bundled.resolve()
+    own = tuple(p for p in given if not p.resolve().is_relative_to(inside))
+    return (bundled, *own)
 
 
 def json_document(data: Any, indent: int = 2) -> str:

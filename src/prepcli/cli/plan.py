@@ -113,6 +113,10 @@ def plan_start(
 ) -> None:
     """Start a plan on a date, optionally with the interview date.
 
+    With an interview less than the plan's length away, the plan's weeks are fitted to the
+    days there are; new cards come at a pace that introduces them before the last day for
+    new cards (interview_buffer), core cards first. What will not fit is said at once.
+
     Dates are YYYY-MM-DD. The interview date can be set or moved later with
     `prepcli plan interview DATE`.
 
@@ -122,6 +126,7 @@ def plan_start(
       prepcli plan start --start 2026-11-30 --interview 2027-01-12
     """
     from prepcli.ui import plan_view
+    from prepcli.ui.runway_text import shortfall_line
 
     start_day = None if start is None else _parse_date(start, "--start")
     interview_day = None if interview is None else _parse_date(interview, "--interview")
@@ -138,14 +143,19 @@ def plan_start(
         study.close()
     assert status is not None
     if as_json:
-        emit_json({"started": True, "plan": status}, study.calendar.tz)
+        from prepcli.cli.jsonout import fields_of
+
+        emit_json(fields_of(status), study.calendar.tz)
         return
     echo(f"Started {status.title}: {status.start_date} to {status.end_date}.")
-    if status.interview_date and status.interview_date < status.end_date:
+    if status.weeks_scaled:
         echo(
             f"Note: the interview ({status.interview_date}) comes before the plan ends; "
-            "later weeks' cards will not all be introduced in time."
+            f"its {len(status.weeks)} weeks are fitted to the days there are, core cards first."
         )
+    short = None if status.runway is None else shortfall_line(status.runway)
+    if short:
+        echo(short)
     show(plan_view.plan_status_view(status))
 
 
@@ -257,11 +267,20 @@ def plan_show(
             else (active.plan if active else study.plans.find(DEFAULT_PLAN))
         )
         assignment = assign_weeks(chosen, study.decks)
+        running = active is not None and chosen.id == active.plan.id
+        done = study.store.plans.done_tasks(active.run_id) if running and active else set()
     finally:
         study.close()
     counts = {w.number: sum(1 for n in assignment.values() if n == w.number) for w in chosen.weeks}
     if as_json:
-        weeks = [{**asdict(w), "cards": counts[w.number]} for w in chosen.weeks]
-        emit_json({"plan": chosen.id, "title": chosen.title, "weeks": weeks})
+        weeks = [
+            {
+                **asdict(w),
+                "tasks": [{**asdict(t), "done": t.id in done} for t in w.tasks],
+                "cards": counts[w.number],
+            }
+            for w in chosen.weeks
+        ]
+        emit_json({"plan": chosen.id, "title": chosen.title, "running": running, "weeks": weeks})
     else:
-        show_long(ctx, plan_view.plan_view(chosen, counts))
+        show_long(ctx, plan_view.plan_view(chosen, counts, done))

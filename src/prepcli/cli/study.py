@@ -110,6 +110,10 @@ def review(
                 len(agenda.learning_later),
             )
         )
+        if not result.answered and not left and not agenda.learning_later:
+            from prepcli.app.empty_queue import why_empty
+
+            echo(why_empty(study, *selection, ahead=ahead))
     finally:
         study.close()
 
@@ -174,6 +178,10 @@ def next_card(
             return
         if key is None:
             echo("Nothing due now.")
+            if deck or tag:  # a selection: say what it holds and when it comes
+                from prepcli.app.empty_queue import why_empty
+
+                echo(why_empty(study, tuple(deck or ()), tuple(tag or ()), ahead=ahead))
             return
         card = study.card(key)
         info = _card_json(study, key)

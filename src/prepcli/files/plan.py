@@ -19,14 +19,13 @@ from typing import TYPE_CHECKING
 from prepcli.core.cards import Tier
 from prepcli.core.errors import Problem, ProblemsError
 from prepcli.core.models import PlanRun
+from prepcli.core.runway import DAYS_PER_WEEK, Runway, scaled, week_at, week_bounds
 
 if TYPE_CHECKING:
     from typing import Any
 
     from prepcli.core.cards import CardDef, DeckSet
     from prepcli.files.yamlfile import Node
-
-DAYS_PER_WEEK = 7
 
 
 @dataclass(frozen=True)
@@ -92,21 +91,28 @@ def plan_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
 
 
-def load_plan(path: Path, decks: DeckSet) -> Plan:
+def load_plan(path: Path, decks: DeckSet, *, absent_decks_ok: bool = False) -> Plan:
+    """The plan in `path`, checked against `decks`. `absent_decks_ok`: a deck the plan
+    names that is not loaded (a running plan with `--no-bundled`) selects no card instead
+    of being a problem."""
     from prepcli.files.yamlfile import load as load_yaml  # PyYAML only when a plan is read
 
     root, problems = load_yaml(path)
-    plan = None if root is None else _PlanValidator(str(path), problems, decks).plan(root)
+    validator = _PlanValidator(str(path), problems, decks, absent_decks_ok=absent_decks_ok)
+    plan = None if root is None else validator.plan(root)
     if problems or plan is None:
         raise ProblemsError(problems or [Problem(str(path), 1, 1, "not a plan")])
     return plan
 
 
 class _PlanValidator:
-    def __init__(self, path: str, problems: list[Problem], decks: DeckSet) -> None:
+    def __init__(
+        self, path: str, problems: list[Problem], decks: DeckSet, *, absent_decks_ok: bool
+    ) -> None:
         from prepcli.files.decks import DECK_ID, SLUG  # the deck rules: only when a plan is read
 
         self.slug, self.deck_id = SLUG, DECK_ID
+        self.absent_decks_ok = absent_decks_ok
         self.path = path
         self.problems = problems
         self.decks = {d.id: d for d in decks.decks}
@@ -221,12 +227,16 @@ class _PlanValidator:
             deck = self.text(fields["deck"], "deck")
             if deck and not self.deck_id.match(deck):
                 self.problem(fields["deck"], f"deck id {deck!r} is not a dotted lowercase id")
-            elif deck and deck not in self.decks:
+            elif deck and deck not in self.decks and not self.absent_decks_ok:
                 self.problem(fields["deck"], f"no deck {deck!r} in the decks")
         tags: list[str] = []
+        absent = self.absent_decks_ok and (deck not in self.decks if deck else True)
         for tag_node in self.items(fields.get("tags"), "tags"):
             tag = self.text(tag_node, "tag")
             if not tag:
+                continue
+            if absent:  # its deck is not loaded: the tag cannot be checked
+                tags.append(tag)
                 continue
             known = (
                 self.tags_by_deck.get(deck, set())
@@ -313,7 +323,7 @@ class PlanLayout:
         streams: array[int],
     ) -> None:
         self.plan = plan
-        self.by_week = by_week  # unplanned cards first, then week 1's, week 2's…
+        self.by_week = by_week  # unplanned cards first, then week 1's, week 2's… (each in order)
         self.starts = starts  # by_week[starts[w]:starts[w + 1]] are week w's (0: unplanned)
         self.places, self.streams = places, streams  # aligned with by_week
 
@@ -321,21 +331,26 @@ class PlanLayout:
     def build(cls, plan: Plan, decks: DeckSet) -> PlanLayout:
         streams = _first_streams(plan, decks)
         ranks = interleaving(plan, decks)
+        # Within a week, the cards in the order they are introduced (core first, the
+        # streams taking turns): the runway counts tiers and finds the last cards by slicing.
+        # A card no week selects keeps its tier in its place (the cards outside the plan are
+        # a stream of their own, core cards first).
         keyed = sorted(
             (
-                (streams.get(card.key, (0, 0))[0], index, card.key)
-                for index, card in enumerate(decks.cards())
-            ),
+                streams.get(card.key, (0, 0))[0],
+                *(ranks.get(card.key) or (EXTENDED_PLACES if card.tier == Tier.EXTENDED else 0, 0)),
+                index,
+                card.key,
+            )
+            for index, card in enumerate(decks.cards())
         )
-        by_week = tuple(key for _, _, key in keyed)
-        weeks = [week for week, _, _ in keyed]
-        starts = tuple(bisect_left(weeks, w) for w in range(len(plan.weeks) + 2))
+        weeks = [week for week, *_ in keyed]
         return cls(
             plan,
-            by_week,
-            starts,
-            array("I", (ranks.get(key, (0, 0))[0] for key in by_week)),
-            array("I", (ranks.get(key, (0, 0))[1] for key in by_week)),
+            tuple(key for *_, key in keyed),
+            tuple(bisect_left(weeks, w) for w in range(len(plan.weeks) + 2)),
+            array("I", (place for _, place, *_ in keyed)),
+            array("I", (stream for _, _, stream, *_ in keyed)),
         )
 
     def __getstate__(self) -> tuple[object, ...]:
@@ -426,6 +441,15 @@ class TaskCheck:
 
 
 @dataclass(frozen=True)
+class OpenTask:
+    """A task of a week gone by that is not ticked yet."""
+
+    week: int
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
 class PlanStatus:
     """Where a started plan stands today."""
 
@@ -442,13 +466,20 @@ class PlanStatus:
     tasks_this_week: tuple[TaskCheck, ...]
     cards_left_so_far: int  # not yet introduced, in this and earlier weeks
     days_left_in_week: int
-    catch_up_per_day: int  # new cards a day to finish this week's share on time
+    catch_up_per_day: int  # new cards a day: the runway's pace today when one is known
     new_cards_stopped: bool = False  # the interview is close: the last days are for reviews
+    weeks_scaled: bool = False  # the weeks share the days up to an earlier interview
+    open_tasks_before: tuple[OpenTask, ...] = ()  # earlier weeks' tasks not ticked
+    runway: Runway | None = None  # the pace that fits the days left (while running)
 
 
 def current_week(plan: Plan, run: PlanRun, today: int) -> int:
-    index = (today - run.start_day) // DAYS_PER_WEEK + 1
-    return max(1, min(len(plan.weeks), index))
+    return week_at(plan_bounds(plan, run), today)
+
+
+def plan_bounds(plan: Plan, run: PlanRun) -> tuple[int, ...]:
+    """Each week's first day, then the day after the plan (see core.runway.week_bounds)."""
+    return week_bounds(run.start_day, len(plan.weeks), run.interview_day)
 
 
 def plan_status(
@@ -459,15 +490,18 @@ def plan_status(
     learning: frozenset[str],
     done_tasks: Iterable[str],
     today: int,
+    out_of_reach: Mapping[int, int] | None = None,
 ) -> PlanStatus:
     """Where the run stands. `cards_by_week`: the keys of each week's cards; `studied`:
     the keys of the cards answered at least once; `learning`: those of them still in
-    (re)learning steps (Store.key_groups)."""
+    (re)learning steps (Store.key_groups); `out_of_reach`: each week's cards there is no
+    room for before the last day for new cards (a week is judged without them)."""
     from datetime import date
 
     done = set(done_tasks)
     day = today - run.start_day + 1
-    week_now = current_week(plan, run, today)
+    bounds = plan_bounds(plan, run)
+    week_now = week_at(bounds, today)
     totals = {w.number: [0, 0, 0] for w in plan.weeks}  # total, introduced, learned
     for number, keys in cards_by_week.items():
         # Set operations in C: this runs on every start-up, over every card.
@@ -476,9 +510,12 @@ def plan_status(
     statuses = []
     for week in plan.weeks:
         total, introduced, learned = totals[week.number]
+        reachable = total - (out_of_reach or {}).get(week.number, 0)
         tasks_done = sum(t.id in done for t in week.tasks)
-        week_start = run.start_day + (week.number - 1) * DAYS_PER_WEEK
-        elapsed = min(max(today - week_start + 1, 0), DAYS_PER_WEEK)
+        week_start, week_end = bounds[week.number - 1], bounds[week.number]
+        length = week_end - week_start
+        elapsed = min(max(today - week_start + 1, 0), length)
+        over = today >= week_end
         statuses.append(
             WeekStatus(
                 number=week.number,
@@ -489,18 +526,21 @@ def plan_status(
                 cards_learned=learned,
                 tasks_total=len(week.tasks),
                 tasks_done=tasks_done,
-                status=_week_verdict(total + len(week.tasks), introduced + tasks_done, elapsed),
+                status=_week_verdict(
+                    reachable + len(week.tasks), introduced + tasks_done, elapsed, length, over
+                ),
             )
         )
     left = sum(totals[w][0] - totals[w][1] for w in totals if w <= week_now)
-    if day < 1:
-        days_left = DAYS_PER_WEEK
-    else:
-        days_left = max(1, min(week_now * DAYS_PER_WEEK, plan.days) - (day - 1))
-    end_day = run.start_day + plan.days - 1
+    # Before the start: the first week's days; then the days left in this week.
+    days_left = max(1, bounds[week_now] - (bounds[0] if day < 1 else today))
+    end_day = bounds[-1] - 1
     interview = run.interview_day
     this_week = plan.weeks[week_now - 1]
     phase = "not started" if day < 1 else ("finished" if today > end_day else "running")
+    past = [w for w in plan.weeks if today >= bounds[w.number] and w.number != week_now]
+    if phase == "finished":
+        past = list(plan.weeks)
     return PlanStatus(
         plan_id=plan.id,
         title=plan.title,
@@ -516,22 +556,26 @@ def plan_status(
         cards_left_so_far=left,
         days_left_in_week=days_left,
         catch_up_per_day=math.ceil(left / days_left) if left else 0,
+        weeks_scaled=scaled(bounds),
+        open_tasks_before=tuple(
+            OpenTask(w.number, t.id, t.title) for w in past for t in w.tasks if t.id not in done
+        ),
     )
 
 
-def _week_verdict(items: int, done: int, elapsed_days: int) -> str:
+def _week_verdict(items: int, done: int, elapsed_days: int, length: int, over: bool) -> str:
     """Compare the share done with the share of the week that has passed."""
     if items and done >= items:
         return "done"
+    if over:
+        return "behind"  # a finished week with work left
     if elapsed_days == 0:
         return "ahead" if done else "upcoming"
-    expected = items * elapsed_days / DAYS_PER_WEEK
-    if elapsed_days == DAYS_PER_WEEK:
-        return "behind"  # a finished week with work left
+    expected = items * elapsed_days / length
     if done >= expected:
-        return "ahead" if done >= expected + items / DAYS_PER_WEEK else "on track"
+        return "ahead" if done >= expected + items / length else "on track"
     # Early in a week there is little to judge: allow up to one day's share of slack.
-    return "on track" if done >= expected - items / DAYS_PER_WEEK else "behind"
+    return "on track" if done >= expected - items / length else "behind"
 
 
 def new_cards_per_day(status: PlanStatus, user_limit: int) -> int:

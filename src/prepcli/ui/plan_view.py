@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from prepcli.core.textfmt import in_days, number, plural
+from prepcli.ui.runway_text import pace_line, scaled_note, shortfall_line
 from prepcli.ui.todayview import plan_line
 
 if TYPE_CHECKING:
@@ -46,7 +47,11 @@ def plan_status_view(status: PlanStatus) -> RenderableType:
             f"{week.tasks_done}/{week.tasks_total}",
             Text(week.status, style=STATUS_STYLES.get(week.status, "")),
         )
-    parts: list[RenderableType] = [Text(plan_line(status), style="bold"), Text(""), table]
+    parts: list[RenderableType] = [Text(plan_line(status), style="bold")]
+    note = scaled_note(status)
+    if note:
+        parts.append(Text(note, style="dim"))
+    parts += [Text(""), table]
     if status.tasks_this_week:
         parts.append(Text(f"\nThis week's tasks (week {status.week}):", style="bold"))
         tasks = Table(box=None, show_header=False, padding=(0, 1))
@@ -57,6 +62,9 @@ def plan_status_view(status: PlanStatus) -> RenderableType:
             task_id, title, done = task.id, task.title, task.done
             tasks.add_row("✔" if done else "☐", Text(title, style="dim" if done else ""), task_id)
         parts.append(tasks)
+    if status.open_tasks_before:
+        parts.append(Text("\nOpen tasks from earlier weeks:", style="bold"))
+        parts.append(_open_tasks(status))
     if status.new_cards_stopped:
         parts.append(
             Text(
@@ -67,19 +75,28 @@ def plan_status_view(status: PlanStatus) -> RenderableType:
                 style="yellow",
             )
         )
-    elif status.phase == "running" and status.cards_left_so_far:
-        days = status.days_left_in_week
-        parts.append(
-            Text(
-                f"\nPace: {plural(status.catch_up_per_day, 'new card')} a day for the next "
-                f"{plural(days, 'day')} introduces the {plural(status.cards_left_so_far, 'card')} "
-                "left in this and earlier weeks."
-            )
-        )
+    else:
+        pace = pace_line(status)
+        if pace:
+            parts.append(Text("\n" + pace))
+        short = None if status.runway is None else shortfall_line(status.runway)
+        if short:
+            parts.append(Text(short, style="yellow"))
     return Group(*parts)
 
 
-def plan_view(plan: Plan, counts: Mapping[int, int]) -> RenderableType:
+def _open_tasks(status: PlanStatus) -> RenderableType:
+    tasks = Table(box=None, show_header=False, padding=(0, 1))
+    tasks.add_column(no_wrap=True)
+    tasks.add_column(ratio=1)
+    tasks.add_column(style="dim", no_wrap=True)
+    for task in status.open_tasks_before:
+        tasks.add_row("☐", Text(f"{task.title} (week {task.week})"), task.id)
+    return tasks
+
+
+def plan_view(plan: Plan, counts: Mapping[int, int], done: Collection[str] = ()) -> RenderableType:
+    """The whole plan; `done`: the ticked tasks when it is the running one."""
     parts: list[RenderableType] = [Text(plan.title, style="bold")]
     if plan.description:
         parts.append(Text(plan.description, style="dim"))
@@ -96,7 +113,9 @@ def plan_view(plan: Plan, counts: Mapping[int, int]) -> RenderableType:
                 what += " — tags " + ", ".join(selector.tags)
             parts.append(Text(f"  • cards: {what}", style="dim"))
         for task in week.tasks:
-            parts.append(Text(f"  ☐ {task.title}  ") + Text(task.id, style="dim"))
+            ticked = task.id in done
+            line = Text(f"  {'✔' if ticked else '☐'} {task.title}  ", style="dim" if ticked else "")
+            parts.append(line + Text(task.id, style="dim"))
     return Group(*parts)
 
 

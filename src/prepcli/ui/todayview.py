@@ -14,6 +14,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from prepcli.core.textfmt import in_days, number, plural
+from prepcli.ui.runway_text import today_pace
 from prepcli.ui.safe import visible_line
 
 if TYPE_CHECKING:
@@ -101,8 +102,14 @@ def today_lines(summary: TodaySummary, style: Styler) -> list[str]:
     if summary.plan is not None:
         lines.append(plan_line(summary.plan))
         tasks_left = [task.title for task in summary.plan.tasks_this_week if not task.done]
-        if tasks_left and summary.plan.phase == "running":
-            rows.append(("Tasks", f"{number(len(tasks_left))} left this week (`prepcli plan`)"))
+        earlier = len(summary.plan.open_tasks_before)
+        if (tasks_left or earlier) and summary.plan.phase == "running":
+            counts = [f"{number(len(tasks_left))} left this week"] if tasks_left else []
+            counts += [f"{number(earlier)} open from earlier weeks"] if earlier else []
+            rows.append(("Tasks", f"{', '.join(counts)} (`prepcli plan`)"))
+        runway = summary.plan.runway
+        if runway is not None and runway.left.total:
+            rows.append(("Plan pace", today_pace(runway)))
         if summary.plan.new_cards_stopped:
             rows.append(
                 (
