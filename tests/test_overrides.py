@@ -202,8 +202,22 @@ def test_a_broken_copy_is_reported_like_any_deck(run: Run) -> None:
     assert result.err.startswith(f"{copied.path}:{copied.line}:")
 
 
-def test_own_decks_use_no_copies(run: Run, sample_decks: Path) -> None:
-    result = run("deck", "overrides")
-    assert result.code == 0 and "with --decks (or PREPCLI_DECKS)" in result.out
+def test_without_the_bundled_decks_no_copies_are_used(run: Run, sample_decks: Path) -> None:
+    result = run("deck", "overrides")  # the tests' own decks replace the bundled ones
+    assert result.code == 0 and "which --no-bundled leaves out" in result.out
+    assert json.loads(run("deck", "overrides", "--json").out)["folder"] is None
     assert run("deck", "overrides", "--remove", "a/b").code == 2
-    assert SAMPLE_DECKS.is_dir()
+
+
+def test_own_decks_beside_the_bundled_ones_are_edited_in_place(
+    run: Run, sample_decks: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prepcli.cli.options import Options, locations_for
+
+    monkeypatch.delenv("PREPCLI_NO_BUNDLED")
+    assert json.loads(run("deck", "overrides", "--json").out)["folder"] is not None
+    where = locations_for(Options(db=None, decks=(SAMPLE_DECKS,)))
+    assert where.overrides == paths.overrides_dir()
+    cards = load_decks(where.deck_roots).card_map()
+    assert overrides.is_bundled(next(iter(cards.values())), paths.bundled("decks"))
+    assert not overrides.is_bundled(cards["sample.basics/kv-cache"], paths.bundled("decks"))

@@ -51,13 +51,13 @@ def deck_overrides(
     folder = where.overrides
     if folder is None:
         if remove:
-            raise UsageError("copies of bundled cards are not used with --decks / PREPCLI_DECKS")
+            raise UsageError("copies of bundled cards are not used with --no-bundled")
         if as_json:
             emit_json({"folder": None, "overrides": [], "removed": []})
             return
         echo(
-            "Copies of bundled cards are used only with the bundled decks; with --decks "
-            "(or PREPCLI_DECKS), `e` in `prepcli review` edits your own deck files."
+            "Copies of bundled cards are used only with the bundled decks, which --no-bundled "
+            "leaves out; `e` in `prepcli review` edits your own deck files in place."
         )
         return
     removed: list[str] = []

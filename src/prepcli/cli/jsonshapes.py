@@ -157,7 +157,7 @@ class DeckOrphansDoc(Versioned):
 
 
 class DeckOverridesDoc(Versioned):
-    folder: str | None  # None: own decks (--decks), where copies are not used
+    folder: str | None  # None: without the bundled decks (--no-bundled), no copies used
     overrides: list[Any]  # {card, path, line, used}
     removed: list[Any]  # the card keys --remove took out
 

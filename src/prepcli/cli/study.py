@@ -72,6 +72,7 @@ def review(
       prepcli review --deck llm-quiz --limit 30
       prepcli review --tag attention --ahead
     """
+    from prepcli.storage.paths import bundled
     from prepcli.ui import card_view
     from prepcli.ui.keyboard import key_reader
     from prepcli.ui.session import ReviewSession, deck_reloader, moving_clock
@@ -94,6 +95,7 @@ def review(
             ahead=ahead,
             reload_decks=deck_reloader(study, where),
             overrides_dir=where.overrides,
+            bundled_decks=bundled("decks"),
         )
         with key_reader() as keys:
             result = session.run(keys)

@@ -64,8 +64,9 @@ def with_overrides(decks: DeckSet, folder: Path | None) -> DeckSet:
     return decks if overrides is None else apply_overrides(decks, overrides)
 
 
-def is_override(card: CardDef, folder: Path) -> bool:
-    return Path(card.path).parent == folder
+def is_bundled(card: CardDef, bundled: Path) -> bool:
+    """Whether `card` comes from the bundled decks (not an own deck, not a copy)."""
+    return Path(card.path).resolve().is_relative_to(bundled.resolve())
 
 
 def copy_card(card: CardDef, deck_title: str, folder: Path) -> CopiedCard:

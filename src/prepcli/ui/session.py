@@ -75,9 +75,11 @@ class ReviewSession:
         ahead: bool = False,
         reload_decks: Callable[[], None] | None = None,
         overrides_dir: Path | None = None,
+        bundled_decks: Path | None = None,
     ) -> None:
-        """`overrides_dir`: where bundled cards are copied to be edited (None: the decks
-        are the user's own, edited in place)."""
+        """`overrides_dir`: where the cards of the `bundled_decks` folder are copied to be
+        edited (None: no bundled decks are loaded); other cards are the user's own, edited
+        in place."""
         self.study = study
         self.now = now
         self.decks = decks
@@ -86,6 +88,7 @@ class ReviewSession:
         self.ahead = ahead
         self.reload_decks = reload_decks
         self.overrides_dir = overrides_dir
+        self.bundled_decks = bundled_decks
         self.console = render.console()
         self.result = SessionResult()
         self.shown_first: str | None = None  # a card to show next (after an undo or edit)
@@ -236,8 +239,8 @@ class ReviewSession:
         path, line = Path(card.path), card.line
         self.keys.restore()
         try:
-            folder = self.overrides_dir
-            if folder is not None and not overrides.is_override(card, folder):
+            folder, bundled = self.overrides_dir, self.bundled_decks
+            if folder is not None and bundled is not None and overrides.is_bundled(card, bundled):
                 copied = overrides.copy_card(card, self._deck_title(card.deck), folder)
                 path, line = copied.path, copied.line
                 self.message = Text(
