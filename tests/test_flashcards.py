@@ -77,12 +77,19 @@ def test_preview_sets_the_explanation_apart_and_blanks_the_deletion(run: Run) ->
     assert len(screens) == 2  # one per deletion
     first = screens[0].splitlines()
     assert first[0].startswith("lint.atomic/softmax-scaling.c1  ·  cloze  ·  new")
-    assert first[2].rstrip() == "Attention divides its logits by [a square root…] so that their"
+    # The authored line break is a soft one: the sentence reflows to the 80 columns.
+    assert [line.rstrip() for line in first[2:4]] == [
+        "Attention divides its logits by [a square root…] so that their variance stays",
+        "near 1.",
+    ]
     answer = first.index(next(line for line in first if "─ answer ─" in line))
-    assert first[answer + 1].rstrip() == "Attention divides its logits by √dₖ so that their"
-    assert "┄ why ┄" in first[answer + 3]
     assert (
-        first[answer + 4].rstrip() == "A dot product of d_k unit-variance terms has variance d_k."
+        first[answer + 1].rstrip()
+        == "Attention divides its logits by √dₖ so that their variance stays near 1."
+    )
+    assert "┄ why ┄" in first[answer + 2]
+    assert (
+        first[answer + 3].rstrip() == "A dot product of d_k unit-variance terms has variance d_k."
     )
 
 

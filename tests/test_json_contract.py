@@ -109,6 +109,7 @@ LINES: dict[str, list[str]] = {
     "deck list": ["deck", "list"],
     "deck lint": ["deck", "lint"],
     "deck orphans": ["deck", "orphans"],
+    "deck overrides": ["deck", "overrides"],
     "quiz history": ["quiz", "history"],
     "stats": ["stats"],
     "check": ["check"],

@@ -67,6 +67,7 @@ BASE: dict[str, list[str]] = {
     "deck schema": [],
     "deck new": ["{tmp}/new.yaml", "--deck", "a.b", "--title", "T"],
     "deck orphans": [],
+    "deck overrides": [],
     "optimize": ["--dry-run"],
     "export": ["--format", "json", "--output", "{tmp}/out.json"],
     "import": ["{export}"],

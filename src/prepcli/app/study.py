@@ -48,6 +48,8 @@ class Locations:
     cache_dir: Path
     plan_dirs: tuple[Path, ...] = ()
     create_db_parents: bool = True
+    #: The user's copies of bundled cards (files/overrides.py), or None (own decks).
+    overrides: Path | None = None
 
 
 class Study:
@@ -99,12 +101,21 @@ class Study:
         # Decks first: a bad deck is reported before the database is even opened. While
         # no deck file changed, only their index is read; a card's text when a command
         # shows that card, and every card when a command needs them all.
+        from prepcli.files.overrides import has_overrides, with_overrides
+
         index, decks = load_index(where.deck_roots, where.cache_dir)
 
         def load_decks() -> DeckSet:
             from prepcli.files.decks import load_decks as load  # the validator: not for counting
 
-            return load(where.deck_roots, index.cache)
+            return with_overrides(load(where.deck_roots, index.cache), where.overrides)
+
+        if decks is not None:
+            decks = with_overrides(decks, where.overrides)
+        elif has_overrides(where.overrides):
+            # The cache holds the bundled text and the user's copies replace it: while
+            # copies exist, no card is read from the cache alone.
+            decks = load_decks()
 
         try:
             store = open_store(where.db, create_parents=where.create_db_parents)
@@ -118,7 +129,7 @@ class Study:
                     index,
                     now,
                     where.plan_dirs,
-                    decks or load_decks,
+                    load_decks if decks is None else decks,
                     where.cache_dir,
                 ),
                 where.db,

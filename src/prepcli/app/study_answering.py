@@ -86,6 +86,18 @@ class Answering:
             lambda: self.study.store.set_flags(key, to_ms(self.study.now), buried_until_day=day + 1)
         )
 
+    def restore_flags(self, before: CardState) -> CardState:
+        """Put back a card's suspended and buried flags as they were in `before` (the
+        review session's undo of a bury or a suspend)."""
+        return self.study.write(
+            lambda: self.study.store.set_flags(
+                before.key,
+                to_ms(self.study.now),
+                suspended=before.suspended,
+                buried_until_day=before.buried_until_day,
+            )
+        )
+
     def info(self, key: str) -> CardInfo:
         from prepcli.core.history import CardInfo
 

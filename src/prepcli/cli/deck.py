@@ -20,6 +20,7 @@ from prepcli.cli.common import (
     show,
     show_long,
 )
+from prepcli.cli.deck_overrides import deck_overrides
 from prepcli.cli.options import existing
 from prepcli.core.errors import PrepError, UsageError
 
@@ -41,6 +42,8 @@ deck_app = typer.Typer(
     """,
     no_args_is_help=True,
 )
+
+deck_app.command("overrides")(deck_overrides)
 
 # --- decks -------------------------------------------------------------------------------
 

@@ -156,6 +156,12 @@ class DeckOrphansDoc(Versioned):
     removed: dict[str, Any] | None
 
 
+class DeckOverridesDoc(Versioned):
+    folder: str | None  # None: without the bundled decks (--no-bundled), no copies used
+    overrides: list[Any]  # {card, path, line, used}
+    removed: list[Any]  # the card keys --remove took out
+
+
 class QuizHistoryDoc(Versioned):
     quizzes: list[Any]
 
@@ -220,6 +226,7 @@ SHAPES: dict[str, type] = {
     "deck list": DeckListDoc,
     "deck lint": DeckLintDoc,
     "deck orphans": DeckOrphansDoc,
+    "deck overrides": DeckOverridesDoc,
     "quiz history": QuizHistoryDoc,
     "stats": StatsDoc,
     "check": CheckDoc,

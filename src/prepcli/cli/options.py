@@ -36,7 +36,8 @@ def locations_for(options: Options) -> Locations:
     from prepcli.cli.arguments import checked_path
     from prepcli.storage import paths
 
-    roots = deck_roots(existing(list(options.decks)), paths.bundled("decks"), options.no_bundled)
+    bundled = paths.bundled("decks")
+    roots = deck_roots(existing(list(options.decks)), bundled, options.no_bundled)
     db = options.db or paths.default_db_path()
     checked_path(db, "file or nothing")  # not a FIFO, a device or an impossible name
     plans = tuple(checked_path(p, "folder") for p in options.plans)
@@ -47,6 +48,8 @@ def locations_for(options: Options) -> Locations:
         cache_dir=paths.cache_dir(),
         plan_dirs=plan_dirs,
         create_db_parents=options.db is None,
+        # Bundled cards edited in review are copied here; the user's own decks are theirs.
+        overrides=paths.overrides_dir() if bundled in roots else None,
     )
 
 

@@ -57,11 +57,14 @@ def review(
 ) -> None:
     """The daily review session: due reviews, learning steps and today's new cards.
 
-    Keys on the question: Space or Enter shows the answer, h shows a hint, b buries the
-    card until tomorrow, s suspends it, e edits it in $EDITOR, u undoes the last answer,
-    q or Ctrl-C quits. On the answer: 1 Again, 2 Hard, 3 Good, 4 Easy (each key shows the
-    interval it gives), and b, s, e, u, q as on the question. Every answer is saved at
-    once: quitting at any moment keeps them.
+    Keys on the question: Space or Enter shows the answer, h shows a hint (the next one
+    each time), b buries the card until tomorrow, s suspends it, e edits it in $EDITOR
+    (a bundled card as your own copy: see `prepcli deck overrides`), u undoes the last
+    answer, bury or suspend, q or Ctrl-C quits. On the answer: 1 Again, 2 Hard, 3 Good,
+    4 Easy (each key shows the interval it gives), the letters beside a rubric's points
+    tick them (a rating is suggested), and b, s, e, u, q as on the question. A card
+    taller than the terminal scrolls with j/k, the arrows, PgUp/PgDn (and Space on the
+    answer). Every answer is saved at once: quitting at any moment keeps them.
 
     \b
     Examples:
@@ -69,6 +72,7 @@ def review(
       prepcli review --deck llm-quiz --limit 30
       prepcli review --tag attention --ahead
     """
+    from prepcli.storage.paths import bundled
     from prepcli.ui import card_view
     from prepcli.ui.keyboard import key_reader
     from prepcli.ui.session import ReviewSession, deck_reloader, moving_clock
@@ -97,7 +101,9 @@ def review(
             tags=selection[1],
             limit=limit,
             ahead=ahead,
-            reload_decks=deck_reloader(study, where.deck_roots, where.cache_dir),
+            reload_decks=deck_reloader(study, where),
+            overrides_dir=where.overrides,
+            bundled_decks=bundled("decks"),
         )
         with key_reader() as keys:
             result = session.run(keys)

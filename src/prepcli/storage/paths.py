@@ -30,6 +30,11 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP, appauthor=False))
 
 
+def overrides_dir() -> Path:
+    """The user's edited copies of bundled cards (see files/overrides.py)."""
+    return data_dir() / "decks" / "overrides"
+
+
 def bundled(name: str) -> Path:
     """A folder shipped in the package (`decks`, `plans`), or the source tree's own copy."""
     packaged = Path(__file__).parents[1] / name  # a plain package (not a zip): importlib.resources

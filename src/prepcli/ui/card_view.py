@@ -4,7 +4,7 @@ the keys, the session summary, and `card show`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
@@ -35,27 +35,39 @@ if TYPE_CHECKING:
     from prepcli.core.history import CardInfo
 
 
-def card_header(card: CardDef, state: CardState, remaining: str) -> Text:
+def card_header(card: CardDef, state: CardState, remaining: str) -> RenderableType:
+    """The card's id, kind and state; with `remaining` (the session's count of cards
+    left), that count at the right, never split over two lines."""
     text = Text()
     text.append(card.key, style="bold")
     text.append(f"  ·  {card.kind.value}  ·  {PHASE_NAMES[state.phase]}", style="dim")
     if state.leech:
         text.append("  ·  leech", style="bold red")
-    if remaining:
-        text.append(f"  ·  {remaining}", style="dim")
-    return text
+    if not remaining:
+        return text
+    grid = Table.grid(expand=True, padding=(0, 0, 0, 2))
+    grid.add_column(ratio=1)
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_row(text, Text(remaining, style="dim"))
+    return grid
 
 
 def card_front(card: CardDef, state: CardState, remaining: str = "") -> RenderableType:
-    parts: list[RenderableType] = [card_header(card, state, remaining), Rule(style="dim")]
-    parts.append(markdown(card.front))
+    return Group(card_header(card, state, remaining), Rule(style="dim"), question(card))
+
+
+def question(card: CardDef) -> RenderableType:
+    """The front: the question, and a coding card's starter code."""
+    parts: list[RenderableType] = [markdown(card.front)]
     if card.starter and card.kind == Kind.CODING:
         parts.append(Text("Starter:", style="dim"))
         parts.append(code_block(card.starter))
     return Group(*parts)
 
 
-def card_back(card: CardDef) -> RenderableType:
+def card_back(card: CardDef, ticked: Collection[int] | None = None) -> RenderableType:
+    """The answer side. With `ticked` (the review session), the rubric's points carry the
+    keys that tick them and show which are ticked."""
     parts: list[RenderableType] = [Rule("answer", style="dim"), markdown(card.back)]
     if card.explain:
         # Set apart and dimmed: the rating judges the answer above, not this.
@@ -64,7 +76,7 @@ def card_back(card: CardDef) -> RenderableType:
     if card.points:
         title = "Rubric" if card.kind == Kind.DESIGN else "Checklist"
         parts.append(Text(f"{title}:", style="bold"))
-        parts.extend(Text(f"  ☐ {render_math_in(p)}") for p in card.points)
+        parts.extend(checklist(card, ticked))
     if card.solution:
         parts.append(Text("Reference solution:", style="bold"))
         parts.append(code_block(card.solution))
@@ -73,8 +85,61 @@ def card_back(card: CardDef) -> RenderableType:
     return Group(*parts)
 
 
-def hints(card: CardDef) -> RenderableType:
-    return Group(*(Text(f"hint: {render_math_in(h)}", style="italic") for h in card.hints))
+#: The keys that tick a rubric's points, in order: letters no other review key uses
+#: (b bury, e edit, h hint, j/k scroll, q quit, s suspend, u undo; 1-4 rate).
+POINT_KEYS = "acdfgilmnoprtvwxyz"
+
+
+def checklist(card: CardDef, ticked: Collection[int] | None) -> list[Text]:
+    lines = []
+    for index, point in enumerate(card.points):
+        text = Text("  ")
+        if ticked is not None:
+            key = POINT_KEYS[index] if index < len(POINT_KEYS) else " "
+            text.append(f"{key} ", style="bold")
+        done = ticked is not None and index in ticked
+        style = "green" if done else ""
+        text.append("☑ " if done else "☐ ", style=style)
+        text.append(render_math_in(point), style=style)
+        lines.append(text)
+    return lines
+
+
+def tick_summary(ticked: int, total: int, suggested: Rating | None) -> Text:
+    """How much of the rubric was hit, and the rating that suggests."""
+    text = Text()
+    if not ticked:
+        last = POINT_KEYS[min(total, len(POINT_KEYS)) - 1]
+        text.append(f"Tick the points you made: a–{last}", style="dim")
+        return text
+    text.append(f"{ticked}/{total} points", style="bold")
+    if suggested is not None:
+        text.append(" · suggests ")
+        text.append(
+            f" {int(suggested)} {RATING_NAMES[suggested]} ",
+            style=f"bold reverse {RATING_STYLES[suggested]}",
+        )
+    return text
+
+
+def hints(card: CardDef, shown: int | None = None) -> RenderableType:
+    """The card's hints: all of them (previews), or the first `shown` (the session)."""
+    count = len(card.hints) if shown is None else min(shown, len(card.hints))
+    lines = []
+    for position, hint in enumerate(card.hints[:count], start=1):
+        label = "hint" if len(card.hints) == 1 else f"hint {position}/{len(card.hints)}"
+        lines.append(Text(f"{label}: {render_math_in(hint)}", style="italic"))
+    return Group(*lines)
+
+
+def practice_line(card: CardDef) -> Text | None:
+    """Coding cards that can be practised for real say how (their tests run on your code)."""
+    if card.kind != Kind.CODING or not (card.starter and card.tests):
+        return None
+    text = Text("Practise it for real: ", style="dim")
+    text.append(f"prepcli practice {card.key}", style="bold")
+    text.append(" (runs the card's tests on your code)", style="dim")
+    return text
 
 
 def front_keys(card: CardDef) -> Text:
@@ -97,9 +162,27 @@ def rating_keys(labels: Mapping[Rating, str] | None = None) -> Text:
 
 def timer(seconds_left: int) -> str:
     sign = "-" if seconds_left < 0 else ""
-    minutes, seconds = divmod(abs(seconds_left), 60)
     label = "over time" if seconds_left < 0 else "left"
-    return f"⏱  {sign}{minutes}:{seconds:02d} {label}"
+    return f"⏱  {sign}{clock_time(abs(seconds_left))} {label}"
+
+
+def countdown(seconds_left: int) -> Text:
+    """The countdown line: red once the time is up."""
+    style = "bold red" if seconds_left < 0 else "yellow" if seconds_left < 10 else ""
+    return Text(timer(seconds_left), style=style)
+
+
+def time_taken(seconds: int, limit: int) -> Text:
+    """After the reveal: how long the answer took, against the card's time limit."""
+    text = Text(f"⏱  took {clock_time(seconds)} of {clock_time(limit)}")
+    if seconds > limit:
+        text.append(f" · {clock_time(seconds - limit)} over time", style="bold red")
+    return text
+
+
+def clock_time(seconds: int) -> str:
+    minutes, seconds = divmod(seconds, 60)
+    return f"{minutes}:{seconds:02d}"
 
 
 def session_summary(

@@ -14,7 +14,6 @@ Markdown links are shown with their target, never as hidden terminal hyperlinks.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -156,7 +155,11 @@ def format_interval(days: float) -> str:
 def markdown(text: str, style: str = "none") -> Markdown:
     from rich.markdown import Markdown  # markdown-it is slow to import; only cards need it
 
-    prepared = keep_line_breaks(render_math_in(visible(text)))
+    from prepcli.ui.reflow import reflow
+
+    # Soft line breaks joined, so text reflows to the terminal; deliberate ones kept (read
+    # before the maths is rendered: the author wrapped the LaTeX source).
+    prepared = render_math_in(reflow(visible(text)))
     # hyperlinks=False: a link shows its target beside its text, so a deck cannot hide
     # where a link goes (a terminal hyperlink shows only the text).
     return Markdown(
@@ -166,41 +169,6 @@ def markdown(text: str, style: str = "none") -> Markdown:
         style=style,
         hyperlinks=False,
     )
-
-
-_LIST_ITEM = re.compile(r"^\s*([-*+]|\d+[.)])\s")
-
-
-def keep_line_breaks(text: str) -> str:
-    """Keep the author's line layout: card text is laid out line by line on purpose.
-
-    Each line break outside code becomes a hard break, and an unindented line after a
-    list ends the list instead of being folded into its last item.
-    """
-    out: list[str] = []
-    in_fence = False
-    in_list = False
-    lines = text.split("\n")
-    for index, line in enumerate(lines):
-        if line.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
-            out.append(line)
-            continue
-        if in_fence:
-            out.append(line)
-            continue
-        if not line.strip():
-            in_list = False
-        elif _LIST_ITEM.match(line):
-            in_list = True
-        elif in_list and not line.startswith((" ", "\t")):
-            out.append("")  # end the list here
-            in_list = False
-        following = lines[index + 1] if index + 1 < len(lines) else ""
-        if line.strip() and following.strip() and not following.lstrip().startswith(("```", "~~~")):
-            line = line.rstrip() + "  "
-        out.append(line)
-    return "\n".join(out)
 
 
 def code_block(source: str) -> Markdown:

@@ -18,7 +18,14 @@ from prepcli.ui.keys import CTRL_C, CTRL_D, KeyReader
 
 POLL_SECONDS = 0.02
 #: The second code of a special key (after \\x00 or \\xe0) → the ANSI sequence.
-SPECIAL_KEYS = {"H": "\x1b[A", "P": "\x1b[B", "M": "\x1b[C", "K": "\x1b[D"}
+SPECIAL_KEYS = {
+    "H": "\x1b[A",
+    "P": "\x1b[B",
+    "M": "\x1b[C",
+    "K": "\x1b[D",
+    "I": "\x1b[5~",
+    "Q": "\x1b[6~",
+}  # arrows, PgUp, PgDn
 UNKNOWN_SPECIAL = "\x1b[?"  # a function key the sessions have no use for
 
 
