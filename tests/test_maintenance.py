@@ -80,7 +80,8 @@ def test_anki_export_imports_into_anki(run: Run, tmp_path: Path) -> None:
     package = tmp_path / "prep.apkg"
     result = run("export", "--format", "anki", "--output", str(package))
     assert (result.code, result.out) == (
-        0, f"Wrote 4 notes in 2 decks to {package} (Anki: File → Import).\n",
+        0, f"Wrote 4 notes in 2 decks to {package} (Anki: File → Import, with “Import any "
+        "learning progress” ticked). Review history: 0 cards, 0 reviews.\n",
     )  # fmt: skip
     collection = anki.Collection(str(tmp_path / "collection.anki2"))
     try:

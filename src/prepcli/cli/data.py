@@ -145,9 +145,12 @@ def export(
         if format_ == "anki":
             target = output or Path("prepcli.apkg")
             made = exchange.export_anki(study, target, force=force)
+            # Anki imports every card as new unless this box is ticked (off by default).
             echo(
                 f"Wrote {plural(made.notes, 'note')} in {plural(made.decks, 'deck')} "
-                f"to {made.path} (Anki: File → Import)."
+                f"to {made.path} (Anki: File → Import, with “Import any learning progress” "
+                f"ticked). Review history: {plural(made.reviewed, 'card')}, "
+                f"{plural(made.reviews, 'review')}."
             )
             return
         if format_ == "json":
