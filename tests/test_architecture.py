@@ -30,7 +30,6 @@ TOO_LONG_TODAY = {
     "prepcli.storage.store",
     "prepcli.app.study",
     "prepcli.files.plan",
-    "prepcli.files.decks",
 }
 
 

@@ -124,7 +124,7 @@ def test_preview_errors(run: Run, tmp_path: Path, db_path: Path) -> None:
     bad = run("deck", "preview", str(BAD_DECKS / "unknown-kind.yaml"))
     assert (bad.code, bad.out) == (1, "")
     assert bad.err == (
-        f"{BAD_DECKS / 'unknown-kind.yaml'}:8:11: unknown kind 'trivia' "
+        f"{BAD_DECKS / 'unknown-kind.yaml'}:8:11: error: unknown kind 'trivia' "
         "(expected one of: behavioral, cloze, coding, concept, design)\n"
     )
     assert not db_path.exists()

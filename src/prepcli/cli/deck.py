@@ -96,13 +96,10 @@ def deck_lint(
             if report.problems
             else "no problems"
         )
-        counts = ", ".join(
-            (
-                plural(report.files, "file"),
-                plural(report.decks, "deck"),
-                plural(report.cards, "card"),
-            )
-        )
+        cards = plural(report.cards, "card")
+        if report.flawed_cards:  # read, but kept out of the decks until fixed
+            cards += f" ({report.flawed_cards} with errors)"
+        counts = ", ".join((plural(report.files, "file"), plural(report.decks, "deck"), cards))
         echo(f"{counts}: {found}.")
     if report.files == 0:
         raise PrepError("no deck files (*.yaml, *.yml) found")
