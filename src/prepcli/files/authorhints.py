@@ -119,7 +119,7 @@ def explain_syntax_error(
     if "end of stream" in problem and context is not None:
         start_line, start_col = context
         opening = (
-            lines[start_line - 1][start_col - 1 : start_col] if start_line <= len(lines) else ""
+            lines[start_line - 1][start_col - 1 : start_col] if 0 < start_line <= len(lines) else ""
         )
         if opening in ("'", '"'):
             return SyntaxHint(start_line, start_col, f"the {opening} opened here is never closed")
@@ -176,7 +176,7 @@ def _block_end(
             how = "inside single quotes write ' as '' (It''s), or use double quotes"
         elif value[:1] == '"':
             how = 'inside double quotes write " as \\", or use single quotes'
-        elif value[:1] in "[{":
+        elif value[:1] in ("[", "{"):
             how = f"a value starting with {value[0]} is a list or a mapping: put the text in quotes"
         else:
             return None
@@ -209,7 +209,7 @@ def _needs_quotes(text: str, line: int, col: int, why: str) -> SyntaxHint:
 
 def _line_above(lines: Sequence[str], line: int) -> tuple[int, str] | None:
     """The nearest line above with content (not blank, not a comment)."""
-    for number in range(line - 1, 0, -1):
+    for number in range(min(line - 1, len(lines)), 0, -1):
         stripped = lines[number - 1].strip()
         if stripped and not stripped.startswith("#"):
             return number, lines[number - 1]
