@@ -28,7 +28,6 @@ TOP = len(LAYERS)  # entry.py and __main__.py
 MAX_LINES = 500
 TOO_LONG_TODAY = {
     "prepcli.files.plan",
-    "prepcli.files.decks",
 }
 
 

@@ -117,9 +117,9 @@ def test_a_bad_deck_is_reported_and_never_touches_the_database(
     result = run()
     assert result.code == 1
     assert lines(result.err) == [
-        f"{bad}:6:5: card is missing required key 'back'",
-        f"{bad}:6:5: card is missing required key 'front'",
-        f"{bad}:7:11: unknown kind 'quiz' (expected one of: behavioral, cloze, coding, concept, design)",
+        f"{bad}:6:5: error: card is missing required key 'back'",
+        f"{bad}:6:5: error: card is missing required key 'front'",
+        f"{bad}:7:11: error: unknown kind 'quiz' (expected one of: behavioral, cloze, coding, concept, design)",
     ]
     assert "Traceback" not in result.err and result.out == ""
     assert not db_path.exists()

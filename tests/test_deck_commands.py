@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sqlite3
 from collections.abc import Callable
 from copy import deepcopy
@@ -18,7 +17,8 @@ import yaml
 import prepcli
 from prepcli.core.cards import Kind
 from prepcli.core.controls import CHARACTER_CLASS
-from prepcli.files.decks import CARD_KEYS, DECK_ID, DECK_KEYS, MAX_ID_LENGTH, SLUG, check_decks
+from prepcli.files.deckcheck import CARD_KEYS, DECK_ID, DECK_KEYS, MAX_ID_LENGTH, SLUG
+from prepcli.files.decks import check_decks
 from prepcli.storage import paths
 from prepcli.storage.store import open_store
 from tests.conftest import DATA, SAMPLE_DECKS, Result, rows
@@ -28,6 +28,8 @@ Run = Callable[..., Result]
 SCHEMA_FILE = Path(prepcli.__file__).parent / "deck.schema.json"
 SCHEMA = json.loads(SCHEMA_FILE.read_text("utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+# What editors' YAML language servers validate (and what the schema declares).
+DRAFT7 = jsonschema.Draft7Validator(SCHEMA)
 
 
 def lines(text: str) -> list[str]:
@@ -124,7 +126,7 @@ def test_preview_errors(run: Run, tmp_path: Path, db_path: Path) -> None:
     bad = run("deck", "preview", str(BAD_DECKS / "unknown-kind.yaml"))
     assert (bad.code, bad.out) == (1, "")
     assert bad.err == (
-        f"{BAD_DECKS / 'unknown-kind.yaml'}:8:11: unknown kind 'trivia' "
+        f"{BAD_DECKS / 'unknown-kind.yaml'}:8:11: error: unknown kind 'trivia' "
         "(expected one of: behavioral, cloze, coding, concept, design)\n"
     )
     assert not db_path.exists()
@@ -137,7 +139,10 @@ def test_schema_command_prints_the_shipped_file(run: Run) -> None:
     result = run("deck", "schema")
     assert result.code == 0
     assert result.out == SCHEMA_FILE.read_text("utf-8")
-    assert json.loads(result.out)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    shown = json.loads(result.out)
+    assert shown["$schema"] == "http://json-schema.org/draft-07/schema#"
+    assert shown["$id"] == "urn:prepcli:deck-format:1"
+    jsonschema.Draft7Validator.check_schema(SCHEMA)
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
 
 
@@ -152,6 +157,8 @@ def test_schema_matches_the_loaders_rules() -> None:
     assert card["properties"]["id"]["pattern"] == SLUG.pattern
     assert card["properties"]["id"]["maxLength"] == MAX_ID_LENGTH
     assert card["properties"]["kind"]["enum"] == [k.value for k in Kind]
+    # `tests` needs `solution`, said for draft-07 (editors) and for 2019-09 and later.
+    assert card["dependencies"] == card["dependentRequired"] == {"tests": ["solution"]}
     # Text: not blank, and none of the control characters the loader refuses.
     text = "^(?=[\\s\\S]*\\S)[^" + CHARACTER_CLASS.removeprefix("[") + "*$"
     texts = [SCHEMA["properties"][k] for k in ("title", "description")]
@@ -173,19 +180,28 @@ def every_good_deck() -> list[Path]:
 
 @pytest.mark.parametrize("path", every_good_deck(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_bundled_and_sample_deck_is_valid_against_the_schema(path: Path) -> None:
-    errors = [e.message for e in VALIDATOR.iter_errors(yaml.safe_load(path.read_text("utf-8")))]
-    assert errors == []
+    data = yaml.safe_load(path.read_text("utf-8"))
+    assert [e.message for e in VALIDATOR.iter_errors(data)] == []
+    assert [e.message for e in DRAFT7.iter_errors(data)] == []
     first_line = path.read_text("utf-8").splitlines()[0]
     modeline = first_line.startswith("# yaml-language-server: $schema=")
-    assert modeline or paths.bundled("decks") not in path.parents  # every bundled deck has one
-    if modeline:  # …and, in the authors' checkout, it points at the schema file
-        bundled = paths.bundled("decks")
-        authors_copy = (
-            REPO / "decks" / path.relative_to(bundled) if bundled in path.parents else path
-        )
-        target = authors_copy.parent / first_line.split("$schema=", 1)[1]
+    bundled = paths.bundled("decks")
+    assert modeline or bundled not in path.parents  # every bundled deck has one
+    if bundled in path.parents:  # …naming the schema file shipped inside decks/, so it
+        # resolves in a source checkout and in an installed package alike
+        target = path.parent / first_line.split("$schema=", 1)[1]
+        assert target.resolve() == (bundled / "deck.schema.json").resolve()
+        assert target.read_bytes() == SCHEMA_FILE.read_bytes()  # the same as the packaged one
+    elif modeline:  # the test decks point at the source tree's schema
+        target = path.parent / first_line.split("$schema=", 1)[1]
         assert target.resolve() == (REPO / "src" / "prepcli" / "deck.schema.json").resolve()
-        assert target.read_bytes() == SCHEMA_FILE.read_bytes()  # the same as the shipped one
+
+
+def test_the_bundled_decks_schema_copy_is_the_packaged_schema() -> None:
+    """decks/deck.schema.json is what the bundled decks' modelines name; a schema change
+    must be copied there too (cp src/prepcli/deck.schema.json decks/)."""
+    copy = REPO / "decks" / "deck.schema.json"
+    assert copy.read_bytes() == SCHEMA_FILE.read_bytes()
 
 
 # What JSON Schema cannot say: uniqueness inside a list of objects, relations between
@@ -212,6 +228,7 @@ def test_the_schema_rejects_the_malformed_decks_it_can_see(name: str) -> None:
             continue
         assert name not in NOT_YAML
         assert VALIDATOR.is_valid(data) == (name in SCHEMA_BLIND)
+        assert DRAFT7.is_valid(data) == (name in SCHEMA_BLIND)
 
 
 GOOD_DECK: dict[str, Any] = {
@@ -290,13 +307,14 @@ def test_the_schema_and_the_loader_agree(
     path.write_text(yaml.safe_dump(deck, allow_unicode=True), "utf-8")
     _decks, problems = check_decks([path])
     assert (not problems, VALIDATOR.is_valid(deck)) == (valid, valid), [str(p) for p in problems]
+    assert DRAFT7.is_valid(deck) == valid
     with_tests = mutated("card.solution", "def f(): pass")
     with_tests["cards"][0]["tests"] = "assert True"
-    assert VALIDATOR.is_valid(with_tests)
+    assert VALIDATOR.is_valid(with_tests) and DRAFT7.is_valid(with_tests)
 
 
 def test_a_top_level_list_is_neither_a_deck_nor_valid(tmp_path: Path) -> None:
-    assert not VALIDATOR.is_valid([GOOD_DECK])
+    assert not VALIDATOR.is_valid([GOOD_DECK]) and not DRAFT7.is_valid([GOOD_DECK])
 
 
 # --- new ---------------------------------------------------------------------------------
@@ -306,14 +324,14 @@ def test_new_writes_a_skeleton_that_lints_clean(run: Run, tmp_path: Path) -> Non
     path = tmp_path / "decks" / "mine.yaml"
     result = run("deck", "new", str(path), "--deck", "my.notes", "--title", "Notes: #1 of 2")
     assert result.code == 0, result.err
+    schema = path.parent / "deck.schema.json"
     assert result.out == (
-        f"Wrote {path} (deck my.notes, one example card).\n"
+        f"Wrote {path} (deck my.notes, one example card) and {schema} for editors.\n"
         f"Preview it with `prepcli deck preview {path}`; "
         f"check it with `prepcli deck lint {path}`.\n"
     )
-    schema = Path(os.path.relpath(SCHEMA_FILE.resolve(), path.parent.resolve())).as_posix()
     assert path.read_text("utf-8") == (
-        f"# yaml-language-server: $schema={schema}\n"
+        "# yaml-language-server: $schema=deck.schema.json\n"
         "# A prepcli deck, format version 1. `prepcli deck lint` checks it; `prepcli deck preview\n"
         "# FILE#CARD-ID` shows a card as the review session will.\n"
         "version: 1\n"
@@ -335,7 +353,8 @@ def test_new_writes_a_skeleton_that_lints_clean(run: Run, tmp_path: Path) -> Non
         "    back: |\n"
         "      The answer, in Markdown: at most 20 lines of at most 100 characters.\n"
     )
-    assert (path.parent / schema).resolve() == SCHEMA_FILE.resolve()
+    # The schema beside the deck: the modeline survives reinstalling prepcli.
+    assert schema.read_bytes() == SCHEMA_FILE.read_bytes()
     lint = run("deck", "lint", "--strict", str(path))
     assert (lint.code, lint.out) == (0, "1 file, 1 deck, 1 card: no problems.\n")
     assert VALIDATOR.is_valid(yaml.safe_load(path.read_text("utf-8")))

@@ -38,7 +38,7 @@ EXPECTED: dict[str, list[str]] = {
     "duplicate-key.yaml": ["11:5: duplicate key 'front' (first at line 9)"],
     "empty-file.yaml": ["1:1: file is empty"],
     "empty-text.yaml": ["9:12: 'front' must not be empty"],
-    "entry-not-a-string.yaml": ["11:34: hints entry must be a string, not a number"],
+    "entry-not-a-string.yaml": ['11:34: hints entry must be a string, not a number: put it in quotes, "42"'],
     "escape-sequence.yaml": [
         "3:19: control character U+001B (ESC) in 'title'",
         "9:30: control character U+001B (ESC) in 'front'",
@@ -60,13 +60,13 @@ EXPECTED: dict[str, list[str]] = {
     "not-a-list.yaml": ["11:13: 'points' must be a list of strings, not a string"],
     "not-a-mapping.yaml": ["2:1: a deck file must be a mapping, not a list"],
     "not-a-string.yaml": [
-        "3:8: 'title' must be a string, not a list",
-        "9:12: 'front' must be a string, not a number",
+        "3:8: 'title' must be a string, not a list: put it in quotes, title: \"[T]\"",
+        "9:12: 'front' must be a string, not a number: put it in quotes, front: \"42\"",
     ],
     "tests-without-solution.yaml": ["11:12: a card with 'tests' needs a 'solution' to check them"],
     "unknown-key.yaml": [
         "2:1: unknown key 'colour' in deck (allowed: cards, deck, description, sources, tags, title, version)",
-        "12:5: unknown key 'answer' in card (allowed: back, explain, formerly, front, hints, id, kind, points, solution, source, starter, tags, tests, tier, time_limit)",
+        "12:5: unknown key 'answer' in card (did you mean 'back'? It is also set, on line 11)",
     ],
     "unknown-kind.yaml": ["8:11: unknown kind 'trivia' (expected one of: behavioral, cloze, coding, concept, design)"],
     "unsupported-tag.yaml": [
@@ -79,11 +79,12 @@ EXPECTED: dict[str, list[str]] = {
 
 
 def expected_problems(name: str) -> list[str]:
-    """The corpus entry's problems as `path:line:col: message` lines."""
+    """The corpus entry's problems as `path:line:col: error: message` lines."""
     path = BAD_DECKS / name
+    located = [line.split(": ", 1) for line in EXPECTED[name]]
     if path.is_dir():
-        return [f"{path}/{line.format(dir=path)}" for line in EXPECTED[name]]
-    return [f"{path}:{line}" for line in EXPECTED[name]]
+        return [f"{path}/{where}: error: {what.format(dir=path)}" for where, what in located]
+    return [f"{path}:{where}: error: {what}" for where, what in located]
 
 
 def test_the_corpus_has_one_file_per_error_class() -> None:
@@ -117,7 +118,9 @@ def test_a_file_over_the_size_limit_is_refused_unread(
     big = tmp_path / "big.yaml"
     big.write_text(HEAD + GOOD_CARD + "#" * (2 * 1024 * 1024), "utf-8")
     _decks, problems = check_decks([big])
-    assert [str(p) for p in problems] == [f"{big}:1:1: file is 2,097,262 bytes; the limit is 2 MiB"]
+    assert [str(p) for p in problems] == [
+        f"{big}:1:1: error: file is 2,097,262 bytes; the limit is 2 MiB"
+    ]
 
 
 def test_every_problem_in_every_file_is_reported_at_once(tmp_path: Path) -> None:
@@ -126,12 +129,12 @@ def test_every_problem_in_every_file_is_reported_at_once(tmp_path: Path) -> None
     with pytest.raises(ProblemsError) as caught:
         load_decks([tmp_path])
     assert str(caught.value).splitlines() == [
-        f"{tmp_path / 'a.yaml'}:7:11: unknown kind 'x' (expected one of: behavioral, cloze, coding, "
+        f"{tmp_path / 'a.yaml'}:7:11: error: unknown kind 'x' (expected one of: behavioral, cloze, coding, "
         "concept, design)",
-        f"{tmp_path / 'a.yaml'}:10:9: duplicate card id 'a' (first at line 6)",
-        f"{tmp_path / 'b.yaml'}:1:1: deck is missing required key 'cards'",
-        f"{tmp_path / 'b.yaml'}:1:1: deck is missing required key 'description'",
-        f"{tmp_path / 'b.yaml'}:1:1: deck is missing required key 'title'",
+        f"{tmp_path / 'a.yaml'}:10:9: error: duplicate card id 'a' (first at line 6)",
+        f"{tmp_path / 'b.yaml'}:1:1: error: deck is missing required key 'cards'",
+        f"{tmp_path / 'b.yaml'}:1:1: error: deck is missing required key 'description'",
+        f"{tmp_path / 'b.yaml'}:1:1: error: deck is missing required key 'title'",
     ]
 
 
@@ -154,7 +157,7 @@ def test_loader_edge_cases_the_schema_agrees_on(tmp_path: Path) -> None:
     path.write_text("version: true\n" + HEAD + GOOD_CARD + "    time_limit: 90.0\n", "utf-8")
     decks, problems = check_decks([path])
     assert [str(p) for p in problems] == [
-        f"{path}:1:10: unsupported format version True (expected 1)"
+        f"{path}:1:10: error: unsupported format version True (expected 1)"
     ]
     path.write_text("version: 1.0\n" + HEAD + GOOD_CARD + "    time_limit: 90.0\n", "utf-8")
     decks, problems = check_decks([path])
@@ -176,7 +179,7 @@ def test_a_formerly_id_still_in_use_is_a_warning_and_keeps_its_own_history(
     _decks, problems = check_decks([path])
     assert [(str(p), p.severity) for p in problems] == [
         (
-            f"{path}:10:16: formerly id 'b' is still the id of the card at line 11, "
+            f"{path}:10:16: warning: formerly id 'b' is still the id of the card at line 11, "
             "which keeps its own history",
             "warning",
         )
@@ -191,7 +194,7 @@ def test_duplicate_deck_ids_across_files(tmp_path: Path) -> None:
         (tmp_path / name).write_text(HEAD + GOOD_CARD, "utf-8")
     _decks, problems = check_decks([tmp_path])
     assert [str(p) for p in problems] == [
-        f"{tmp_path / 'b.yaml'}:1:7: deck id 't.deck' is also used by {tmp_path / 'a.yaml'}"
+        f"{tmp_path / 'b.yaml'}:1:7: error: deck id 't.deck' is also used by {tmp_path / 'a.yaml'}"
     ]
 
 

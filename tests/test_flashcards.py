@@ -137,6 +137,7 @@ def test_a_concept_card_still_needs_a_back(tmp_path: Path, run: Run) -> None:
     )
     result = run("deck", "lint", str(deck))
     assert result.out.splitlines() == [
+        f"{deck}:5:5: warning: card has no source: give it a 'source' or give the deck 'sources'",
         f"{deck}:5:5: error: card is missing required key 'back'",
-        "1 file, 0 decks, 0 cards: 1 error, 0 warnings.",
+        "1 file, 1 deck, 1 card (1 with errors): 1 error, 1 warning.",
     ]

@@ -23,16 +23,14 @@ LINT_DECKS = DATA / "lint_decks"
 
 def test_lint_reports_every_error_in_every_file_at_once(run: Run) -> None:
     result = run("deck", "lint", str(BAD_DECKS))
-    expected = [
-        line.replace(": ", ": error: ", 1)
-        for name in sorted(EXPECTED)
-        for line in expected_problems(name)
-    ]
+    expected = [line for name in sorted(EXPECTED) for line in expected_problems(name)]
     assert result.code == 1
-    assert result.out.splitlines() == [
-        *expected,
-        "37 files, 2 decks, 2 cards: 45 errors, 0 warnings.",
-    ]
+    out = result.out.splitlines()
+    assert [line for line in out if ": error: " in line] == expected
+    # Warnings come alongside the errors (every corpus card asks "Q": near-duplicates), and
+    # the summary counts what was read, the cards with errors among them.
+    assert len([line for line in out if ": warning: " in line]) == 171
+    assert out[-1] == "37 files, 28 decks, 28 cards (18 with errors): 45 errors, 171 warnings."
     assert result.err == ""
 
 

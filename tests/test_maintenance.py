@@ -81,7 +81,8 @@ def test_anki_export_imports_into_anki(run: Run, tmp_path: Path) -> None:
     package = tmp_path / "prep.apkg"
     result = run("export", "--format", "anki", "--output", str(package))
     assert (result.code, result.out, result.err) == (
-        0, "", f"Exported 4 notes in 2 decks to {package} (an Anki package: in Anki, File → Import).\n",
+        0, "", f"Exported 4 notes in 2 decks, with 0 reviews of 0 cards to {package} (an Anki "
+        "package: in Anki, File → Import, with “Import any learning progress” ticked).\n",
     )  # fmt: skip
     collection = anki.Collection(str(tmp_path / "collection.anki2"))
     try:
@@ -290,12 +291,12 @@ def test_import_problems_are_located_and_nothing_is_written(
     result = run("import", str(bad))
     assert result.code == 1
     assert lines(result.err) == [
-        f"{state_a}: d/a: state: phase = 9 is not a valid phase",
-        f"{state_a}: d/a: state: reps must be a whole number, got 'x'",
-        f'{card_b}: "card" must be a card id like deck/id',
-        f"{state_b}: d/b: state: unknown field 'colour'",
-        f"{review_1}: d/b: review 1: rating = 7 is not a valid rating",
-        f"{review_1}: d/b: review 1: study_day = 1 is out of range "
+        f"{state_a}: error: d/a: state: phase = 9 is not a valid phase",
+        f"{state_a}: error: d/a: state: reps must be a whole number, got 'x'",
+        f'{card_b}: error: "card" must be a card id like deck/id',
+        f"{state_b}: error: d/b: state: unknown field 'colour'",
+        f"{review_1}: error: d/b: review 1: rating = 7 is not a valid rating",
+        f"{review_1}: error: d/b: review 1: study_day = 1 is out of range "
         "(a study day from 1969-12-31 to 2999-12-31)",
     ]
     assert not db_path.exists() or rows(db_path, "SELECT COUNT(*) FROM card") == [(0,)]
@@ -304,7 +305,7 @@ def test_import_problems_are_located_and_nothing_is_written(
     broken.write_text('{"format": "prepcli-export",\n "cards": [}', encoding="utf-8")
     result = run("import", str(broken))
     assert (result.code, lines(result.err)) == (
-        1, [f"{broken}:2:12: Expecting value"]
+        1, [f"{broken}:2:12: error: Expecting value"]
     )  # fmt: skip
     newer = tmp_path / "newer.json"
     newer.write_text(json.dumps({"format": "prepcli-export", "version": 1,

@@ -97,8 +97,9 @@ def test_exports_to_files_all_say_what_they_wrote_the_same_way(
         "(JSON: `prepcli import` reads it back).\n",
         "csv": f"Exported 1 row to {tmp_path / 'out.csv'} "
         "(CSV: a row per review, one per card without).\n",
-        "anki": f"Exported 4 notes in 2 decks to {tmp_path / 'out.apkg'} "
-        "(an Anki package: in Anki, File → Import).\n",
+        "anki": f"Exported 4 notes in 2 decks, with 1 review of 1 card to "
+        f"{tmp_path / 'out.apkg'} (an Anki package: in Anki, File → Import, "
+        "with “Import any learning progress” ticked).\n",
     }
 
 
@@ -119,7 +120,7 @@ def test_import_of_a_csv_or_an_anki_package_says_what_import_reads(
         ("notes.txt", "this is not a prepcli JSON export (one starts with `{`)"),
     ):
         result = run("import", str(tmp_path / name))
-        assert (result.code, result.err) == (1, f"{tmp_path / name}:1:1: {why}; {reads}\n")
+        assert (result.code, result.err) == (1, f"{tmp_path / name}:1:1: error: {why}; {reads}\n")
         assert "Expecting value" not in result.err and "codec" not in result.err
 
 

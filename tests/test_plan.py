@@ -167,10 +167,10 @@ def test_plans_are_validated_against_the_decks(
     result = run("plan", "start", "--plan", "broken")
     assert result.code == 1
     assert [line for line in result.err.splitlines()] == [
-        f"{bad}:6:15: no deck 'sample.nope' in the decks",
-        f"{bad}:8:16: no card in deck 'sample.basics' has the tag 'missing'",
-        f"{bad}:12:13: duplicate task id 't' (first in week 1)",
-        f"{bad}:14:5: unknown key 'colour' in week (allowed: focus, introduce, tasks, title)",
+        f"{bad}:6:15: error: no deck 'sample.nope' in the decks",
+        f"{bad}:8:16: error: no card in deck 'sample.basics' has the tag 'missing'",
+        f"{bad}:12:13: error: duplicate task id 't' (first in week 1)",
+        f"{bad}:14:5: error: unknown key 'colour' in week (allowed: focus, introduce, tasks, title)",
     ]
 
 

@@ -151,7 +151,7 @@ def _fail_midway(monkeypatch: pytest.MonkeyPatch, format_: str) -> None:
     else:
         from prepcli.storage import ankiexport
 
-        def partial(_decks: Any, path: Path, _now: Any) -> Any:
+        def partial(_decks: Any, path: Path, _now: Any, _schedule: Any) -> Any:
             path.write_bytes(b"PK\x03\x04 half a zip")
             raise full
 

@@ -24,8 +24,9 @@ from hypothesis import strategies as st
 
 from prepcli.core.cards import DeckSet
 from prepcli.core.errors import Problem, ProblemsError
+from prepcli.files.deckcheck import CARD_KEYS, DECK_KEYS
 from prepcli.files.deckfiles import deck_files
-from prepcli.files.decks import CARD_KEYS, DECK_KEYS, check_decks, load_decks
+from prepcli.files.decks import check_decks, load_decks
 from prepcli.files.plan import PLAN_KEYS, SELECTOR_KEYS, TASK_KEYS, WEEK_KEYS, load_plan
 from prepcli.storage import paths
 from tests.reliability import figures

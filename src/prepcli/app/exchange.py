@@ -168,13 +168,27 @@ def export_csv_file(study: Study, target: Path, *, force: bool) -> int:
 
 
 def export_anki(study: Study, target: Path, *, force: bool) -> AnkiExport:
+    """The decks as an Anki package, each card with its schedule and review log."""
     from prepcli.storage.ankiexport import write_apkg
+    from prepcli.storage.ankischedule import Schedule
 
     check_target(study.store.path, target, force=force)
+    settings = study.settings
+    schedule = Schedule(
+        states=study.store.states(),
+        histories=study.store.upkeep.histories(),
+        calendar=study.calendar,
+        desired_retention=settings.desired_retention,
+        decay=study.scheduler.parameters[20],
+        learning_steps=settings.learning_steps,
+        relearning_steps=settings.relearning_steps,
+    )
     made = _written(
         target,
         lambda: write_by_name(
-            target, lambda path: write_apkg(study.decks.decks, path, study.now), overwrite=force
+            target,
+            lambda path: write_apkg(study.decks.decks, path, study.now, schedule),
+            overwrite=force,
         ),
     )
     return replace(made, path=target)

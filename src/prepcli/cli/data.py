@@ -167,8 +167,13 @@ def export(
         if format_ == "anki":
             target = output or Path("prepcli.apkg")
             made = exchange.export_anki(study, target, force=force)
-            what = f"{plural(made.notes, 'note')} in {plural(made.decks, 'deck')}"
-            _exported(what, made.path, "an Anki package: in Anki, File → Import")
+            what = (
+                f"{plural(made.notes, 'note')} in {plural(made.decks, 'deck')}, with "
+                f"{plural(made.reviews, 'review')} of {plural(made.reviewed, 'card')}"
+            )
+            # Anki imports every card as new unless this box is ticked (off by default).
+            how = "an Anki package: in Anki, File → Import, with “Import any learning progress”"
+            _exported(what, made.path, f"{how} ticked")
             return
         if format_ == "json":
             if output is None:

@@ -135,13 +135,10 @@ def deck_lint(
             if report.problems
             else "no problems"
         )
-        counts = ", ".join(
-            (
-                plural(report.files, "file"),
-                plural(report.decks, "deck"),
-                plural(report.cards, "card"),
-            )
-        )
+        cards = plural(report.cards, "card")
+        if report.flawed_cards:  # read, but kept out of the decks until fixed
+            cards += f" ({report.flawed_cards} with errors)"
+        counts = ", ".join((plural(report.files, "file"), plural(report.decks, "deck"), cards))
         echo(f"{counts}: {found}.")
     if report.files == 0:
         raise PrepError("no deck files (*.yaml, *.yml) found")
@@ -189,18 +186,39 @@ def deck_preview(
 
 
 @deck_app.command("schema")
-def deck_schema(ctx: typer.Context) -> None:
-    """Print the JSON Schema (draft 2020-12) of deck files, for editors and CI.
+def deck_schema(
+    ctx: typer.Context,
+    write: Annotated[
+        Path | None,
+        typer.Option(
+            "--write",
+            metavar="DIR",
+            help="Write it as DIR/deck.schema.json (refreshing an older copy) for editors.",
+        ),
+    ] = None,
+) -> None:
+    """Print the JSON Schema (draft-07) of deck files, for editors and CI.
 
-    Paged on a terminal; redirect it to save it.
+    Paged on a terminal; --write DIR puts it beside your decks instead.
 
     \b
-    Example:
+    Examples:
       prepcli deck schema > deck.schema.json
+      prepcli deck schema --write my-decks
     """
-    from importlib import resources
+    from prepcli.files import deckschema
 
-    echo_long(ctx, resources.files("prepcli").joinpath("deck.schema.json").read_text("utf-8"))
+    if write is None:
+        echo_long(ctx, deckschema.schema_text())
+        return
+    from prepcli.cli.arguments import checked_path
+
+    checked_path(write, "folder")
+    target = write / deckschema.SCHEMA_NAME
+    written = deckschema.write_schema(write, refresh=True)
+    echo(f"Wrote {target}." if written else f"{target} is up to date.")
+    echo(f"A deck file in {write} uses it with this first line:")
+    echo(deckschema.modeline())
 
 
 @deck_app.command("new")
@@ -232,7 +250,9 @@ def deck_new(
       prepcli deck new my-decks/rag.yaml --deck mine.rag --title "RAG in practice"
     """
     from prepcli.cli.arguments import checked_path
-    from prepcli.files.decks import DECK_ID, new_deck_text
+    from prepcli.files import deckschema
+    from prepcli.files.deckcheck import DECK_ID
+    from prepcli.files.decks import new_deck_text
     from prepcli.files.safeio import private_folder, write_file
 
     checked_path(path, "file or nothing")
@@ -242,13 +262,10 @@ def deck_new(
         raise UsageError("--title must not be empty")
     if path.suffix not in (".yaml", ".yml"):
         raise UsageError(f"{path}: deck files end in .yaml or .yml")
-    schema = Path(__file__).resolve().parents[1] / "deck.schema.json"
-    try:  # relative, as in the bundled decks, so the modeline survives moving the repository
-        schema_ref = Path(os.path.relpath(schema, path.parent.resolve())).as_posix()
-    except ValueError:  # another drive on Windows
-        schema_ref = schema.as_uri()
     sources = source or ["TODO: the documents or references this deck is written from"]
-    text = new_deck_text(deck, title, description, sources, schema_ref)
+    # The modeline names a schema file beside the deck (written if missing): it survives
+    # reinstalls and moving the folder, which a path into the installed package does not.
+    text = new_deck_text(deck, title, description, sources, deckschema.SCHEMA_NAME)
     try:
         private_folder(path.parent)
         write_file(path, lambda handle: handle.write(text))  # never over an existing file
@@ -256,7 +273,14 @@ def deck_new(
         raise PrepError(f"{path} already exists; `deck new` never overwrites a file") from None
     except OSError as exc:
         raise PrepError(f"cannot write {path}: {exc.strerror or exc}") from None
-    echo(f"Wrote {path} (deck {deck}, one example card).")
+    schema = path.parent / deckschema.SCHEMA_NAME
+    try:
+        wrote_schema = deckschema.write_schema(path.parent, refresh=False)
+    except PrepError as exc:  # the deck is written; only the editor's help is missing
+        echo(f"Wrote {path} (deck {deck}, one example card); no editor schema: {exc}")
+    else:
+        also = f" and {schema} for editors" if wrote_schema else ""
+        echo(f"Wrote {path} (deck {deck}, one example card){also}.")
     echo(
         f"Preview it with `prepcli deck preview {path}`; check it with `prepcli deck lint {path}`."
     )

@@ -25,7 +25,8 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+        """`path:line:col: error: message`, the form compilers and linters print."""
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
 
     def __lt__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:

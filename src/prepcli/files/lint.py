@@ -20,11 +20,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from prepcli.core.cards import CLOZE, CardDef, Kind
+from prepcli.core.cards import CLOZE, CardDef, Kind, cloze_items
 from prepcli.core.errors import Problem
 from prepcli.core.mathtext import math_spans, unknown_commands
+from prepcli.files.deckcheck import cross_deck_problems
 from prepcli.files.deckfiles import scan_decks
-from prepcli.files.decks import ParsedDeck, cross_deck_problems, parse_deck
+from prepcli.files.decks import ParsedDeck, parse_deck
 from prepcli.files.yamlfile import Node
 
 SCREEN_LINES = 20
@@ -88,10 +89,15 @@ _CODE_KEYS = ("starter", "tests", "solution")
 
 @dataclass(frozen=True)
 class LintReport:
+    """What lint read: `decks` the files that hold a deck (a YAML mapping), `cards` every
+    card in them (a cloze card's deletions each), `flawed_cards` those with errors, which
+    keep the deck set from loading until fixed."""
+
     files: int
     decks: int
     cards: int
     problems: list[Problem]
+    flawed_cards: int = 0
 
     @property
     def errors(self) -> int:
@@ -109,26 +115,42 @@ def lint(roots: Iterable[Path]) -> LintReport:
     problems = [*scan.problems, *(problem for file in parsed for problem in file.problems)]
     good = [file.deck for file in parsed if file.deck is not None]
     problems.extend(cross_deck_problems(good))
+    # Warnings for every card that has a kind and a front, errors or not: an author fixing
+    # an error sees the rest of what the card needs at the same time.
     for file in parsed:
         problems.extend(card_warnings(file))
-    problems.extend(near_duplicate_warnings([f for f in parsed if f.deck is not None]))
+    problems.extend(near_duplicate_warnings(parsed))
+    counts = [_card_counts(file) for file in parsed]
     return LintReport(
         files=len(parsed),
-        decks=len(good),
-        cards=sum(len(deck.cards) for deck in good),
+        decks=sum(file.root is not None and isinstance(file.root.value, dict) for file in parsed),
+        cards=sum(total for total, _flawed in counts),
         problems=sorted(problems),
+        flawed_cards=sum(flawed for _total, flawed in counts),
     )
+
+
+def _card_counts(file: ParsedDeck) -> tuple[int, int]:
+    """(cards, cards with errors) in a file: a card valid on its own counts as its items
+    (one per cloze deletion), like a loaded deck; one with errors counts once."""
+    root = file.root
+    if root is None or not isinstance(root.value, dict):
+        return 0, 0
+    entries = root.value.get("cards")
+    listed = len(entries.value) if entries is not None and isinstance(entries.value, list) else 0
+    flawed = listed - len(file.cards)
+    return sum(len(cloze_items(card)) for card, _node in file.cards) + flawed, flawed
 
 
 def card_warnings(file: ParsedDeck) -> list[Problem]:
     """The per-card warnings for every card that is valid on its own."""
-    if not file.cards:
+    if not file.cards and not file.flawed:
         return []
     # Lines as editors count them (LF only), as yamlfile's marks do.
     where = _Locator(str(file.path), [line.removesuffix("\r") for line in file.text.split("\n")])
     sourced = _deck_has_sources(file.root)
     found: list[Problem] = []
-    for card, node in file.cards:
+    for card, node in (*file.cards, *file.flawed):
         fields = node.value
         assert isinstance(fields, dict)
         if card.source is None and not sourced:
@@ -405,7 +427,7 @@ def similar_pairs(sets: Sequence[frozenset[str]], threshold: float) -> list[tupl
 def near_duplicate_warnings(files: Sequence[ParsedDeck]) -> list[Problem]:
     """A warning on the later card of each pair of near-duplicate fronts, in any decks."""
     cards = sorted(
-        ((card, node) for file in files for card, node in file.cards),
+        ((card, node) for file in files for card, node in (*file.cards, *file.flawed) if card.id),
         key=lambda pair: (pair[0].path, pair[0].line),
     )
     found: list[Problem] = []

@@ -107,7 +107,10 @@ class _PlanValidator:
     def __init__(
         self, path: str, problems: list[Problem], decks: DeckSet, *, absent_decks_ok: bool
     ) -> None:
-        from prepcli.files.decks import DECK_ID, SLUG  # the deck rules: only when a plan is read
+        from prepcli.files.deckcheck import (  # the deck rules: only when a plan is read
+            DECK_ID,
+            SLUG,
+        )
 
         self.slug, self.deck_id = SLUG, DECK_ID
         self.absent_decks_ok = absent_decks_ok

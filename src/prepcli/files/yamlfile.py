@@ -22,6 +22,7 @@ import yaml
 
 from prepcli.core.controls import UNSAFE, describe
 from prepcli.core.errors import Problem
+from prepcli.files.authorhints import explain_syntax_error
 from prepcli.files.safeio import FileRefused, read_regular
 
 try:  # libyaml is several times faster; fall back to the pure-Python parser without it
@@ -141,9 +142,15 @@ def parse(text: str, name: str) -> tuple[Node | None, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line, col = _line_col(text, min(mark.index, len(text))) if mark else (1, 1)
         what = exc.problem or exc.context or "cannot parse"
+        start = None
         if exc.problem and exc.context and exc.context_mark and exc.context_mark is not mark:
-            start_line, start_col = _line_col(text, min(exc.context_mark.index, len(text)))
-            what += f" ({exc.context} that starts at {start_line}:{start_col})"
+            start = _line_col(text, min(exc.context_mark.index, len(text)))
+            what += f" ({exc.context} that starts at {start[0]}:{start[1]})"
+        # Said for a deck author where we can tell what slip it is (a colon in plain text,
+        # an indentation step); the parser's own words otherwise.
+        hint = explain_syntax_error(text.split("\n"), exc.problem or "", line, col, start)
+        if hint is not None:
+            line, col, what = hint.line, hint.col, hint.message
         return None, [Problem(name, line, col, f"YAML syntax error: {what}")]
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
         position = exc.position

@@ -5,6 +5,10 @@ inference`), tagged with the deck's and card's tags and the card's kind. Markdow
 HTML, code is highlighted with inline styles (no stylesheet needed), and `$…$` math becomes
 `\\(…\\)`, which Anki typesets with MathJax. Each note's GUID comes from the card's
 `deck/id`, so importing a newer export updates the notes instead of duplicating them.
+
+With a `Schedule`, each card also carries its state (due day, interval, FSRS memory state,
+suspension) and its review log, translated by ankischedule.py, so Anki goes on where
+prepcli left off; leeches are tagged `leech`, as Anki tags its own.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import genanki
 from markdown_it import MarkdownIt
@@ -25,6 +30,14 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from prepcli.core.cards import CardDef, Deck, Kind
+from prepcli.core.models import CardState
+from prepcli.storage.ankischedule import (
+    ReviewIds,
+    Schedule,
+    anki_card,
+    anki_reviews,
+    collection_config,
+)
 
 MODEL_ID = 1_607_392_411  # stable forever: Anki matches note types by id
 ROOT = "prepcli"
@@ -52,6 +65,8 @@ class AnkiExport:
     path: Path
     notes: int
     decks: int
+    reviewed: int = 0  # cards with a review log
+    reviews: int = 0  # revlog rows
 
 
 def deck_name(deck_id: str) -> str:
@@ -170,46 +185,102 @@ def cloze_note_fields(card: CardDef) -> list[str]:
     return [to_html(card.cloze_text), "\n".join(extra), html.escape(f"{card.deck}/{card.note_id}")]
 
 
-def write_apkg(decks: Sequence[Deck], path: Path, now: datetime) -> AnkiExport:
-    """Write the decks as one .apkg; `now` stamps the notes (no hidden clock)."""
+def write_apkg(decks: Sequence[Deck], path: Path, now: datetime, schedule: Schedule) -> AnkiExport:
+    """Write the decks as one .apkg, each card with its schedule and review log; `now`
+    stamps the notes (no hidden clock)."""
     model, cloze_model = _model(), _cloze_model()
     anki_decks = []
+    cards: list[tuple[str, str, int]] = []  # (card key, note GUID, Anki card ordinal)
     notes = 0
     for deck in decks:
         name = deck_name(deck.id)
         anki_deck = genanki.Deck(_deck_id(name), name, description=html.escape(deck.description))
-        written: set[str] = set()
+        written: dict[str, genanki.Note] = {}
         for card in deck.cards:
-            if card.note_id in written:
-                continue  # a later deletion of a cloze note already written
-            written.add(card.note_id)
-            tags = {ROOT, tag_of(card.kind.value), *map(tag_of, deck.tags), *map(tag_of, card.tags)}
-            tags.add(tag_of(card.tier.value))
-            if card.cloze is None:
-                fields = [
-                    front_html(card),
-                    back_html(card),
-                    hints_html(card),
-                    html.escape(card.key),
-                ]
-                note = genanki.Note(
-                    model=model,
-                    fields=fields,
-                    tags=sorted(t for t in tags if t),
-                    guid=genanki.guid_for(card.key),
-                )
-            else:
-                note = genanki.Note(
-                    model=cloze_model,
-                    fields=cloze_note_fields(card),
-                    tags=sorted(t for t in tags if t),
-                    guid=genanki.guid_for(f"{card.deck}/{card.note_id}"),
-                )
-            anki_deck.add_note(note)
-            notes += 1
+            note = written.get(card.note_id)
+            if note is None:  # else a later deletion of a cloze note already written
+                note = written[card.note_id] = _note(deck, card, model, cloze_model)
+                anki_deck.add_note(note)
+                notes += 1
+            state = schedule.states.get(card.key)
+            if state is not None and state.leech and "leech" not in note.tags:
+                note.tags.append("leech")
+            # Deletion {{cN::…}} is the note's card N - 1, as Anki numbers them.
+            cards.append((card.key, note.guid, 0 if card.cloze is None else card.cloze - 1))
         anki_decks.append(anki_deck)
-    genanki.Package(anki_decks).write_to_file(str(path), timestamp=now.timestamp())
-    return AnkiExport(path=path, notes=notes, decks=len(anki_decks))
+    package = _ScheduledPackage(anki_decks, cards, schedule)
+    package.write_to_file(str(path), timestamp=now.timestamp())
+    return AnkiExport(path, notes, len(anki_decks), package.reviewed, package.reviews)
+
+
+def _note(
+    deck: Deck, card: CardDef, model: genanki.Model, cloze_model: genanki.Model
+) -> genanki.Note:
+    tags = {ROOT, tag_of(card.kind.value), *map(tag_of, deck.tags), *map(tag_of, card.tags)}
+    tags.add(tag_of(card.tier.value))
+    if card.cloze is None:
+        fields = [front_html(card), back_html(card), hints_html(card), html.escape(card.key)]
+        return genanki.Note(
+            model=model,
+            fields=fields,
+            tags=sorted(t for t in tags if t),
+            guid=genanki.guid_for(card.key),
+        )
+    return genanki.Note(
+        model=cloze_model,
+        fields=cloze_note_fields(card),
+        tags=sorted(t for t in tags if t),
+        guid=genanki.guid_for(f"{card.deck}/{card.note_id}"),
+    )
+
+
+class _ScheduledPackage(genanki.Package):  # type: ignore[misc]
+    """genanki writes the notes with every card new; this lays each card's schedule and
+    review log over their rows before the file is zipped."""
+
+    def __init__(
+        self, decks: list[genanki.Deck], cards: list[tuple[str, str, int]], schedule: Schedule
+    ) -> None:
+        super().__init__(decks)
+        self.cards = cards
+        self.schedule = schedule
+        self.reviewed = 0  # cards with a review log
+        self.reviews = 0  # revlog rows
+
+    def write_to_db(self, cursor: Any, timestamp: float, id_gen: Any) -> None:
+        super().write_to_db(cursor, timestamp, id_gen)
+        (stored,) = cursor.execute("SELECT conf FROM col").fetchone()
+        cursor.execute("UPDATE col SET conf = ?", (collection_config(stored),))
+        card_ids = {
+            (guid, ordinal): card_id
+            for card_id, guid, ordinal in cursor.execute(
+                "SELECT cards.id, notes.guid, cards.ord "
+                "FROM cards JOIN notes ON notes.id = cards.nid"
+            ).fetchall()
+        }
+        ids = ReviewIds()
+        for position, (key, guid, ordinal) in enumerate(self.cards, 1):
+            card_id = card_ids.get((guid, ordinal))
+            if card_id is None:  # genanki made no card for it (cannot happen for a loaded deck)
+                continue
+            row = anki_card(
+                self.schedule.states.get(key) or CardState(key), self.schedule, position
+            )
+            cursor.execute(
+                "UPDATE cards SET type = ?, queue = ?, due = ?, ivl = ?, factor = ?, reps = ?, "
+                "lapses = ?, left = ?, data = ? WHERE id = ?",
+                (row.type, row.queue, row.due, row.ivl, row.factor, row.reps, row.lapses,
+                 row.left, row.data, card_id),
+            )  # fmt: skip
+            history = self.schedule.histories.get(key, ())
+            for review in anki_reviews(history, self.schedule.calendar, ids):
+                cursor.execute(
+                    "INSERT INTO revlog VALUES (?, ?, -1, ?, ?, ?, ?, ?, ?)",
+                    (review.id, card_id, review.ease, review.ivl, review.last_ivl,
+                     review.factor, review.time, review.type),
+                )  # fmt: skip
+                self.reviews += 1
+            self.reviewed += bool(history)
 
 
 def _deck_id(name: str) -> int:

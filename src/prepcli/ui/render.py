@@ -123,12 +123,16 @@ class _Shown:
                 yield segment
 
 
-def print_problems(problems: Iterable[Problem], *, with_severity: bool = False) -> None:
+def print_problems(problems: Iterable[Problem]) -> None:
+    """`path:line:col: error: message`, one a line, as the loaders and `deck lint` say it."""
     err = console(stderr=True, soft_wrap=True)
     for problem in problems:
-        where = f"{visible_line(problem.path)}:{problem.line}:{problem.col}"
-        severity = f" {problem.severity}:" if with_severity else ""
-        err.print(f"{where}:{severity} {visible_line(problem.message)}")
+        where = f"{visible_line(problem.path)}:{problem.line}:{problem.col}: "
+        style = "bold red" if problem.severity == "error" else "yellow"
+        err.print(
+            Text(where) + Text(f"{problem.severity}:", style=style) + Text(" ")
+            + Text(visible_line(problem.message))
+        )  # fmt: skip
 
 
 def print_error(message: str) -> None:
