@@ -80,19 +80,37 @@ def card_unsuspend(ctx: typer.Context, card_id: CardArgument) -> None:
 @card_app.command("forget")
 def card_forget(
     ctx: typer.Context,
-    card_id: CardArgument,
+    card_ids: Annotated[list[str], typer.Argument(metavar="CARD...", help="Cards, as deck/id.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
-    """Reset a card to new (its history stays; `prepcli undo` reverts this)."""
+    """Reset cards to new (their history stays). One card: `prepcli undo` reverts it; more
+    than one: the database is backed up first (backups/ beside it, the last 10 kept)."""
+    keys = list(dict.fromkeys(card_ids))  # a card named twice is reset once
+    backup = None
     study = open_study(ctx)
     try:
-        study.card(card_id)
-        if not yes and not confirm(f"Reset {card_id} to new?"):
+        for key in keys:
+            study.card(key)
+        question = (
+            f"Reset {keys[0]} to new?" if len(keys) == 1 else f"Reset {len(keys)} cards to new?"
+        )
+        if not yes and not confirm(question, err=as_json):
             raise typer.Exit(1)
-        study.forget(card_id)
+        if len(keys) > 1:
+            from prepcli.app.safety import backup_before
+
+            backup = backup_before(study.store, "card-forget", study.now)
+        for key in keys:
+            study.forget(key)
     finally:
         study.close()
-    echo(f"{card_id} is new again.")
+    if as_json:
+        emit_json({"forgotten": keys, "backup": None if backup is None else str(backup)})
+        return
+    if backup is not None:
+        echo(f"Backup: {backup}")  # a path to copy: never wrapped
+    echo(f"{keys[0]} is new again." if len(keys) == 1 else f"{len(keys)} cards are new again.")
 
 
 # --- config ------------------------------------------------------------------------------

@@ -185,22 +185,29 @@ def import_(
     as_json: JsonOption = False,
 ) -> None:
     """Restore cards and their history from a JSON export (all or nothing; every value is
-    checked against what prepcli itself writes before anything is)."""
+    checked against what prepcli itself writes before anything is). An import that changes
+    a database holding cards backs it up first (backups/ beside it, the last 10 kept)."""
     from prepcli.app import exchange
+    from prepcli.app.safety import backup_before
     from prepcli.cli.arguments import checked_path
     from prepcli.ui import render
 
     checked_path(file, "file")  # a FIFO would block, /dev/zero would never end
     study = open_study(ctx)
+    backup = None
     try:
         document = exchange.read_import(study, file)
+        if exchange.import_needs_backup(study, document, merge=merge):
+            backup = backup_before(study.store, "import", study.now)
         with render.status(f"Importing {len(document.cards):,} cards…"):
             done = exchange.import_history(study, document, merge=merge)
     finally:
         study.close()
     if as_json:
-        emit_json(asdict(done))
+        emit_json({**asdict(done), "backup": None if backup is None else str(backup)})
         return
+    if backup is not None:
+        echo(f"Backup: {backup}")  # a path to copy: never wrapped
     echo(
         f"Imported {len(done.added):,} card{'' if len(done.added) == 1 else 's'} and "
         f"{done.reviews_added:,} review{'' if done.reviews_added == 1 else 's'} from {file}; "

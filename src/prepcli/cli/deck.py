@@ -203,11 +203,15 @@ def deck_orphans(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Cards in the database that no deck defines any more, with their review counts."""
+    """Cards in the database that no deck defines any more, with their review counts.
+
+    `--forget` backs the database up first (backups/ beside it, the last 10 kept).
+    """
     from prepcli.storage.sqlitefile import run_guarded
     from prepcli.ui import collection_view
 
     study = open_study(ctx)
+    backup: Path | None = None
     try:
         counts = study.store.upkeep.card_review_counts()
         orphans = [(key, *counts[key]) for key in sorted(counts) if key not in study.cards]
@@ -223,16 +227,22 @@ def deck_orphans(
             if not yes and not confirm(question, err=as_json):
                 raise typer.Exit(1)
             keys = [row[0] for row in orphans]
+            from prepcli.app.safety import backup_before
+
+            backup = backup_before(study.store, "orphans-forget", study.now)
             removed = run_guarded(lambda: study.store.upkeep.delete_cards(keys), study.store.path)
     finally:
         study.close()
     if as_json:
         rows = [{"card": k, "reviews": n, "last_answer_ms": last} for k, n, last in orphans]
         gone = None if removed is None else {"cards": removed[0], "reviews": removed[1]}
-        emit_json({"orphans": rows, "removed": gone})
+        emit_json(
+            {"orphans": rows, "removed": gone, "backup": None if backup is None else str(backup)}
+        )
     elif not orphans:
         echo("No orphans: every card in the database is in a deck.")
     elif removed is not None:
+        echo(f"Backup: {backup}")  # a path to copy: never wrapped
         echo(f"Removed {plural(removed[0], 'card')} and {plural(removed[1], 'review')}.")
     else:
         echo(f"{plural(len(orphans), 'card')} in the database that no deck defines:")
