@@ -43,6 +43,7 @@ from prepcli.storage.store import Store, open_store
 if TYPE_CHECKING:
     from typing import TypeVar
 
+    from prepcli.app.balance import LoadBalance
     from prepcli.core.cards import CardDef, DeckSet
     from prepcli.core.history import AnswerContext, CardInfo, LoggedChange, Review
     from prepcli.core.scheduler import Outcome, Scheduler
@@ -709,8 +710,18 @@ class Study:
 
     # --- answering -------------------------------------------------------------------
 
+    @cached_property
+    def balance(self) -> LoadBalance:
+        """The load on the days ahead, for the load balancer (app/balance.py)."""
+        from prepcli.app.balance import LoadBalance
+
+        return LoadBalance(self.store, self.settings)
+
     def outcomes(self, key: str, now: datetime | None = None) -> dict[Rating, Outcome]:
-        return self.scheduler.outcomes(self.state_of(key), now or self.now)
+        moment = now or self.now
+        state = self.state_of(key)
+        loads = self.balance.loads_for(state, self.study_day(moment))
+        return self.scheduler.outcomes(state, moment, loads)
 
     def answer(
         self, key: str, rating: Rating, now: datetime | None = None, duration_ms: int | None = None
@@ -724,7 +735,8 @@ class Study:
         day_start_ms = to_ms(self.calendar.day_start(day))
 
         def decide(before: CardState) -> LoggedChange:
-            outcome = self.scheduler.answer(before, rating, moment)
+            loads = self.balance.loads_for(before, day)
+            outcome = self.scheduler.answer(before, rating, moment, loads)
             chosen.append(outcome)
             planned = before.phase == Phase.REVIEW and (before.last_review_ms or 0) < day_start_ms
             return LoggedChange(
@@ -740,6 +752,7 @@ class Study:
         before, _change, _id = self._write(
             lambda: self.store.change(key, decide, self._context(moment, duration_ms))
         )
+        self.balance.moved(before, chosen[0].after)
         return before, chosen[0]
 
     def forget(self, key: str) -> CardState:
