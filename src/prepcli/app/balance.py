@@ -13,17 +13,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from prepcli.app.daysoff import days_off
 from prepcli.core.loadbalance import LOAD_DAYS, DayLoads
 from prepcli.core.models import CardState, Phase, Settings
 from prepcli.storage import dayload
 
 if TYPE_CHECKING:
     from prepcli.storage.store import Store
-
-
-def days_off(store: Store, settings: Settings) -> frozenset[int]:
-    """Rest days: the declared ones (`rest_days`, breaks) and every plan's interview day."""
-    return frozenset(settings.rest_days) | dayload.interview_days(store)
 
 
 class LoadBalance:

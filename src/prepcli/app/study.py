@@ -15,10 +15,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from prepcli.app.daysoff import days_off, today_note
 from prepcli.core import agenda as agenda_mod
 from prepcli.core import interview as interview_mod
 from prepcli.core.agenda import Agenda, DayProgress
 from prepcli.core.clock import StudyCalendar, to_ms, zone_named
+from prepcli.core.daysoff import DayNote
 from prepcli.core.deadline import MemoryModel
 from prepcli.core.errors import PrepError, UsageError
 from prepcli.core.forgetting import DEFAULT_PARAMETERS
@@ -108,6 +110,7 @@ class TodaySummary:
     due_tomorrow: int
     plan: PlanStatus | None = None
     interview: InterviewOutlook | None = None
+    day: DayNote | None = None  # the interview day, a rest day, the days after the interview
 
 
 @dataclass(frozen=True)
@@ -416,6 +419,9 @@ class Study:
             price=settings.interview_price,
             retention=settings.interview_retention,
             headroom=settings.interview_headroom,
+            rest_days=tuple(
+                d for d in settings.rest_days if self.today <= d <= active.run.interview_day
+            ),
         )
 
     def interview_instant(self, policy: InterviewPolicy) -> datetime:
@@ -642,11 +648,12 @@ class Study:
         if not answered:
             return 0
         days = set(answered)
+        rest = days_off(self.store, self.settings)  # days off never break it
         streak = 0
         for day in range(self.today, answered[-1] - 1, -1):
             if day in days:
                 streak += 1
-            elif day != self.today and self.store.something_due_on(day):
+            elif day != self.today and day not in rest and self.store.something_due_on(day):
                 break
         return streak
 
@@ -686,7 +693,13 @@ class Study:
             due_tomorrow=due_tomorrow,
             plan=self.plan_status(groups),
             interview=self.interview_outlook(planned or [], fsrs_due),
+            day=today_note(self.store, self.settings, today, self.planned_interview_day()),
         )
+
+    def planned_interview_day(self) -> int | None:
+        """The active plan's interview day (past or ahead), if it has one."""
+        active = self.active_plan()
+        return None if active is None else active.run.interview_day
 
     def interview_outlook(
         self, planned: Sequence[CardState], fsrs_due: int
@@ -703,7 +716,10 @@ class Study:
             days_left=policy.interview_day - self.today,
             reviews_today=len(planned),
             early_today=early,
-            held_back=max(0, fsrs_due - (len(planned) - early)),
+            # After the last session the planner holds nothing back: FSRS's due stand.
+            held_back=0
+            if self.today > policy.last_session_day
+            else max(0, fsrs_due - (len(planned) - early)),
             final_reviews=len(plan.final_day),
             at_risk=plan.at_risk,
         )

@@ -46,6 +46,8 @@ def review(
     ] = False,
 ) -> None:
     """The daily review session (Space reveals, 1–4 rate, u undo, q quit)."""
+    from prepcli.app.daysoff import today_note
+    from prepcli.core.daysoff import INTERVIEW
     from prepcli.files.deckfiles import cache_name
     from prepcli.ui import card_view
     from prepcli.ui.keys import KeyReader
@@ -60,6 +62,8 @@ def review(
     try:
         selection = (tuple(deck or ()), tuple(tag or ()))
         study.selection(*selection)  # reject an unknown deck before taking over the screen
+        day = today_note(study.store, study.settings, study.today, study.planned_interview_day())
+        optional = day is not None and day.reviews_optional
         session = ReviewSession(
             study,
             moving_clock(study.now),
@@ -70,6 +74,7 @@ def review(
             reload_decks=deck_reloader(
                 study, where.deck_roots, where.cache_dir / cache_name(where.deck_roots)
             ),
+            note="optional today" if optional else "",
         )
         with KeyReader() as keys:
             result = session.run(keys)
@@ -86,6 +91,12 @@ def review(
                 len(agenda.learning_later),
             )
         )
+        if day is not None and optional:
+            what = "your interview day" if day.kind == INTERVIEW else "a rest day"
+            echo(
+                f"Today is {what}: these reviews were optional."
+                + (" Good luck!" if day.kind == INTERVIEW else "")
+            )
     finally:
         study.close()
 

@@ -50,8 +50,12 @@ class ReviewSession:
         limit: int | None = None,
         ahead: bool = False,
         reload_decks: Callable[[], None] | None = None,
+        note: str = "",
     ) -> None:
+        """`note`: shown beside the count of cards left (e.g. on a rest day, that the
+        session is optional)."""
         self.study = study
+        self.note = note
         self.now = now
         self.decks = decks
         self.tags = tags
@@ -96,7 +100,7 @@ class ReviewSession:
         # on a big collection building it again would double the wait between cards.
         agenda = self.queue or self._agenda()
         left = len(agenda.learning_due) + len(agenda.reviews) + len(agenda.new)
-        return f"{left} left"
+        return f"{left} left" + (f" · {self.note}" if self.note else "")
 
     def _review(self, card: CardDef) -> None:
         shown_at = time.monotonic()
