@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from prepcli.cli import card, config, data, deck, plan, progress, simulate, study
+from prepcli.cli import breaks, card, config, data, deck, plan, progress, simulate, study
 from prepcli.cli.common import echo
 from prepcli.cli.options import Options
 
@@ -25,6 +25,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(study.app)
+app.add_typer(breaks.app)
 app.add_typer(plan.plan_app, name="plan")
 app.add_typer(simulate.app)
 app.add_typer(progress.app)

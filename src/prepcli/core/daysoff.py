@@ -72,6 +72,17 @@ def _parse_date(text: str) -> int:
     return day
 
 
+def parse_day(text: str, what: str) -> int:
+    """One ISO date, as a study day, for an option named `what` (e.g. --start)."""
+    try:
+        day = date.fromisoformat(text.strip()).toordinal()
+    except ValueError:
+        raise UsageError(f"{what} must be a date like 2026-12-14, got {text!r}") from None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise UsageError(f"{what} must be between 1970-01-01 and 2999-12-31, got {text}")
+    return day
+
+
 def parse_dates(text: str) -> tuple[int, ...]:
     """'2026-12-24 2026-12-30..2027-01-01' → their study days, sorted; 'none' → ()."""
     if text.strip().lower() in NONE_WORDS:
