@@ -63,7 +63,9 @@ def answer_a_day(db: Path, work: Path, keys: list[str], answers: int, seed: int)
     try:
         for index, key in enumerate(rng.sample(keys, answers)):
             moment = NOW + timedelta(hours=1, seconds=8 * index)
-            study.answer(key, rng.choice([Rating.GOOD, Rating.GOOD, Rating.AGAIN]), moment)
+            study.answering.answer(
+                key, rng.choice([Rating.GOOD, Rating.GOOD, Rating.AGAIN]), moment
+            )
     finally:
         study.close()
 

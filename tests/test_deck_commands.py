@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 import prepcli
+from prepcli.app.maintenance import database_identity
 from prepcli.core.cards import Kind
 from prepcli.core.controls import CHARACTER_CLASS
 from prepcli.files.deckcheck import CARD_KEYS, DECK_ID, DECK_KEYS, MAX_ID_LENGTH, SLUG
@@ -447,6 +448,7 @@ def test_orphans_lists_cards_no_deck_defines(run: Run) -> None:
             }
         ],
         "removed": None,
+        "backup": None,
     }
 
 
@@ -466,6 +468,8 @@ def test_orphans_forget_asks_then_removes_cards_and_their_reviews(
     assert lines(result.out) == [
         " card                   reviews  last answer",
         " sample.coding/add-two        2  2026-11-23 09:00 CET",
+        f"Backup: {db_path.parent / 'backups'}/{db_path.stem}-{database_identity(db_path)}"
+        "-20261123T080000Z-before-orphans-forget.sqlite3",
         "Removed 1 card and 2 reviews.",
     ]
     assert rows(db_path, "SELECT key FROM card") == [("sample.basics/kv-cache",)]

@@ -92,6 +92,7 @@ LINES: dict[str, list[str]] = {
     "next": ["next"],
     "answer": ["answer", "sample.basics/conflict-story", "easy"],
     "undo": ["undo"],
+    "postpone": ["postpone", "2", "--dry-run"],
     "card show": ["card", "show", KEY],
     "card suspend": ["card", "suspend", KEY],
     "card unsuspend": ["card", "unsuspend", KEY],

@@ -203,7 +203,7 @@ def test_json_round_trip_restores_every_row(
     assert json.loads(again.out) == {
         "version": 1,
         "added": [], "merged": [], "reviews_added": 0, "parameters_adopted": False,
-        "unchanged": [c["card"] for c in document["cards"]],
+        "unchanged": [c["card"] for c in document["cards"]], "backup": None,
     }  # fmt: skip
     assert _reviews(other) == _reviews(db_path)
 

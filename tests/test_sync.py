@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from prepcli.app.syncmerge import Logged, Rules, replay
+from prepcli.core.models import Settings
 from tests.conftest import DATA, rows
 from tests.syncing import Device, Run, collection, views
 
@@ -156,6 +159,10 @@ def test_replayed_states_equal_the_states_the_app_computed(
     database, over a month of reviews."""
     a, b, single = devices
     folder = tmp_path / "shared"
+    # A replay cannot balance the load as the single database did (that depends on every
+    # other card there): this test is about the memory states, so no balancing anywhere.
+    for device in (a, b, single):
+        device("01T07:00", "config", "set", "load_balance", "false")
     b("01T08:00", "answer", STORY, "good")  # B's own history on each card: a conflict
     b("01T08:01", "answer", KV, "again")
     b("01T08:02", "answer", ATTENTION, "hard")
@@ -225,8 +232,8 @@ def test_status_shows_devices_pending_events_and_what_was_not_applied(
     with segment.open("a", encoding="utf-8") as log:
         log.write('{"id": "not json\n{"id":"x"}\n{"partial": ')
     result = b("23T09:03", "sync", str(folder), code=1)
-    assert f"{segment}:3:8: not valid JSON: Unterminated string" in result.err
-    assert f"{segment}:4:2: id 'x' is not valid here" in result.err
+    assert f"{segment}:3:8: error: not valid JSON: Unterminated string" in result.err
+    assert f"{segment}:4:2: error: id 'x' is not valid here" in result.err
     assert "Traceback" not in result.err
     status = json.loads(b("23T09:04", "sync", "--status", "--json").out)
     assert status["version"] == 1 and status["synced_at"] == "2026-11-23T08:03:00.000Z"
@@ -353,12 +360,12 @@ def test_events_that_cannot_be_used_are_reported_once_and_never_applied(
     first = a("23T09:00", "sync", str(folder), code=1)
     segment = peer / "2026-11-23-001.jsonl"
     assert first.err.splitlines()[:-1] == [
-        f"{segment}:2:1: setting desired_retention: 5 is not a value it can take; not applied",
-        f"{segment}:3:1: parameters: not 21 FSRS parameters within their bounds",
-        f"{segment}:5:1: event aaaaaaaaaaaa-4 undoes bbbbbbbbbbbb-1, another device's answer: "
+        f"{segment}:2:1: error: setting desired_retention: 5 is not a value it can take; not applied",
+        f"{segment}:3:1: error: parameters: not 21 FSRS parameters within their bounds",
+        f"{segment}:5:1: error: event aaaaaaaaaaaa-4 undoes bbbbbbbbbbbb-1, another device's answer: "
         "not applied (an undo undoes only its own device's answers)",
-        f"{segment}:6:80: unknown event type 'teleport'",
-        f"{peer / '2026-11-24-001.jsonl'}:1:1: not a prepcli sync log: not valid JSON: "
+        f"{segment}:6:80: error: unknown event type 'teleport'",
+        f"{peer / '2026-11-24-001.jsonl'}:1:1: error: not a prepcli sync log: not valid JSON: "
         "Expecting value",
     ]
     assert "Not read: " in first.out and "is in sync format 2, from a newer prepcli." in first.out
@@ -393,3 +400,47 @@ def test_a_choice_taken_back_before_a_sync_still_counts_as_the_latest(
     for device in (a, b):
         assert rows(device.db, "SELECT suspended FROM card WHERE key = ?", STORY) == [(0,)]
         assert rows(device.db, "SELECT task_id FROM task_done") == []
+
+
+# --- load balancing: a due day chosen on one device stays on every device ------------------
+
+
+def _logged(after: tuple[Any, ...] | None, at_ms: int, scheduled: float | None) -> Logged:
+    return Logged("e-1", at_ms, 3, 0, 60, None, 0.9, None, after, scheduled)
+
+
+def test_a_replay_keeps_the_due_day_the_device_chose_for_the_same_memory() -> None:
+    """The load balancer picks a day within the fuzz range from the device's other cards,
+    which a replay elsewhere cannot see: a replayed answer whose memory state is the one
+    the device logged keeps the device's day; another memory gets the scheduler's day."""
+    rules = Rules(Settings(), None)
+    at_ms = 1_795_420_800_000
+    plain = replay(KV, [_logged(None, at_ms, None)], rules)[0]
+    moved = list(plain.after)
+    moved[4], moved[5] = plain.after[4] + 86_400_000, plain.after[5] + 1  # a day later
+    kept = replay(KV, [_logged(tuple(moved), at_ms, 9.0)], rules)[0]
+    assert kept.after == tuple(moved) and kept.scheduled_days == 9.0
+    other = list(moved)
+    other[2] = plain.after[2] * 2  # another stability: the device's day is not this answer's
+    fresh = replay(KV, [_logged(tuple(other), at_ms, 9.0)], rules)[0]
+    assert fresh.after == plain.after and fresh.scheduled_days == plain.scheduled_days
+
+
+def test_with_load_balancing_check_agrees_with_the_folder_after_a_conflict(
+    devices: tuple[Device, Device, Device], tmp_path: Path
+) -> None:
+    """Load balancing is on by default: A's balanced days reach B as they are, a card
+    answered on both is replayed, and `check` on each finds the database equal to the
+    replay of the logs."""
+    a, b, _single = devices
+    folder = tmp_path / "shared"
+    for day in range(1, 25, 2):
+        for index, card in enumerate((KV, ATTENTION, ADD, STORY)):
+            a(f"{day:02d}T{10 + index}:00", "answer", card, "good")
+    b("20T08:00", "answer", KV, "again")  # before B has seen A's answers: a conflict
+    a.sync("25T09:00", folder)
+    b.sync("25T09:01", folder)
+    a.sync("25T09:02", folder)
+    for device in (a, b):
+        assert device("25T09:03", "check").code == 0
+    assert collection(a.db) == collection(b.db)

@@ -42,6 +42,7 @@ BASE: dict[str, list[str]] = {
     "next": ["--json"],
     "answer": [CARD, "good"],
     "undo": [],
+    "postpone": ["2", "--start", "2026-11-30"],
     "plan": [],
     "plan start": ["--plan", "mini", "--force"],
     "plan interview": ["2026-12-20"],

@@ -49,6 +49,18 @@ BAD_SETTINGS: dict[str, tuple[str, ...]] = {
     "interview_buffer": ("31", "-1", "x"),
     "durability": ("off", "FULL", ""),
     "sync_dir": ("", "x" * 300),
+    "load_balance": ("sometimes", "", "3"),
+    "easy_days": ("funday", "sat,,moonday", "7", "saturdays"),
+    "easy_day_share": ("-0.1", "1", "nan", "x"),
+    "rest_days": (
+        "2026-02-30",
+        "tomorrow",
+        "2027-01-02..2027-01-01",
+        "0001-01-01",
+        "2026-01-01..2027-06-01",
+        "2026-12-24..",
+        "9999-12-31",
+    ),
 }
 
 ROWS: list[tuple[str, ...]] = [
@@ -60,6 +72,9 @@ ROWS: list[tuple[str, ...]] = [
         for bad in ("kv-cache", "sample.basics/nope", "", "/", "nope/kv-cache")
     ),
     ("next", "--deck", "nope"),
+    # a break: its length and its start
+    *(("postpone", bad) for bad in ("0", "-1", "367", "x", "")),
+    *(("postpone", "2", "--start", bad) for bad in (*DATE_VALUES, "2020-01-01")),
     *(("review", "--limit", bad) for bad in ("0", "-3", "x")),
     # plan dates, ids and tasks
     *((*START_MINI, "--start", bad) for bad in DATE_VALUES),

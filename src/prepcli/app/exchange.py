@@ -284,17 +284,10 @@ def import_history(study: Study, document: ImportDocument, *, merge: bool) -> Im
     def work() -> None:
         with store.transaction():
             local = {card.key: card for card in store.upkeep.export_cards()}
-            conflicts = []
-            for card in document.cards:
-                here = local.get(card.key)
-                if here is None or (not here.history and card.history):
-                    added.append(card.key)
-                elif not card.history or (
-                    sorted(map(_signature, here.history)) == sorted(map(_signature, card.history))
-                ):
-                    unchanged.append(card.key)
-                else:
-                    conflicts.append(card.key)
+            sorted_out = _sort_out(local, document)
+            added.extend(sorted_out[0])
+            unchanged.extend(sorted_out[1])
+            conflicts = sorted_out[2]
             if conflicts and not merge:
                 shown = ", ".join(conflicts[:5]) + (" …" if len(conflicts) > 5 else "")
                 raise PrepError(
@@ -339,6 +332,44 @@ def import_history(study: Study, document: ImportDocument, *, merge: bool) -> Im
     run_guarded(work, store.path)
     study.__dict__.pop("scheduler", None)
     return ImportOutcome(added, merged, unchanged, counts["reviews"], bool(counts["adopted"]))
+
+
+def _sort_out(
+    local: dict[str, ExportedCard], document: ImportDocument
+) -> tuple[list[str], list[str], list[str]]:
+    """The document's cards as (added, unchanged, conflicts) against the cards here."""
+    added: list[str] = []
+    unchanged: list[str] = []
+    conflicts: list[str] = []
+    for card in document.cards:
+        here = local.get(card.key)
+        if here is None or (not here.history and card.history):
+            added.append(card.key)
+        elif not card.history or (
+            sorted(map(_signature, here.history)) == sorted(map(_signature, card.history))
+        ):
+            unchanged.append(card.key)
+        else:
+            conflicts.append(card.key)
+    return added, unchanged, conflicts
+
+
+def import_needs_backup(study: Study, document: ImportDocument, *, merge: bool) -> bool:
+    """Whether `import_history` would change a database that holds cards (app/safety.py
+    then backs it up first): a card added or merged, or parameters adopted (which replays
+    the cards here). An import into an empty database has nothing to lose, and one that
+    stops on a conflict, or finds everything already here, writes nothing. (The backup
+    cannot be made inside the import's transaction: SQLite's backup waits for the write
+    lock that transaction holds.)"""
+    store = study.store
+    local = {card.key: card for card in store.upkeep.export_cards()}
+    if not local:
+        return False
+    added, _unchanged, conflicts = _sort_out(local, document)
+    if conflicts and not merge:
+        return False
+    adopts = document.parameters is not None and store.settings.fsrs_parameters() is None
+    return bool(added or conflicts or adopts)
 
 
 def _replay_card(

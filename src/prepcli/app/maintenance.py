@@ -127,19 +127,30 @@ def database_identity(db: Path) -> str:
     return hashlib.sha256(os.fsencode(db.resolve())).hexdigest()[:8]
 
 
-def backup_name(stem: str, identity: str, now: datetime, counter: int = 1) -> str:
+def backup_name(stem: str, identity: str, now: datetime, counter: int = 1, label: str = "") -> str:
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return f"{stem}-{identity}-{stamp}{'' if counter == 1 else f'-{counter}'}.sqlite3"
+    suffix = f"-{label}" if label else ""
+    return f"{stem}-{identity}-{stamp}{'' if counter == 1 else f'-{counter}'}{suffix}.sqlite3"
 
 
 def backup(
-    store: Store, destination: Path | None, default_folder: Path, now: datetime, keep: int
+    store: Store,
+    destination: Path | None,
+    default_folder: Path,
+    now: datetime,
+    keep: int,
+    *,
+    label: str = "",
 ) -> BackupOutcome:
     """Copy the live database. Into a folder (the default one unless a folder is given) the
     copy gets a timestamped name carrying the database's identity, and only the newest
     `keep` copies of this database stay (another database's are never touched); a file
     path is written as named and never rotated. Either way the copy is private, appears
-    only once complete, and the `.partial` files of killed runs in that folder go."""
+    only once complete, and the `.partial` files of killed runs in that folder go.
+
+    A `label` ends the name (`…-before-import.sqlite3`, app/safety.py): copies with a label
+    are rotated only among those with the same label, so the copies a destructive command
+    makes never push out the ones `prepcli backup` made, nor the other way round."""
     if keep < 1:
         raise UsageError("--keep must be at least 1")
     stem = store.path.stem
@@ -154,9 +165,9 @@ def backup(
         except OSError as exc:
             raise PrepError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
         counter = 1
-        while (folder / backup_name(stem, identity, now, counter)).exists():
+        while (folder / backup_name(stem, identity, now, counter, label)).exists():
             counter += 1
-        target = folder / backup_name(stem, identity, now, counter)
+        target = folder / backup_name(stem, identity, now, counter, label)
     else:
         target = destination
         refuse_database_files(store.path, target)  # not even a -journal that is not there now
@@ -174,14 +185,20 @@ def backup(
     problems = check_file(target)
     if problems:
         raise PrepError(f"the backup {target} failed its integrity check: {problems[0]}")
-    removed = _rotate(folder, stem, identity, keep, target) if folder is not None else []
+    removed = _rotate(folder, stem, identity, keep, target, label) if folder is not None else []
     return BackupOutcome(path=target, size=target.stat().st_size, removed=removed)
 
 
-def _rotate(folder: Path, stem: str, identity: str, keep: int, newest: Path) -> list[Path]:
-    """Keep the newest `keep` backups of this database; backups named without an identity
-    (made by an older prepcli) cannot be told apart by database and are never removed."""
-    pattern = re.compile(re.escape(f"{stem}-{identity}-") + r"(\d{8}T\d{6}Z)(?:-(\d+))?\.sqlite3")
+def _rotate(
+    folder: Path, stem: str, identity: str, keep: int, newest: Path, label: str = ""
+) -> list[Path]:
+    """Keep the newest `keep` backups of this database with this label; backups named
+    without an identity (made by an older prepcli) cannot be told apart by database and
+    are never removed."""
+    suffix = re.escape(f"-{label}") if label else ""
+    pattern = re.compile(
+        re.escape(f"{stem}-{identity}-") + r"(\d{8}T\d{6}Z)(?:-(\d+))?" + suffix + r"\.sqlite3"
+    )
     found = []
     for path in folder.iterdir():
         match = pattern.fullmatch(path.name)

@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from prepcli.app.daysoff import days_off
 from prepcli.app.study import Study
 from prepcli.core import quiz as quiz_mod
 from prepcli.core import stats as stats_mod
@@ -57,6 +58,7 @@ def stats_report(study: Study, decks: tuple[str, ...] = ()) -> stats_mod.StatsRe
         recall=recall_now(study, states, {c.key for c in cards}),
         facts=facts,
         selection=decks,
+        rest_days=days_off(study.store, study.settings),
     )
 
 

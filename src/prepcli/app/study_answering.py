@@ -4,6 +4,7 @@ the mock quiz, each write its own transaction."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from prepcli.core.clock import to_ms
@@ -12,6 +13,7 @@ from prepcli.core.history import AnswerContext, CardInfo, LoggedChange, Review
 from prepcli.core.models import CardState, Phase, Rating, ReviewKind
 
 if TYPE_CHECKING:
+    from prepcli.app.balance import LoadBalance
     from prepcli.app.study import Study
     from prepcli.core.scheduler import Outcome
 
@@ -22,8 +24,19 @@ class Answering:
     def __init__(self, study: Study) -> None:
         self.study = study
 
+    @cached_property
+    def balance(self) -> LoadBalance:
+        """The load on the days ahead, for the load balancer (app/balance.py)."""
+        from prepcli.app.balance import LoadBalance
+
+        return LoadBalance(self.study.store, self.study.settings)
+
     def outcomes(self, key: str, now: datetime | None = None) -> dict[Rating, Outcome]:
-        return self.study.scheduler.outcomes(self.study.state_of(key), now or self.study.now)
+        """What each rating would do to the card now (the intervals the keys show)."""
+        moment = now or self.study.now
+        state = self.study.state_of(key)
+        loads = self.balance.loads_for(state, self.study.study_day(moment))
+        return self.study.scheduler.outcomes(state, moment, loads)
 
     def answer(
         self, key: str, rating: Rating, now: datetime | None = None, duration_ms: int | None = None
@@ -39,7 +52,8 @@ class Answering:
         day_start_ms = to_ms(self.study.calendar.day_start(day))
 
         def decide(before: CardState) -> LoggedChange:
-            outcome = self.study.scheduler.answer(before, rating, moment)
+            loads = self.balance.loads_for(before, day)
+            outcome = self.study.scheduler.answer(before, rating, moment, loads)
             chosen.append(outcome)
             planned = before.phase == Phase.REVIEW and (before.last_review_ms or 0) < day_start_ms
             return LoggedChange(
@@ -56,6 +70,7 @@ class Answering:
         before, change, _id = self.study.write(
             lambda: self.study.store.change(key, decide, self._context(moment, duration_ms))
         )
+        self.balance.moved(before, change.after)
         if queue is not None:
             self.study.queue.after_answer(queue, change.after, moment)
         return before, chosen[0]

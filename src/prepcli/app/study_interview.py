@@ -62,6 +62,9 @@ class InterviewPart:
             price=settings.interview_price,
             retention=settings.interview_retention,
             headroom=settings.interview_headroom,
+            rest_days=tuple(
+                d for d in settings.rest_days if self.study.today <= d <= active.run.interview_day
+            ),
         )
 
     def instant(self, policy: InterviewPolicy) -> datetime:
@@ -140,7 +143,10 @@ class InterviewPart:
             days_left=policy.interview_day - self.study.today,
             reviews_today=len(planned),
             early_today=early,
-            held_back=max(0, fsrs_due - (len(planned) - early)),
+            # After the last session the planner holds nothing back: FSRS's due stand.
+            held_back=0
+            if self.study.today > policy.last_session_day
+            else max(0, fsrs_due - (len(planned) - early)),
             final_reviews=len(plan.final_day),
             at_risk=plan.at_risk,
         )

@@ -106,6 +106,11 @@ class Plans:
     def active(self) -> ActivePlan | None:
         return self._active
 
+    def interview_day(self) -> int | None:
+        """The active plan's interview day (past or ahead), if it has one."""
+        active = self.active()
+        return None if active is None else active.run.interview_day
+
     def forget_cached(self) -> None:
         self.__dict__.pop("_active", None)
         self.__dict__.pop("default_order", None)

@@ -9,11 +9,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from prepcli.app import runway as runway_mod
+from prepcli.app.daysoff import days_off, today_note
 from prepcli.app.study_interview import InterviewOutlook
 from prepcli.core import agenda as agenda_mod
 from prepcli.core import interview as interview_mod
 from prepcli.core.agenda import Agenda, DayProgress
 from prepcli.core.clock import to_ms
+from prepcli.core.daysoff import DayNote
 from prepcli.core.models import CardState, Phase
 from prepcli.files import plan as plan_mod
 from prepcli.files.plan import PlanStatus
@@ -47,6 +49,7 @@ class TodaySummary:
     due_tomorrow: int
     plan: PlanStatus | None = None
     interview: InterviewOutlook | None = None
+    day: DayNote | None = None  # the interview day, a rest day, the days after the interview
 
 
 class Queue:
@@ -246,11 +249,16 @@ class Queue:
         if not answered:
             return 0
         days = set(answered)
+        rest = days_off(self.study.store, self.study.settings)  # days off never break it
         streak = 0
         for day in range(self.study.today, answered[-1] - 1, -1):
             if day in days:
                 streak += 1
-            elif day != self.study.today and self.study.store.something_due_on(day):
+            elif (
+                day != self.study.today
+                and day not in rest
+                and self.study.store.something_due_on(day)
+            ):
                 break
         return streak
 
@@ -297,4 +305,5 @@ class Queue:
             due_tomorrow=due_tomorrow,
             plan=self.study.plans.status(groups),
             interview=self.study.interview.outlook(planned or [], fsrs_due),
+            day=today_note(self.study.store, settings, today, self.study.plans.interview_day()),
         )

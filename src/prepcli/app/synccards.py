@@ -267,6 +267,8 @@ class CardMerge:
                     row.duration_ms,
                     row.desired_retention,
                     row.reason,
+                    row.after,
+                    row.scheduled_days,
                 )
                 continue
             event = self.incoming.get(item.id) or self._read_back(item)
@@ -283,6 +285,8 @@ class CardMerge:
                 answer.duration_ms,
                 answer.desired_retention,
                 answer.reason,
+                tuple(answer.after),
+                answer.scheduled_days,
             )
         return found
 

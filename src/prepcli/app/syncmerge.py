@@ -82,6 +82,10 @@ class Logged:
     duration_ms: int | None
     desired_retention: float | None
     reason: str | None
+    #: The state the answering device wrote (snapshot order) and the interval it logged:
+    #: its due day may be the load balancer's choice within the fuzz range.
+    after: tuple[Any, ...] | None = None
+    scheduled_days: float | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,15 @@ class Replayed:
     elapsed_days: float | None
     scheduled_days: float | None
     r_predicted: float | None
+
+
+#: Snapshot positions of what an answer decides apart from the due date: phase, step,
+#: stability, difficulty, last review, reps, lapses, leech.
+_MEMORY = (0, 1, 2, 3, 6, 7, 8, 9)
+
+
+def _same_memory(replayed: tuple[Any, ...], logged: tuple[Any, ...]) -> bool:
+    return len(logged) == len(replayed) and all(replayed[i] == logged[i] for i in _MEMORY)
 
 
 def snapshot(state: CardState) -> tuple[Any, ...]:
@@ -163,6 +176,11 @@ def replay(key: str, ordered: Sequence[Logged], rules: Rules) -> list[Replayed]:
             kind = int(outcome.kind)
             elapsed, scheduled = outcome.elapsed_days, outcome.scheduled_days
             predicted = outcome.r_predicted
+            if item.after is not None and _same_memory(snapshot(after), item.after):
+                # The device balanced the load within the fuzz range, which depends on its
+                # other cards: keep its day, as long as the memory it chose it for is this.
+                after = replace(after, due_ms=item.after[4], due_day=item.after[5])
+                scheduled = item.scheduled_days
         rows.append(
             Replayed(item, snapshot(state), snapshot(after), kind, elapsed, scheduled, predicted)
         )

@@ -121,30 +121,48 @@ def card_unsuspend(ctx: typer.Context, card_id: CardArgument, as_json: JsonOptio
 @card_app.command("forget")
 def card_forget(
     ctx: typer.Context,
-    card_id: CardArgument,
+    card_ids: Annotated[list[str], typer.Argument(metavar="CARD...", help="Cards, as deck/id.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Reset a card to new (its history stays; `prepcli undo` reverts this).
+    """Reset cards to new (their history stays).
 
-    Asks first unless --yes.
+    Asks first unless --yes. One card: `prepcli undo` reverts it; more than one: the
+    database is backed up first (backups/ beside it, the last 10 kept).
 
     \b
-    Example:
+    Examples:
       prepcli card forget llm-quiz.inference/kv-cache-memory-formula --yes
+      prepcli card forget llm-quiz.inference/kv-cache-mla llm-quiz.inference/gqa
     """
+    keys = list(dict.fromkeys(card_ids))  # a card named twice is reset once
+    backup = None
     study = open_study(ctx)
     try:
-        study.card(card_id)
-        if not yes and not confirm(f"Reset {card_id} to new?", err=as_json):
+        for key in keys:
+            study.card(key)
+        question = (
+            f"Reset {keys[0]} to new?" if len(keys) == 1 else f"Reset {len(keys)} cards to new?"
+        )
+        if not yes and not confirm(question, err=as_json):
             raise typer.Exit(1)
-        study.answering.forget(card_id)
+        if len(keys) > 1:
+            from prepcli.app.safety import backup_before
+
+            backup = backup_before(study.store, "card-forget", study.now)
+        for key in keys:
+            study.answering.forget(key)
     finally:
         study.close()
     if as_json:
-        emit_json({"card": card_id, "phase": "new"}, study.calendar.tz)
-    else:
-        echo(f"{card_id} is new again.")
+        emit_json(
+            {"cards": keys, "phase": "new", "backup": None if backup is None else str(backup)},
+            study.calendar.tz,
+        )
+        return
+    if backup is not None:
+        echo(f"Backup: {backup}")  # a path to copy: never wrapped
+    echo(f"{keys[0]} is new again." if len(keys) == 1 else f"{len(keys):,} cards are new again.")
 
 
 # --- config ------------------------------------------------------------------------------

@@ -223,7 +223,9 @@ def import_(
     """Restore cards and their history from a JSON export (all or nothing).
 
     It reads the JSON file that `prepcli export --format json` writes (not CSV or .apkg);
-    every value is checked against what prepcli itself writes before anything is.
+    every value is checked against what prepcli itself writes before anything is. An
+    import that changes a database holding cards backs it up first (backups/ beside it,
+    the last 10 kept).
 
     \b
     Examples:
@@ -231,20 +233,26 @@ def import_(
       prepcli --db other.sqlite3 import prep.json --merge
     """
     from prepcli.app import exchange
+    from prepcli.app.safety import backup_before
     from prepcli.cli.arguments import checked_path
     from prepcli.ui import render
 
     checked_path(file, "file")  # a FIFO would block, /dev/zero would never end
     study = open_study(ctx)
+    backup = None
     try:
         document = exchange.read_import(study, file)
+        if exchange.import_needs_backup(study, document, merge=merge):
+            backup = backup_before(study.store, "import", study.now)
         with render.status(f"Importing {plural(len(document.cards), 'card')}…"):
             done = exchange.import_history(study, document, merge=merge)
     finally:
         study.close()
     if as_json:
-        emit_json(asdict(done))
+        emit_json({**asdict(done), "backup": None if backup is None else str(backup)})
         return
+    if backup is not None:
+        echo(f"Backup: {backup}")  # a path to copy: never wrapped
     echo(
         f"Imported {plural(len(done.added), 'card')} and "
         f"{plural(done.reviews_added, 'review')} from {file}; "

@@ -298,7 +298,8 @@ def deck_orphans(
     """Cards in the database that no deck defines any more, with their review counts.
 
     Their history is kept until --forget removes it (a renamed card keeps its history
-    through `formerly:` in its deck instead).
+    through `formerly:` in its deck instead); --forget backs the database up first
+    (backups/ beside it, the last 10 kept).
 
     \b
     Examples:
@@ -309,6 +310,7 @@ def deck_orphans(
     from prepcli.ui import collection_view
 
     study = open_study(ctx)
+    backup: Path | None = None
     try:
         counts = study.store.upkeep.card_review_counts()
         orphans = [(key, *counts[key]) for key in sorted(counts) if key not in study.cards]
@@ -324,6 +326,9 @@ def deck_orphans(
             if not yes and not confirm(question, err=as_json):
                 raise typer.Exit(1)
             keys = [row[0] for row in orphans]
+            from prepcli.app.safety import backup_before
+
+            backup = backup_before(study.store, "orphans-forget", study.now)
             removed = run_guarded(lambda: study.store.upkeep.delete_cards(keys), study.store.path)
     finally:
         study.close()
@@ -335,10 +340,13 @@ def deck_orphans(
             for k, n, last in orphans
         ]
         gone = None if removed is None else {"cards": removed[0], "reviews": removed[1]}
-        emit_json({"orphans": rows, "removed": gone})
+        emit_json(
+            {"orphans": rows, "removed": gone, "backup": None if backup is None else str(backup)}
+        )
     elif not orphans:
         echo("No orphans: every card in the database is in a deck.")
     elif removed is not None:
+        echo(f"Backup: {backup}")  # a path to copy: never wrapped
         echo(f"Removed {plural(removed[0], 'card')} and {plural(removed[1], 'review')}.")
     else:
         echo(f"{plural(len(orphans), 'card')} in the database that no deck defines:")

@@ -33,6 +33,7 @@ class TodayDoc(Versioned):
     due_tomorrow: int
     plan: dict[str, Any] | None
     interview: dict[str, Any] | None
+    day: dict[str, Any] | None  # the interview day, a rest day, the days after the interview
 
 
 class NextDoc(Versioned):
@@ -82,8 +83,9 @@ class CardSuspendDoc(Versioned):
 
 
 class CardForgetDoc(Versioned):
-    card: str
+    cards: list[str]
     phase: str
+    backup: str | None  # the copy made before resetting more than one card
 
 
 class PlanStartDoc(Versioned):
@@ -154,6 +156,7 @@ class DeckLintDoc(Versioned):
 class DeckOrphansDoc(Versioned):
     orphans: list[Any]
     removed: dict[str, Any] | None
+    backup: str | None  # the copy made before --forget
 
 
 class DeckOverridesDoc(Versioned):
@@ -204,11 +207,26 @@ class BackupDoc(Versioned):
 
 
 #: The document each command line prints with --json (by its command words).
+class PostponeDoc(Versioned):
+    first_day: str
+    last_day: str
+    days: int
+    moved: int
+    capacity: int
+    catch_up_days: list[str]
+    days_after: list[Any]  # {date, moved, due}
+    cards: list[Any]  # {card, from, to}
+    interview_date: str | None
+    rest_days: list[str]  # every declared day off, this break's included
+    saved: bool  # False with --dry-run
+
+
 SHAPES: dict[str, type] = {
     "today": TodayDoc,
     "next": NextCardDoc,
     "answer": AnswerDoc,
     "undo": UndoDoc,
+    "postpone": PostponeDoc,
     "card show": CardShowDoc,
     "card suspend": CardSuspendDoc,
     "card unsuspend": CardSuspendDoc,

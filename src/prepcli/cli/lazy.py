@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "next": ("prepcli.cli.study", "app"),
     "answer": ("prepcli.cli.study", "app"),
     "undo": ("prepcli.cli.study", "app"),
+    "postpone": ("prepcli.cli.breaks", "app"),
     "plan": ("prepcli.cli.plan", "plan_app"),
     "simulate": ("prepcli.cli.simulate", "app"),
     "stats": ("prepcli.cli.progress", "app"),

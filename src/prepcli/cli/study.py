@@ -72,6 +72,8 @@ def review(
       prepcli review --deck llm-quiz --limit 30
       prepcli review --tag attention --ahead
     """
+    from prepcli.app.daysoff import today_note
+    from prepcli.core.daysoff import INTERVIEW
     from prepcli.storage.paths import bundled
     from prepcli.ui import card_view
     from prepcli.ui.keyboard import key_reader
@@ -94,6 +96,8 @@ def review(
     try:
         selection = (tuple(deck or ()), tuple(tag or ()))
         study.selection(*selection)  # reject an unknown deck before taking over the screen
+        day = today_note(study.store, study.settings, study.today, study.plans.interview_day())
+        optional = day is not None and day.reviews_optional
         session = ReviewSession(
             study,
             moving_clock(study.now),
@@ -104,6 +108,7 @@ def review(
             reload_decks=deck_reloader(study, where),
             overrides_dir=where.overrides,
             bundled_decks=bundled("decks"),
+            note="optional today" if optional else "",
         )
         with key_reader() as keys:
             result = session.run(keys)
@@ -120,6 +125,12 @@ def review(
                 len(agenda.learning_later),
             )
         )
+        if day is not None and optional:
+            what = "your interview day" if day.kind == INTERVIEW else "a rest day"
+            echo(
+                f"Today is {what}: these reviews were optional."
+                + (" Good luck!" if day.kind == INTERVIEW else "")
+            )
         if not result.answered and not left and not agenda.learning_later:
             from prepcli.app.empty_queue import why_empty
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from prepcli.core.clock import zone_named
+from prepcli.core.daysoff import parse_dates, parse_weekdays, show_dates, show_weekdays
 from prepcli.core.errors import UsageError
 from prepcli.core.models import Settings
 
@@ -182,6 +183,31 @@ SPECS: dict[str, SettingSpec] = {
         ),
         SettingSpec(
             "interview_buffer", "days without new cards before the last session", _int_in(0, 30)
+        ),
+        SettingSpec(
+            "load_balance",
+            "draw each review's day within its fuzz range toward lighter days, as Anki's load "
+            "balancer (true/false; needs fuzz)",
+            _bool,
+            lambda v: "true" if v else "false",
+        ),
+        SettingSpec(
+            "easy_days",
+            "weekdays with fewer reviews, e.g. 'sat sun' (or 'none')",
+            parse_weekdays,
+            show_weekdays,
+        ),
+        SettingSpec(
+            "easy_day_share",
+            "an easy day's share of an ordinary day's reviews (0: none, 0.5: half)",
+            _float_in(0.0, 0.9),
+        ),
+        SettingSpec(
+            "rest_days",
+            "days off: nothing asked, no streak broken, e.g. '2026-12-24 2026-12-30..2027-01-01' "
+            "(`prepcli postpone N` adds a break)",
+            parse_dates,
+            show_dates,
         ),
     )
 }

@@ -24,6 +24,10 @@ model (deadline.py). Three kinds of review are chosen, each logged with its reas
 - `interview:extra` — in the final week, capacity left over goes to the cards with the
   largest gain worth λ (mostly lapsed ones, reviewed again before their last day).
 
+Rest days (`rest_days`, a break from `prepcli postpone`) take no last review: those go to
+the days around them. On a rest day itself the keep and extra reviews are still offered,
+as optional: skipped, they are planned again the next morning.
+
 A day's choice stops when its reviews and the relearning steps their expected lapses
 bring (with a margin of two standard deviations) fill the capacity; the queue then
 counts relearning answers against the capacity too (agenda.assemble_agenda), so no day —
@@ -62,6 +66,7 @@ class InterviewPolicy:
     price: float = Settings.interview_price  # recall on the interview day a review must buy
     retention: float = Settings.interview_retention  # below it: a keep review is due
     headroom: float = Settings.interview_headroom  # share of a day final reviews leave free
+    rest_days: tuple[int, ...] = ()  # days off (core/daysoff.py): no last review goes there
 
     @property
     def last_session_day(self) -> int:
@@ -190,7 +195,8 @@ def _last_review_days(
     they are spread evenly over it instead of filling its last days: the load steps up a
     week before the interview rather than on its eve."""
     final_day, cost = _fill(ordered, policy, today, model, policy.capacity * (1 - policy.headroom))
-    window = policy.last_session_day - max(today, policy.final_week_start) + 1
+    first = max(today, policy.final_week_start)
+    window = sum(1 for d in range(first, policy.last_session_day + 1) if d not in policy.rest_days)
     if final_day and window > 1:
         even = max(sum(cost.values()) / window, 1.0) * 1.05  # a little slack for rounding
         if even < policy.capacity * (1 - policy.headroom):
@@ -208,12 +214,15 @@ def _fill(
     days = {
         d: _DayBudget(room, model.relearning_steps + 1, margin=False)
         for d in range(today, last + 1)
+        if d not in policy.rest_days  # a day off has no room: its reviews go to the days around
     }
     final_day: dict[str, int] = {}
     cost: dict[str, float] = {}
     day = last
     for card in ordered:
-        while day >= today and not days[day].admits(model.pass_chance(card, day)):
+        while day >= today and (
+            day not in days or not days[day].admits(model.pass_chance(card, day))
+        ):
             day -= 1
         if day < today:
             break  # no room left: the most stable cards go without

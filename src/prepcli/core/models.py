@@ -84,6 +84,11 @@ class Settings:
     interview_buffer: int = 4  # days before the last session without new cards
     durability: str = "full"  # "full": each answer synced to disk (as Anki); "normal": faster
     sync_dir: str = ""  # the folder `prepcli sync` and `prepcli review` sync through ("": none)
+    # Days off and lighter days (core/daysoff.py, core/loadbalance.py).
+    load_balance: bool = True  # review due days drawn toward the lighter days (Anki 24.11)
+    easy_days: tuple[int, ...] = ()  # weekdays with a lighter load, 0 for Monday
+    easy_day_share: float = 0.5  # an easy day's share of an ordinary day's reviews
+    rest_days: tuple[int, ...] = ()  # study days off (date ordinals): nothing asked on them
 
 
 def settings_from(stored: Mapping[str, Any]) -> Settings:

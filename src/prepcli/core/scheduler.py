@@ -6,7 +6,10 @@ Three things differ from calling py-fsrs directly, each on purpose:
   next-day review);
 - fuzz is drawn from a generator seeded by the card and its review count, so the
   interval shown on a key is exactly the interval that answer gives;
-- the four intervals are ordered Hard ≤ Good ≤ Easy with a day between them, as Anki does.
+- the four intervals are ordered Hard ≤ Good ≤ Easy with a day between them, as Anki does;
+- given the load on the days ahead (`loads`), a review interval is drawn within the fuzz
+  range toward the lighter days, easy days and rest days (loadbalance.py, after Anki
+  24.11's load balancer), instead of uniformly.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import fsrs.scheduler as fsrs_scheduler_module
 from prepcli.core.clock import StudyCalendar, from_ms, to_ms
 from prepcli.core.forgetting import ForgettingCurve
 from prepcli.core.history import Review
+from prepcli.core.loadbalance import DayLoads, balanced_interval
 from prepcli.core.models import CardState, Phase, Rating, ReviewKind, Settings
 
 DAY = timedelta(days=1)
@@ -46,6 +50,17 @@ class Outcome:
 def card_seed(key: str) -> int:
     """A stable integer for a card key, used as fsrs's card id and the fuzz seed base."""
     return zlib.crc32(key.encode("utf-8"))
+
+
+@contextmanager
+def _without_fuzz(scheduler: fsrs.Scheduler) -> Iterator[None]:
+    # The load balancer draws the day itself, from the interval before fuzz.
+    fuzzing = scheduler.enable_fuzzing
+    scheduler.enable_fuzzing = False
+    try:
+        yield
+    finally:
+        scheduler.enable_fuzzing = fuzzing
 
 
 @contextmanager
@@ -101,15 +116,22 @@ class Scheduler:
 
     # --- answering -------------------------------------------------------------------
 
-    def outcomes(self, state: CardState, now: datetime) -> dict[Rating, Outcome]:
-        """The result of each of the four ratings, ordered as Anki orders them."""
-        raw = {rating: self._review(state, rating, now) for rating in Rating}
+    def outcomes(
+        self, state: CardState, now: datetime, loads: DayLoads | None = None
+    ) -> dict[Rating, Outcome]:
+        """The result of each of the four ratings, ordered as Anki orders them; with
+        `loads`, review intervals balanced over the days ahead (while fuzz is on)."""
+        raw = {rating: self._review(state, rating, now, loads) for rating in Rating}
         return self._order_intervals(raw, now)
 
-    def answer(self, state: CardState, rating: Rating, now: datetime) -> Outcome:
-        return self.outcomes(state, now)[rating]
+    def answer(
+        self, state: CardState, rating: Rating, now: datetime, loads: DayLoads | None = None
+    ) -> Outcome:
+        return self.outcomes(state, now, loads)[rating]
 
-    def _review(self, state: CardState, rating: Rating, now: datetime) -> Outcome:
+    def _review(
+        self, state: CardState, rating: Rating, now: datetime, loads: DayLoads | None = None
+    ) -> Outcome:
         card = self._to_fsrs(state, now)
         elapsed: float | None = None
         if card.last_review is not None:
@@ -121,8 +143,10 @@ class Scheduler:
             card.last_review = now - crossed * DAY if crossed > 0 else now
         r_before = self.retrievability(state, now)
         seed = card_seed(state.key) + state.reps
-        with _seeded_fuzz(seed):
-            updated, _log = self.fsrs.review_card(card, fsrs.Rating(int(rating)), now)
+        updated = self._balanced(card, rating, now, loads, seed) if loads is not None else None
+        if updated is None:
+            with _seeded_fuzz(seed):
+                updated, _log = self.fsrs.review_card(card, fsrs.Rating(int(rating)), now)
         lapses = state.lapses + (1 if state.phase == Phase.REVIEW and rating == Rating.AGAIN else 0)
         after = CardState(
             key=state.key,
@@ -148,6 +172,25 @@ class Scheduler:
             scheduled_days=(updated.due - now) / DAY,
             r_predicted=r_before,
         )
+
+    def _balanced(
+        self, card: fsrs.Card, rating: Rating, now: datetime, loads: DayLoads, seed: int
+    ) -> fsrs.Card | None:
+        """The card after the answer with its due day load-balanced, or None when fuzz is
+        off, the answer leaves the card in (re)learning, or the interval is too long to
+        balance (the usual fuzz then applies)."""
+        if not self.fsrs.enable_fuzzing:
+            return None
+        with _without_fuzz(self.fsrs):
+            updated, _log = self.fsrs.review_card(card, fsrs.Rating(int(rating)), now)
+        if updated.state != fsrs.State.Review:
+            return updated  # fsrs fuzzes review intervals only: this is what it gives
+        interval = round((updated.due - now) / DAY)
+        days = balanced_interval(interval, self.fsrs.maximum_interval, loads, seed)
+        if days is None:
+            return None
+        updated.due = now + days * DAY
+        return updated
 
     def _kind(self, state: CardState, now: datetime) -> ReviewKind:
         if state.phase in (Phase.NEW, Phase.LEARNING):

@@ -9,9 +9,10 @@ Definitions:
   (review cards, or interday (re)learning steps); a pass is any rating above Again; a
   review is *mature* when that previous interval was 21 days or more, *young* otherwise.
   Periods end with today: today, the last 7 and 30 study days, all time.
-- *Streaks*: a streak is a run of study days each of which had answers or had nothing
-  due; its length is the number of days with answers in it (a day with nothing due
-  bridges a run but does not lengthen it, so being idle never grows a streak). "Due" is
+- *Streaks*: a streak is a run of study days each of which had answers, had nothing
+  due, or was a rest day (a declared day off, a break, an interview day); its length is
+  the number of days with answers in it (a day with nothing due or a rest day bridges a
+  run but does not lengthen it, so being idle never grows a streak). "Due" is
   derived from the review log: each answer's before-state says since which day the card
   had been due (an approximation: suspensions and burials are not logged, so a card
   suspended or buried while overdue still counts as due on those days); cards still
@@ -23,7 +24,7 @@ Definitions:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -57,7 +58,7 @@ class Streaks:
     current: int
     longest: int
     days_studied: int
-    today: str  # "done" (answers today), "free" (nothing due) or "pending"
+    today: str  # "done" (answers today), "free" (nothing due), "rest" (a rest day), "pending"
 
 
 @dataclass(frozen=True)
@@ -175,13 +176,15 @@ def streaks(
     overdue_spans: Iterable[tuple[int, int]],
     waiting_since: Iterable[int],
     today: int,
+    rest_days: Collection[int] = (),
 ) -> Streaks:
     """Current and longest streaks, counted in days with answers.
 
     `overdue_spans` are [from, to) days cards sat due before their next answer;
     `waiting_since` holds the due day of each card still due now. A day without answers
-    breaks a streak only if something was due on it; today, while something is due and
-    nothing answered yet, does not break it (the day is not over).
+    breaks a streak only if something was due on it and it was not one of `rest_days`;
+    today, while something is due and nothing answered yet, does not break it (the day
+    is not over).
     """
     studied = set(answer_days)
     if not studied or min(studied) > today:
@@ -208,8 +211,10 @@ def streaks(
             longest = max(longest, run)
             if day == today:
                 today_status = "done"
-        elif due == 0:
-            continue  # nothing was due: the run goes on
+        elif due == 0 or day in rest_days:
+            if day == today and day in rest_days:
+                today_status = "rest"
+            continue  # nothing was due, or a day off: the run goes on
         elif day == today:
             today_status = "pending"  # the day is not over: the run so far still stands
         else:
@@ -431,6 +436,7 @@ def build_report(
     recall: Mapping[str, float],
     facts: LogFacts,
     selection: tuple[str, ...] = (),
+    rest_days: Collection[int] = (),
 ) -> StatsReport:
     """Everything `prepcli stats` shows, for the cards in `cards` (the selected decks).
 
@@ -450,7 +456,9 @@ def build_report(
         study_date=iso(today),
         selection=selection,
         reviews_total=sum(n for _day, n, _ms in facts.days),
-        streaks=streaks((d for d, _n, _ms in facts.days), facts.overdue_spans, waiting, today),
+        streaks=streaks(
+            (d for d, _n, _ms in facts.days), facts.overdue_spans, waiting, today, rest_days
+        ),
         heatmap=heatmap(facts.days, today),
         retention=retention(facts.retention, today),
         forecast=forecast(selected, today),

@@ -76,11 +76,14 @@ class ReviewSession:
         reload_decks: Callable[[], None] | None = None,
         overrides_dir: Path | None = None,
         bundled_decks: Path | None = None,
+        note: str = "",
     ) -> None:
         """`overrides_dir`: where the cards of the `bundled_decks` folder are copied to be
         edited (None: no bundled decks are loaded); other cards are the user's own, edited
-        in place."""
+        in place. `note`: shown beside the count of cards left (e.g. on a rest day, that
+        the session is optional)."""
         self.study = study
+        self.note = note
         self.now = now
         self.decks = decks
         self.tags = tags
@@ -133,7 +136,11 @@ class ReviewSession:
         agenda = self.queue or self._agenda()
         room = None if self.limit is None else self.limit - self.result.answered
         left, later = cards_left(agenda, to_ms(self.now()), room)
-        return f"{left} left" + (f" · {later} later today" if later else "")
+        return (
+            f"{left} left"
+            + (f" · {later} later today" if later else "")
+            + (f" · {self.note}" if self.note else "")
+        )
 
     # --- one card --------------------------------------------------------------------
 

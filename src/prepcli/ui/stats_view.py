@@ -117,7 +117,9 @@ def _retention_cell(passed: int, reviews: int, rate: float | None) -> str:
 def stats_view(report: StatsReport) -> RenderableType:
     where = ", ".join(report.selection) if report.selection else "all decks"
     streak = report.streaks
-    today_word = {"done": "done", "free": "nothing due", "pending": "not yet"}[streak.today]
+    today_word = {"done": "done", "free": "nothing due", "rest": "rest day", "pending": "not yet"}[
+        streak.today
+    ]
     summary = Table.grid(padding=(0, 2))
     summary.add_column(style="bold")
     summary.add_column()

@@ -13,6 +13,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from prepcli.core.daysoff import INTERVIEW, REST
 from prepcli.core.textfmt import in_days, number, plural
 from prepcli.ui.runway_text import today_pace
 from prepcli.ui.safe import visible_line
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
     from prepcli.app.study_interview import InterviewOutlook
     from prepcli.app.study_queue import TodaySummary
+    from prepcli.core.daysoff import DayNote
     from prepcli.files.plan import PlanStatus
 
 LABEL_WIDTH = 14
@@ -63,13 +65,12 @@ def plan_line(status: PlanStatus) -> str:
 def today_lines(summary: TodaySummary, style: Styler) -> list[str]:
     rows: list[tuple[str, str]] = []
     due_now = summary.due_reviews + summary.learning_due
-    rows.append(
-        (
-            "Due now",
-            f"{number(due_now)} ({plural(summary.due_reviews, 'review')}, "
-            f"{number(summary.learning_due)} learning)",
-        )
+    optional = summary.day is not None and summary.day.reviews_optional
+    due_text = (
+        f"{number(due_now)} ({plural(summary.due_reviews, 'review')}, "
+        f"{number(summary.learning_due)} learning)"
     )
+    rows.append(("Due now", due_text + (" — optional today" if optional and due_now else "")))
     if summary.due_reviews > summary.review_limit_left:
         rows.append(
             (
@@ -121,13 +122,56 @@ def today_lines(summary: TodaySummary, style: Styler) -> list[str]:
             )
     else:
         lines.append(style("No plan started: `prepcli plan start --interview YYYY-MM-DD`", "dim"))
+    if summary.day is not None:
+        lines += ["", *day_lines(summary.day, summary, style, terminal_columns())]
     lines.append("")
     lines += [f"{style(label.ljust(LABEL_WIDTH), 'bold')}{value}".rstrip() for label, value in rows]
-    if summary.interview is not None:
+    on_the_day = summary.day is not None and summary.day.kind == INTERVIEW
+    if summary.interview is not None and not on_the_day:  # the day's own lines say it all
         lines += ["", *interview_lines(summary.interview, terminal_columns())]
-    hint = "Run `prepcli review` to start." if due_now or summary.new_today else "Nothing due now."
+    if optional:
+        hint = "Nothing asked today; `prepcli review` works if you want to."
+    elif due_now or summary.new_today:
+        hint = "Run `prepcli review` to start."
+    else:
+        hint = "Nothing due now."
     lines += ["", style(hint, "dim")]
     return lines
+
+
+def day_lines(day: DayNote, summary: TodaySummary, style: Styler, width: int = 80) -> list[str]:
+    """The interview day, a rest day, or the days after the interview."""
+    import textwrap  # only on these days
+
+    if day.kind == INTERVIEW:
+        text = [style("Interview day: good luck!", "bold")]
+        if day.reviews_optional:
+            text.append("Nothing to review today: the preparation is done.")
+        else:  # interview_lead 0: the user chose a last session this morning
+            text.append("A last short session this morning, as planned, then go.")
+    elif day.kind == REST:
+        until = "" if day.rest_until == summary.study_date else f" (until {day.rest_until})"
+        text = [
+            style(f"Rest day{until}:", "bold")
+            + " nothing is asked and your streak is safe. Enjoy it."
+        ]
+    else:
+        since = day.days_since_interview or 0
+        when = "yesterday" if since == 1 else in_days(-since)
+        retention = day.desired_retention or 0.0
+        text = [
+            style(f"Interview {when} ({day.interview_date}):", "bold")
+            + " the plan's work is done, whatever the result.",
+            "What next: keep reviewing a few minutes a day to keep what you learned (FSRS "
+            f"at your desired retention, {retention:.0%}, from here on), or simply stop: "
+            "nothing is lost by pausing, and `prepcli` picks up where you left off.",
+        ]
+        if summary.new_today:
+            text.append("New cards come again; `prepcli config set new_per_day 0` to only review.")
+    wrapped: list[str] = []
+    for paragraph in text:
+        wrapped += textwrap.wrap(paragraph, width) or [""]
+    return wrapped
 
 
 def terminal_columns() -> int:
