@@ -22,9 +22,11 @@ import pytest
 import prepcli
 from prepcli.core.cards import CardDef, Deck, Kind
 from prepcli.core.interview import InterviewPlan, InterviewPolicy
+from prepcli.core.planlayout import PlanLayout
+from prepcli.core.plans import Plan, Selector, Task, Week
 from prepcli.files import decks as decks_module
 from prepcli.files.decks import load_decks
-from prepcli.files.plan import Plan, PlanLayout, Selector, Task, Week, load_plan
+from prepcli.files.plan import load_plan
 from prepcli.storage import cachecodec, paths, plancache
 from prepcli.storage.cachecodec import (
     CacheDataError,

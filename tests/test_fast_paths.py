@@ -21,7 +21,8 @@ from prepcli.core.clock import to_ms
 from prepcli.core.forgetting import DEFAULT_PARAMETERS, DEFAULT_W20
 from prepcli.core.interview import InterviewPlan, InterviewPolicy, memories, plan_interview
 from prepcli.core.models import CardState, Phase
-from prepcli.files.plan import current_week, plan_order
+from prepcli.core.planlayout import plan_order
+from prepcli.core.planstatus import current_week
 from prepcli.storage.deckindex import load_index
 from prepcli.storage.store import open_store
 from tests.conftest import Result

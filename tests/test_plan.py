@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from prepcli.core.models import PlanRun
-from prepcli.files.plan import Plan, Selector, Task, Week, plan_status
+from prepcli.core.plans import Plan, Selector, Task, Week
+from prepcli.core.planstatus import plan_status
 from tests.conftest import DATA, Result, rows
 
 Run = Callable[..., Result]
@@ -182,8 +183,9 @@ def test_plan_show(run: Run) -> None:
 
 
 def test_bundled_plan_covers_every_bundled_card(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    from prepcli.core.planlayout import assign_weeks
     from prepcli.files.decks import load_decks
-    from prepcli.files.plan import assign_weeks, load_plan
+    from prepcli.files.plan import load_plan
     from prepcli.storage import paths
 
     decks = load_decks([paths.bundled("decks")])
@@ -229,8 +231,9 @@ def test_catch_up_pace_arithmetic(
 
 def test_a_weeks_core_cards_come_before_its_extended_ones(tmp_path: Path) -> None:
     """A candidate who cannot keep up with every card still meets the core ones first."""
+    from prepcli.core.planlayout import PlanLayout, plan_order
     from prepcli.files.decks import load_decks
-    from prepcli.files.plan import PlanLayout, load_plan, plan_order
+    from prepcli.files.plan import load_plan
 
     decks = load_decks([DATA / "atomic_decks"])
     plan_file = tmp_path / "one-week.yaml"

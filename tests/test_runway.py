@@ -185,8 +185,9 @@ def test_the_bundled_plans_arithmetic(run: Run) -> None:
     """The bundled plan over the bundled decks, interview on day 42: 790 core and 961
     extended cards against 37 days for new cards."""
     from prepcli.app.runway import runway_today
+    from prepcli.core.planlayout import PlanLayout
     from prepcli.files.decks import load_decks
-    from prepcli.files.plan import PlanLayout, load_plan
+    from prepcli.files.plan import load_plan
     from prepcli.storage import paths
 
     decks = load_decks([paths.bundled("decks")])

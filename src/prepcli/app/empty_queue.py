@@ -8,7 +8,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from prepcli.core.models import Phase
-from prepcli.files.plan import current_week
+from prepcli.core.planstatus import current_week
 
 if TYPE_CHECKING:
     from prepcli.app.study import Study

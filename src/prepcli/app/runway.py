@@ -9,8 +9,8 @@ from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from prepcli.core.planlayout import EXTENDED_PLACES, PlanLayout
 from prepcli.core.runway import Runway, StreamCount, Tiers, plan_runway, week_bounds
-from prepcli.files.plan import EXTENDED_PLACES, PlanLayout
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,10 @@ from prepcli.core import interview as interview_mod
 from prepcli.core.clock import to_ms
 from prepcli.core.errors import PrepError, UsageError
 from prepcli.core.models import PlanRun
+from prepcli.core.planlayout import PlanLayout
+from prepcli.core.plans import Plan
+from prepcli.core.planstatus import PlanStatus, plan_status
 from prepcli.files import plan as plan_mod
-from prepcli.files.plan import Plan, PlanLayout, PlanStatus
 from prepcli.storage.introduced import introduced_on
 from prepcli.storage.rows import KeyGroups
 
@@ -196,7 +198,7 @@ class Plans:
                 week: tuple(k for k in keys if k not in held) for week, keys in by_week.items()
             }
         runway = self.runway(today, groups)
-        return plan_mod.plan_status(
+        return plan_status(
             active.plan,
             active.run,
             by_week,

@@ -17,8 +17,8 @@ from prepcli.core.agenda import Agenda, DayProgress
 from prepcli.core.clock import to_ms
 from prepcli.core.daysoff import DayNote
 from prepcli.core.models import CardState, Phase
-from prepcli.files import plan as plan_mod
-from prepcli.files.plan import PlanStatus
+from prepcli.core.planlayout import plan_order
+from prepcli.core.planstatus import PlanStatus, current_week
 from prepcli.storage.rows import KeyGroups
 
 if TYPE_CHECKING:
@@ -180,7 +180,7 @@ class Queue:
         held_back: frozenset[str] = frozenset()
         active = self.study.plans.active()
         if active is not None and not ahead:
-            week = plan_mod.current_week(active.plan, active.run, today)
+            week = current_week(active.plan, active.run, today)
             held_back = active.layout.introduced_after(week)
             runway = self.study.plans.runway(today, groups)
             if runway is not None:  # the plan runs: its pace fits the days left
@@ -207,10 +207,10 @@ class Queue:
         """The plan's order for new cards (the bundled plan's before one is started)."""
         active = self.study.plans.active()
         if active is not None:
-            week = plan_mod.current_week(active.plan, active.run, today)
+            week = current_week(active.plan, active.run, today)
 
             def planned(new: list[str]) -> list[str]:
-                return plan_mod.plan_order(new, active.assignment, week, active.ranks)
+                return plan_order(new, active.assignment, week, active.ranks)
 
             runway = self.study.plans.runway(today)
             if runway is None:
@@ -219,7 +219,7 @@ class Queue:
         weeks, ranks = self.study.plans.default_order
         if not weeks:
             return None
-        return lambda new: plan_mod.plan_order(new, weeks, 1, ranks)
+        return lambda new: plan_order(new, weeks, 1, ranks)
 
     def _planned_reviews(self, today: int, selected: frozenset[str]) -> list[CardState] | None:
         """While the interview planner runs (None otherwise): the review cards it chose for

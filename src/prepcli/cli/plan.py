@@ -255,7 +255,7 @@ def plan_show(
       prepcli plan show --json
     """
     from prepcli.app.study_plans import DEFAULT_PLAN
-    from prepcli.files.plan import assign_weeks
+    from prepcli.core.planlayout import assign_weeks
     from prepcli.ui import plan_view
 
     study = open_study(ctx)

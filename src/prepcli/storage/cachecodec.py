@@ -15,7 +15,8 @@ from typing import Any
 from prepcli.core.cards import CardDef, Deck, Kind, Tier
 from prepcli.core.errors import Problem
 from prepcli.core.interview import InterviewPlan
-from prepcli.files.plan import Plan, PlanLayout, Selector, Task, Week
+from prepcli.core.planlayout import PlanLayout
+from prepcli.core.plans import Plan, Selector, Task, Week
 
 
 class CacheDataError(ValueError):

@@ -36,7 +36,7 @@ from prepcli.storage.deckcache import DeckCache
 
 if TYPE_CHECKING:
     from prepcli.core.cards import CardDef, DeckSet
-    from prepcli.files.plan import PlanLayout
+    from prepcli.core.planlayout import PlanLayout
 
 Stamp = tuple[str, int, int]  # path, size, modification time (ns)
 

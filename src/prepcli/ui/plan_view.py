@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from prepcli.app.forecast import Readiness
     from prepcli.app.recommend import Recommendation
     from prepcli.app.simulate import PolicyResult
-    from prepcli.files.plan import Plan, PlanStatus
+    from prepcli.core.plans import Plan
+    from prepcli.core.planstatus import PlanStatus
 
 
 STATUS_STYLES = {

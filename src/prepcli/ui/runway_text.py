@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from prepcli.core.textfmt import plural
 
 if TYPE_CHECKING:
+    from prepcli.core.planstatus import PlanStatus
     from prepcli.core.runway import Runway
-    from prepcli.files.plan import PlanStatus
 
 
 def _cards(count: int, what: str = "") -> str:

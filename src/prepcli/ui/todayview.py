@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from prepcli.app.study_interview import InterviewOutlook
     from prepcli.app.study_queue import TodaySummary
     from prepcli.core.daysoff import DayNote
-    from prepcli.files.plan import PlanStatus
+    from prepcli.core.planstatus import PlanStatus
 
 LABEL_WIDTH = 14
 AT_RISK_SHOWN = 5
