@@ -330,7 +330,7 @@ def import_history(study: Study, document: ImportDocument, *, merge: bool) -> Im
                 store.upkeep.mark_log_imported()
 
     run_guarded(work, store.path)
-    study.__dict__.pop("scheduler", None)
+    study.forget_scheduler()
     return ImportOutcome(added, merged, unchanged, counts["reviews"], bool(counts["adopted"]))
 
 

@@ -106,7 +106,7 @@ def use_parameters(study: Study, chosen: ParameterSet) -> int:
         return len(histories)
 
     count = run_guarded(work, store.path)
-    study.__dict__.pop("scheduler", None)  # the cached scheduler had the old parameters
+    study.forget_scheduler()
     return count
 
 
@@ -320,7 +320,7 @@ def check(study: Study, *, fix: bool, backup_folder: Path, keep: int = 10) -> Ch
             store.upkeep.delete_cards_without_history(report.empty_orphans)
 
     run_guarded(work, store.path)
-    study.__dict__.pop("scheduler", None)
+    study.forget_scheduler()
     return replace(report, fixed=True, backup=str(made.path))
 
 

@@ -188,6 +188,12 @@ class Study:
         parameters = Scheduler.clamp_parameters(stored.params) if stored else None
         return Scheduler(self.settings, self.calendar, parameters=parameters)
 
+    def forget_scheduler(self) -> None:
+        """After the FSRS parameters changed (optimize, check --fix, import): the
+        scheduler and the planner's memory model are made again with the new ones."""
+        self.__dict__.pop("scheduler", None)
+        self.interview.forget_memory_model()
+
     # --- looking up ------------------------------------------------------------------
 
     def card(self, key: str) -> CardDef:

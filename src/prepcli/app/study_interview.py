@@ -47,6 +47,11 @@ class InterviewPart:
         """After the plan, its interview date or the decks changed."""
         self._kept = None
 
+    def forget_memory_model(self) -> None:
+        """After the FSRS parameters changed (Study.forget_scheduler)."""
+        self.__dict__.pop("memory_model", None)
+        self._kept = None
+
     def policy(self) -> InterviewPolicy | None:
         """The planner's settings while an interview date lies ahead, else None."""
         active = self.study.plans.active()

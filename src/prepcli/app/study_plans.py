@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, replace
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,6 +54,9 @@ class Plans:
         self.study = study
         self._status_memo: tuple[weakref.ref[KeyGroups], int, PlanStatus] | None = None
         self._runway_memo: tuple[int, ActivePlan, runway_mod.TodayRunway | None] | None = None
+        # Read once per Study, until a plan changes (a one-tuple: None means no plan).
+        self._active_memo: tuple[ActivePlan | None] | None = None
+        self._order_memo: tuple[dict[str, int], dict[str, tuple[int, int]]] | None = None
 
     def forget_status(self) -> None:
         """After a write: the status and the pace count studied cards."""
@@ -97,16 +99,16 @@ class Plans:
 
         return self.study.index.layout(path, build)
 
-    @cached_property
-    def _active(self) -> ActivePlan | None:
-        found = self.study.store.plans.active()
-        if found is None:
-            return None
-        run_id, run = found
-        return ActivePlan(run_id, run, self.layout(run.plan_id))
-
     def active(self) -> ActivePlan | None:
-        return self._active
+        """The started plan laid out on the decks, or None."""
+        if self._active_memo is None:
+            found = self.study.store.plans.active()
+            if found is None:
+                self._active_memo = (None,)
+            else:
+                run_id, run = found
+                self._active_memo = (ActivePlan(run_id, run, self.layout(run.plan_id)),)
+        return self._active_memo[0]
 
     def interview_day(self) -> int | None:
         """The active plan's interview day (past or ahead), if it has one."""
@@ -114,20 +116,22 @@ class Plans:
         return None if active is None else active.run.interview_day
 
     def forget_cached(self) -> None:
-        self.__dict__.pop("_active", None)
-        self.__dict__.pop("default_order", None)
-        self._status_memo = None
+        """After a plan was started or changed, or the decks were reloaded."""
+        self._active_memo = None
+        self._order_memo = None
+        self.forget_status()
         self.study.interview.forget()
 
-    @cached_property
     def default_order(self) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
         """The bundled plan's weeks and streams, for ordering before any plan is started
         (read once per Study: the review session asks for it after every answer)."""
-        try:
-            layout = self.layout(DEFAULT_PLAN)
-        except PrepError:
-            return {}, {}  # other decks than the plan names: keep the decks' own order
-        return layout.assignment, layout.ranks
+        if self._order_memo is None:
+            try:
+                layout = self.layout(DEFAULT_PLAN)
+                self._order_memo = layout.assignment, layout.ranks
+            except PrepError:  # other decks than the plan names: keep the decks' own order
+                self._order_memo = {}, {}
+        return self._order_memo
 
     def status(self, groups: KeyGroups | None = None) -> PlanStatus | None:
         active = self.active()

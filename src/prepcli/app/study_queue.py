@@ -216,7 +216,7 @@ class Queue:
             if runway is None:
                 return planned
             return runway_mod.runway_order(planned, active.assignment, runway.runway)
-        weeks, ranks = self.study.plans.default_order
+        weeks, ranks = self.study.plans.default_order()
         if not weeks:
             return None
         return lambda new: plan_order(new, weeks, 1, ranks)
