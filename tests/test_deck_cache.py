@@ -410,3 +410,22 @@ def test_without_a_usable_cache_every_command_still_works(run: Run, tmp_path: Pa
         assert run("answer", json.loads(shown.out)["card"], "good").code == 0
         assert run("deck", "list").code == 0
     assert (tmp_path / "cache" / CACHE_FILE).is_dir()
+
+
+@pytest.mark.usefixtures("sample_decks")
+def test_looking_for_a_plan_by_its_id_reads_no_card(
+    run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A plan file named otherwise than its `plan:` id is found by reading each plan's id,
+    which needs no deck (before, every command then loaded every card)."""
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "renamed.yaml").write_bytes((DATA / "plans" / "mini.yaml").read_bytes())
+    monkeypatch.setenv("PREPCLI_PLANS", str(plans))
+    assert run("plan", "start", "--plan", "mini").code == 0
+    assert run("next", "--json").code == 0
+    loads = _count_deck_loading(monkeypatch)
+    assert run("next", "--json").code == 0
+    assert run("answer", "sample.basics/kv-cache", "good").code == 0
+    assert run("plan").code == 0
+    assert loads == []

@@ -71,11 +71,8 @@ class Plans:
                     return path
         for folder in self.study.plan_dirs:
             for path in plan_mod.plan_files(folder):
-                try:
-                    plan = plan_mod.load_plan(path, self.study.decks)
-                except PrepError:
-                    continue  # another plan's problems are reported when it is asked for
-                if plan.id == plan_id:
+                # Another plan's problems are reported when that plan is asked for.
+                if plan_mod.plan_id_in(path) == plan_id:
                     return path
         known = sorted(
             p.stem for folder in self.study.plan_dirs for p in plan_mod.plan_files(folder)

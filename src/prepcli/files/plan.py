@@ -26,6 +26,18 @@ def plan_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
 
 
+def plan_id_in(path: Path) -> str | None:
+    """The `plan:` id a plan file declares, or None when it declares none (read without
+    checking the plan against the decks, which needs every card)."""
+    from prepcli.files.yamlfile import load as load_yaml
+
+    root, _problems = load_yaml(path)
+    if root is None or not isinstance(root.value, dict):
+        return None
+    found = root.value.get("plan")
+    return found.value if found is not None and isinstance(found.value, str) else None
+
+
 def load_plan(path: Path, decks: DeckSet, *, absent_decks_ok: bool = False) -> Plan:
     """The plan in `path`, checked against `decks`. `absent_decks_ok`: a deck the plan
     names that is not loaded (a running plan with `--no-bundled`) selects no card instead
