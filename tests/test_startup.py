@@ -61,9 +61,8 @@ def test_today_needs_neither_typer_nor_rich_nor_fsrs(args: list[str]) -> None:
 
 
 @pytest.mark.usefixtures("sample_decks")
-def test_the_program_prints_all_of_today_before_its_quick_exit() -> None:
-    """`prepcli` ends without the interpreter's teardown: its output must still arrive
-    whole, through a pipe, with exit status 0; other commands exit normally."""
+def test_the_program_prints_all_of_today_through_a_pipe() -> None:
+    """`prepcli`'s output arrives whole through a buffered pipe, with exit status 0."""
     program = [sys.executable, "-m", "prepcli"]
     buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     shown = subprocess.run(
@@ -81,6 +80,17 @@ def test_the_program_prints_all_of_today_before_its_quick_exit() -> None:
     )
     failed = subprocess.run([*program, "today", "--no-such-flag"], capture_output=True)
     assert failed.returncode == 2
+
+
+@pytest.mark.usefixtures("sample_decks")
+@pytest.mark.parametrize(
+    "args", [["next", "--json"], ["answer", "sample.basics/kv-cache", "good", "--json"]]
+)
+def test_scripts_commands_draw_nothing_so_need_no_rich(args: list[str]) -> None:
+    """`next --json` and `answer` print plain text or JSON: the terminal renderer (Rich)
+    is not loaded for them, nor the YAML parser once the deck cache is written."""
+    loaded_after(["next", "--json"])  # writes the deck cache
+    assert loaded_after(args, ("rich", "yaml")) == set()
 
 
 @pytest.mark.parametrize("columns", ["50", "abc", "0", ""])

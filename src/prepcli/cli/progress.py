@@ -297,7 +297,7 @@ def practice(
         _ask_consent(card)
     run = practice_mod.run_checks(card, path, timeout)
     if not as_json:
-        from prepcli.ui import quiz_view, render
+        from prepcli.ui import quiz_view
 
         echo(f"{run.card}\n  {run.path}")  # a path on a line of its own, never wrapped
         show(quiz_view.practice_view(run))
@@ -316,10 +316,11 @@ def practice(
         data["next_in_days"] = None if outcome is None else outcome.scheduled_days
         emit_json(data)
     elif outcome is not None and chosen is not None:
-        from prepcli.ui import quiz_view, render
+        from prepcli.core.textfmt import RATING_NAMES, format_interval
+        from prepcli.ui import quiz_view
 
-        label = render.format_interval(outcome.scheduled_days)
-        echo(f"{card.key}: {render.RATING_NAMES[chosen]} — next in {label}")
+        label = format_interval(outcome.scheduled_days)
+        echo(f"{card.key}: {RATING_NAMES[chosen]} — next in {label}")
     else:
         echo("No rating recorded (`--rating 1–4` records one without asking).")
     if not run.all_passed:

@@ -144,7 +144,7 @@ def review(
 
 
 def _card_json(study: Study, key: str) -> dict[str, Any]:
-    from prepcli.ui import render
+    from prepcli.core.textfmt import RATING_NAMES, format_interval
 
     card = study.card(key)
     state = study.state_of(key)
@@ -165,9 +165,9 @@ def _card_json(study: Study, key: str) -> dict[str, Any]:
         "path": card.path,
         "line": card.line,
         "intervals": {
-            render.RATING_NAMES[rating].lower(): {
+            RATING_NAMES[rating].lower(): {
                 "days": round(outcome.scheduled_days, 6),
-                "label": render.format_interval(outcome.scheduled_days),
+                "label": format_interval(outcome.scheduled_days),
             }
             for rating, outcome in outcomes.items()
         },
@@ -192,7 +192,6 @@ def next_card(
       prepcli next --json --deck coding
     """
     from prepcli.core.clock import to_ms
-    from prepcli.ui import card_view
 
     study = open_study(ctx)
     try:
@@ -208,6 +207,8 @@ def next_card(
 
                 echo(why_empty(study, tuple(deck or ()), tuple(tag or ()), ahead=ahead))
             return
+        from prepcli.ui import card_view  # Rich: only for the text
+
         card = study.card(key)
         info = _card_json(study, key)
         show(card_view.card_front(card, study.state_of(key)))
@@ -241,7 +242,7 @@ def answer(
       prepcli answer coding.patterns/sliding-window-template 3 --duration-ms 45000
     """
     from prepcli.core.models import Rating
-    from prepcli.ui import render
+    from prepcli.core.textfmt import RATING_NAMES, format_interval
 
     value = Rating(parse_rating(rating))
     study = open_study(ctx)
@@ -250,7 +251,7 @@ def answer(
         _before, outcome = study.answering.answer(card_id, value, duration_ms=duration_ms)
     finally:
         study.close()
-    label = render.format_interval(outcome.scheduled_days)
+    label = format_interval(outcome.scheduled_days)
     if as_json:
         from prepcli.cli import jsonout
 
@@ -266,7 +267,7 @@ def answer(
             study.calendar.tz,
         )
     else:
-        echo(f"{card_id}: {render.RATING_NAMES[value]} — next in {label}")
+        echo(f"{card_id}: {RATING_NAMES[value]} — next in {label}")
 
 
 @app.command()
@@ -280,7 +281,7 @@ def undo(ctx: typer.Context, as_json: JsonOption = False) -> None:
       prepcli undo
     """
     from prepcli.core.models import Rating
-    from prepcli.ui import render
+    from prepcli.core.textfmt import RATING_NAMES, local_minutes
 
     study = open_study(ctx)
     try:
@@ -296,6 +297,6 @@ def undo(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if undone is None:
         echo("Nothing to undo.")
         return
-    what = render.RATING_NAMES[Rating(undone.rating)] if undone.rating else "change"
-    when = render.local_minutes(undone.reviewed_ms, study.calendar.tz)
+    what = RATING_NAMES[Rating(undone.rating)] if undone.rating else "change"
+    when = local_minutes(undone.reviewed_ms, study.calendar.tz)
     echo(f"Undid {what} on {undone.card_key} ({when}).")

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
+from prepcli.core.clock import from_ms
+from prepcli.core.models import Rating
+
 ELLIPSIS = "…"
 
 
@@ -101,3 +104,32 @@ def clip_start(text: str, width: int) -> str:
         if char in "/\\" and index > 0:
             return ELLIPSIS + kept[index:]
     return ELLIPSIS + kept
+
+
+RATING_NAMES = {
+    Rating.AGAIN: "Again",
+    Rating.HARD: "Hard",
+    Rating.GOOD: "Good",
+    Rating.EASY: "Easy",
+}
+
+
+def format_interval(days: float) -> str:
+    """A compact interval like Anki's buttons: 45s, 10m, 3h, 4d, 2.5mo, 1.2y."""
+    seconds = days * 86400
+    if seconds < 60:
+        return f"{max(1, round(seconds))}s"
+    if seconds < 3600:
+        return f"{round(seconds / 60)}m"
+    if days < 1:
+        return f"{round(seconds / 3600)}h"
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        return f"{days / 30:.1f}mo"
+    return f"{days / 365:.1f}y"
+
+
+def local_minutes(ms: int, tz: tzinfo) -> str:
+    """An epoch-ms instant in the user's zone, with the zone: "2026-11-23 09:00 CET"."""
+    return local_time(from_ms(ms), tz)

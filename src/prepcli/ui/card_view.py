@@ -16,15 +16,19 @@ from prepcli.core.cards import CardDef, Kind
 from prepcli.core.history import Review
 from prepcli.core.mathtext import render_math_in
 from prepcli.core.models import CardState, Phase, Rating
-from prepcli.core.textfmt import noun, number, plural
+from prepcli.core.textfmt import (
+    RATING_NAMES,
+    format_interval,
+    local_minutes,
+    noun,
+    number,
+    plural,
+)
 from prepcli.ui.render import (
     KIND_NAMES,
     PHASE_NAMES,
-    RATING_NAMES,
     RATING_STYLES,
     code_block,
-    format_interval,
-    local_minutes,
     markdown,
     path_cell,
 )

@@ -11,8 +11,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from prepcli.core.textfmt import number, plural
-from prepcli.ui.render import local_minutes, path_cell
+from prepcli.core.textfmt import local_minutes, number, plural
+from prepcli.ui.render import path_cell
 
 if TYPE_CHECKING:
     from datetime import tzinfo

@@ -17,7 +17,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import tzinfo
 from typing import IO, TYPE_CHECKING
 
 from rich.cells import cell_len
@@ -29,7 +28,7 @@ from rich.text import Text
 from prepcli.core.controls import UNSAFE
 from prepcli.core.mathtext import render_math_in
 from prepcli.core.models import Phase, Rating, ReviewKind
-from prepcli.core.textfmt import clip_start, local_time, short_path
+from prepcli.core.textfmt import clip_start, short_path
 from prepcli.ui.safe import visible, visible_line
 
 if TYPE_CHECKING:
@@ -39,14 +38,6 @@ if TYPE_CHECKING:
 
 
 CODE_THEME = "monokai"
-
-
-RATING_NAMES = {
-    Rating.AGAIN: "Again",
-    Rating.HARD: "Hard",
-    Rating.GOOD: "Good",
-    Rating.EASY: "Easy",
-}
 
 
 RATING_STYLES = {
@@ -140,22 +131,6 @@ def print_error(message: str) -> None:
     err.print(Text("error: ", style="bold red") + Text(visible(message)))
 
 
-def format_interval(days: float) -> str:
-    """A compact interval like Anki's buttons: 45s, 10m, 3h, 4d, 2.5mo, 1.2y."""
-    seconds = days * 86400
-    if seconds < 60:
-        return f"{max(1, round(seconds))}s"
-    if seconds < 3600:
-        return f"{round(seconds / 60)}m"
-    if days < 1:
-        return f"{round(seconds / 3600)}h"
-    if days < 30:
-        return f"{round(days)}d"
-    if days < 365:
-        return f"{days / 30:.1f}mo"
-    return f"{days / 365:.1f}y"
-
-
 def markdown(text: str, style: str = "none") -> Markdown:
     from rich.markdown import Markdown  # markdown-it is slow to import; only cards need it
 
@@ -177,13 +152,6 @@ def markdown(text: str, style: str = "none") -> Markdown:
 
 def code_block(source: str) -> Markdown:
     return markdown(f"```python\n{source.rstrip()}\n```")
-
-
-def local_minutes(ms: int, tz: tzinfo) -> str:
-    """An epoch-ms instant in the user's zone, with the zone: "2026-11-23 09:00 CET"."""
-    from prepcli.core.clock import from_ms
-
-    return local_time(from_ms(ms), tz)
 
 
 MIN_PATH_WIDTH = 16

@@ -25,6 +25,7 @@ from prepcli.core.cards import CardDef
 from prepcli.core.clock import to_ms
 from prepcli.core.errors import PrepError, ProblemsError
 from prepcli.core.models import CardState, Rating
+from prepcli.core.textfmt import RATING_NAMES, format_interval
 from prepcli.files import overrides
 from prepcli.storage.deckcache import load_cached_decks
 from prepcli.ui import card_view, editor, render
@@ -164,7 +165,7 @@ class ReviewSession:
             elif not self._screen_key(pressed, screen) and self._common_key(pressed, card, screen):
                 return
         outcomes = self.study.answering.outcomes(card.key, self.now())
-        labels = {r: render.format_interval(o.scheduled_days) for r, o in outcomes.items()}
+        labels = {r: format_interval(o.scheduled_days) for r, o in outcomes.items()}
         screen.reveal(labels, time.monotonic() - shown_at)
         while True:
             pressed = self._wait(screen, None)
@@ -235,7 +236,7 @@ class ReviewSession:
             self.result.answered = max(0, self.result.answered - 1)
             if undone.rating == Rating.AGAIN:
                 self.result.again = max(0, self.result.again - 1)
-        rating = render.RATING_NAMES[Rating(undone.rating)] if undone.rating else "a change"
+        rating = RATING_NAMES[Rating(undone.rating)] if undone.rating else "a change"
         self.message = Text(f"Undid {rating} on {undone.card_key}")
         self.shown_first = undone.card_key
         return True
