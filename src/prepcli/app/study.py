@@ -168,8 +168,15 @@ class Study:
         self.plans.forget_cached()
 
     def close(self) -> None:
+        """Close the database and the deck cache (closing twice does nothing more)."""
         self.store.close()
         self.index.close()
+
+    def __enter__(self) -> Study:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @cached_property
     def scheduler(self) -> Scheduler:

@@ -44,10 +44,7 @@ def postpone(
 
     first = None if start is None else parse_day(start, "--start")
     study = open_study(ctx)
-    try:
-        outcome = take_break(study, days, first, dry_run=dry_run)
-    finally:
-        study.close()
+    outcome = take_break(study, days, first, dry_run=dry_run)
     plan = outcome.plan
 
     def iso(day: int) -> str:

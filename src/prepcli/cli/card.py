@@ -52,10 +52,7 @@ def card_show(ctx: typer.Context, card_id: CardArgument, as_json: JsonOption = F
     from prepcli.ui import card_view
 
     study = open_study(ctx)
-    try:
-        info = study.answering.info(card_id)
-    finally:
-        study.close()
+    info = study.answering.info(card_id)
     if as_json:
         from prepcli.cli import jsonout
 
@@ -81,11 +78,8 @@ def _ms(instant: datetime) -> int:
 
 def _set_suspended(ctx: typer.Context, card_id: str, suspended: bool, as_json: bool) -> None:
     study = open_study(ctx)
-    try:
-        study.card(card_id)
-        study.answering.set_suspended(card_id, suspended)
-    finally:
-        study.close()
+    study.card(card_id)
+    study.answering.set_suspended(card_id, suspended)
     if as_json:
         emit_json({"card": card_id, "suspended": suspended}, study.calendar.tz)
     else:
@@ -138,22 +132,17 @@ def card_forget(
     keys = list(dict.fromkeys(card_ids))  # a card named twice is reset once
     backup = None
     study = open_study(ctx)
-    try:
-        for key in keys:
-            study.card(key)
-        question = (
-            f"Reset {keys[0]} to new?" if len(keys) == 1 else f"Reset {len(keys)} cards to new?"
-        )
-        if not yes and not confirm(question, err=as_json):
-            raise typer.Exit(1)
-        if len(keys) > 1:
-            from prepcli.app.safety import backup_before
+    for key in keys:
+        study.card(key)
+    question = f"Reset {keys[0]} to new?" if len(keys) == 1 else f"Reset {len(keys)} cards to new?"
+    if not yes and not confirm(question, err=as_json):
+        raise typer.Exit(1)
+    if len(keys) > 1:
+        from prepcli.app.safety import backup_before
 
-            backup = backup_before(study.store, "card-forget", study.now)
-        for key in keys:
-            study.answering.forget(key)
-    finally:
-        study.close()
+        backup = backup_before(study.store, "card-forget", study.now)
+    for key in keys:
+        study.answering.forget(key)
     if as_json:
         emit_json(
             {"cards": keys, "phase": "new", "backup": None if backup is None else str(backup)},

@@ -35,9 +35,11 @@ def now() -> datetime:
 
 
 def open_study(ctx: typer.Context) -> Study:
+    """The collection, closed when the command ends (however it ends): one place opens
+    and closes it for every command."""
     from prepcli.app.study import Study
 
-    return Study.open(locations_of(ctx), now())
+    return ctx.with_resource(Study.open(locations_of(ctx), now()))
 
 
 def show(renderable: Any) -> None:

@@ -70,33 +70,30 @@ def optimize(
     from prepcli.ui import collection_view, render
 
     study = open_study(ctx)
-    try:
-        if reset:
-            undone = maintenance.reset_parameters(study, dry_run=dry_run)
-            if as_json:
-                emit_json(
-                    {
-                        "reset": True,
-                        "already_default": undone.already_default,
-                        "saved": undone.saved,
-                        "recomputed": undone.recomputed,
-                    }
-                )
-            elif undone.already_default:
-                echo("Already using the default FSRS parameters.")
-            elif undone.saved:
-                echo(
-                    f"Back to the default FSRS parameters; {plural(undone.recomputed, 'card')} "
-                    "rescheduled by replaying their history."
-                )
-            else:
-                echo("Dry run: would go back to the default FSRS parameters.")
-            return
-        label = _parameters_label(study)
-        with render.status("Fitting FSRS parameters to your review history…"):
-            outcome = maintenance.optimize(study, dry_run=dry_run)
-    finally:
-        study.close()
+    if reset:
+        undone = maintenance.reset_parameters(study, dry_run=dry_run)
+        if as_json:
+            emit_json(
+                {
+                    "reset": True,
+                    "already_default": undone.already_default,
+                    "saved": undone.saved,
+                    "recomputed": undone.recomputed,
+                }
+            )
+        elif undone.already_default:
+            echo("Already using the default FSRS parameters.")
+        elif undone.saved:
+            echo(
+                f"Back to the default FSRS parameters; {plural(undone.recomputed, 'card')} "
+                "rescheduled by replaying their history."
+            )
+        else:
+            echo("Dry run: would go back to the default FSRS parameters.")
+        return
+    label = _parameters_label(study)
+    with render.status("Fitting FSRS parameters to your review history…"):
+        outcome = maintenance.optimize(study, dry_run=dry_run)
     if not as_json:
         show(collection_view.optimize_view(outcome, label))
         return
@@ -163,38 +160,35 @@ def export(
     if format_ not in EXPORT_FORMATS:
         raise UsageError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, got {format_!r}")
     study = open_study(ctx)
-    try:
-        if format_ == "anki":
-            target = output or Path("prepcli.apkg")
-            made = exchange.export_anki(study, target, force=force)
-            what = (
-                f"{plural(made.notes, 'note')} in {plural(made.decks, 'deck')}, with "
-                f"{plural(made.reviews, 'review')} of {plural(made.reviewed, 'card')}"
-            )
-            # Anki imports every card as new unless this box is ticked (off by default).
-            how = "an Anki package: in Anki, File → Import, with “Import any learning progress”"
-            _exported(what, made.path, f"{how} ticked")
-            return
-        if format_ == "json":
-            if output is None:
-                echo(json_document(exchange.export_json(study), indent=1))
-            else:
-                cards, reviews = exchange.export_json_file(study, output, force=force)
-                what = f"{plural(cards, 'card')} with {plural(reviews, 'review')}"
-                _exported(what, output, "JSON: `prepcli import` reads it back")
-            return
-        if output is None and sys.stdout.isatty():
-            shown = io.StringIO()  # read on a screen: keys from an import are shown as echo does
-            exchange.export_csv(study, shown)
-            echo(shown.getvalue(), nl=False)
-            return
+    if format_ == "anki":
+        target = output or Path("prepcli.apkg")
+        made = exchange.export_anki(study, target, force=force)
+        what = (
+            f"{plural(made.notes, 'note')} in {plural(made.decks, 'deck')}, with "
+            f"{plural(made.reviews, 'review')} of {plural(made.reviewed, 'card')}"
+        )
+        # Anki imports every card as new unless this box is ticked (off by default).
+        how = "an Anki package: in Anki, File → Import, with “Import any learning progress”"
+        _exported(what, made.path, f"{how} ticked")
+        return
+    if format_ == "json":
         if output is None:
-            exchange.export_csv(study, sys.stdout)  # piped: exact
-            return
-        count = exchange.export_csv_file(study, output, force=force)
-        _exported(plural(count, "row"), output, "CSV: a row per review, one per card without")
-    finally:
-        study.close()
+            echo(json_document(exchange.export_json(study), indent=1))
+        else:
+            cards, reviews = exchange.export_json_file(study, output, force=force)
+            what = f"{plural(cards, 'card')} with {plural(reviews, 'review')}"
+            _exported(what, output, "JSON: `prepcli import` reads it back")
+        return
+    if output is None and sys.stdout.isatty():
+        shown = io.StringIO()  # read on a screen: keys from an import are shown as echo does
+        exchange.export_csv(study, shown)
+        echo(shown.getvalue(), nl=False)
+        return
+    if output is None:
+        exchange.export_csv(study, sys.stdout)  # piped: exact
+        return
+    count = exchange.export_csv_file(study, output, force=force)
+    _exported(plural(count, "row"), output, "CSV: a row per review, one per card without")
 
 
 def _exported(what: str, path: Path, kind: str) -> None:
@@ -238,16 +232,13 @@ def import_(
     from prepcli.ui import render
 
     checked_path(file, "file")  # a FIFO would block, /dev/zero would never end
-    study = open_study(ctx)
     backup = None
-    try:
-        document = exchange.read_import(study, file)
-        if exchange.import_needs_backup(study, document, merge=merge):
-            backup = backup_before(study.store, "import", study.now)
-        with render.status(f"Importing {plural(len(document.cards), 'card')}…"):
-            done = exchange.import_history(study, document, merge=merge)
-    finally:
-        study.close()
+    study = open_study(ctx)
+    document = exchange.read_import(study, file)
+    if exchange.import_needs_backup(study, document, merge=merge):
+        backup = backup_before(study.store, "import", study.now)
+    with render.status(f"Importing {plural(len(document.cards), 'card')}…"):
+        done = exchange.import_history(study, document, merge=merge)
     if as_json:
         emit_json({**asdict(done), "backup": None if backup is None else str(backup)})
         return
@@ -330,12 +321,9 @@ def check(
     from prepcli.ui import collection_view, render
 
     study = open_study(ctx)
-    try:
-        with render.status("Checking: replaying every card's history…"):
-            report = maintenance.check(study, fix=fix, backup_folder=paths.data_dir() / "backups")
-            synced = sync.verify_for_check(study.store)  # None: this database does not sync
-    finally:
-        study.close()
+    with render.status("Checking: replaying every card's history…"):
+        report = maintenance.check(study, fix=fix, backup_folder=paths.data_dir() / "backups")
+        synced = sync.verify_for_check(study.store)  # None: this database does not sync
     ok = report.ok and (synced is None or not synced.differences)
     if as_json:
         emit_json({**asdict(report), "ok": ok, "sync": sync.verification_json(synced)})

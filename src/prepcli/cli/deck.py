@@ -309,29 +309,26 @@ def deck_orphans(
     from prepcli.storage.sqlitefile import run_guarded
     from prepcli.ui import collection_view
 
-    study = open_study(ctx)
     backup: Path | None = None
-    try:
-        counts = study.store.upkeep.card_review_counts()
-        orphans = [(key, *counts[key]) for key in sorted(counts) if key not in study.cards]
-        removed: tuple[int, int] | None = None
-        if forget and orphans:
-            reviews = sum(row[1] for row in orphans)
-            question = (
-                f"Remove {plural(len(orphans), 'card')} and {plural(reviews, 'review')} "
-                "from the database? This cannot be undone."
-            )
-            if not as_json:
-                show(collection_view.orphans_table(orphans, study.calendar.tz))
-            if not yes and not confirm(question, err=as_json):
-                raise typer.Exit(1)
-            keys = [row[0] for row in orphans]
-            from prepcli.app.safety import backup_before
+    study = open_study(ctx)
+    counts = study.store.upkeep.card_review_counts()
+    orphans = [(key, *counts[key]) for key in sorted(counts) if key not in study.cards]
+    removed: tuple[int, int] | None = None
+    if forget and orphans:
+        reviews = sum(row[1] for row in orphans)
+        question = (
+            f"Remove {plural(len(orphans), 'card')} and {plural(reviews, 'review')} "
+            "from the database? This cannot be undone."
+        )
+        if not as_json:
+            show(collection_view.orphans_table(orphans, study.calendar.tz))
+        if not yes and not confirm(question, err=as_json):
+            raise typer.Exit(1)
+        keys = [row[0] for row in orphans]
+        from prepcli.app.safety import backup_before
 
-            backup = backup_before(study.store, "orphans-forget", study.now)
-            removed = run_guarded(lambda: study.store.upkeep.delete_cards(keys), study.store.path)
-    finally:
-        study.close()
+        backup = backup_before(study.store, "orphans-forget", study.now)
+        removed = run_guarded(lambda: study.store.upkeep.delete_cards(keys), study.store.path)
     if as_json:
         from prepcli.core.clock import from_ms
 

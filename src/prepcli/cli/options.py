@@ -79,11 +79,8 @@ def show_today(where: Locations, as_json: bool) -> None:
     from prepcli.core import clock
     from prepcli.ui.todayview import print_today
 
-    study = Study.open(where, clock.now())
-    try:
+    with Study.open(where, clock.now()) as study:
         summary = study.queue.summary()
-    finally:
-        study.close()
     if as_json:
         from prepcli.cli import jsonout
 

@@ -68,11 +68,8 @@ def plan_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     from prepcli.ui import plan_view
 
     study = open_study(ctx)
-    try:
-        status = study.plans.status()
-        readiness = forecast.readiness(study)
-    finally:
-        study.close()
+    status = study.plans.status()
+    readiness = forecast.readiness(study)
     zone = study.calendar.tz
     if status is None:
         if as_json:
@@ -131,16 +128,13 @@ def plan_start(
     start_day = None if start is None else _parse_date(start, "--start")
     interview_day = None if interview is None else _parse_date(interview, "--interview")
     study = open_study(ctx)
-    try:
-        running = study.plans.active()
-        if running is not None and not force:
-            question = f"A plan ({running.plan.id}) is already running. Replace it?"
-            if not confirm(question, err=as_json):
-                raise typer.Exit(1)
-        study.plans.start(plan, start_day if start_day is not None else study.today, interview_day)
-        status = study.plans.status()
-    finally:
-        study.close()
+    running = study.plans.active()
+    if running is not None and not force:
+        question = f"A plan ({running.plan.id}) is already running. Replace it?"
+        if not confirm(question, err=as_json):
+            raise typer.Exit(1)
+    study.plans.start(plan, start_day if start_day is not None else study.today, interview_day)
+    status = study.plans.status()
     assert status is not None
     if as_json:
         from prepcli.cli.jsonout import fields_of
@@ -175,11 +169,8 @@ def plan_interview(
     """
     day = _parse_date(when, "the interview date")
     study = open_study(ctx)
-    try:
-        study.plans.set_interview(day)
-        status = study.plans.status()
-    finally:
-        study.close()
+    study.plans.set_interview(day)
+    status = study.plans.status()
     assert status is not None
     if as_json:
         emit_json(
@@ -225,10 +216,7 @@ def plan_undo(ctx: typer.Context, task_id: TaskArgument, as_json: JsonOption = F
 
 def _mark(ctx: typer.Context, task_id: str, done: bool, as_json: bool) -> None:
     study = open_study(ctx)
-    try:
-        changed = study.plans.mark_task(task_id, done)
-    finally:
-        study.close()
+    changed = study.plans.mark_task(task_id, done)
     if as_json:
         emit_json({"task": task_id, "done": done, "changed": changed}, study.calendar.tz)
         return
@@ -259,18 +247,15 @@ def plan_show(
     from prepcli.ui import plan_view
 
     study = open_study(ctx)
-    try:
-        active = study.plans.active()
-        chosen = (
-            study.plans.find(plan)
-            if plan
-            else (active.plan if active else study.plans.find(DEFAULT_PLAN))
-        )
-        assignment = assign_weeks(chosen, study.decks)
-        running = active is not None and chosen.id == active.plan.id
-        done = study.store.plans.done_tasks(active.run_id) if running and active else set()
-    finally:
-        study.close()
+    active = study.plans.active()
+    chosen = (
+        study.plans.find(plan)
+        if plan
+        else (active.plan if active else study.plans.find(DEFAULT_PLAN))
+    )
+    assignment = assign_weeks(chosen, study.decks)
+    running = active is not None and chosen.id == active.plan.id
+    done = study.store.plans.done_tasks(active.run_id) if running and active else set()
     counts = {w.number: sum(1 for n in assignment.values() if n == w.number) for w in chosen.weeks}
     if as_json:
         weeks = [

@@ -52,10 +52,7 @@ def stats(ctx: typer.Context, deck: DeckOption = None, as_json: JsonOption = Fal
     from prepcli.ui import stats_view
 
     study = open_study(ctx)
-    try:
-        report = stats_report(study, tuple(deck or ()))
-    finally:
-        study.close()
+    report = stats_report(study, tuple(deck or ()))
     if as_json:
         emit_json(asdict(report))
     else:
@@ -118,25 +115,22 @@ def quiz(
         raise UsageError("`prepcli quiz` needs a terminal (`prepcli quiz history` does not)")
     decks, tags = tuple(deck or ()), tuple(tag or ())
     study = open_study(ctx)
-    try:
-        chosen_seed = seed if seed is not None else to_ms(study.now)
-        wanted = count or quiz_mod.default_count(minutes)
-        questions = draw_quiz(study, decks, tags, wanted, random.Random(chosen_seed))
-        selection = {
-            "decks": list(decks),
-            "tags": list(tags),
-            "seed": chosen_seed,
-            "count_as_review": count_as_review,
-            "questions": [q.card.key for q in questions],
-        }
-        recorder = QuizRecorder(
-            study, to_ms(study.now), minutes, selection, count_as_review=count_as_review
-        )
-        session = QuizSession(questions, recorder, minutes=minutes, start=study.now)
-        with key_reader() as keys:
-            result = session.run(keys)
-    finally:
-        study.close()
+    chosen_seed = seed if seed is not None else to_ms(study.now)
+    wanted = count or quiz_mod.default_count(minutes)
+    questions = draw_quiz(study, decks, tags, wanted, random.Random(chosen_seed))
+    selection = {
+        "decks": list(decks),
+        "tags": list(tags),
+        "seed": chosen_seed,
+        "count_as_review": count_as_review,
+        "questions": [q.card.key for q in questions],
+    }
+    recorder = QuizRecorder(
+        study, to_ms(study.now), minutes, selection, count_as_review=count_as_review
+    )
+    session = QuizSession(questions, recorder, minutes=minutes, start=study.now)
+    with key_reader() as keys:
+        result = session.run(keys)
     rows, total = quiz_mod.scores((q.topic, mark) for q, mark in result.answers)
     show(
         quiz_view.quiz_summary(
@@ -165,10 +159,7 @@ def quiz_history(ctx: typer.Context, as_json: JsonOption = False) -> None:
     from prepcli.ui import quiz_view
 
     study = open_study(ctx)
-    try:
-        summaries = progress.quiz_history(study)
-    finally:
-        study.close()
+    summaries = progress.quiz_history(study)
     if as_json:
         emit_json({"quizzes": summaries})
     else:
@@ -269,10 +260,7 @@ def practice(
     if yes and not check:
         raise UsageError("--yes goes with --check")
     study = open_study(ctx)
-    try:
-        card = study.card(card_id)
-    finally:
-        study.close()
+    card = study.card(card_id)
     practice_mod.require_practicable(card)
     root = folder if folder is not None else paths.data_dir() / "practice"
     path = practice_mod.practice_file(root, card)
@@ -306,10 +294,7 @@ def practice(
     outcome = None
     if chosen is not None:
         study = open_study(ctx)
-        try:
-            _before, outcome = study.answering.answer(card.key, chosen)
-        finally:
-            study.close()
+        _before, outcome = study.answering.answer(card.key, chosen)
     if as_json:
         data = run.as_dict()
         data["rating"] = chosen

@@ -290,20 +290,17 @@ def _for_me(
     from prepcli.ui import plan_view, render
 
     study = open_study(ctx)
-    try:
-        policy = study.interview.policy()
-        current = policy.capacity if policy is not None else study.settings.reviews_per_day
-        if capacities is None:
-            chosen = recommend.default_capacities(current)
-        else:
-            values = _values(capacities, "--capacities")
-            if not all(v >= 1 and v == int(v) for v in values):
-                raise UsageError("--capacities: whole numbers of reviews a day, at least 1")
-            chosen = sorted({int(v) for v in values})
-        with render.progress_bar("simulating", len(chosen) * seeds) as update:
-            advice = recommend.recommend(study, chosen, seeds, seed, update)
-    finally:
-        study.close()
+    policy = study.interview.policy()
+    current = policy.capacity if policy is not None else study.settings.reviews_per_day
+    if capacities is None:
+        chosen = recommend.default_capacities(current)
+    else:
+        values = _values(capacities, "--capacities")
+        if not all(v >= 1 and v == int(v) for v in values):
+            raise UsageError("--capacities: whole numbers of reviews a day, at least 1")
+        chosen = sorted({int(v) for v in values})
+    with render.progress_bar("simulating", len(chosen) * seeds) as update:
+        advice = recommend.recommend(study, chosen, seeds, seed, update)
     if as_json:
         emit_json(asdict(advice))
     else:

@@ -88,59 +88,54 @@ def review(
     if study.settings.sync_dir:  # the other devices' answers first (cli/sync.py)
         from prepcli.cli.sync import sync_for_review
 
-        try:
-            sync_for_review(study.store, "start")
-        finally:
-            study.close()
+        sync_for_review(study.store, "start")
+        study.close()  # read again below, with what the sync brought
         study = open_study(ctx)
-    try:
-        selection = (tuple(deck or ()), tuple(tag or ()))
-        study.selection(*selection)  # reject an unknown deck before taking over the screen
-        day = today_note(study.store, study.settings, study.today, study.plans.interview_day())
-        optional = day is not None and day.reviews_optional
-        session = ReviewSession(
-            study,
-            moving_clock(study.now),
-            decks=selection[0],
-            tags=selection[1],
-            limit=limit,
-            ahead=ahead,
-            reload_decks=deck_reloader(study, where),
-            overrides_dir=where.overrides,
-            bundled_decks=bundled("decks"),
-            note="optional today" if optional else "",
+    selection = (tuple(deck or ()), tuple(tag or ()))
+    study.selection(*selection)  # reject an unknown deck before taking over the screen
+    day = today_note(study.store, study.settings, study.today, study.plans.interview_day())
+    optional = day is not None and day.reviews_optional
+    session = ReviewSession(
+        study,
+        moving_clock(study.now),
+        decks=selection[0],
+        tags=selection[1],
+        limit=limit,
+        ahead=ahead,
+        reload_decks=deck_reloader(study, where),
+        overrides_dir=where.overrides,
+        bundled_decks=bundled("decks"),
+        note="optional today" if optional else "",
+    )
+    with key_reader() as keys:
+        result = session.run(keys)
+    agenda = study.queue.agenda(*selection, now=session.now(), ahead=ahead)
+    left = len(agenda.learning_due) + len(agenda.reviews) + len(agenda.new)
+    summary = study.queue.summary()
+    show(
+        card_view.session_summary(
+            result.answered,
+            result.again,
+            result.seconds,
+            summary.due_tomorrow,
+            left,
+            len(agenda.learning_later),
         )
-        with key_reader() as keys:
-            result = session.run(keys)
-        agenda = study.queue.agenda(*selection, now=session.now(), ahead=ahead)
-        left = len(agenda.learning_due) + len(agenda.reviews) + len(agenda.new)
-        summary = study.queue.summary()
-        show(
-            card_view.session_summary(
-                result.answered,
-                result.again,
-                result.seconds,
-                summary.due_tomorrow,
-                left,
-                len(agenda.learning_later),
-            )
+    )
+    if day is not None and optional:
+        what = "your interview day" if day.kind == INTERVIEW else "a rest day"
+        echo(
+            f"Today is {what}: these reviews were optional."
+            + (" Good luck!" if day.kind == INTERVIEW else "")
         )
-        if day is not None and optional:
-            what = "your interview day" if day.kind == INTERVIEW else "a rest day"
-            echo(
-                f"Today is {what}: these reviews were optional."
-                + (" Good luck!" if day.kind == INTERVIEW else "")
-            )
-        if not result.answered and not left and not agenda.learning_later:
-            from prepcli.app.empty_queue import why_empty
+    if not result.answered and not left and not agenda.learning_later:
+        from prepcli.app.empty_queue import why_empty
 
-            echo(why_empty(study, *selection, ahead=ahead))
-        if study.settings.sync_dir:
-            from prepcli.cli.sync import sync_for_review
+        echo(why_empty(study, *selection, ahead=ahead))
+    if study.settings.sync_dir:
+        from prepcli.cli.sync import sync_for_review
 
-            sync_for_review(study.store, "end")
-    finally:
-        study.close()
+        sync_for_review(study.store, "end")
 
 
 def _card_json(study: Study, key: str) -> dict[str, Any]:
@@ -194,29 +189,26 @@ def next_card(
     from prepcli.core.clock import to_ms
 
     study = open_study(ctx)
-    try:
-        agenda = study.queue.agenda(tuple(deck or ()), tuple(tag or ()), ahead=ahead)
-        key = agenda.next_card(to_ms(study.now))
-        if as_json:
-            emit_json(_card_json(study, key) if key else {"card": None}, study.calendar.tz)
-            return
-        if key is None:
-            echo("Nothing due now.")
-            if deck or tag:  # a selection: say what it holds and when it comes
-                from prepcli.app.empty_queue import why_empty
+    agenda = study.queue.agenda(tuple(deck or ()), tuple(tag or ()), ahead=ahead)
+    key = agenda.next_card(to_ms(study.now))
+    if as_json:
+        emit_json(_card_json(study, key) if key else {"card": None}, study.calendar.tz)
+        return
+    if key is None:
+        echo("Nothing due now.")
+        if deck or tag:  # a selection: say what it holds and when it comes
+            from prepcli.app.empty_queue import why_empty
 
-                echo(why_empty(study, tuple(deck or ()), tuple(tag or ()), ahead=ahead))
-            return
-        from prepcli.ui import card_view  # Rich: only for the text
+            echo(why_empty(study, tuple(deck or ()), tuple(tag or ()), ahead=ahead))
+        return
+    from prepcli.ui import card_view  # Rich: only for the text
 
-        card = study.card(key)
-        info = _card_json(study, key)
-        show(card_view.card_front(card, study.state_of(key)))
-        show(card_view.card_back(card))
-        labels = " · ".join(f"{name} {value['label']}" for name, value in info["intervals"].items())
-        show(labels)
-    finally:
-        study.close()
+    card = study.card(key)
+    info = _card_json(study, key)
+    show(card_view.card_front(card, study.state_of(key)))
+    show(card_view.card_back(card))
+    labels = " · ".join(f"{name} {value['label']}" for name, value in info["intervals"].items())
+    show(labels)
 
 
 @app.command()
@@ -246,11 +238,8 @@ def answer(
 
     value = Rating(parse_rating(rating))
     study = open_study(ctx)
-    try:
-        study.card(card_id)
-        _before, outcome = study.answering.answer(card_id, value, duration_ms=duration_ms)
-    finally:
-        study.close()
+    study.card(card_id)
+    _before, outcome = study.answering.answer(card_id, value, duration_ms=duration_ms)
     label = format_interval(outcome.scheduled_days)
     if as_json:
         from prepcli.cli import jsonout
@@ -284,10 +273,7 @@ def undo(ctx: typer.Context, as_json: JsonOption = False) -> None:
     from prepcli.core.textfmt import RATING_NAMES, local_minutes
 
     study = open_study(ctx)
-    try:
-        undone = study.answering.undo()
-    finally:
-        study.close()
+    undone = study.answering.undo()
     if as_json:
         from prepcli.cli import jsonout
 
