@@ -84,7 +84,7 @@ def today_lines(summary: TodaySummary, style: Styler) -> list[str]:
     new = f"{number(summary.new_today)} of {number(summary.new_unseen)} not yet studied"
     rows.append(("New today", new))
     if summary.learning_later:
-        rows.append(("Learning later", f"{number(summary.learning_later)} due later today"))
+        rows.append(("Learning", f"{number(summary.learning_later)} due later today"))
     rows.append(
         (
             "Done today",
@@ -125,7 +125,11 @@ def today_lines(summary: TodaySummary, style: Styler) -> list[str]:
     if summary.day is not None:
         lines += ["", *day_lines(summary.day, summary, style, terminal_columns())]
     lines.append("")
-    lines += [f"{style(label.ljust(LABEL_WIDTH), 'bold')}{value}".rstrip() for label, value in rows]
+    # A label is followed by at least one space, however long it is.
+    lines += [
+        f"{style(label.ljust(LABEL_WIDTH - 1) + ' ', 'bold')}{value}".rstrip()
+        for label, value in rows
+    ]
     on_the_day = summary.day is not None and summary.day.kind == INTERVIEW
     if summary.interview is not None and not on_the_day:  # the day's own lines say it all
         lines += ["", *interview_lines(summary.interview, terminal_columns())]
