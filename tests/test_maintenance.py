@@ -81,7 +81,7 @@ def test_anki_export_imports_into_anki(run: Run, tmp_path: Path) -> None:
     package = tmp_path / "prep.apkg"
     result = run("export", "--format", "anki", "--output", str(package))
     assert (result.code, result.out, result.err) == (
-        0, "", f"Exported 4 notes in 2 decks, with 0 reviews of 0 cards to {package} (an Anki "
+        0, "", f"Exported 4 notes in 2 decks to {package} (an Anki "
         "package: in Anki, File → Import, with “Import any learning progress” ticked).\n",
     )  # fmt: skip
     collection = anki.Collection(str(tmp_path / "collection.anki2"))

@@ -163,10 +163,9 @@ def export(
     if format_ == "anki":
         target = output or Path("prepcli.apkg")
         made = exchange.export_anki(study, target, force=force)
-        what = (
-            f"{plural(made.notes, 'note')} in {plural(made.decks, 'deck')}, with "
-            f"{plural(made.reviews, 'review')} of {plural(made.reviewed, 'card')}"
-        )
+        what = f"{plural(made.notes, 'note')} in {plural(made.decks, 'deck')}"
+        if made.reviews:
+            what += f", with {plural(made.reviews, 'review')} of {plural(made.reviewed, 'card')}"
         # Anki imports every card as new unless this box is ticked (off by default).
         how = "an Anki package: in Anki, File → Import, with “Import any learning progress”"
         _exported(what, made.path, f"{how} ticked")
