@@ -211,10 +211,23 @@ def listener() -> Iterator[socket.socket]:
     server.close()
 
 
+def _shown_by_the_sandbox(folder: Path) -> bool:
+    """Whether the sandbox leaves `folder` in view (read-only): it hides /tmp, $HOME and
+    the like, so a checkout cloned under /tmp is not."""
+    real = os.path.realpath(folder)
+    return not any(real == h or real.startswith(h + "/") for h in sandbox.hidden_folders())
+
+
 @pytest.fixture
 def visible_folder() -> Iterator[Path]:
-    """A folder outside /tmp and $HOME (which the sandbox hides): in the repository."""
-    folder = Path(tempfile.mkdtemp(prefix=".sandbox-test-", dir=REPO))
+    """A folder the sandbox shows read-only: in the repository, or (for a checkout under
+    /tmp or $HOME, which the sandbox hides) another writable folder outside them."""
+    for base in (REPO, Path("/srv"), Path("/opt"), Path("/mnt")):
+        if _shown_by_the_sandbox(base) and os.access(base, os.W_OK):
+            break
+    else:
+        pytest.skip("no writable folder outside the ones the sandbox hides")
+    folder = Path(tempfile.mkdtemp(prefix=".sandbox-test-", dir=base))
     yield folder
     shutil.rmtree(folder)
 
