@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.stats_history import build, today_ordinal  # noqa: E402
 
-from prepcli import progress  # noqa: E402
+from prepcli.app import progress  # noqa: E402
 from prepcli.app.study import Locations, Study  # noqa: E402
 from prepcli.storage.deckcache import CACHE_FILE  # noqa: E402
 

@@ -145,3 +145,37 @@ def test_the_checks_see_real_imports() -> None:
     assert "prepcli.ui.collection_view" in edges["prepcli.cli.deck"]  # a lazy import
     assert "prepcli.ui.card_view" in edges["prepcli.ui.session"]
     assert layer_of("prepcli.storage.store") > layer_of("prepcli.core.models")
+
+
+def repeated_imports(tree: ast.Module) -> list[str]:
+    """Names a function imports again although its module already imports them at the top
+    (a leftover that makes a reader wonder which import is meant)."""
+    at_top = {
+        (node.module, alias.name)
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    return [
+        f"{inner.lineno}: {inner.module}.{alias.name}"
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        for inner in ast.walk(function)
+        if isinstance(inner, ast.ImportFrom)
+        for alias in inner.names
+        if (inner.module, alias.name) in at_top
+    ]
+
+
+def test_no_function_imports_what_its_module_already_imports() -> None:
+    repeated = {
+        name: found
+        for name, path in modules().items()
+        if (found := repeated_imports(ast.parse(path.read_text("utf-8"))))
+    }
+    assert repeated == {}
+
+
+def test_repeated_imports_are_found() -> None:
+    source = "from a import b\n\ndef f():\n    from a import b\n    from a import c\n"
+    assert repeated_imports(ast.parse(source)) == ["4: a.b"]

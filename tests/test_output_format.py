@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from prepcli.core.history import QuizAnswer, QuizMark
+from prepcli.core.quiz import QuizAnswer, QuizMark
 from prepcli.storage.store import open_store
 from tests.conftest import Result
 

@@ -15,8 +15,8 @@ from prepcli.app.progress import QuizRecorder, draw_quiz
 from prepcli.app.study import Locations, Study
 from prepcli.core import quiz
 from prepcli.core.cards import CardDef, Kind
-from prepcli.core.history import QuizMark
 from prepcli.core.models import CardState, Phase, Rating
+from prepcli.core.quiz import QuizMark
 from prepcli.ui.keys import CTRL_D
 from prepcli.ui.quiz_session import QuizSession
 from tests.conftest import SAMPLE_DECKS, Result, rows

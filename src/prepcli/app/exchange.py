@@ -20,7 +20,6 @@ from typing import IO, TYPE_CHECKING, Any
 from prepcli.core.bounds import DAY_MS
 from prepcli.core.clock import to_ms
 from prepcli.core.errors import PrepError, Problem, ProblemsError, UsageError
-from prepcli.core.history import ExportedCard
 from prepcli.core.models import CardState
 from prepcli.core.scheduler import Scheduler
 from prepcli.core.textfmt import plural
@@ -33,6 +32,7 @@ from prepcli.files.safeio import (
     write_by_name,
     write_file,
 )
+from prepcli.storage.exported import ExportedCard
 from prepcli.storage.schema import SCHEMA_VERSION
 from prepcli.storage.sqlitefile import run_guarded
 from prepcli.storage.store import Store

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any
 from prepcli.app.exchange import refuse_database_files
 from prepcli.core.clock import to_ms
 from prepcli.core.errors import PrepError, UsageError
-from prepcli.core.history import ParameterSet
-from prepcli.core.models import CardState
+from prepcli.core.models import CardState, ParameterSet
 from prepcli.core.scheduler import Scheduler
 from prepcli.files.safeio import path_problem, private_folder, remove_stale_partials
 from prepcli.storage.sqlitefile import check_file, run_guarded

@@ -19,8 +19,8 @@ from prepcli.core import stats as stats_mod
 from prepcli.core.cards import CardDef
 from prepcli.core.clock import from_ms
 from prepcli.core.errors import UsageError
-from prepcli.core.history import QuizAnswer, QuizMark
 from prepcli.core.models import CardState
+from prepcli.core.quiz import QuizAnswer, QuizMark
 from prepcli.storage.sqlitefile import run_guarded
 
 
@@ -41,7 +41,7 @@ def recall_now(study: Study, states: dict[str, CardState], keys: set[str]) -> di
 
 
 def stats_report(study: Study, decks: tuple[str, ...] = ()) -> stats_mod.StatsReport:
-    cards = study.selection(decks)
+    keys = study.selected_keys(decks)  # from the deck index: no card text is needed
     states = study.store.states()
     facts = run_guarded(
         lambda: study.store.log_facts(
@@ -53,9 +53,9 @@ def stats_report(study: Study, decks: tuple[str, ...] = ()) -> stats_mod.StatsRe
     )
     return stats_mod.build_report(
         today=study.today,
-        cards=cards,
+        keys=keys,
         states=states,
-        recall=recall_now(study, states, {c.key for c in cards}),
+        recall=recall_now(study, states, set(keys)),
         facts=facts,
         selection=decks,
         rest_days=days_off(study.store, study.settings),

@@ -41,8 +41,6 @@ class Answering:
     def answer(
         self, key: str, rating: Rating, now: datetime | None = None, duration_ms: int | None = None
     ) -> tuple[CardState, Outcome]:
-        from prepcli.core.history import LoggedChange
-
         moment = now or self.study.now
         chosen: list[Outcome] = []
         day = self.study.study_day(moment)
@@ -76,8 +74,6 @@ class Answering:
         return before, chosen[0]
 
     def forget(self, key: str) -> CardState:
-        from prepcli.core.history import LoggedChange
-
         def decide(before: CardState) -> LoggedChange:
             fresh = CardState(key=key, card_id=before.card_id, suspended=before.suspended)
             return LoggedChange(after=fresh, rating=0, kind=ReviewKind.MANUAL)
@@ -114,8 +110,6 @@ class Answering:
         )
 
     def info(self, key: str) -> CardInfo:
-        from prepcli.core.history import CardInfo
-
         card = self.study.find_card(key)
         state = self.study.state_of(key)
         if card is None and state.card_id == 0:
@@ -128,8 +122,6 @@ class Answering:
         )
 
     def _context(self, moment: datetime, duration_ms: int | None) -> AnswerContext:
-        from prepcli.core.history import AnswerContext
-
         if duration_ms is not None and duration_ms < 0:
             raise UsageError("a duration cannot be negative")
         self.study.latest_day = self.study.study_day(moment)  # the day this answer is about to log

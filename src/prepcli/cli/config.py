@@ -58,7 +58,7 @@ def config_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
       prepcli config list
       prepcli config list --json
     """
-    from prepcli.core.config import SPECS, show_setting
+    from prepcli.core.config import show_setting
     from prepcli.core.models import settings_from
     from prepcli.ui import collection_view
 
@@ -97,7 +97,7 @@ def config_get(ctx: typer.Context, name: NameArgument, as_json: JsonOption = Fal
     Example:
       prepcli config get desired_retention
     """
-    from prepcli.core.config import SPECS, show_setting
+    from prepcli.core.config import show_setting
     from prepcli.core.models import settings_from
 
     if name not in SPECS:
@@ -153,7 +153,6 @@ def config_reset(ctx: typer.Context, name: NameArgument, as_json: JsonOption = F
     Example:
       prepcli config reset new_per_day
     """
-    from prepcli.core.config import SPECS
     from prepcli.core.models import settings_from
     from prepcli.storage.sqlitefile import run_guarded
 

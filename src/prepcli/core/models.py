@@ -117,3 +117,15 @@ class PlanRun:
     plan_id: str
     start_day: int
     interview_day: int | None
+
+
+@dataclass(frozen=True)
+class ParameterSet:
+    """One row of fsrs_params: FSRS parameters and how well they fitted when saved."""
+
+    params: tuple[float, ...]
+    created_ms: int
+    n_items: int
+    log_loss: float | None
+    rmse_bins: float | None
+    source: str  # 'optimize' or 'reset'

@@ -10,10 +10,39 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 
 from prepcli.core.cards import CardDef
-from prepcli.core.history import QuizMark
 from prepcli.core.models import CardState, Phase, Rating
+
+
+class QuizMark(IntEnum):
+    """How a mock-quiz answer was marked; the stored codes."""
+
+    WRONG = 0
+    PARTLY = 1
+    RIGHT = 2
+
+
+@dataclass(frozen=True)
+class QuizAnswer:
+    card_key: str
+    mark: QuizMark
+    answered_ms: int
+    duration_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class QuizRecord:
+    """A mock quiz as stored: `selection` is the JSON of how its questions were drawn."""
+
+    id: int
+    started_ms: int
+    finished_ms: int | None
+    minutes: int
+    selection: str
+    answers: tuple[QuizAnswer, ...] = ()
+
 
 #: The quiz decks when none are named: the LLM knowledge quiz and the research round.
 DEFAULT_DECKS = ("llm-quiz", "research")

@@ -28,9 +28,26 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from prepcli.core.cards import CardDef
-from prepcli.core.history import LogFacts
 from prepcli.core.models import CardState, Phase
+
+
+@dataclass(frozen=True)
+class LogFacts:
+    """The review log reduced in SQL to what the statistics need (storage/logfacts.py).
+
+    days: (study day, answers, milliseconds answering) for every day with answers.
+    overdue_spans: [from, to) study days a card sat due before its next answer came.
+    retention: (study day, mature, passed, reviews) for Anki's true-retention reviews.
+    calibration: (bin, reviews, sum of predicted recall, passed) for interday reviews.
+    answer_seconds: (whole seconds taken, answers), seconds capped at one hour.
+    """
+
+    days: tuple[tuple[int, int, int], ...] = ()
+    overdue_spans: tuple[tuple[int, int], ...] = ()
+    retention: tuple[tuple[int, bool, bool, int], ...] = ()
+    calibration: tuple[tuple[int, int, float, int], ...] = ()
+    answer_seconds: tuple[tuple[int, int], ...] = ()
+
 
 MATURE_DAYS = 21
 CALIBRATION_BINS = 10
@@ -292,13 +309,14 @@ def forecast(states: Iterable[CardState], today: int, days: int = FORECAST_DAYS)
 
 
 def deck_counts(
-    cards: Iterable[CardDef], states: Mapping[str, CardState], recall: Mapping[str, float]
+    keys: Iterable[str], states: Mapping[str, CardState], recall: Mapping[str, float]
 ) -> tuple[tuple[DeckCounts, ...], DeckCounts]:
-    """Per deck (in deck order) and in total: cards by state, leeches, average recall now."""
+    """Per deck (in deck order) and in total: cards by state, leeches, average recall now.
+
+    `keys` are card keys (`deck/card`), in deck order."""
     tallies: dict[str, list[float]] = {}
-    for card in cards:
-        key = card.key
-        tally = tallies.setdefault(card.deck, [0, 0, 0, 0, 0, 0, 0.0, 0])
+    for key in keys:
+        tally = tallies.setdefault(key.partition("/")[0], [0, 0, 0, 0, 0, 0, 0.0, 0])
         state = states.get(key)
         tally[0] += 1
         if state is not None and state.suspended:
@@ -431,27 +449,27 @@ def leeches(states: Iterable[CardState], recall: Mapping[str, float]) -> tuple[L
 def build_report(
     *,
     today: int,
-    cards: Sequence[CardDef],
+    keys: Sequence[str],
     states: Mapping[str, CardState],
     recall: Mapping[str, float],
     facts: LogFacts,
     selection: tuple[str, ...] = (),
     rest_days: Collection[int] = (),
 ) -> StatsReport:
-    """Everything `prepcli stats` shows, for the cards in `cards` (the selected decks).
+    """Everything `prepcli stats` shows, for the cards whose keys are `keys` (the selected
+    decks, in deck order).
 
     `states` may hold more cards (the whole database); only the selected ones count for
     the per-deck, forecast, leech and "still due" figures. `recall` maps card keys to
     predicted recall now.
     """
-    keys = [c.key for c in cards]
     selected = [states[k] for k in keys if k in states]
     waiting = [
         s.due_day
         for s in selected
         if not s.suspended and s.phase != Phase.NEW and s.due_day is not None and s.due_day <= today
     ]
-    rows, total = deck_counts(cards, states, recall)
+    rows, total = deck_counts(keys, states, recall)
     return StatsReport(
         study_date=iso(today),
         selection=selection,

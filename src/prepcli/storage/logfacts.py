@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from prepcli.core.history import LogFacts
+from prepcli.core.stats import LogFacts
 from prepcli.storage.rows import deck_filter
 
 
@@ -20,8 +20,6 @@ def read_log_facts(
     `decks` limits it to cards under those deck ids or prefixes. Every figure is an
     aggregate, so what comes back stays small however long the log grows.
     """
-    from prepcli.core.history import LogFacts
-
     where, params = deck_filter(decks)
     # Anki's true retention counts answers whose previous interval was a day or more
     # (review cards, or interday (re)learning steps); mature when that interval,

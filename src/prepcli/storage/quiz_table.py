@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
-from prepcli.core.history import QuizAnswer, QuizMark, QuizRecord
+from prepcli.core.quiz import QuizAnswer, QuizMark, QuizRecord
 
 
 class QuizRecords:
@@ -46,8 +46,6 @@ class QuizRecords:
 
     def all(self) -> list[QuizRecord]:
         """Every mock quiz with its answers, oldest first."""
-        from prepcli.core.history import QuizAnswer, QuizRecord
-
         answers: dict[int, list[QuizAnswer]] = {}
         for quiz_id, key, mark, answered_ms, duration_ms in self.db.execute(
             "SELECT quiz_id, card_key, mark, answered_ms, duration_ms FROM quiz_answer "

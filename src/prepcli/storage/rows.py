@@ -141,8 +141,6 @@ def state_from_row(row: tuple[Any, ...]) -> CardState:
 
 
 def review_from_row(row: tuple[Any, ...]) -> Review:
-    from prepcli.core.history import Review
-
     (rid, key, reviewed_ms, day, offset, rating, kind, duration, elapsed, scheduled, r_pred) = row[
         :11
     ]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from prepcli.core.history import ParameterSet
+from prepcli.core.models import ParameterSet
 from prepcli.storage.rows import require_transaction
 
 
@@ -47,8 +47,6 @@ class SettingRecords:
         ).fetchone()
         if row is None:
             return None
-
-        from prepcli.core.history import ParameterSet
 
         params, created, items, log_loss, rmse, source = row
         return ParameterSet(

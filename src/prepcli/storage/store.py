@@ -13,15 +13,14 @@ import sqlite3
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from prepcli.core.history import AnswerContext, LogFacts, LoggedChange, Review
+from prepcli.core.history import AnswerContext, LoggedChange, Review
 from prepcli.core.models import CardState, Phase
 from prepcli.storage import sqlitefile
-from prepcli.storage.logfacts import read_log_facts
 from prepcli.storage.plans_table import PlanRecords
-from prepcli.storage.quiz_table import QuizRecords
 from prepcli.storage.rows import (
     CARD_COLUMNS,
     IMPORTED_UP_TO,
@@ -38,7 +37,11 @@ from prepcli.storage.rows import (
     state_from_row,
 )
 from prepcli.storage.settings_table import SettingRecords
-from prepcli.storage.upkeep import Upkeep
+
+if TYPE_CHECKING:
+    from prepcli.core.stats import LogFacts
+    from prepcli.storage.quiz_table import QuizRecords
+    from prepcli.storage.upkeep import Upkeep
 
 
 def open_store(path: Path, *, create_parents: bool = True) -> Store:
@@ -56,8 +59,21 @@ class Store:
         self.path = path
         self.plans = PlanRecords(connection, self.transaction)
         self.settings = SettingRecords(connection, self.transaction)
-        self.quizzes = QuizRecords(connection, self.transaction)
-        self.upkeep = Upkeep(connection, self.transaction)
+
+    # The quizzes' and the upkeep's parts are built when first used: most commands need
+    # neither, and so do not import them.
+
+    @cached_property
+    def quizzes(self) -> QuizRecords:
+        from prepcli.storage.quiz_table import QuizRecords
+
+        return QuizRecords(self.db, self.transaction)
+
+    @cached_property
+    def upkeep(self) -> Upkeep:
+        from prepcli.storage.upkeep import Upkeep
+
+        return Upkeep(self.db, self.transaction)
 
     # --- connection and transactions -------------------------------------------------
 
@@ -454,6 +470,8 @@ class Store:
         self, decks: tuple[str, ...] = (), *, mature_days: int = 21, calibration_bins: int = 10
     ) -> LogFacts:
         """The review log aggregated for `prepcli stats` (see logfacts)."""
+        from prepcli.storage.logfacts import read_log_facts
+
         return read_log_facts(
             self.db, decks, mature_days=mature_days, calibration_bins=calibration_bins
         )

@@ -20,8 +20,8 @@ from typing import IO, Any, TypeGuard
 
 from prepcli.core import bounds
 from prepcli.core.errors import Problem, ProblemsError
-from prepcli.core.history import Column, ExportedCard, ParameterSet
-from prepcli.core.models import Phase, ReviewKind
+from prepcli.core.models import ParameterSet, Phase, ReviewKind
+from prepcli.storage.exported import Column, ExportedCard
 
 FORMAT = "prepcli-export"
 VERSION = 1

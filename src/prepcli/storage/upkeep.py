@@ -10,8 +10,9 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from prepcli.core.history import Column, ExportedCard, Review
+from prepcli.core.history import Review
 from prepcli.core.models import CardState
+from prepcli.storage.exported import Column, ExportedCard
 from prepcli.storage.rows import (
     IMPORTED_UP_TO,
     REVIEW_COLUMNS,
@@ -90,8 +91,6 @@ class Upkeep:
     def columns(self, table: str) -> list[Column]:
         if table not in ("card", "review"):
             raise ValueError(f"no export of table {table!r}")
-        from prepcli.core.history import Column
-
         return [
             Column(
                 name=row[1],
@@ -104,8 +103,6 @@ class Upkeep:
 
     def export_cards(self) -> list[ExportedCard]:
         """Every card row with its review rows, column by column, ordered by key."""
-        from prepcli.core.history import ExportedCard
-
         cursor = self.db.execute("SELECT * FROM card ORDER BY key")
         names = [d[0] for d in cursor.description]
         cards = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -16,8 +16,7 @@ from typing import Protocol
 
 from prepcli.app.progress import QuizRecorder
 from prepcli.core.clock import to_ms
-from prepcli.core.history import QuizMark
-from prepcli.core.quiz import Question
+from prepcli.core.quiz import Question, QuizMark
 from prepcli.ui import card_view, quiz_view, render
 from prepcli.ui.keys import CTRL_C, CTRL_D, ENTER
 

@@ -1,0 +1,26 @@
+"""A card as an export carries it and an import restores it, and the columns an import is
+checked against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a table, as PRAGMA table_info describes it (for import checks)."""
+
+    name: str
+    type: str  # INTEGER, REAL or TEXT
+    notnull: bool
+    has_default: bool
+
+
+@dataclass(frozen=True)
+class ExportedCard:
+    """A card row and its review rows, as column → value (ids left out)."""
+
+    key: str
+    state: dict[str, Any]
+    history: list[dict[str, Any]]
