@@ -342,20 +342,70 @@ def test_heatmap_answer_times_and_calibration_edges() -> None:
 # --- the SQL against a plain recount --------------------------------------------------------
 
 
-def test_sql_aggregates_match_a_plain_recount(tmp_path: Path) -> None:
-    today = T
+@pytest.mark.parametrize("decks", [("synthetic.d01",), ()], ids=["a deck", "every deck"])
+def test_sql_aggregates_match_a_plain_recount(tmp_path: Path, decks: tuple[str, ...]) -> None:
+    """A deck's figures are counted from the log; the whole collection's from the tallies."""
     built = build(tmp_path / "synthetic", decks=2, cards_per_deck=40, target_reviews=1500,
-                  today=today, seed=7)  # fmt: skip
+                  today=T, seed=7)  # fmt: skip
     store = open_store(built.db)
     try:
-        facts = store.log_facts(("synthetic.d01",))
+        assert_facts_recounted(store.log_facts(decks), built.db, decks)
     finally:
         store.close()
-    connection = sqlite3.connect(built.db)
+
+
+def test_the_tallies_follow_every_change_to_the_log(tmp_path: Path) -> None:
+    """Rows added after the tallies were counted are added to them; a row deleted,
+    rewritten or inserted below what they counted makes them count the log again."""
+    built = build(tmp_path / "synthetic", decks=2, cards_per_deck=40, target_reviews=1500,
+                  today=T, seed=11)  # fmt: skip
+    store = open_store(built.db)
+    db = store.db
+
+    def check() -> None:
+        assert_facts_recounted(store.log_facts(), built.db, ())
+
+    def marked() -> bool:
+        return db.execute("SELECT count(*) FROM review_tally_mark").fetchone()[0] == 1
+
+    try:
+        assert not marked()  # never counted yet
+        check()
+        assert marked()
+        for key, rating in (("synthetic.d00/c00001", 1), ("synthetic.d01/c00002", 3)):
+            answer(built.db, key, T + 1, 9, rating, rating, phase=Phase.REVIEW,
+                   due_in_ms=3 * DAY, r=0.8, elapsed=4.0, duration=7_000 * rating)  # fmt: skip
+        assert marked()  # new rows above the mark: added on the next read
+        check()
+        store.undo_last()  # deletes the newest row: counted by now, so the mark goes
+        assert not marked()
+        check()
+        oldest = db.execute("SELECT min(id) FROM review").fetchone()[0]
+        db.execute("UPDATE review SET b_due_day = b_due_day - 3, rating = 1 WHERE id = ?",
+                   (oldest,))  # fmt: skip
+        assert not marked()
+        check()
+        columns = [r[1] for r in db.execute("PRAGMA table_info(review)")]
+        copied = ", ".join(c for c in columns if c != "id")
+        db.execute(f"DELETE FROM review WHERE id = {oldest}")
+        check()
+        db.execute(
+            f"INSERT INTO review (id, {copied}) SELECT {oldest}, {copied} FROM review "
+            "WHERE rating > 0 ORDER BY id DESC LIMIT 1"
+        )  # an id below the mark, as a sync replay may write
+        assert not marked()
+        check()
+    finally:
+        store.close()
+
+
+def assert_facts_recounted(facts: stats.LogFacts, db: Path, decks: tuple[str, ...]) -> None:
+    connection = sqlite3.connect(db)
     rows = connection.execute(
         "SELECT study_day, rating, duration_ms, elapsed_days, r_predicted, b_phase, b_due_day,"
         " b_due_ms, b_last_review_ms FROM review JOIN card ON card.id = card_id"
-        " WHERE card.key LIKE 'synthetic.d01/%'"
+        " WHERE card.key LIKE ?",
+        (f"{decks[0]}/%" if decks else "%",),
     ).fetchall()
     connection.close()
     assert rows, "the generator made no reviews for the deck"

@@ -197,5 +197,44 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (path, line, col, message)
         ) WITHOUT ROWID""",
     ),
+    (  # 9: the statistics' tallies of the review log (storage/logfacts.py); no mark yet,
+        # so the first `stats` counts the log
+        """CREATE TABLE review_tally_day (
+            study_day INTEGER NOT NULL,
+            retention_class INTEGER NOT NULL,
+            passed INTEGER NOT NULL,
+            answers INTEGER NOT NULL,
+            duration_ms INTEGER NOT NULL,
+            PRIMARY KEY (study_day, retention_class, passed)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE review_tally_bin (
+            bin INTEGER NOT NULL,
+            seconds INTEGER NOT NULL,
+            passed INTEGER NOT NULL,
+            answers INTEGER NOT NULL,
+            predicted REAL NOT NULL,
+            PRIMARY KEY (bin, seconds, passed)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE review_tally_span (
+            from_day INTEGER NOT NULL,
+            to_day INTEGER NOT NULL,
+            answers INTEGER NOT NULL,
+            PRIMARY KEY (from_day, to_day)
+        ) WITHOUT ROWID""",
+        # At most one row: the tallies count the review rows with id <= upto_id.
+        "CREATE TABLE review_tally_mark (upto_id INTEGER NOT NULL)",
+        """CREATE TRIGGER review_tally_stale_on_insert AFTER INSERT ON review
+            WHEN new.id <= (SELECT upto_id FROM review_tally_mark) BEGIN
+            DELETE FROM review_tally_mark;
+        END""",
+        """CREATE TRIGGER review_tally_stale_on_update AFTER UPDATE ON review
+            WHEN old.id <= (SELECT upto_id FROM review_tally_mark) BEGIN
+            DELETE FROM review_tally_mark;
+        END""",
+        """CREATE TRIGGER review_tally_stale_on_delete AFTER DELETE ON review
+            WHEN old.id <= (SELECT upto_id FROM review_tally_mark) BEGIN
+            DELETE FROM review_tally_mark;
+        END""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -466,12 +466,8 @@ class Store:
     def review_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM review").fetchone()[0])
 
-    def log_facts(
-        self, decks: tuple[str, ...] = (), *, mature_days: int = 21, calibration_bins: int = 10
-    ) -> LogFacts:
+    def log_facts(self, decks: tuple[str, ...] = ()) -> LogFacts:
         """The review log aggregated for `prepcli stats` (see logfacts)."""
         from prepcli.storage.logfacts import read_log_facts
 
-        return read_log_facts(
-            self.db, decks, mature_days=mature_days, calibration_bins=calibration_bins
-        )
+        return read_log_facts(self.db, decks)
