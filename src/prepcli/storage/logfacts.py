@@ -9,7 +9,7 @@ row deleted, rewritten or inserted below the mark (undo, import, repair, a sync 
 makes a trigger delete the mark, and the next `stats` counts the whole log again.
 
 With a deck selection the groups are counted from the log directly: the tallies hold
-the whole collection only.
+the whole collection only. So they are on a database the user may read but not write.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 
 from prepcli.core.stats import CALIBRATION_BINS, MATURE_DAYS, LogFacts
 from prepcli.storage.rows import deck_filter
+from prepcli.storage.sqlitefile import read_only_error
 
 # Anki's true retention counts answers whose previous interval was a day or more
 # (review cards, or interday (re)learning steps); mature when that interval, rounded to
@@ -71,14 +72,20 @@ def read_log_facts(db: sqlite3.Connection, decks: tuple[str, ...] = ()) -> LogFa
     the log grows."""
     if decks:
         return _facts(*_counted_from_the_log(db, *deck_filter(decks)))
-    db.execute("BEGIN IMMEDIATE")  # bringing the tallies up to date writes them
     try:
-        _bring_tallies_up_to_date(db)
-        groups = [db.execute(f"SELECT * FROM {table}").fetchall() for table, *_ in _GROUPINGS]
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
+        db.execute("BEGIN IMMEDIATE")  # bringing the tallies up to date writes them
+        try:
+            _bring_tallies_up_to_date(db)
+            groups = [db.execute(f"SELECT * FROM {t}").fetchall() for t, *_ in _GROUPINGS]
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        if not read_only_error(exc):
+            raise
+        # A database the user may read but not write: the log is counted each time.
+        groups = _counted_from_the_log(db, "", [])
     return _facts(*groups)
 
 
