@@ -1,7 +1,7 @@
 """The interview forecast `prepcli plan` shows: expected recall on the interview morning
 for someone who does every review the planner asks for, and if reviewing stopped today.
 
-Apart from study.py because only `prepcli plan` needs it (start-up stays lean).
+Only `prepcli plan` shows it; the interview planner itself is app/study_interview.py.
 """
 
 from __future__ import annotations
@@ -48,21 +48,20 @@ def readiness(study: Study) -> Readiness | None:
     interview_ms = to_ms(study.interview.instant(policy))
     today, last = study.today, policy.last_session_day
     day_start_ms = to_ms(study.calendar.day_start(today))
-    studied: list[tuple[str, CardState]] = []
+    states = study.states()
+    studied: dict[str, tuple[str, CardState]] = {}  # key: (deck, state)
     unstudied = 0
     for key in study.index.keys:  # the keys are enough: no card's text is read
-        state = study.states().get(key)
+        state = states.get(key)
         if state is None or state.phase == Phase.NEW:
             unstudied += not (state is not None and state.suspended)
         elif not state.suspended:
-            studied.append((key.split("/", 1)[0], state))  # a key is deck/id
+            studied[key] = (key.split("/", 1)[0], state)  # a key is deck/id
     per_deck: dict[str, list[float]] = {}
     floor: list[float] = []
-    for deck, state in studied:
-        memory = memories([_as_review(state)], study.calendar, interview_ms)
-        if not memory:
-            continue
-        card = memory[0]
+    reviewed = (_as_review(state) for _deck, state in studied.values())
+    for card in memories(reviewed, study.calendar, interview_ms):
+        deck, state = studied[card.key]
         floor.append(model.expected_recall(card, (), policy.interview_day))
         reviews: list[int] = []
         if _chosen_today(plan.today, state, day_start_ms):
