@@ -179,3 +179,15 @@ def test_no_function_imports_what_its_module_already_imports() -> None:
 def test_repeated_imports_are_found() -> None:
     source = "from a import b\n\ndef f():\n    from a import b\n    from a import c\n"
     assert repeated_imports(ast.parse(source)) == ["4: a.b"]
+
+
+def test_no_empty_type_checking_block() -> None:
+    empty = [
+        name
+        for name, path in modules().items()
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, ast.If)
+        and ast.unparse(node.test) == "TYPE_CHECKING"
+        and all(isinstance(child, ast.Pass) for child in node.body)
+    ]
+    assert empty == []

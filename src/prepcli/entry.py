@@ -3,7 +3,7 @@ of errors to messages and exit codes for every command.
 
 `prepcli` and `prepcli today [--json]`, the lines people run most, are answered without
 importing Typer or building its command tree, which is most of the framework's start-up.
-Every other line goes to the Typer app in cli.py.
+Every other line goes to the Typer app (cli/commands.py).
 """
 
 from __future__ import annotations
@@ -11,14 +11,9 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from prepcli.cli.options import Options, locations_for, show_today
 from prepcli.core.errors import PrepError, ProblemsError
-
-if TYPE_CHECKING:
-    pass
-
 
 #: Set by the completion scripts of `prepcli --install-completion` when the shell asks
 #: which words can come next (with the command line in COMP_WORDS and the like).

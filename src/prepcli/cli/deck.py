@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -23,9 +23,6 @@ from prepcli.cli.common import (
 from prepcli.cli.deck_overrides import deck_overrides
 from prepcli.cli.options import existing
 from prepcli.core.errors import PrepError, UsageError
-
-if TYPE_CHECKING:
-    pass
 
 deck_app = typer.Typer(
     rich_markup_mode=None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -17,9 +17,6 @@ from prepcli.cli.common import (
     show_long,
 )
 from prepcli.core.errors import PrepError, UsageError
-
-if TYPE_CHECKING:
-    pass
 
 plan_app = typer.Typer(
     rich_markup_mode=None, invoke_without_command=True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -23,9 +23,6 @@ from prepcli.cli.common import (
     show_long,
 )
 from prepcli.core.errors import UsageError
-
-if TYPE_CHECKING:
-    pass
 
 app = typer.Typer(rich_markup_mode=None)
 
