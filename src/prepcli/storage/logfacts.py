@@ -8,8 +8,9 @@ not on every run. Rows are appended with growing ids, so "since" is a range of i
 row deleted, rewritten or inserted below the mark (undo, import, repair, a sync replay)
 makes a trigger delete the mark, and the next `stats` counts the whole log again.
 
-With a deck selection the groups are counted from the log directly: the tallies hold
-the whole collection only. So they are on a database the user may read but not write.
+With a deck selection the groups are counted from the log directly (the tallies hold
+the whole collection only), and so they are on a database the user may read but not
+write.
 """
 
 from __future__ import annotations
@@ -76,7 +77,10 @@ def read_log_facts(db: sqlite3.Connection, decks: tuple[str, ...] = ()) -> LogFa
         db.execute("BEGIN IMMEDIATE")  # bringing the tallies up to date writes them
         try:
             _bring_tallies_up_to_date(db)
-            groups = [db.execute(f"SELECT * FROM {t}").fetchall() for t, *_ in _GROUPINGS]
+            groups = [
+                db.execute(f"SELECT {', '.join((*keys, *sums))} FROM {table}").fetchall()
+                for table, keys, sums, _query in _GROUPINGS
+            ]
         except BaseException:
             db.execute("ROLLBACK")
             raise
