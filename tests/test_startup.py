@@ -84,11 +84,17 @@ def test_the_program_prints_all_of_today_through_a_pipe() -> None:
 
 @pytest.mark.usefixtures("sample_decks")
 @pytest.mark.parametrize(
-    "args", [["next", "--json"], ["answer", "sample.basics/kv-cache", "good", "--json"]]
+    "args",
+    [
+        ["next", "--json"],
+        ["answer", "sample.basics/kv-cache", "good", "--json"],
+        ["stats", "--json"],
+    ],
 )
 def test_scripts_commands_draw_nothing_so_need_no_rich(args: list[str]) -> None:
-    """`next --json` and `answer` print plain text or JSON: the terminal renderer (Rich)
-    is not loaded for them, nor the YAML parser once the deck cache is written."""
+    """`next --json`, `answer` and `stats --json` print plain text or JSON: the terminal
+    renderer (Rich) is not loaded for them, nor the YAML parser once the deck cache is
+    written."""
     loaded_after(["next", "--json"])  # writes the deck cache
     assert loaded_after(args, ("rich", "yaml")) == set()
 

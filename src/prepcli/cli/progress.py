@@ -46,13 +46,14 @@ def stats(ctx: typer.Context, deck: DeckOption = None, as_json: JsonOption = Fal
       prepcli stats --json
     """
     from prepcli.app.progress import stats_report
-    from prepcli.ui import stats_view
 
     study = open_study(ctx)
     report = stats_report(study, tuple(deck or ()))
     if as_json:
-        emit_json(asdict(report))
+        emit_json(asdict(report))  # for scripts: without Rich
     else:
+        from prepcli.ui import stats_view
+
         show_long(ctx, stats_view.stats_view(report))
 
 
