@@ -63,9 +63,9 @@ def main() -> None:
     where = Locations(db=db, deck_roots=(folder / "decks",), cache_dir=folder / "cache")
     study = Study.open(where, NOW)  # also fills the deck parse cache
     assert (folder / "cache" / CACHE_FILE).exists()
-    reviews = study.store.review_count()
+    reviews = study.store.log.review_count()
     print(f"collection: {len(study.cards)} cards, {reviews} reviews")
-    sql = median_ms(lambda: study.store.log_facts(), args.repeats)
+    sql = median_ms(lambda: study.store.log.facts(), args.repeats)
     report = median_ms(lambda: progress.stats_report(study), args.repeats)
     study.close()
 
@@ -82,7 +82,7 @@ def main() -> None:
     def command(argv: list[str]) -> Callable[[], object]:
         return lambda: subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
 
-    print(f"SQL aggregation (store.log_facts)           {sql:8.1f} ms")
+    print(f"SQL aggregation (store.log.facts)           {sql:8.1f} ms")
     print(f"report on an open Study (stats_report)      {report:8.1f} ms")
     print(f"open + report, in process                   {in_process:8.1f} ms")
     runs: dict[str, list[str]] = {

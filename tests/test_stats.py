@@ -349,7 +349,7 @@ def test_sql_aggregates_match_a_plain_recount(tmp_path: Path, decks: tuple[str, 
                   today=T, seed=7)  # fmt: skip
     store = open_store(built.db)
     try:
-        assert_facts_recounted(store.log_facts(decks), built.db, decks)
+        assert_facts_recounted(store.log.facts(decks), built.db, decks)
     finally:
         store.close()
 
@@ -363,7 +363,7 @@ def test_the_tallies_follow_every_change_to_the_log(tmp_path: Path) -> None:
     db = store.db
 
     def check() -> None:
-        assert_facts_recounted(store.log_facts(), built.db, ())
+        assert_facts_recounted(store.log.facts(), built.db, ())
 
     def marked() -> bool:
         return db.execute("SELECT count(*) FROM review_tally_mark").fetchone()[0] == 1

@@ -114,7 +114,7 @@ def test_an_answer_and_its_undo_are_single_transactions(db_path: Path) -> None:
             key="d/a", card_id=1, phase=Phase.REVIEW, stability=2.3, difficulty=5.0,
             due_ms=1_800_200_000_000, due_day=740_002, last_review_ms=CONTEXT.reviewed_ms, reps=1,
         )  # fmt: skip
-        history = store.history("d/a")
+        history = store.log.history("d/a")
         assert [(r.id, r.rating, r.kind, r.duration_ms) for r in history] == [
             (review_id, 3, ReviewKind.LEARN, 4200)
         ]
@@ -125,13 +125,13 @@ def test_an_answer_and_its_undo_are_single_transactions(db_path: Path) -> None:
 
         with pytest.raises(RuntimeError):
             store.change("d/a", explode, CONTEXT)
-        assert len(store.history("d/a")) == 1  # nothing half-written
+        assert len(store.log.history("d/a")) == 1  # nothing half-written
 
         undone = store.undo_last()
         assert undone is not None and undone.id == review_id
         state = store.state("d/a")
         assert state is not None and state.phase == Phase.NEW and state.reps == 0
-        assert store.history("d/a") == []
+        assert store.log.history("d/a") == []
         assert store.undo_last() is None
     finally:
         store.close()
@@ -143,7 +143,7 @@ def test_renames_move_history(db_path: Path) -> None:
         store.change("d/old", _learned, CONTEXT)
         assert store.apply_renames({"d/old": "d/new"}) == 1
         assert store.state("d/old") is None
-        assert len(store.history("d/new")) == 1
+        assert len(store.log.history("d/new")) == 1
         assert store.apply_renames({"d/old": "d/new"}) == 0  # idempotent
     finally:
         store.close()
@@ -160,7 +160,7 @@ def test_key_groups_read_a_key_holding_the_separator_whole(db_path: Path) -> Non
                 "INSERT INTO card (key, phase, due_day, modified_ms) VALUES (?, ?, 1, 0)",
                 [(odd, int(Phase.REVIEW)), ("llm-quiz.basics/rope", int(Phase.REVIEW))],
             )
-        groups = store.key_groups(today=1)
+        groups = store.due.key_groups(today=1)
         assert groups.studied == {odd, "llm-quiz.basics/rope"}
         assert not groups.learning and not groups.hidden and not groups.unstudied
     finally:

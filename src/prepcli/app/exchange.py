@@ -375,7 +375,7 @@ def import_needs_backup(study: Study, document: ImportDocument, *, merge: bool) 
 def _replay_card(
     store: Store, scheduler: Scheduler, key: str, now_ms: int, *, rewrite_log: bool
 ) -> None:
-    history = store.history(key)
+    history = store.log.history(key)
     if not history:
         return  # a state without history is taken as it is
     stored = store.state(key)

@@ -294,7 +294,7 @@ def check(study: Study, *, fix: bool, backup_folder: Path, keep: int = 10) -> Ch
     now_ms = to_ms(study.now)
 
     def replay(key: str) -> None:
-        history = store.history(key)  # re-read inside the lock
+        history = store.log.history(key)  # re-read inside the lock
         stored = store.state(key)
         if stored is None:
             return  # removed with a key no deck could define

@@ -43,7 +43,7 @@ def recall_now(study: Study, states: dict[str, CardState], keys: set[str]) -> di
 def stats_report(study: Study, decks: tuple[str, ...] = ()) -> stats_mod.StatsReport:
     keys = study.selected_keys(decks)  # from the deck index: no card text is needed
     states = study.store.states()
-    facts = run_guarded(lambda: study.store.log_facts(decks), study.store.path)
+    facts = run_guarded(lambda: study.store.log.facts(decks), study.store.path)
     return stats_mod.build_report(
         today=study.today,
         keys=keys,

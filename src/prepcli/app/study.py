@@ -79,7 +79,7 @@ class Study:
         self.calendar = StudyCalendar(
             zone_named(self.settings.timezone), self.settings.rollover_hour
         )
-        self.latest_day = store.latest_study_day() or 0
+        self.latest_day = store.log.latest_study_day() or 0
         self.today = self.study_day(now)
         store.apply_renames(self.index.renames)
         # The parts, each with one job (as Anki's collection hands work to its managers).
@@ -247,11 +247,11 @@ class Study:
             self._changed()
 
     def progress(self) -> DayProgress:
-        answers, new, reviews, relearning = self.store.day_counts(self.today)
+        answers, new, reviews, relearning = self.store.log.day_counts(self.today)
         return DayProgress(answers, new, reviews, relearning)
 
     def key_groups(self, today: int | None = None) -> KeyGroups:
-        return self.store.key_groups(self.today if today is None else today)
+        return self.store.due.key_groups(self.today if today is None else today)
 
     def selection(self, decks: tuple[str, ...] = (), tags: tuple[str, ...] = ()) -> list[CardDef]:
         self._check_decks(decks)

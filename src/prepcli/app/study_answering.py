@@ -118,7 +118,7 @@ class Answering:
             card=card,
             state=state,
             retrievability=self.study.scheduler.retrievability(state, self.study.now),
-            history=self.study.store.history(key),
+            history=self.study.store.log.history(key),
         )
 
     def _context(self, moment: datetime, duration_ms: int | None) -> AnswerContext:

@@ -108,7 +108,7 @@ class InterviewPart:
             self.memory_model.w,
             self.memory_model.relearning_steps,
             self.study.index.stamps,
-            self.study.store.plan_inputs_stamp(day, day_start_ms),
+            self.study.store.due.plan_inputs_stamp(day, day_start_ms),
         )
         cache = (
             None
@@ -130,7 +130,7 @@ class InterviewPart:
             interview_mod.memory_of(
                 key, stability, difficulty, last_ms, self.study.calendar, interview_ms
             )
-            for key, stability, difficulty, last_ms in self.study.store.reviews_at_start(day)
+            for key, stability, difficulty, last_ms in self.study.store.due.reviews_at_start(day)
             if key in in_decks
         ]
         return interview_mod.plan_interview(cards, policy, day, self.memory_model)

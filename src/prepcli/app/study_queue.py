@@ -103,7 +103,7 @@ class Queue:
         leftovers; later weeks' cards only with `ahead`. The plan's pace bounds the count.
 
         Only the cards that can be due today are read in full; the rest of the collection
-        is known by key (Store.key_groups), so the queue costs little on a big collection.
+        is known by key (DueCards.key_groups), so the queue costs little on a big collection.
         """
         moment = now or self.study.now
         today = self.study.study_day(moment)
@@ -133,7 +133,7 @@ class Queue:
         new_cards = self._new_cards(selected, groups, held_back)
         learning = [
             s
-            for s in self.study.store.learning_states(
+            for s in self.study.store.due.learning_states(
                 today, to_ms(self.study.calendar.day_start(today + 1))
             )
             if s.key in selected
@@ -143,7 +143,7 @@ class Queue:
             reviews_per_day = self.study.settings.reviews_per_day
             built = agenda_mod.assemble_agenda(
                 learning,
-                [k for k in self.study.store.due_review_keys(today) if k in selected],
+                [k for k in self.study.store.due.due_review_keys(today) if k in selected],
                 self.study.store.states_of,
                 new_keys,
                 now_ms=to_ms(moment),
@@ -245,7 +245,7 @@ class Queue:
         without answers breaks the run only if something was due on it, and today does not
         break it before it is over. The days with answers come from one query; only the
         days between them are looked at one by one."""
-        answered = self.study.store.days_answered(self.study.today)
+        answered = self.study.store.log.days_answered(self.study.today)
         if not answered:
             return 0
         days = set(answered)
@@ -257,7 +257,7 @@ class Queue:
             elif (
                 day != self.study.today
                 and day not in rest
-                and self.study.store.something_due_on(day)
+                and self.study.store.log.something_due_on(day)
             ):
                 break
         return streak
@@ -276,7 +276,7 @@ class Queue:
         in_decks = self.study.card_keys
         gone = groups.outside(in_decks)
         unseen = len(self._new_cards(in_decks, groups, held_back))
-        reviews_due, learning_due, learning_later = self.study.store.due_counts(
+        reviews_due, learning_due, learning_later = self.study.store.due.due_counts(
             today,
             to_ms(self.study.now),
             to_ms(self.study.calendar.day_start(today + 1)),
@@ -286,7 +286,7 @@ class Queue:
         fsrs_due = reviews_due
         if planned is not None:
             reviews_due = len(planned)
-        suspended, leeches, due_tomorrow = self.study.store.flag_counts(today, leaving_out=gone)
+        suspended, leeches, due_tomorrow = self.study.store.due.flag_counts(today, leaving_out=gone)
         return TodaySummary(
             study_date=self.study.calendar.date_of(today).isoformat(),
             due_reviews=reviews_due,
@@ -296,7 +296,7 @@ class Queue:
             new_today=min(unseen, max(0, new_limit - progress.new_introduced)),
             new_unseen=unseen,
             answers_today=progress.answers,
-            minutes_today=self.study.store.durations_on(today) / 60_000,
+            minutes_today=self.study.store.log.durations_on(today) / 60_000,
             streak=self.streak(),
             decks=len(self.study.index.deck_ids),
             cards=len(self.study.index.keys),

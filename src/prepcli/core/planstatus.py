@@ -92,7 +92,7 @@ def plan_status(
 ) -> PlanStatus:
     """Where the run stands. `cards_by_week`: the keys of each week's cards; `studied`:
     the keys of the cards answered at least once; `learning`: those of them still in
-    (re)learning steps (Store.key_groups); `out_of_reach`: each week's cards there is no
+    (re)learning steps (DueCards.key_groups); `out_of_reach`: each week's cards there is no
     room for before the last day for new cards (a week is judged without them)."""
     from datetime import date
 

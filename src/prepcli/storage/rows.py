@@ -163,7 +163,7 @@ def review_from_row(row: tuple[Any, ...]) -> Review:
 
 @dataclass(frozen=True)
 class KeyGroups:
-    """Sets of card keys by what their state says (see Store.key_groups)."""
+    """Sets of card keys by what their state says (see DueCards.key_groups)."""
 
     studied: frozenset[str]  # answered at least once (not new)
     learning: frozenset[str]  # in (re)learning steps

@@ -1,6 +1,7 @@
-"""The study database as one object: the cards' scheduling states, the queue's queries,
-answers and undo, and the parts that own the other tables (plans, settings, quizzes,
-upkeep). The only module that opens the database (through sqlitefile).
+"""The study database as one object: the cards' scheduling states, answers and undo, and
+the parts it hands the rest to — the due cards' reads (`due`), the review log's reads
+(`log`), plans, settings, quizzes and upkeep. The only module that opens the database
+(through sqlitefile).
 
 One file per user. Each answer is its own committed transaction, written with
 BEGIN IMMEDIATE so two prepcli processes never interleave a read-modify-write; WAL
@@ -15,21 +16,19 @@ from contextlib import contextmanager
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from prepcli.core.history import AnswerContext, LoggedChange, Review
-from prepcli.core.models import CardState, Phase
+from prepcli.core.models import CardState
 from prepcli.storage import sqlitefile
+from prepcli.storage.duecards import DueCards
 from prepcli.storage.plans_table import PlanRecords
+from prepcli.storage.reviewlog import ReviewLog
 from prepcli.storage.rows import (
     CARD_COLUMNS,
     IMPORTED_UP_TO,
-    KEY_SEPARATOR,
     REVIEW_COLUMNS,
     STATE_FIELDS,
-    STUDIED,
-    VISIBLE,
-    KeyGroups,
     key_chunks,
     replace_state,
     review_from_row,
@@ -39,7 +38,6 @@ from prepcli.storage.rows import (
 from prepcli.storage.settings_table import SettingRecords
 
 if TYPE_CHECKING:
-    from prepcli.core.stats import LogFacts
     from prepcli.storage.quiz_table import QuizRecords
     from prepcli.storage.upkeep import Upkeep
 
@@ -57,6 +55,8 @@ class Store:
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self.db = connection
         self.path = path
+        self.due = DueCards(connection)
+        self.log = ReviewLog(connection)
         self.plans = PlanRecords(connection, self.transaction)
         self.settings = SettingRecords(connection, self.transaction)
 
@@ -98,80 +98,6 @@ class Store:
         rows = self.db.execute(f"SELECT {CARD_COLUMNS} FROM card").fetchall()
         return {row[0]: state_from_row(row) for row in rows}
 
-    def key_groups(self, today: int) -> KeyGroups:
-        """Which cards are studied, in learning steps, hidden today, or new with a row (after
-        `card forget`), as sets of keys: between them, every card the database knows."""
-        return KeyGroups(
-            *self._concat_keys(
-                f"phase > {int(Phase.NEW)}",
-                f"phase IN ({int(Phase.LEARNING)}, {int(Phase.RELEARNING)})",
-                f"NOT ({VISIBLE})",
-                f"phase = {int(Phase.NEW)} AND {VISIBLE}",
-                today=today,
-            )
-        )
-
-    def flag_counts(self, today: int, leaving_out: Collection[str] = ()) -> tuple[int, int, int]:
-        """How many cards are suspended, leeches, and due by the end of tomorrow (studied,
-        not suspended), leaving out the `leaving_out` keys (cards no longer in the decks).
-        Flagged cards are few and have their own partial index; the due ones are a range
-        of card_schedule: neither count reads the table."""
-        suspended, leeches = self._counts(
-            "coalesce(sum(suspended), 0), coalesce(sum(leech), 0)",
-            "(suspended OR leech)",  # the card_flagged index's own condition
-            {},
-            leaving_out,
-        )
-        studied = f"phase IN ({STUDIED}) AND NOT suspended"
-        (due,) = self._counts(
-            "count(*)",
-            # Two ranges of the index (SQLite reads `a AND (b OR c)` as a scan of a).
-            f"(({studied} AND due_day <= :tomorrow) OR ({studied} AND due_day IS NULL))",
-            {"tomorrow": today + 1},
-            leaving_out,
-        )
-        return suspended, leeches, due
-
-    def _concat_keys(self, *rules: str, today: int) -> list[frozenset[str]]:
-        """For each rule, the set of keys of the cards it holds for. SQLite joins each
-        set's keys into one string, read from the card_schedule index (which holds every
-        column the rules test), so 20,000 cards cost a few milliseconds instead of the
-        tens it takes to fetch them row by row. One query per rule: each walks only its
-        range of the index. A key holding the separator (possible only through an
-        import) shows as a count that does not match: that set is then read row by row."""
-        sep = f"char({ord(KEY_SEPARATOR)})"
-        found = []
-        for rule in rules:
-            where = f"FROM card WHERE {rule}"
-            count, text = self.db.execute(
-                f"SELECT count(*), group_concat(key, {sep}) {where}", {"today": today}
-            ).fetchone()
-            keys = text.split(KEY_SEPARATOR) if text else []
-            if len(keys) != count:
-                keys = [row[0] for row in self.db.execute(f"SELECT key {where}", {"today": today})]
-            found.append(frozenset(keys))
-        return found
-
-    def learning_states(self, today: int, day_end_ms: int) -> list[CardState]:
-        """(Re)learning cards due before the study day ends, neither suspended nor buried."""
-        rows = self.db.execute(
-            f"SELECT {CARD_COLUMNS} FROM card WHERE {VISIBLE} "
-            f"AND phase IN ({int(Phase.LEARNING)}, {int(Phase.RELEARNING)}) AND due_ms < :end",
-            {"today": today, "end": day_end_ms},
-        ).fetchall()
-        return [state_from_row(row) for row in rows]
-
-    def due_review_keys(self, today: int) -> list[str]:
-        """The keys of the review cards due by today, neither suspended nor buried, most
-        overdue first (the queue's order: agenda.review_order). Keys only: the queue reads
-        in full just the reviews that fit under the day's limit."""
-        rows = self.db.execute(
-            f"SELECT key FROM card WHERE {VISIBLE} AND phase = {int(Phase.REVIEW)} "
-            "AND due_day <= :today ORDER BY due_day, coalesce(due_ms, 0), key",
-            {"today": today},
-        )
-        return [row[0] for row in rows]
-
     def states_of(self, keys: Collection[str]) -> dict[str, CardState]:
         """The states of these cards (those that have one)."""
         found: dict[str, CardState] = {}
@@ -179,80 +105,6 @@ class Store:
             for row in self.db.execute(f"SELECT {CARD_COLUMNS} FROM card WHERE {among}", chosen):
                 found[row[0]] = state_from_row(row)
         return found
-
-    def due_counts(
-        self, today: int, now_ms: int, day_end_ms: int, leaving_out: Collection[str] = ()
-    ) -> tuple[int, int, int]:
-        """How many reviews are due by today, learning cards due now, and learning cards
-        due later today, leaving out suspended and buried cards and the `leaving_out` keys
-        (cards no longer in the decks): the queue's counts, counted by SQLite. Each count
-        walks its range of the (phase, due_day) index, not the whole table."""
-        bounds = {"today": today, "now": now_ms, "end": day_end_ms}
-        (reviews,) = self._counts(
-            "count(*)",
-            f"phase = {int(Phase.REVIEW)} AND due_day <= :today AND {VISIBLE}",
-            bounds,
-            leaving_out,
-        )
-        learning_now, learning_later = self._counts(
-            "coalesce(sum(due_ms <= :now), 0), coalesce(sum(due_ms > :now AND due_ms < :end), 0)",
-            f"phase IN ({int(Phase.LEARNING)}, {int(Phase.RELEARNING)}) AND {VISIBLE}",
-            bounds,
-            leaving_out,
-        )
-        return reviews, learning_now, learning_later
-
-    def _counts(
-        self, sums: str, rule: str, params: dict[str, Any], leaving_out: Collection[str]
-    ) -> list[int]:
-        """Sums over the cards `rule` holds for, minus their values over the `leaving_out`
-        keys (few: the cards no longer in the decks)."""
-        query = f"SELECT {sums} FROM card WHERE {rule}"
-        totals = list(self.db.execute(query, params).fetchone())
-        for among, chosen in key_chunks(leaving_out):
-            row = self.db.execute(f"{query} AND {among}", params | chosen).fetchone()
-            totals = [total - part for total, part in zip(totals, row, strict=True)]
-        return totals
-
-    def reviews_at_start(self, day: int) -> list[tuple[str, float, float, int]]:
-        """(key, stability, difficulty, last review) of the review cards (not suspended) as
-        they stood when study day `day` began: a card answered since then as its first
-        answer of the day found it (the log keeps the state before each answer). The
-        interview planner plans a day from these, so its choice holds while the day's
-        answers come in."""
-        review = int(Phase.REVIEW)
-        rows = self.db.execute(
-            "SELECT key, stability, difficulty, last_review_ms FROM card "
-            f"WHERE phase = {review} AND NOT suspended "
-            "AND id NOT IN (SELECT card_id FROM review WHERE study_day >= :day) "
-            "UNION ALL "
-            "SELECT card.key, b_stability, b_difficulty, b_last_review_ms "
-            "FROM review JOIN card ON card.id = review.card_id WHERE review.id IN "
-            "(SELECT min(id) FROM review WHERE study_day >= :day GROUP BY card_id) "
-            f"AND b_phase = {review} AND NOT card.suspended",
-            {"day": day},
-        ).fetchall()
-        return [row for row in rows if None not in row]
-
-    def plan_inputs_stamp(self, day: int, day_start_ms: int) -> tuple[int | None, int, int | None]:
-        """What tells a day's interview plan still holds (storage/plancache.py): the newest
-        review row before `day` (an undo across the rollover or an import changes it), and
-        the count and latest time of the cards changed since the day began other than by an
-        answer (suspended, imported, rescheduled: no review row has their change time).
-        Answering the day's cards changes neither."""
-        # Walked from the newest row back (NOT INDEXED: the study-day index would sort the
-        # whole log first), it stops after the day's few answers.
-        newest = self.db.execute(
-            "SELECT id FROM review NOT INDEXED WHERE study_day < ? ORDER BY id DESC LIMIT 1",
-            (day,),
-        ).fetchone()
-        changed, latest = self.db.execute(
-            "SELECT count(*), max(modified_ms) FROM card WHERE modified_ms >= ? AND NOT EXISTS "
-            "(SELECT 1 FROM review WHERE review.card_id = card.id "
-            "AND review.reviewed_ms = card.modified_ms)",
-            (day_start_ms,),
-        ).fetchone()
-        return (None if newest is None else int(newest[0])), int(changed), latest
 
     def state(self, key: str) -> CardState | None:
         row = self.db.execute(f"SELECT {CARD_COLUMNS} FROM card WHERE key = ?", (key,)).fetchone()
@@ -399,75 +251,3 @@ class Store:
             )
             self.db.execute("DELETE FROM review WHERE id = ?", (review.id,))
         return review
-
-    def history(self, key: str) -> list[Review]:
-        rows = self.db.execute(
-            f"SELECT {REVIEW_COLUMNS} FROM review JOIN card ON card.id = review.card_id "
-            "WHERE card.key = ? ORDER BY review.id",
-            (key,),
-        ).fetchall()
-        return [review_from_row(row) for row in rows]
-
-    def day_counts(self, day: int) -> tuple[int, int, int, int]:
-        """(answers, new cards introduced, review-card answers, relearning answers) on a
-        study day."""
-        row = self.db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(b_phase = 0), 0), COALESCE(SUM(b_phase = 2), 0), "
-            "COALESCE(SUM(b_phase = 3), 0) FROM review WHERE study_day = ? AND rating > 0",
-            (day,),
-        ).fetchone()
-        return int(row[0]), int(row[1]), int(row[2]), int(row[3])
-
-    def something_due_on(self, day: int) -> bool:
-        """Whether any card was due on a past or present study day: one answered later that
-        was already due then, or one still waiting since then (not suspended)."""
-        overdue = self.db.execute(
-            "SELECT 1 FROM review WHERE study_day > ? AND b_due_day <= ? AND b_phase != 0 "
-            "AND rating > 0 LIMIT 1",
-            (day, day),
-        ).fetchone()
-        if overdue is not None:
-            return True
-        waiting = self.db.execute(
-            "SELECT 1 FROM card WHERE phase != 0 AND suspended = 0 AND due_day <= ? LIMIT 1",
-            (day,),
-        ).fetchone()
-        return waiting is not None
-
-    def days_answered(self, last: int) -> list[int]:
-        """The study days up to `last` with at least one answer, latest first. SQLite walks
-        back from day to day through the review_day index, one seek each: a year of
-        history costs a few hundred seeks in one statement, not a scan of every review."""
-        rows = self.db.execute(
-            """WITH RECURSIVE answered(day) AS (
-                SELECT max(study_day) FROM review WHERE study_day <= :last AND rating > 0
-                UNION ALL
-                SELECT (SELECT max(study_day) FROM review
-                        WHERE study_day < answered.day AND rating > 0)
-                FROM answered WHERE answered.day IS NOT NULL
-            )
-            SELECT day FROM answered WHERE day IS NOT NULL""",
-            {"last": last},
-        )
-        return [int(row[0]) for row in rows]
-
-    def latest_study_day(self) -> int | None:
-        """The latest study day in the log (any row, answers and manual changes alike)."""
-        row = self.db.execute("SELECT MAX(study_day) FROM review").fetchone()
-        return None if row[0] is None else int(row[0])
-
-    def durations_on(self, day: int) -> int:
-        row = self.db.execute(
-            "SELECT COALESCE(SUM(duration_ms), 0) FROM review WHERE study_day = ? AND rating > 0",
-            (day,),
-        ).fetchone()
-        return int(row[0])
-
-    def review_count(self) -> int:
-        return int(self.db.execute("SELECT COUNT(*) FROM review").fetchone()[0])
-
-    def log_facts(self, decks: tuple[str, ...] = ()) -> LogFacts:
-        """The review log aggregated for `prepcli stats` (see logfacts)."""
-        from prepcli.storage.logfacts import read_log_facts
-
-        return read_log_facts(self.db, decks)
