@@ -133,7 +133,9 @@ def build_history(db: Path, keys: list[str], reviews_target: int, seed: int = 7)
             state = outcome.after
             moment = max(moment + timedelta(minutes=1), _instant(state.due_ms))
             moment += timedelta(hours=rng.uniform(0, 8))
-        card_rows.append((card_id, key, *_snap(state), to_ms(NOW)))
+        # Last changed by its last answer, as the app records it (a card changed today
+        # other than by an answer makes the interview planner work its day out again).
+        card_rows.append((card_id, key, *_snap(state), state.last_review_ms or to_ms(start)))
     state_columns = (
         "phase, step, stability, difficulty, due_ms, due_day, last_review_ms, reps, lapses, leech"
     )
