@@ -4,9 +4,10 @@ Every figure the statistics need from the log is a count or a sum over groups of
 (a day, a calibration bin, an overdue span). The whole log's groups are kept in three
 tally tables (storage/schema.py) covering the review rows up to the id in
 review_tally_mark; `stats` adds the rows written since then, so it reads the log once,
-not on every run. Rows are appended with growing ids, so "since" is a range of ids. A
-row deleted, rewritten or inserted below the mark (undo, import, repair, a sync replay)
-makes a trigger delete the mark, and the next `stats` counts the whole log again.
+not on every run. A new row's id is above every id the table ever held (AUTOINCREMENT;
+sync numbers its rows the same way), so "since" is a range of ids. A counted row
+deleted or rewritten (undo, import, repair, a sync replay) makes a trigger delete the
+mark, and the next `stats` counts the whole log again.
 
 With a deck selection the groups are counted from the log directly (the tallies hold
 the whole collection only), and so they are on a database the user may read but not

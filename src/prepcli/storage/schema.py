@@ -221,12 +221,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             answers INTEGER NOT NULL,
             PRIMARY KEY (from_day, to_day)
         ) WITHOUT ROWID""",
-        # At most one row: the tallies count the review rows with id <= upto_id.
+        # At most one row: the tallies count the review rows with id <= upto_id. A new
+        # row's id is above every id the table ever held (AUTOINCREMENT, and sync's
+        # next_review_id), so only a change to a row can touch what was counted: no
+        # trigger on insert, which would cost every answer and every synced row.
         "CREATE TABLE review_tally_mark (upto_id INTEGER NOT NULL)",
-        """CREATE TRIGGER review_tally_stale_on_insert AFTER INSERT ON review
-            WHEN new.id <= (SELECT upto_id FROM review_tally_mark) BEGIN
-            DELETE FROM review_tally_mark;
-        END""",
         """CREATE TRIGGER review_tally_stale_on_update AFTER UPDATE ON review
             WHEN old.id <= (SELECT upto_id FROM review_tally_mark) BEGIN
             DELETE FROM review_tally_mark;
