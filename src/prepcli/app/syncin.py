@@ -174,6 +174,8 @@ def _refused(event: Event) -> str | None:
     """Why a setting or parameter set cannot be used here, or None. A setting this
     prepcli does not know (from a newer one) is kept: settings it does not know are
     ignored."""
+    if event.type not in ("setting", "parameters"):
+        return None  # nearly every event: the imports below are for the few that are
     from prepcli.core.config import SPECS, to_stored
     from prepcli.core.errors import UsageError
     from prepcli.core.scheduler import Scheduler

@@ -23,9 +23,8 @@ import hashlib
 import json
 import math
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from prepcli.core import bounds
 from prepcli.core.models import Phase, Rating, ReviewKind
@@ -54,9 +53,10 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """An answer's (or a forget's) review-log facts and the state it led to."""
+class Answer(NamedTuple):
+    """An answer's (or a forget's) review-log facts and the state it led to. (Answers and
+    events are NamedTuples: a log holds hundreds of thousands, and a frozen dataclass
+    costs a call for each field it sets.)"""
 
     rating: int  # 1–4; 0 for a forget
     study_day: int
@@ -75,8 +75,7 @@ class Answer:
     rules: int | None  # fingerprint of the scheduling rules it was computed with
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     id: str
     device: str
     seq: int

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from prepcli.core.syncevents import CARD_FLAGS, CARD_LOG
 
@@ -45,9 +45,9 @@ class Device:
     synced_ms: int | None
 
 
-@dataclass(frozen=True)
-class StoredEvent:
-    """An event as sync_event holds it."""
+class StoredEvent(NamedTuple):
+    """An event as sync_event holds it (a NamedTuple: a sync may read hundreds of
+    thousands, and a frozen dataclass costs a call for each field it sets)."""
 
     id: str
     device: str

@@ -31,6 +31,10 @@ SEGMENT = re.compile(r"(\d{4}-\d{2}-\d{2})-(\d{3})\.jsonl")
 SEGMENT_BYTES = 8 << 20
 #: The most read from one file in one sync (a year of heavy use is a few segments).
 MAX_READ = 1 << 30
+#: Lines parsed in one call. Not a whole file: the objects parsed from a chunk are freed
+#: once its events are made, where a whole file's would all stay alive for the garbage
+#: collector to walk through again and again as the events are made.
+PARSED_AT_ONCE = 1000
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
 
 
@@ -138,11 +142,13 @@ def read(folder: Path, log: LogFile, offset: int, line: int) -> Batch:
         position += len(raw_lines[0]) + 1
         line = 1
         raw_lines = raw_lines[1:]
-    parsed = _parse_all(raw_lines)
     path = str(folder / log.path)
+    parsed: list[object] | None = None
     for index, raw in enumerate(raw_lines):
+        if index % PARSED_AT_ONCE == 0:
+            parsed = _parse_all(raw_lines[index : index + PARSED_AT_ONCE])
         number = line + index + 1
-        text = parsed[index] if parsed is not None else None
+        text = parsed[index % PARSED_AT_ONCE] if parsed is not None else None
         try:
             if text is None:
                 text = _parse_one(raw)
