@@ -240,10 +240,10 @@ def _resume(store: Store, folder: Path, me: syncdb.Device) -> str | None:
     if log.size == cursor.read_bytes:
         return segment
     try:
-        batch = synclog.read(folder, log, cursor.read_bytes, cursor.read_lines)
+        batch = synclog.read(folder, log, cursor.read_bytes, cursor.read_lines, cursor.id)
     except synclog.Unreadable:
         return None
-    syncdb.locate(store, [(cursor.id, pos, event.id) for event, pos, _line in batch.events])
+    syncdb.locate(store, [(file, pos, event.id) for event, file, pos, _line in batch.events])
     syncdb.advance(store, cursor.id, batch.end, batch.lines)
     if batch.tail or batch.problems or batch.newer is not None:
         return None  # a write cut off mid-line: its events go whole into a new segment

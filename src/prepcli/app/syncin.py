@@ -68,7 +68,7 @@ def read_folder(store: Store, folder: Path, me: syncdb.Device) -> Incoming:
         if log.size == offset:
             continue
         try:
-            batch = synclog.read(folder, log, offset, line)
+            batch = synclog.read(folder, log, offset, line, file)
         except synclog.Unreadable as exc:
             found.problems.append(Problem(str(folder / log.path), line + 1, 1, exc.reason))
             continue
@@ -81,7 +81,7 @@ def read_folder(store: Store, folder: Path, me: syncdb.Device) -> Incoming:
         if batch.name is not None:
             syncdb.name_file(store, file, batch.name)
         syncdb.advance(store, file, batch.end, batch.lines)
-        found.events += [(event, file, pos, number) for event, pos, number in batch.events]
+        found.events += batch.events
         found.paths[file] = str(folder / log.path)
     return found
 

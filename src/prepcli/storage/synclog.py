@@ -49,7 +49,7 @@ class LogFile:
 class Batch:
     """What one read of a file found past its cursor."""
 
-    events: list[tuple[Event, int, int]] = field(default_factory=list)  # event, offset, line
+    events: list[tuple[Event, int, int, int]] = field(default_factory=list)  # see read
     problems: list[Problem] = field(default_factory=list)
     end: int = 0  # the offset just after the last complete line read
     lines: int = 0  # complete lines up to `end`
@@ -123,9 +123,11 @@ def check_folder(folder: Path) -> str | None:
 # --- reading -------------------------------------------------------------------------------
 
 
-def read(folder: Path, log: LogFile, offset: int, line: int) -> Batch:
+def read(folder: Path, log: LogFile, offset: int, line: int, file: int) -> Batch:
     """The events on the complete lines of a file after byte `offset` (line `line`
-    ends there). Lines that are not events are problems; the rest are read regardless."""
+    ends there), each as (event, file, its offset, its line number): `file` is the
+    caller's id for the file, so that the entries are made once for all who keep them.
+    Lines that are not events are problems; the rest are read regardless."""
     data = _read_from(folder / log.path, offset)
     batch = Batch(end=offset, lines=line)
     cut = data.rfind(b"\n") + 1
@@ -163,7 +165,7 @@ def read(folder: Path, log: LogFile, offset: int, line: int) -> Batch:
             col = _column(raw, exc.field)
             batch.problems.append(Problem(path, number, col, exc.message))
         else:
-            batch.events.append((event, position, number))
+            batch.events.append((event, file, position, number))
         position += len(raw) + 1
     batch.end = offset + cut
     batch.lines = line + len(raw_lines)
@@ -265,7 +267,7 @@ def _check_header(path: str, log: LogFile, raw: bytes, batch: Batch) -> int | No
 def _parse_all(raw_lines: list[bytes]) -> list[object] | None:
     """Every line parsed at once (one call for the whole file), or None when any line is
     bad: the lines are then parsed one by one, to locate each problem."""
-    if any(len(raw) > syncevents.MAX_LINE or not raw.strip() for raw in raw_lines):
+    if any(len(raw) > syncevents.MAX_LINE or not raw or raw.isspace() for raw in raw_lines):
         return None
     try:
         parsed = json.loads(b"[" + b",".join(raw_lines) + b"]")
