@@ -203,7 +203,7 @@ def _publish(store: Store, folder: Path, now_ms: int, made: Lines) -> int:
             segment = f"{me.device}/{synclog.segment_name(day, taken)}"
             header = synclog.header(me.device, me.name, now_ms) + "\n"
             cursor = None
-        text = header + "".join(line + "\n" for _id, line in lines)
+        text = header + "\n".join([line for _id, line in lines]) + "\n"
         try:
             start = synclog.append(folder, segment, text)
         except OSError as exc:
