@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from prepcli.app import syncin, syncmerge
 from prepcli.app.syncmerge import Change, Logged, Rules
-from prepcli.core import syncevents
+from prepcli.core import syncevents, syncread
 from prepcli.core.syncevents import Event
 from prepcli.storage import syncdb, synclog, syncrows
 
@@ -289,7 +289,7 @@ class CardMerge:
 
     def _read_back(self, item: syncdb.StoredEvent) -> Event | None:
         if item.data is not None:
-            return syncevents.decode(json.loads(item.data))
+            return syncread.decode(json.loads(item.data))
         if item.file is None or item.pos is None or self.folder is None:
             return None
         if self._paths is None:

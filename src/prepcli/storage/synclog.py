@@ -24,7 +24,8 @@ from pathlib import Path
 
 from prepcli.core import syncevents
 from prepcli.core.errors import Problem
-from prepcli.core.syncevents import DEVICE, Event, EventProblem
+from prepcli.core.syncevents import DEVICE, Event
+from prepcli.core.syncread import EventProblem, decode
 from prepcli.files.safeio import kind_of, path_problem, private_folder
 
 SEGMENT = re.compile(r"(\d{4}-\d{2}-\d{2})-(\d{3})\.jsonl")
@@ -154,7 +155,7 @@ def read(folder: Path, log: LogFile, offset: int, line: int, file: int) -> Batch
         try:
             if text is None:
                 text = _parse_one(raw)
-            event = syncevents.decode(text)
+            event = decode(text)
             if event.device != log.device:
                 raise EventProblem(
                     f"an event of device {event.device} in the folder of {log.device}", "device"
@@ -183,7 +184,7 @@ def read_line_at(folder: Path, relative: str, offset: int) -> Event | None:
     if end < 0:
         return None
     try:
-        return syncevents.decode(_parse_one(data[:end]))
+        return decode(_parse_one(data[:end]))
     except (_BadLine, EventProblem):
         return None
 
