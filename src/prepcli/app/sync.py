@@ -186,10 +186,7 @@ def _publish(store: Store, folder: Path, now_ms: int, made: Lines) -> int:
         me = syncdb.device(store)
         assert me is not None
         segment = _resume(store, folder, me)
-        pending = syncdb.unwritten(store, me.device)
-        if not pending:
-            return 0
-        lines = _lines(store, pending, made)
+        lines = _lines(store, me.device, made)
         if not lines:
             return 0
         day = syncevents.iso_day(datetime.fromtimestamp(now_ms / 1000, UTC).date().toordinal())
@@ -203,7 +200,7 @@ def _publish(store: Store, folder: Path, now_ms: int, made: Lines) -> int:
             segment = f"{me.device}/{synclog.segment_name(day, taken)}"
             header = synclog.header(me.device, me.name, now_ms) + "\n"
             cursor = None
-        text = header + "".join(line + "\n" for _id, line in lines)
+        text = header + "\n".join([line for _id, line in lines]) + "\n"
         try:
             start = synclog.append(folder, segment, text)
         except OSError as exc:
@@ -240,46 +237,51 @@ def _resume(store: Store, folder: Path, me: syncdb.Device) -> str | None:
     if log.size == cursor.read_bytes:
         return segment
     try:
-        batch = synclog.read(folder, log, cursor.read_bytes, cursor.read_lines)
+        batch = synclog.read(folder, log, cursor.read_bytes, cursor.read_lines, cursor.id)
     except synclog.Unreadable:
         return None
-    syncdb.locate(store, [(cursor.id, pos, event.id) for event, pos, _line in batch.events])
+    syncdb.locate(store, [(file, pos, event.id) for event, file, pos, _line in batch.events])
     syncdb.advance(store, cursor.id, batch.end, batch.lines)
     if batch.tail or batch.problems or batch.newer is not None:
         return None  # a write cut off mid-line: its events go whole into a new segment
     return segment
 
 
-def _lines(store: Store, pending: list[syncdb.StoredEvent], made: Lines) -> list[tuple[str, str]]:
+def _lines(store: Store, device: str, made: Lines) -> list[tuple[str, str]]:
     """Each event's line: as recorded when it was found, or, for an answer, as made then
     (when what its state was built on is still what the line says: a replay in the merge
     takes that claim back), else made from its review row. An answer whose row is not
     there now waits for the next sync (an import --merge may be writing it again)."""
-    rows = syncrows.review_rows(
+    pending = syncdb.unwritten(store, device)
+    remade = syncdb.known(
         store,
         [
-            item.review_id
-            for item in pending
-            if item.data is None
-            and item.review_id is not None
-            and made.get(item.id, ("", -1, -1))[1:] != (item.prev, item.rules)
+            identifier
+            for identifier, review_id, prev, rules, line in pending
+            if line is None
+            and review_id is not None
+            and made.get(identifier, ("", -1, -1))[1:] != (prev, rules)
         ],
     )
+    rows = syncrows.review_rows(
+        store, [item.review_id for item in remade.values() if item.review_id is not None]
+    )
     lines = []
-    for item in pending:
-        if item.data is not None:
-            lines.append((item.id, item.data))
+    for identifier, _review_id, prev, rules, line in pending:
+        if line is not None:
+            lines.append((identifier, line))
             continue
-        kept = made.get(item.id)
-        if kept is not None and kept[1:] == (item.prev, item.rules):
-            lines.append((item.id, kept[0]))
+        kept = made.get(identifier)
+        if kept is not None and kept[1:] == (prev, rules):
+            lines.append((identifier, kept[0]))
             continue
-        row = rows.get(item.review_id) if item.review_id is not None else None
-        if row is None or item.card is None:
+        item = remade.get(identifier)
+        row = rows.get(item.review_id) if item is not None and item.review_id is not None else None
+        if item is None or row is None or item.card is None:
             continue
         answer = answer_of(row, item.prev, item.rules)
         event = syncevents.Event(
             item.id, item.device, item.seq, item.at_ms, item.type, item.card, answer
         )
-        lines.append((item.id, syncevents.encode(event)))
+        lines.append((identifier, syncevents.encode(event)))
     return lines

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from prepcli.app import syncin, syncmerge
 from prepcli.app.syncmerge import Change, Logged, Rules
-from prepcli.core import syncevents
+from prepcli.core import syncevents, syncread
 from prepcli.core.syncevents import Event
 from prepcli.storage import syncdb, synclog, syncrows
 
@@ -152,7 +152,7 @@ class CardMerge:
         for key, row in rows.items():
             ids[key] = row.id
         values = []
-        links = []
+        recorded = []  # the events' rows, each linked to its review row
         review_id = syncrows.next_review_id(self.store)
         for key, ordered in taken.items():
             row = rows.get(key)
@@ -179,23 +179,20 @@ class CardMerge:
                         *answer.after,
                     )
                 )
-                links.append((review_id, item.id))
+                recorded.append(self._event_row(item, review_id))
                 review_id += 1
                 state = answer.after
         syncrows.add_reviews(self.store, values)
-        self._record([(self.incoming[event], review) for review, event in links])
+        syncdb.add_events(self.store, recorded)
         self.outcome.rows_written += len(values)
         self.outcome.changed.update(taken)
 
     def _record(self, events: list[tuple[Event, int | None]]) -> None:
         """Record incoming answers, each with its review row (None: none yet)."""
-        syncdb.add_events(
-            self.store,
-            (
-                syncin.event_row(item, review, *self.locations.get(item.id, (None, None)))
-                for item, review in events
-            ),
-        )
+        syncdb.add_events(self.store, (self._event_row(item, review) for item, review in events))
+
+    def _event_row(self, item: Event, review: int | None) -> tuple[object, ...]:
+        return syncin.event_row(item, review, *self.locations.get(item.id, (None, None)))
 
     # --- replay ----------------------------------------------------------------------------
 
@@ -292,7 +289,7 @@ class CardMerge:
 
     def _read_back(self, item: syncdb.StoredEvent) -> Event | None:
         if item.data is not None:
-            return syncevents.decode(json.loads(item.data))
+            return syncread.decode(json.loads(item.data))
         if item.file is None or item.pos is None or self.folder is None:
             return None
         if self._paths is None:

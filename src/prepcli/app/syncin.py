@@ -68,7 +68,7 @@ def read_folder(store: Store, folder: Path, me: syncdb.Device) -> Incoming:
         if log.size == offset:
             continue
         try:
-            batch = synclog.read(folder, log, offset, line)
+            batch = synclog.read(folder, log, offset, line, file)
         except synclog.Unreadable as exc:
             found.problems.append(Problem(str(folder / log.path), line + 1, 1, exc.reason))
             continue
@@ -81,7 +81,7 @@ def read_folder(store: Store, folder: Path, me: syncdb.Device) -> Incoming:
         if batch.name is not None:
             syncdb.name_file(store, file, batch.name)
         syncdb.advance(store, file, batch.end, batch.lines)
-        found.events += [(event, file, pos, number) for event, pos, number in batch.events]
+        found.events += batch.events
         found.paths[file] = str(folder / log.path)
     return found
 
@@ -97,14 +97,12 @@ def _leave_segment(store: Store, me: syncdb.Device, path: str) -> None:
 def apply(store: Store, me: syncdb.Device, incoming: Incoming, folder: Path) -> Applied:
     """Record the new events and apply all but the cards' (returned for CardMerge)."""
     done = Applied()
-    ids = [event.id for event, *_where in incoming.events]
-    known = syncdb.known(store, ids)
-    fresh: list[tuple[Event, int, int]] = []
+    known = syncdb.known(store, [entry[0].id for entry in incoming.events])
+    fresh: list[tuple[Event, int, int, int]] = []  # as incoming has them, not copied
     located = []
     seen: set[str] = set()
-    lines: dict[str, tuple[str, int]] = {}  # event id → (path, line), for messages
-    for event, file, pos, number in incoming.events:
-        lines.setdefault(event.id, (incoming.paths[file], number))
+    for entry in incoming.events:
+        event, file, pos, number = entry
         if event.id in seen:
             done.already += 1
             continue
@@ -112,18 +110,16 @@ def apply(store: Store, me: syncdb.Device, incoming: Incoming, folder: Path) -> 
         before = known.get(event.id)
         refused = _refused(event)
         if refused is not None:
-            path, number = lines[event.id]
-            done.problems.append(Problem(path, number, 1, refused))
+            done.problems.append(Problem(incoming.paths[file], number, 1, refused))
             continue
         if before is None:
-            fresh.append((event, file, pos))
+            fresh.append(entry)
             continue
         done.already += 1
         if (before.type, before.card, before.at_ms) != (event.type, event.card, event.at_ms):
-            path, number = lines[event.id]
             done.problems.append(
                 Problem(
-                    path,
+                    incoming.paths[file],
                     number,
                     1,
                     f"event {event.id} differs from the one applied under that id: two "
@@ -134,7 +130,7 @@ def apply(store: Store, me: syncdb.Device, incoming: Incoming, folder: Path) -> 
         elif before.file is None:
             located.append((file, pos, event.id))  # ours, found written by an earlier sync
     syncdb.locate(store, located)
-    highest = max((e.seq for e, _f, _p in fresh if e.device == me.device), default=0)
+    highest = max((e.seq for e, _file, _pos, _n in fresh if e.device == me.device), default=0)
     if highest:  # this database restored from a backup older than its log
         syncdb.raise_next_seq(store, highest + 1)
     # Answers are recorded with their review rows (app/synccards.py), the rest now.
@@ -142,13 +138,13 @@ def apply(store: Store, me: syncdb.Device, incoming: Incoming, folder: Path) -> 
         store,
         (
             event_row(e, None, file, pos, syncevents.encode(e))
-            for e, file, pos in fresh
+            for e, file, pos, _number in fresh
             if e.type not in CARD_LOG
         ),
     )
     done.applied = len(fresh)
-    events = [event for event, _file, _pos in fresh]
-    _undos(store, events, done, lines)
+    events = [entry[0] for entry in fresh]
+    _undos(store, [entry for entry in fresh if entry[0].type == "undo"], done, incoming.paths)
     kinds = {event.type for event in events}
     if "setting" in kinds:
         _settings(store, {e.data["name"] for e in events if e.type == "setting" and e.data}, done)
@@ -156,10 +152,10 @@ def apply(store: Store, me: syncdb.Device, incoming: Incoming, folder: Path) -> 
         _parameters(store)
     if kinds & {"plan", "interview", "task"}:
         _plans(store, done)
-    log = [(e, file, pos) for e, file, pos in fresh if e.type in CARD_LOG]
-    dead = syncdb.undone(store, [event.id for event, _file, _pos in log])
-    syncdb.add_events(store, (event_row(e, None, f, p) for e, f, p in log if e.id in dead))
-    for event, file, pos in log:
+    log = [entry for entry in fresh if entry[0].type in CARD_LOG]
+    dead = syncdb.undone(store, [entry[0].id for entry in log])
+    syncdb.add_events(store, (event_row(e, None, f, p) for e, f, p, _n in log if e.id in dead))
+    for event, file, pos, _number in log:
         assert event.card is not None
         if event.id in dead:
             syncdb.set_dead(store, event.id, 1)  # its undo came first
@@ -174,6 +170,8 @@ def _refused(event: Event) -> str | None:
     """Why a setting or parameter set cannot be used here, or None. A setting this
     prepcli does not know (from a newer one) is kept: settings it does not know are
     ignored."""
+    if event.type not in ("setting", "parameters"):
+        return None  # nearly every event: the imports below are for the few that are
     from prepcli.core.config import SPECS, to_stored
     from prepcli.core.errors import UsageError
     from prepcli.core.scheduler import Scheduler
@@ -222,17 +220,16 @@ def event_row(
 
 
 def _undos(
-    store: Store, events: list[Event], done: Applied, lines: dict[str, tuple[str, int]]
+    store: Store, undos: list[tuple[Event, int, int, int]], done: Applied, paths: dict[int, str]
 ) -> None:
-    for event in events:
-        if event.type != "undo" or event.data is None:
+    for event, file, _pos, number in undos:
+        if event.data is None:
             continue
         target = str(event.data["target"])
         if not target.startswith(event.device + "-"):
-            path, number = lines[event.id]
             done.problems.append(
                 Problem(
-                    path,
+                    paths[file],
                     number,
                     1,
                     f"event {event.id} undoes {target}, another device's answer: not applied "

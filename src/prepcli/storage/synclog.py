@@ -24,13 +24,18 @@ from pathlib import Path
 
 from prepcli.core import syncevents
 from prepcli.core.errors import Problem
-from prepcli.core.syncevents import DEVICE, Event, EventProblem
+from prepcli.core.syncevents import DEVICE, Event
+from prepcli.core.syncread import EventProblem, decode
 from prepcli.files.safeio import kind_of, path_problem, private_folder
 
 SEGMENT = re.compile(r"(\d{4}-\d{2}-\d{2})-(\d{3})\.jsonl")
 SEGMENT_BYTES = 8 << 20
 #: The most read from one file in one sync (a year of heavy use is a few segments).
 MAX_READ = 1 << 30
+#: Lines parsed in one call. Not a whole file: the objects parsed from a chunk are freed
+#: once its events are made, where a whole file's would all stay alive for the garbage
+#: collector to walk through again and again as the events are made.
+PARSED_AT_ONCE = 1000
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
 
 
@@ -45,7 +50,7 @@ class LogFile:
 class Batch:
     """What one read of a file found past its cursor."""
 
-    events: list[tuple[Event, int, int]] = field(default_factory=list)  # event, offset, line
+    events: list[tuple[Event, int, int, int]] = field(default_factory=list)  # see read
     problems: list[Problem] = field(default_factory=list)
     end: int = 0  # the offset just after the last complete line read
     lines: int = 0  # complete lines up to `end`
@@ -119,9 +124,11 @@ def check_folder(folder: Path) -> str | None:
 # --- reading -------------------------------------------------------------------------------
 
 
-def read(folder: Path, log: LogFile, offset: int, line: int) -> Batch:
+def read(folder: Path, log: LogFile, offset: int, line: int, file: int) -> Batch:
     """The events on the complete lines of a file after byte `offset` (line `line`
-    ends there). Lines that are not events are problems; the rest are read regardless."""
+    ends there), each as (event, file, its offset, its line number): `file` is the
+    caller's id for the file, so that the entries are made once for all who keep them.
+    Lines that are not events are problems; the rest are read regardless."""
     data = _read_from(folder / log.path, offset)
     batch = Batch(end=offset, lines=line)
     cut = data.rfind(b"\n") + 1
@@ -138,15 +145,17 @@ def read(folder: Path, log: LogFile, offset: int, line: int) -> Batch:
         position += len(raw_lines[0]) + 1
         line = 1
         raw_lines = raw_lines[1:]
-    parsed = _parse_all(raw_lines)
     path = str(folder / log.path)
+    parsed: list[object] | None = None
     for index, raw in enumerate(raw_lines):
+        if index % PARSED_AT_ONCE == 0:
+            parsed = _parse_all(raw_lines[index : index + PARSED_AT_ONCE])
         number = line + index + 1
-        text = parsed[index] if parsed is not None else None
+        text = parsed[index % PARSED_AT_ONCE] if parsed is not None else None
         try:
             if text is None:
                 text = _parse_one(raw)
-            event = syncevents.decode(text)
+            event = decode(text)
             if event.device != log.device:
                 raise EventProblem(
                     f"an event of device {event.device} in the folder of {log.device}", "device"
@@ -157,7 +166,7 @@ def read(folder: Path, log: LogFile, offset: int, line: int) -> Batch:
             col = _column(raw, exc.field)
             batch.problems.append(Problem(path, number, col, exc.message))
         else:
-            batch.events.append((event, position, number))
+            batch.events.append((event, file, position, number))
         position += len(raw) + 1
     batch.end = offset + cut
     batch.lines = line + len(raw_lines)
@@ -175,7 +184,7 @@ def read_line_at(folder: Path, relative: str, offset: int) -> Event | None:
     if end < 0:
         return None
     try:
-        return syncevents.decode(_parse_one(data[:end]))
+        return decode(_parse_one(data[:end]))
     except (_BadLine, EventProblem):
         return None
 
@@ -259,7 +268,7 @@ def _check_header(path: str, log: LogFile, raw: bytes, batch: Batch) -> int | No
 def _parse_all(raw_lines: list[bytes]) -> list[object] | None:
     """Every line parsed at once (one call for the whole file), or None when any line is
     bad: the lines are then parsed one by one, to locate each problem."""
-    if any(len(raw) > syncevents.MAX_LINE or not raw.strip() for raw in raw_lines):
+    if any(len(raw) > syncevents.MAX_LINE or not raw or raw.isspace() for raw in raw_lines):
         return None
     try:
         parsed = json.loads(b"[" + b",".join(raw_lines) + b"]")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from prepcli.storage.syncdb import STATE, chunks
 
@@ -31,9 +31,9 @@ _REVIEW_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class ReviewRow:
-    """A review-log row as sync reads it: its facts and the state it led to."""
+class ReviewRow(NamedTuple):
+    """A review-log row as sync reads it: its facts and the state it led to (a NamedTuple:
+    a first sync reads every row, and a frozen dataclass costs a call for each field)."""
 
     id: int
     key: str

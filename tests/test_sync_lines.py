@@ -1,0 +1,236 @@
+"""Reading a sync log's lines (core/syncread.py): the plain reading of an answer takes
+only lines the field-by-field reading takes, with the same values, and every answer line
+prepcli writes takes the plain reading (the one a first sync's hundreds of thousands go
+through)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from prepcli.core import bounds
+from prepcli.core.syncevents import CARD_LOG, Answer, Event, day_of, encode, ms_of
+from prepcli.core.syncread import EventProblem, decode, decode_fields, plain_answer
+
+DEVICE = "3f9c0a1b2c4d"
+AT = ms_of("2026-11-23T08:00:00Z")
+DAY = day_of("2026-11-23")
+
+
+def _answer(**changes: Any) -> Answer:
+    after = (2, None, 12.5, 5.25, AT + 7 * bounds.DAY_MS, DAY + 7, AT, 4, 1, 0)
+    values: dict[str, Any] = {
+        "rating": 3,
+        "study_day": DAY,
+        "tz_offset_min": 60,
+        "duration_ms": 3582,
+        "desired_retention": 0.9,
+        "reason": None,
+        "kind": 1,
+        "elapsed_days": 3.0,
+        "scheduled_days": 7.0,
+        "r_predicted": 0.91,
+        "after": after,
+        "prev": 0x0123456789ABCDEF,
+        "rules": 0x6031167726F7EB,
+    }
+    return Answer(**{**values, **changes})
+
+
+#: Lines as prepcli writes them: fields left out, null, and present.
+WRITTEN = [
+    encode(Event(f"{DEVICE}-{seq}", DEVICE, seq, AT, kind, "sample.basics/kv-cache", answer))
+    for seq, (kind, answer) in enumerate(
+        [
+            ("answer", _answer()),
+            ("answer", _answer(reason="interview", after=(1, 0, 2.3, 9.99, AT, None, AT, 1, 0, 1))),
+            ("answer", _answer(after=(3, 1, 0.5, 10.0, None, None, AT - 1, 9, 3, 1))),
+            (
+                "answer",
+                _answer(
+                    elapsed_days=None,
+                    scheduled_days=None,
+                    r_predicted=None,
+                    duration_ms=None,
+                    desired_retention=None,
+                    prev=None,
+                    rules=None,
+                ),
+            ),
+            (
+                "forget",
+                _answer(
+                    rating=0,
+                    kind=4,
+                    elapsed_days=None,
+                    scheduled_days=None,
+                    r_predicted=None,
+                    after=(0, None, None, None, None, None, None, 0, 0, 0),
+                ),
+            ),
+        ],
+        start=1,
+    )
+]
+
+FIELDS = [
+    "id",
+    "device",
+    "at",
+    "type",
+    "card",
+    "rating",
+    "day",
+    "tz",
+    "kind",
+    "retention",
+    "duration_ms",
+    "reason",
+    "elapsed_days",
+    "scheduled_days",
+    "r_predicted",
+    "prev",
+    "rules",
+    "after",
+    "unknown",
+]
+AFTER = [
+    "phase",
+    "step",
+    "stability",
+    "difficulty",
+    "due",
+    "due_day",
+    "last_review",
+    "reps",
+    "lapses",
+    "leech",
+    "unknown",
+]
+EDGES = sorted(
+    {
+        edge
+        for b in (*bounds.STATE.values(), *bounds.REVIEW.values())
+        if not b.text
+        for edge in (b.low, b.high, b.low - 1, b.high + 1, b.low - 0.5, b.high + 0.5)
+    }
+)
+TEXTS = [
+    "2026-11-23",
+    "1969-12-31",
+    "1969-12-30",
+    "2999-12-31",
+    "3000-01-01",
+    "2026-02-30",
+    "2026-11-23T08:00:00.000Z",
+    "2026-11-23T08:00:00+01:00",
+    "2026-11-23T08:00:00",
+    "1970-01-01T00:00:00Z",
+    "1969-12-31T23:59:59.999Z",
+    "3000-01-01T00:00:00Z",
+    "0123456789abcdef",
+    "0123456789ABCDEF",
+    "0x23456789abcdef",
+    "good",
+    "again",
+    "none",
+    "easy",
+    "review",
+    "learn",
+    "relearning",
+    "manual",
+    "new",
+    "bogus",
+    "",
+    " 1",
+    DEVICE,
+    f"{DEVICE}-1",
+    f"{DEVICE}-0",
+    "ffffffffffff-1",
+    "sample.basics/kv-cache",
+    "Sample/KV",
+    "x" * 1001,
+    "answer",
+    "forget",
+    "undo",
+]
+VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.sampled_from(EDGES),
+    st.sampled_from([float(edge) for edge in EDGES if abs(edge) < 1e15]),
+    st.integers(),
+    st.floats(),
+    st.sampled_from(TEXTS),
+    st.text(max_size=5),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+LEFT_OUT = object()
+PATHS = [*FIELDS, *(f"after.{name}" for name in AFTER)]
+CHANGES = st.lists(
+    st.tuples(
+        st.sampled_from(PATHS),
+        st.one_of(st.just(LEFT_OUT), VALUES),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+def _changed(line: dict[str, Any], changes: list[tuple[str, Any]]) -> dict[str, Any]:
+    for path, value in changes:
+        place, name = line, path
+        if path.startswith("after."):
+            if not isinstance(line.get("after"), dict):
+                continue
+            place, name = line["after"], path.removeprefix("after.")
+        if value is LEFT_OUT:
+            place.pop(name, None)
+        else:
+            place[name] = value
+    return line
+
+
+def _field_by_field(line: dict[str, Any]) -> Event | None:
+    try:
+        return decode_fields(line)
+    except EventProblem:
+        return None
+
+
+def test_every_answer_prepcli_writes_takes_the_plain_reading() -> None:
+    for written in WRITTEN:
+        line = json.loads(written)
+        plain = plain_answer(line)
+        assert plain is not None, written
+        assert repr(plain) == repr(decode_fields(line)) == repr(decode(line))
+        assert encode(plain) == written
+
+
+def test_any_one_field_changed_is_read_the_same_both_ways() -> None:
+    specials = [LEFT_OUT, None, True, False, [], {}, 0, 1, -1, float("nan"), float("inf")]
+    pool = [*specials, *EDGES, *(float(edge) for edge in EDGES), *TEXTS]
+    for written in WRITTEN:
+        for path in PATHS:
+            for value in pool:
+                _agree(_changed(json.loads(written), [(path, value)]))
+
+
+@settings(max_examples=600, deadline=None)
+@given(written=st.sampled_from(WRITTEN), changes=CHANGES)
+def test_the_plain_reading_takes_only_what_the_field_by_field_one_takes(
+    written: str, changes: list[tuple[str, Any]]
+) -> None:
+    _agree(_changed(json.loads(written), changes))
+
+
+def _agree(line: dict[str, Any]) -> None:
+    if line.get("type") not in CARD_LOG:
+        return
+    plain = plain_answer(line)
+    if plain is not None:  # repr: 1 and 1.0, or a bool and an int, are not the same value
+        assert repr(plain) == repr(_field_by_field(line)), line
