@@ -1,6 +1,7 @@
 """Which cards are due, and when: the reads behind today's queue, today's summary and the
-interview planner. Each reads a range of the card_schedule index (storage/schema.py)
-rather than every card's row, so the queue costs little on a big collection."""
+interview planner. The queue's and the summary's read ranges of the card_schedule index
+(storage/schema.py) rather than every card's row, so they cost little on a big
+collection; the planner's read the day's reviews as well."""
 
 from __future__ import annotations
 
