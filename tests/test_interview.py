@@ -381,3 +381,25 @@ def test_the_days_plan_is_kept_until_something_it_depends_on_changes(
     assert len(made) == 2 and len(suspended.today) == 2  # a suspended card drops out
     assert run("config", "set", "interview_capacity", "1").code == 0
     assert plan().today == {} and len(made) == 3  # a setting changed: worked out again
+
+
+@pytest.mark.usefixtures("sample_decks")
+def test_the_forecast_counts_studied_cards_and_leaves_suspended_ones_out(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _learned_deck_history(run, monkeypatch)
+    monkeypatch.setenv("PREPCLI_PLANS", str(DATA / "plans"))
+    run("plan", "start", "--plan", "mini", "--start", "2026-11-02", "--interview", "2026-12-02")
+    monkeypatch.setenv("PREPCLI_NOW", "2026-11-25T09:00:00+01:00")
+
+    def counted() -> tuple[int, int, int]:
+        readiness = json.loads(run("plan", "--json").out)["readiness"]
+        return readiness["studied"], readiness["unstudied"], len(readiness["per_deck"])
+
+    assert counted() == (3, 1, 2)  # conflict-story is still new
+    assert run("card", "suspend", "sample.coding/add-two").code == 0
+    assert counted() == (2, 1, 1)  # a suspended card is neither studied nor to learn
+    assert run("card", "suspend", "sample.basics/conflict-story").code == 0
+    assert counted() == (2, 0, 1)
+    assert run("answer", "sample.basics/kv-cache", "again").code == 0  # back to relearning
+    assert counted() == (2, 0, 1)  # still counted, as a card the planner takes up again

@@ -6,12 +6,12 @@ Only `prepcli plan` shows it; the interview planner itself is app/study_intervie
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from prepcli.core.clock import to_ms
-from prepcli.core.interview import memories
-from prepcli.core.models import CardState, Phase
+from prepcli.core.interview import memory_of
+from prepcli.core.models import Phase
 
 if TYPE_CHECKING:
     from prepcli.app.study import Study
@@ -48,31 +48,34 @@ def readiness(study: Study) -> Readiness | None:
     interview_ms = to_ms(study.interview.instant(policy))
     today, last = study.today, policy.last_session_day
     day_start_ms = to_ms(study.calendar.day_start(today))
-    states = study.states()
-    studied: dict[str, tuple[str, CardState]] = {}  # key: (deck, state)
-    unstudied = 0
+    memories = study.store.due.memory_states()  # no card's full state is built
+    studied: list[tuple[str, Phase, float, float, int]] = []
+    studied_count = unstudied = 0
     for key in study.index.keys:  # the keys are enough: no card's text is read
-        state = states.get(key)
-        if state is None or state.phase == Phase.NEW:
-            unstudied += not (state is not None and state.suspended)
-        elif not state.suspended:
-            studied[key] = (key.split("/", 1)[0], state)  # a key is deck/id
+        found = memories.get(key)
+        if found is None or found[0] == Phase.NEW:
+            unstudied += not (found is not None and found[1])
+        elif not found[1]:
+            studied_count += 1
+            phase, _suspended, stability, difficulty, last_ms = found
+            if stability is not None and difficulty is not None and last_ms is not None:
+                studied.append((key, Phase(phase), stability, difficulty, last_ms))
     per_deck: dict[str, list[float]] = {}
     floor: list[float] = []
-    reviewed = (_as_review(state) for _deck, state in studied.values())
-    for card in memories(reviewed, study.calendar, interview_ms):
-        deck, state = studied[card.key]
+    for key, phase, stability, difficulty, last_ms in studied:
+        # A card in (re)learning steps counts with its current memory, as a review card.
+        card = memory_of(key, stability, difficulty, last_ms, study.calendar, interview_ms)
         floor.append(model.expected_recall(card, (), policy.interview_day))
         reviews: list[int] = []
-        if _chosen_today(plan.today, state, day_start_ms):
+        if key in plan.today and last_ms < day_start_ms:  # chosen, not yet answered today
             reviews.append(today)
-        final = plan.final_day.get(state.key)
-        if final is None and state.phase != Phase.REVIEW and today <= last:
+        final = plan.final_day.get(key)
+        if final is None and phase != Phase.REVIEW and today <= last:
             final = last  # in learning steps now: the planner takes it up once it graduates
         if final is not None and final > today:
             reviews.append(final)
         recall = model.expected_recall(card, reviews, policy.interview_day)
-        per_deck.setdefault(deck, []).append(recall)
+        per_deck.setdefault(key.split("/", 1)[0], []).append(recall)  # a key is deck/id
     every = [r for values in per_deck.values() for r in values]
     return Readiness(
         interview_date=study.calendar.date_of(policy.interview_day).isoformat(),
@@ -80,20 +83,10 @@ def readiness(study: Study) -> Readiness | None:
         mean_recall=sum(every) / len(every) if every else None,
         share_at_90=sum(r >= 0.9 for r in every) / len(every) if every else None,
         per_deck={d: sum(v) / len(v) for d, v in sorted(per_deck.items())},
-        studied=len(studied),
+        studied=studied_count,
         unstudied=unstudied,
         reviews_today=len(plan.today),
         final_reviews=len(plan.final_day),
         at_risk=plan.at_risk,
         if_stopped_now=sum(floor) / len(floor) if floor else None,
     )
-
-
-def _chosen_today(chosen: dict[str, str], state: CardState, day_start_ms: int) -> bool:
-    """Chosen for today and not answered yet today."""
-    return state.key in chosen and (state.last_review_ms or 0) < day_start_ms
-
-
-def _as_review(state: CardState) -> CardState:
-    """A card in (re)learning steps counted with its current memory, as a review card."""
-    return state if state.phase == Phase.REVIEW else replace(state, phase=Phase.REVIEW)

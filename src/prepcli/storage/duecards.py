@@ -135,6 +135,20 @@ class DueCards:
             totals = [total - part for total, part in zip(totals, row, strict=True)]
         return totals
 
+    def memory_states(
+        self,
+    ) -> dict[str, tuple[int, bool, float | None, float | None, int | None]]:
+        """Key → (phase, suspended, stability, difficulty, last review) of every card that
+        is suspended or past the new phase: what the interview forecast needs of a card,
+        without building its whole state."""
+        rows = self.db.execute(
+            "SELECT key, phase, suspended, stability, difficulty, last_review_ms FROM card "
+            f"WHERE phase != {int(Phase.NEW)} OR suspended"
+        )
+        return {
+            key: (phase, bool(suspended), s, d, last) for key, phase, suspended, s, d, last in rows
+        }
+
     def reviews_at_start(self, day: int) -> list[tuple[str, float, float, int]]:
         """(key, stability, difficulty, last review) of the review cards (not suspended) as
         they stood when study day `day` began: a card answered since then as its first
