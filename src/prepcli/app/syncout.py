@@ -101,9 +101,21 @@ class Deriver:
         else:
             prev, rules, line = None, None, syncevents.encode(made)
         self.rows.append(
-            (identifier, self.me.device, made.seq, at_ms, kind, card, review_id, prev, rules,
-             line, None, None)
-        )  # fmt: skip
+            (
+                identifier,
+                self.me.device,
+                made.seq,
+                at_ms,
+                kind,
+                card,
+                review_id,
+                prev,
+                rules,
+                line,
+                None,
+                None,
+            )
+        )
         return made
 
     # --- settings and parameters -----------------------------------------------------------

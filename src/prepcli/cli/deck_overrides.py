@@ -87,8 +87,10 @@ def deck_overrides(
     for key, path, line, used in copies:
         note = "" if used else "  (not used: no bundled card has this id)"
         echo(f"  {key}  {shown_path(path)}:{line}{note}")
-    echo("They are shown instead of the bundled cards; `prepcli deck overrides --remove CARD` "
-         "goes back to the bundled card.")  # fmt: skip
+    echo(
+        "They are shown instead of the bundled cards; `prepcli deck overrides --remove CARD` "
+        "goes back to the bundled card."
+    )
 
 
 def _copies(where: Locations, overrides: DeckSet | None) -> list[tuple[str, str, int, bool]]:

@@ -72,9 +72,10 @@ def plan_break(
     0 for a rest day; `capacity`: review answers a day."""
     capacity = max(capacity, 1)
     after = [
-        d for d in range(last_day + 1, last_day + 1 + HORIZON_DAYS + (last_day - first_day))
+        d
+        for d in range(last_day + 1, last_day + 1 + HORIZON_DAYS + (last_day - first_day))
         if share_of(d) > 0
-    ]  # fmt: skip
+    ]
     ordered = sorted(due, key=lambda card: (card.stability, card.key))
     window_size = max(last_day - first_day + 1, 1, math.ceil(len(ordered) / capacity))
     window = after[:window_size]

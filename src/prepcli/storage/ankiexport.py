@@ -269,16 +269,34 @@ class _ScheduledPackage(genanki.Package):  # type: ignore[misc]
             cursor.execute(
                 "UPDATE cards SET type = ?, queue = ?, due = ?, ivl = ?, factor = ?, reps = ?, "
                 "lapses = ?, left = ?, data = ? WHERE id = ?",
-                (row.type, row.queue, row.due, row.ivl, row.factor, row.reps, row.lapses,
-                 row.left, row.data, card_id),
-            )  # fmt: skip
+                (
+                    row.type,
+                    row.queue,
+                    row.due,
+                    row.ivl,
+                    row.factor,
+                    row.reps,
+                    row.lapses,
+                    row.left,
+                    row.data,
+                    card_id,
+                ),
+            )
             history = self.schedule.histories.get(key, ())
             for review in anki_reviews(history, self.schedule.calendar, ids):
                 cursor.execute(
                     "INSERT INTO revlog VALUES (?, ?, -1, ?, ?, ?, ?, ?, ?)",
-                    (review.id, card_id, review.ease, review.ivl, review.last_ivl,
-                     review.factor, review.time, review.type),
-                )  # fmt: skip
+                    (
+                        review.id,
+                        card_id,
+                        review.ease,
+                        review.ivl,
+                        review.last_ivl,
+                        review.factor,
+                        review.time,
+                        review.type,
+                    ),
+                )
                 self.reviews += 1
             self.reviewed += bool(history)
 

@@ -121,9 +121,11 @@ def print_problems(problems: Iterable[Problem]) -> None:
         where = f"{visible_line(problem.path)}:{problem.line}:{problem.col}: "
         style = "bold red" if problem.severity == "error" else "yellow"
         err.print(
-            Text(where) + Text(f"{problem.severity}:", style=style) + Text(" ")
+            Text(where)
+            + Text(f"{problem.severity}:", style=style)
+            + Text(" ")
             + Text(visible_line(problem.message))
-        )  # fmt: skip
+        )
 
 
 def print_error(message: str) -> None:
