@@ -634,8 +634,8 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"{machine['platform']}, Python {machine['python']}). Start-up figures are medians of "
         'interleaved runs, shown as ratios to `python -c "import typer, rich"` measured '
         "side by side in the same run. Each collection has about ten FSRS-scheduled "
-        "reviews per card over a year and a plan started with the interview three weeks "
-        "ahead.\n\n"
+        "reviews per card over a year (each card last changed by its last answer, as the "
+        "app records it) and a plan started with the interview three weeks ahead.\n\n"
         "Against Anki's engine (the `anki` package), like for like: the same cards in the "
         "same decks, each review card due the same day with the same FSRS memory state, "
         "each relearning card in Anki's intraday learning queue at the same moment, the "
