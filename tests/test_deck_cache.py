@@ -91,6 +91,20 @@ def test_a_plan_layout_round_trips_on_its_index(bundled: Any) -> None:
     assert again.assignment == layout.assignment and again.ranks == layout.ranks
 
 
+@pytest.mark.parametrize(
+    "packed",
+    [[1, 2, 3], "not base64!", "AAAA" + "AA==", 7],  # a list, bad text, 5 bytes, a number
+)
+def test_a_layout_with_words_prepcli_did_not_pack_is_refused(bundled: Any, packed: object) -> None:
+    plan = load_plan(paths.bundled("plans") / "six-week.yaml", bundled)
+    keys = tuple(card.key for card in bundled.cards())
+    saved = encode_layout(PlanLayout.build(plan, bundled), {k: i for i, k in enumerate(keys)})
+    with pytest.raises(CacheDataError):
+        decode_layout({**saved, "places": packed}, keys)
+    with pytest.raises(CacheDataError):  # a key's position past the end of the index
+        decode_layout(saved, keys[:-1])
+
+
 def test_an_interview_plan_round_trips_and_its_key_is_canonical() -> None:
     plan = InterviewPlan(740_000, {"a/b": "final"}, {"a/b": 740_003, "c/d": 740_001}, ("c/d",))
     assert decode_interview_plan(_through_text(encode_interview_plan(plan))) == plan

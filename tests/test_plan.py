@@ -249,3 +249,57 @@ def test_a_weeks_core_cards_come_before_its_extended_ones(tmp_path: Path) -> Non
     assert extended == ["lint.atomic/answer-and-why"]
     assert order[-1] == "lint.atomic/answer-and-why"
     assert order[:-1] == [key for key in keys if key not in extended]  # file order otherwise
+
+
+def test_a_plan_named_only_by_its_id_is_parsed_once_per_version(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding a plan whose file is named otherwise reads each plan file's `plan:` id; the
+    deck cache keeps the id per file version, so later commands parse no plan file for it."""
+    import prepcli.files.plan as plan_files
+
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    renamed = folder / "two-weeks.yaml"
+    renamed.write_text((PLANS / "mini.yaml").read_text("utf-8"), "utf-8")
+    monkeypatch.setenv("PREPCLI_PLANS", str(folder))
+    assert run("plan", "start", "--plan", "mini", "--start", "2026-11-23").code == 0
+    reads: list[Path] = []
+    real = plan_files.plan_id_in
+
+    def counted(path: Path) -> str | None:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(plan_files, "plan_id_in", counted)
+    assert run("plan", "--json").code == 0
+    assert reads == []  # the id saved when the plan started
+    with renamed.open("a", encoding="utf-8") as edited:
+        edited.write("# edited\n")
+    assert run("plan", "--json").code == 0
+    assert run("plan", "--json").code == 0
+    assert reads == [renamed]  # read again once for the new version
+
+
+def test_a_plan_file_that_cannot_be_read_is_not_remembered(tmp_path: Path) -> None:
+    from prepcli.files.plan import PlanUnreadable
+    from prepcli.storage.deckindex import load_index
+
+    plan_file = tmp_path / "p.yaml"
+    plan_file.write_text("plan: p\n", "utf-8")
+    index, _decks = load_index([DATA / "atomic_decks"], tmp_path / "cache")
+    calls = []
+
+    def unreadable(path: Path) -> str | None:
+        calls.append(path)
+        raise PlanUnreadable(path)
+
+    try:
+        for _ in range(2):
+            with pytest.raises(PlanUnreadable):
+                index.plan_id(plan_file, unreadable)
+        assert len(calls) == 2
+        assert index.plan_id(plan_file, lambda path: "p") == "p"
+        assert index.plan_id(plan_file, unreadable) == "p"  # kept once read
+    finally:
+        index.close()

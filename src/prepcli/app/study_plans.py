@@ -3,6 +3,7 @@ run, its status, starting it, the interview date and ticked tasks."""
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -72,8 +73,9 @@ class Plans:
         for folder in self.study.plan_dirs:
             for path in plan_mod.plan_files(folder):
                 # Another plan's problems are reported when that plan is asked for.
-                if plan_mod.plan_id_in(path) == plan_id:
-                    return path
+                with contextlib.suppress(plan_mod.PlanUnreadable):
+                    if self.study.index.plan_id(path, plan_mod.plan_id_in) == plan_id:
+                        return path
         known = sorted(
             p.stem for folder in self.study.plan_dirs for p in plan_mod.plan_files(folder)
         )

@@ -26,12 +26,19 @@ def plan_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
 
 
+class PlanUnreadable(Exception):
+    """A plan file that cannot be read now (it may be later, unchanged)."""
+
+
 def plan_id_in(path: Path) -> str | None:
     """The `plan:` id a plan file declares, or None when it declares none (read without
-    checking the plan against the decks, which needs every card)."""
+    checking the plan against the decks, which needs every card); PlanUnreadable when the
+    file cannot be read."""
     from prepcli.files.yamlfile import load as load_yaml
 
-    root, _problems = load_yaml(path)
+    root, problems = load_yaml(path)
+    if root is None and any(p.message.startswith("file ") for p in problems):
+        raise PlanUnreadable(path)
     if root is None or not isinstance(root.value, dict):
         return None
     found = root.value.get("plan")

@@ -4,7 +4,9 @@ command reads one card, or the keys, without parsing YAML or reading every card.
 Per deck file it keeps the file's path, size, modification time and SHA-256, the tag of
 the validator's rules that parsed it, the deck's own fields, and one row per card (its key,
 its place in the file, the card as JSON), indexed by key. Beside them: the deck index of
-each set of deck folders and the plan layouts made on it (storage/deckindex.py).
+each set of deck folders and the plan layouts made on it (storage/deckindex.py), and the
+`plan:` id each plan file declares, by the file's size and modification time (finding a
+plan by id otherwise parses every plan file in its folders).
 
 The file is a cache, never trusted: it must be a regular file of this user's that no one
 else can write, with exactly prepcli's schema (otherwise it is deleted and made again),
@@ -41,7 +43,7 @@ CACHE_FILE = "decks.sqlite3"
 BUSY_TIMEOUT = 5.0
 #: Written in the file's header (`PRAGMA application_id`): "prep".
 APPLICATION_ID = 0x70726570
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA = (
     "CREATE TABLE deck_file (path TEXT PRIMARY KEY, size INTEGER NOT NULL, "
     "mtime_ns INTEGER NOT NULL, sha256 TEXT NOT NULL, tag TEXT NOT NULL, deck TEXT NOT NULL)",
@@ -52,6 +54,8 @@ SCHEMA = (
     "CREATE TABLE plan_layout (deck_set TEXT NOT NULL, plan_path TEXT NOT NULL, "
     "decks TEXT NOT NULL, stamp TEXT NOT NULL, layout TEXT NOT NULL, "
     "PRIMARY KEY (deck_set, plan_path))",
+    "CREATE TABLE plan_file (path TEXT PRIMARY KEY, size INTEGER NOT NULL, "
+    "mtime_ns INTEGER NOT NULL, plan_id TEXT)",
 )
 #: The files SQLite keeps beside the database while it is in use.
 SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -220,6 +224,26 @@ class DeckCache:
             db.execute(
                 "INSERT OR REPLACE INTO plan_layout VALUES (?, ?, ?, ?, ?)",
                 (name, plan_path, decks, stamp, _json(layout)),
+            )
+
+        return self._write(write)
+
+    def plan_id(self, path: str, size: int, mtime_ns: int) -> tuple[str | None] | None:
+        """The `plan:` id saved for this version of a plan file, as a one-tuple (a file
+        may declare none); None when none is saved or the saved value is not text."""
+        row = self._read_one(
+            "SELECT plan_id FROM plan_file WHERE path = ? AND size = ? AND mtime_ns = ?",
+            (path, size, mtime_ns),
+        )
+        if row is None or not (row[0] is None or isinstance(row[0], str)):
+            return None
+        return (row[0],)
+
+    def put_plan_id(self, path: str, size: int, mtime_ns: int, plan_id: str | None) -> bool:
+        def write(db: sqlite3.Connection) -> None:
+            db.execute(
+                "INSERT OR REPLACE INTO plan_file VALUES (?, ?, ?, ?)",
+                (path, size, mtime_ns, plan_id),
             )
 
         return self._write(write)

@@ -76,6 +76,20 @@ class DeckIndex:
             raise ProblemsError(outcome.problems)
         return outcome
 
+    def plan_id(self, plan_path: Path, read: Callable[[Path], str | None]) -> str | None:
+        """The `plan:` id a plan file declares, `read` from it once per file version (an
+        exception from `read` is not kept: the file is read again next time)."""
+        stamp = _stamp(plan_path)
+        if stamp is None or self.cache is None:
+            return read(plan_path)
+        path, size, mtime_ns = stamp
+        saved = self.cache.plan_id(path, size, mtime_ns)
+        if saved is not None:
+            return saved[0]
+        found = read(plan_path)
+        self.cache.put_plan_id(path, size, mtime_ns, found)
+        return found
+
     def _save_layout(
         self, plan_path: Path, stamp: Stamp, outcome: PlanLayout | ProblemsError
     ) -> None:
