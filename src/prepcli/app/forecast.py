@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from prepcli.core.clock import to_ms
-from prepcli.core.interview import memory_of
+from prepcli.core.interview import days_to_interview, memory_of
 from prepcli.core.models import Phase
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def readiness(study: Study) -> Readiness | None:
     today, last = study.today, policy.last_session_day
     day_start_ms = to_ms(study.calendar.day_start(today))
     memories = study.store.due.memory_states()  # no card's full state is built
-    studied: list[tuple[str, Phase, float, float, int]] = []
+    studied: list[tuple[str, int, float, float, int]] = []  # key, phase (a Phase), …
     studied_count = unstudied = 0
     for key in study.index.keys:  # the keys are enough: no card's text is read
         found = memories.get(key)
@@ -59,13 +59,14 @@ def readiness(study: Study) -> Readiness | None:
             studied_count += 1
             phase, _suspended, stability, difficulty, last_ms = found
             if stability is not None and difficulty is not None and last_ms is not None:
-                studied.append((key, Phase(phase), stability, difficulty, last_ms))
+                studied.append((key, phase, stability, difficulty, last_ms))
     per_deck: dict[str, list[float]] = {}
     floor: list[float] = []
     for key, phase, stability, difficulty, last_ms in studied:
         # A card in (re)learning steps counts with its current memory, as a review card.
-        card = memory_of(key, stability, difficulty, last_ms, study.calendar, interview_ms)
-        floor.append(model.expected_recall(card, (), policy.interview_day))
+        # Were reviewing to stop today, its forgetting curve alone would decide its recall.
+        if_stopped = model.recall(stability, days_to_interview(last_ms, interview_ms))
+        floor.append(if_stopped)
         reviews: list[int] = []
         if key in plan.today and last_ms < day_start_ms:  # chosen, not yet answered today
             reviews.append(today)
@@ -74,7 +75,10 @@ def readiness(study: Study) -> Readiness | None:
             final = last  # in learning steps now: the planner takes it up once it graduates
         if final is not None and final > today:
             reviews.append(final)
-        recall = model.expected_recall(card, reviews, policy.interview_day)
+        recall = if_stopped  # most cards: no review planned before the interview
+        if reviews:
+            card = memory_of(key, stability, difficulty, last_ms, study.calendar, interview_ms)
+            recall = model.expected_recall(card, reviews, policy.interview_day)
         per_deck.setdefault(key.split("/", 1)[0], []).append(recall)  # a key is deck/id
     every = [r for values in per_deck.values() for r in values]
     return Readiness(

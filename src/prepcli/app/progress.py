@@ -17,7 +17,7 @@ from prepcli.app.study import Study
 from prepcli.core import quiz as quiz_mod
 from prepcli.core import stats as stats_mod
 from prepcli.core.cards import CardDef
-from prepcli.core.clock import from_ms
+from prepcli.core.clock import from_ms, to_ms
 from prepcli.core.errors import UsageError
 from prepcli.core.models import CardState
 from prepcli.core.quiz import QuizAnswer, QuizMark
@@ -27,11 +27,12 @@ from prepcli.storage.sqlitefile import run_guarded
 def recall_now(study: Study, states: dict[str, CardState], keys: set[str]) -> dict[str, float]:
     """Predicted recall now of every studied card among `keys`."""
     recall = {}
+    now_ms = to_ms(study.now)
     for key in keys:
         state = states.get(key)
         if state is None:
             continue
-        value = study.scheduler.retrievability(state, study.now)
+        value = study.scheduler.retrievability_at_ms(state, now_ms)
         if value is not None:
             recall[key] = value
     return recall

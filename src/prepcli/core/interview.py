@@ -157,7 +157,14 @@ def memory_of(
 ) -> Memory:
     """A review card as the planner sees it, from its memory state and last review."""
     last_day = calendar.day(from_ms(last_review_ms))
-    return Memory(key, stability, difficulty, last_day, (interview_ms - last_review_ms) / DAY_MS)
+    return Memory(
+        key, stability, difficulty, last_day, days_to_interview(last_review_ms, interview_ms)
+    )
+
+
+def days_to_interview(last_review_ms: int, interview_ms: int) -> float:
+    """The days from a card's last review to the interview, as its forgetting curve counts."""
+    return (interview_ms - last_review_ms) / DAY_MS
 
 
 def plan_interview(

@@ -97,13 +97,14 @@ class Scheduler:
 
     def retrievability(self, state: CardState, now: datetime) -> float | None:
         """Predicted recall now, with fractional days (as Anki's statistics compute it)."""
+        return self.retrievability_at_ms(state, to_ms(now))
+
+    def retrievability_at_ms(self, state: CardState, now_ms: int) -> float | None:
+        """As `retrievability`, at an instant in epoch milliseconds (a caller asking for
+        every card converts its instant once)."""
         if state.stability is None or state.last_review_ms is None:
             return None
-        elapsed = max(0.0, (to_ms(now) - state.last_review_ms) / 86_400_000)
-        return self.retrievability_after(state.stability, elapsed)
-
-    def retrievability_after(self, stability: float, elapsed_days: float) -> float:
-        return self.curve.recall(stability, elapsed_days)
+        return self.curve.recall_at_ms(state.stability, state.last_review_ms, now_ms)
 
     def recall_at(self, state: CardState, instant: datetime) -> float:
         """Predicted recall at a future instant if nothing is reviewed until then (new: 0)."""
