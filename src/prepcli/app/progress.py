@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,12 +20,15 @@ from prepcli.core import stats as stats_mod
 from prepcli.core.cards import CardDef
 from prepcli.core.clock import from_ms, to_ms
 from prepcli.core.errors import UsageError
-from prepcli.core.models import CardState
+from prepcli.core.models import CardFacts, CardState
 from prepcli.core.quiz import QuizAnswer, QuizMark
+from prepcli.storage.cardfacts import card_facts
 from prepcli.storage.sqlitefile import run_guarded
 
 
-def recall_now(study: Study, states: dict[str, CardState], keys: set[str]) -> dict[str, float]:
+def recall_now(
+    study: Study, states: Mapping[str, CardState | CardFacts], keys: set[str]
+) -> dict[str, float]:
     """Predicted recall now of every studied card among `keys`."""
     recall = {}
     now_ms = to_ms(study.now)
@@ -32,7 +36,7 @@ def recall_now(study: Study, states: dict[str, CardState], keys: set[str]) -> di
         state = states.get(key)
         if state is None:
             continue
-        value = study.scheduler.retrievability_at_ms(state, now_ms)
+        value = study.scheduler.retrievability_at_ms(state.stability, state.last_review_ms, now_ms)
         if value is not None:
             recall[key] = value
     return recall
@@ -43,7 +47,7 @@ def recall_now(study: Study, states: dict[str, CardState], keys: set[str]) -> di
 
 def stats_report(study: Study, decks: tuple[str, ...] = ()) -> stats_mod.StatsReport:
     keys = study.selected_keys(decks)  # from the deck index: no card text is needed
-    states = study.store.states()
+    states = card_facts(study.store)  # the columns counted, not whole states
     facts = run_guarded(lambda: study.store.log.facts(decks), study.store.path)
     return stats_mod.build_report(
         today=study.today,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from enum import IntEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from typing import Any
@@ -57,6 +57,22 @@ class CardState:
     suspended: bool = False
     buried_until_day: int | None = None
     leech: bool = False
+
+
+class CardFacts(NamedTuple):
+    """The columns of a card's state that the statistics count (core/stats.py), as
+    storage/cardfacts.py reads them: `stats` reads every card, and these few cost a
+    fraction of a whole CardState."""
+
+    key: str
+    phase: Phase
+    suspended: bool
+    leech: bool
+    lapses: int
+    due_day: int | None
+    buried_until_day: int | None
+    stability: float | None
+    last_review_ms: int | None
 
 
 @dataclass(frozen=True)

@@ -97,14 +97,16 @@ class Scheduler:
 
     def retrievability(self, state: CardState, now: datetime) -> float | None:
         """Predicted recall now, with fractional days (as Anki's statistics compute it)."""
-        return self.retrievability_at_ms(state, to_ms(now))
+        return self.retrievability_at_ms(state.stability, state.last_review_ms, to_ms(now))
 
-    def retrievability_at_ms(self, state: CardState, now_ms: int) -> float | None:
-        """As `retrievability`, at an instant in epoch milliseconds (a caller asking for
-        every card converts its instant once)."""
-        if state.stability is None or state.last_review_ms is None:
+    def retrievability_at_ms(
+        self, stability: float | None, last_review_ms: int | None, now_ms: int
+    ) -> float | None:
+        """As `retrievability`, from a card's stability and last review, at an instant in
+        epoch milliseconds (a caller asking for every card converts its instant once)."""
+        if stability is None or last_review_ms is None:
             return None
-        return self.curve.recall_at_ms(state.stability, state.last_review_ms, now_ms)
+        return self.curve.recall_at_ms(stability, last_review_ms, now_ms)
 
     def recall_at(self, state: CardState, instant: datetime) -> float:
         """Predicted recall at a future instant if nothing is reviewed until then (new: 0)."""

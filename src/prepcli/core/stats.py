@@ -28,7 +28,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from prepcli.core.models import CardState, Phase
+from prepcli.core.models import CardFacts, Phase
 
 
 @dataclass(frozen=True)
@@ -285,7 +285,7 @@ def retention(
     return tuple(periods)
 
 
-def forecast(states: Iterable[CardState], today: int, days: int = FORECAST_DAYS) -> Forecast:
+def forecast(states: Iterable[CardFacts], today: int, days: int = FORECAST_DAYS) -> Forecast:
     """Cards coming due on each of the next `days` days (today includes the overdue)."""
     counts = [0] * days
     overdue = 0
@@ -309,7 +309,7 @@ def forecast(states: Iterable[CardState], today: int, days: int = FORECAST_DAYS)
 
 
 def deck_counts(
-    keys: Iterable[str], states: Mapping[str, CardState], recall: Mapping[str, float]
+    keys: Iterable[str], states: Mapping[str, CardFacts], recall: Mapping[str, float]
 ) -> tuple[tuple[DeckCounts, ...], DeckCounts]:
     """Per deck (in deck order) and in total: cards by state, leeches, average recall now.
 
@@ -436,7 +436,7 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def leeches(states: Iterable[CardState], recall: Mapping[str, float]) -> tuple[Leech, ...]:
+def leeches(states: Iterable[CardFacts], recall: Mapping[str, float]) -> tuple[Leech, ...]:
     found = [
         Leech(s.key, s.lapses, s.suspended, _round(recall.get(s.key))) for s in states if s.leech
     ]
@@ -450,7 +450,7 @@ def build_report(
     *,
     today: int,
     keys: Sequence[str],
-    states: Mapping[str, CardState],
+    states: Mapping[str, CardFacts],
     recall: Mapping[str, float],
     facts: LogFacts,
     selection: tuple[str, ...] = (),
