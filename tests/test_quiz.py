@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from prepcli.app.progress import QuizRecorder, draw_quiz
+from prepcli.app.quiz import QuizRecorder, draw_quiz
 from prepcli.app.study import Locations, Study
 from prepcli.core import quiz
 from prepcli.core.cards import CardDef, Kind

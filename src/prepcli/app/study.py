@@ -18,10 +18,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from prepcli.app.study_answering import Answering
-from prepcli.app.study_interview import InterviewPart
-from prepcli.app.study_plans import Plans
-from prepcli.app.study_queue import Queue
 from prepcli.core import agenda as agenda_mod
 from prepcli.core.agenda import DayProgress
 from prepcli.core.clock import StudyCalendar, zone_named
@@ -33,7 +29,12 @@ from prepcli.storage.sqlitefile import run_guarded
 from prepcli.storage.store import Store, open_store
 
 if TYPE_CHECKING:
+    from prepcli.app.study_answering import Answering
+    from prepcli.app.study_interview import InterviewPart
+    from prepcli.app.study_plans import Plans
+    from prepcli.app.study_queue import Queue
     from prepcli.core.cards import CardDef, DeckSet
+    from prepcli.core.forgetting import ForgettingCurve
     from prepcli.core.scheduler import Scheduler
 
 T = TypeVar("T")
@@ -82,11 +83,39 @@ class Study:
         self.latest_day = store.log.latest_study_day() or 0
         self.today = self.study_day(now)
         store.apply_renames(self.index.renames)
-        # The parts, each with one job (as Anki's collection hands work to its managers).
-        self.plans = Plans(self)
-        self.interview = InterviewPart(self)
-        self.queue = Queue(self)
-        self.answering = Answering(self)
+
+    # --- the parts -------------------------------------------------------------------
+    # Each with one job (as Anki's collection hands work to its managers), made when first
+    # used, so that a command loads only the parts it runs: `stats` needs none of them,
+    # `prepcli` (today) no answering.
+
+    @cached_property
+    def plans(self) -> Plans:
+        from prepcli.app.study_plans import Plans
+
+        return Plans(self)
+
+    @cached_property
+    def interview(self) -> InterviewPart:
+        from prepcli.app.study_interview import InterviewPart
+
+        return InterviewPart(self)
+
+    @cached_property
+    def queue(self) -> Queue:
+        from prepcli.app.study_queue import Queue
+
+        return Queue(self)
+
+    @cached_property
+    def answering(self) -> Answering:
+        from prepcli.app.study_answering import Answering
+
+        return Answering(self)
+
+    def _made(self, part: str) -> bool:
+        """Whether a part exists yet (one not made has nothing to forget)."""
+        return part in self.__dict__
 
     def study_day(self, moment: datetime) -> int:
         """The study day of an instant, never earlier than the latest one in the log.
@@ -165,7 +194,10 @@ class Study:
         self._decks = decks
         self.index = index_of(decks)
         self._cards = self._card_keys = None
-        self.plans.forget_cached()
+        if self._made("plans"):
+            self.plans.forget_cached()
+        elif self._made("interview"):
+            self.interview.forget()
 
     def close(self) -> None:
         """Close the database and the deck cache (closing twice does nothing more)."""
@@ -195,11 +227,25 @@ class Study:
         parameters = Scheduler.clamp_parameters(stored.params) if stored else None
         return Scheduler(self.settings, self.calendar, parameters=parameters)
 
+    @cached_property
+    def curve(self) -> ForgettingCurve:
+        """The forgetting curve of the FSRS parameters in use: the scheduler's own, or,
+        with the default parameters, the same curve made without importing fsrs (for the
+        commands that only predict recall, such as `stats`)."""
+        if self.store.settings.fsrs_parameters() is None:
+            from prepcli.core.forgetting import ForgettingCurve
+
+            return ForgettingCurve()
+        return self.scheduler.curve
+
     def forget_scheduler(self) -> None:
         """After the FSRS parameters changed (optimize, check --fix, import): the
-        scheduler and the planner's memory model are made again with the new ones."""
+        scheduler, its curve and the planner's memory model are made again with the new
+        ones."""
         self.__dict__.pop("scheduler", None)
-        self.interview.forget_memory_model()
+        self.__dict__.pop("curve", None)
+        if self._made("interview"):
+            self.interview.forget_memory_model()
 
     # --- looking up ------------------------------------------------------------------
 
@@ -236,8 +282,10 @@ class Study:
 
     def _changed(self) -> None:
         self._states = None
-        self.plans.forget_status()
-        self.queue.forget()
+        if self._made("plans"):
+            self.plans.forget_status()
+        if self._made("queue"):
+            self.queue.forget()
 
     def write(self, action: Callable[[], T]) -> T:
         """Run a store write with clear errors, then forget what was read before it."""

@@ -102,7 +102,7 @@ def quiz(
         return
     import random
 
-    from prepcli.app.progress import QuizRecorder, draw_quiz
+    from prepcli.app.quiz import QuizRecorder, draw_quiz
     from prepcli.core import quiz as quiz_mod
     from prepcli.core.clock import to_ms
     from prepcli.ui import quiz_view
@@ -153,11 +153,11 @@ def quiz_history(ctx: typer.Context, as_json: JsonOption = False) -> None:
       prepcli quiz history
       prepcli quiz history --json
     """
-    from prepcli.app import progress
+    from prepcli.app import quiz as quizzes
     from prepcli.ui import quiz_view
 
     study = open_study(ctx)
-    summaries = progress.quiz_history(study)
+    summaries = quizzes.quiz_history(study)
     if as_json:
         emit_json({"quizzes": summaries})
     else:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING
 
-from prepcli.core.history import Review
 from prepcli.storage.rows import REVIEW_COLUMNS, review_from_row
 
 if TYPE_CHECKING:
+    from prepcli.core.history import Review
     from prepcli.core.stats import LogFacts
 
 

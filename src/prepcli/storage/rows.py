@@ -5,10 +5,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from prepcli.core.history import Review
 from prepcli.core.models import CardState, Phase, ReviewKind
+
+if TYPE_CHECKING:
+    from prepcli.core.history import Review
+
 
 STATE_FIELDS = (
     "phase",
@@ -141,6 +144,8 @@ def state_from_row(row: tuple[Any, ...]) -> CardState:
 
 
 def review_from_row(row: tuple[Any, ...]) -> Review:
+    from prepcli.core.history import Review  # the log's records: only for commands that read it
+
     (rid, key, reviewed_ms, day, offset, rating, kind, duration, elapsed, scheduled, r_pred) = row[
         :11
     ]

@@ -18,7 +18,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from prepcli.core.history import AnswerContext, LoggedChange, Review
 from prepcli.core.models import CardState
 from prepcli.storage import sqlitefile
 from prepcli.storage.duecards import DueCards
@@ -38,6 +37,7 @@ from prepcli.storage.rows import (
 from prepcli.storage.settings_table import SettingRecords
 
 if TYPE_CHECKING:
+    from prepcli.core.history import AnswerContext, LoggedChange, Review
     from prepcli.storage.quiz_table import QuizRecords
     from prepcli.storage.upkeep import Upkeep
 

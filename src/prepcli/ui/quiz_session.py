@@ -1,6 +1,6 @@
 """The mock quiz in the terminal: a running clock; answer aloud, reveal, mark yourself.
 
-Every mark is written when it is given (progress.QuizRecorder), so q, Ctrl-C, Ctrl-D or a
+Every mark is written when it is given (app/quiz.py's QuizRecorder), so q, Ctrl-C, Ctrl-D or a
 closed terminal keeps every answer already marked. When the time is up, a question not
 yet revealed ends the quiz; a revealed one can still be marked.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from prepcli.app.progress import QuizRecorder
+from prepcli.app.quiz import QuizRecorder
 from prepcli.core.clock import to_ms
 from prepcli.core.quiz import Question, QuizMark
 from prepcli.ui import card_view, quiz_view, render

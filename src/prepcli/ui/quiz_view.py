@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from datetime import tzinfo
 
     from prepcli.app.practice import CheckRun
-    from prepcli.app.progress import QuizSummary
+    from prepcli.app.quiz import QuizSummary
     from prepcli.core.quiz import TopicScore
 
 
