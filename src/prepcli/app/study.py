@@ -194,10 +194,7 @@ class Study:
         self._decks = decks
         self.index = index_of(decks)
         self._cards = self._card_keys = None
-        if self._made("plans"):
-            self.plans.forget_cached()
-        elif self._made("interview"):
-            self.interview.forget()
+        self.plans.forget_cached()  # the review session's: its queue has made the parts
 
     def close(self) -> None:
         """Close the database and the deck cache (closing twice does nothing more)."""
