@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -96,6 +97,38 @@ def test_bury_suspend_limit_and_checklist(db_path: Path) -> None:
         ("sample.basics/conflict-story", 0, 0),
         ("sample.basics/kv-cache", 1, 0),
     ]
+
+
+def test_a_session_reads_the_cards_it_shows_not_every_deck(db_path: Path) -> None:
+    """Once the deck cache is written, a session reads each card it shows from it: the
+    decks are not loaded whole (on a big collection that was half the wait for the first
+    card), neither to check `--deck` nor to show a card."""
+    env = {**os.environ, "PREPCLI_DECKS": str(SAMPLE_DECKS)}
+    cached = subprocess.run(
+        [sys.executable, "-m", "prepcli", "next", "--json"], env=env, capture_output=True
+    )
+    assert cached.returncode == 0, cached.stderr
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('DECKS LOADED', 'prepcli.files.decks' in sys.modules))\n"
+        "from prepcli import entry\n"
+        "entry.run(['review', '--deck', 'sample', '--limit', '1'])\n"
+    )
+    child = pexpect.spawn(
+        sys.executable, ["-c", code], env={**env, "TERM": "xterm"}, encoding="utf-8",
+        timeout=TIMEOUT, dimensions=(40, 100),
+    )  # fmt: skip
+    child.expect("Why are attention logits")
+    child.send(" ")
+    child.expect("Good")
+    child.send("3")
+    child.expect("Session over")
+    child.expect(r"DECKS LOADED (True|False)")
+    loaded = child.match.group(1)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert loaded == "False"
+    assert rows(db_path, "SELECT COUNT(*) FROM review") == [(1,)]
 
 
 def test_edit_opens_the_editor_at_the_card_without_a_shell(tmp_path: Path, db_path: Path) -> None:

@@ -299,7 +299,7 @@ class Study:
         return self.store.due.key_groups(self.today if today is None else today)
 
     def selection(self, decks: tuple[str, ...] = (), tags: tuple[str, ...] = ()) -> list[CardDef]:
-        self._check_decks(decks)
+        self.check_decks(decks)
         deck_tags = {d.id: d.tags for d in self.decks.decks}
         return agenda_mod.select_cards(self.decks.cards(), decks, tags, deck_tags)
 
@@ -307,7 +307,7 @@ class Study:
         """The keys of `selection`; without tags, from the index alone."""
         if tags:
             return [card.key for card in self.selection(decks, tags)]
-        self._check_decks(decks)
+        self.check_decks(decks)
         if not decks:
             return list(self.index.keys)
         return [
@@ -316,7 +316,8 @@ class Study:
             if any(key.startswith(d + "/") or key.startswith(d + ".") for d in decks)
         ]
 
-    def _check_decks(self, decks: tuple[str, ...]) -> None:
+    def check_decks(self, decks: tuple[str, ...]) -> None:
+        """Reject a deck name no deck has (nor any deck under it), from the index alone."""
         known_decks = self.index.deck_ids
         for deck in decks:
             if deck not in known_decks and not any(k.startswith(deck + ".") for k in known_decks):

@@ -92,7 +92,9 @@ def review(
         study.close()  # read again below, with what the sync brought
         study = open_study(ctx)
     selection = (tuple(deck or ()), tuple(tag or ()))
-    study.selection(*selection)  # reject an unknown deck before taking over the screen
+    # An unknown deck is rejected before the session takes over the screen; the index
+    # knows the decks, so no card's text is read for it.
+    study.check_decks(selection[0])
     day = today_note(study.store, study.settings, study.today, study.plans.interview_day())
     optional = day is not None and day.reviews_optional
     session = ReviewSession(

@@ -111,7 +111,7 @@ class ReviewSession:
                 key = self._next_key()
                 if key is None:
                     break
-                self._review(self.study.cards[key])
+                self._review(self.study.card(key))  # one card's text, not the whole decks'
         except _Quit:
             self.result.quit_early = True
         if self.drawn:
@@ -126,7 +126,7 @@ class ReviewSession:
         self.queue = None
         if self.shown_first is not None:
             key, self.shown_first = self.shown_first, None
-            if key in self.study.cards:
+            if key in self.study.card_keys:
                 return key
         self.queue = self._agenda()
         return self.queue.next_card(to_ms(self.now()))
