@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from prepcli.core.clock import StudyCalendar
+from prepcli.core.loadbalance import DayLoads
 from prepcli.core.models import CardState, Phase, Rating, ReviewKind, Settings
 from prepcli.core.scheduler import Scheduler
 
@@ -114,6 +115,39 @@ def test_hard_good_easy_are_ordered_a_day_apart() -> None:
         assert days[Rating.GOOD] >= min(days[Rating.HARD] + 1, cap)
         assert days[Rating.EASY] >= min(days[Rating.GOOD] + 1, cap)
         assert max(days.values()) <= cap
+
+
+def test_an_answer_computed_alone_equals_its_preview() -> None:
+    """`answer` computes only the ratings its own can be ordered against: in every phase,
+    with fuzz, with the load balancer, and at the maximum interval where the order is
+    squeezed, it gives exactly what `outcomes` shows for that rating."""
+    rng = random.Random(11)
+    base = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+    today = UTC_DAYS.day(base)
+    schedulers = [
+        Scheduler(Settings(fuzz=True), UTC_DAYS),
+        Scheduler(Settings(fuzz=False, learning_steps=()), UTC_DAYS),
+        Scheduler(Settings(fuzz=True, maximum_interval=30), UTC_DAYS),
+    ]
+    busy = DayLoads(today, {today + d: rng.randint(0, 40) for d in range(1, 400)})
+    for index in range(300):
+        phase = rng.choice(list(Phase))
+        stability = rng.uniform(0.05, 200)
+        state = (
+            CardState(key=f"deck/c{index}")
+            if phase == Phase.NEW
+            else CardState(
+                key=f"deck/c{index}", phase=phase, step=0 if phase != Phase.REVIEW else None,
+                stability=stability, difficulty=rng.uniform(1, 10), reps=rng.randint(1, 20),
+                last_review_ms=int((base - timedelta(days=rng.uniform(0, stability * 2))).timestamp() * 1000),
+                due_ms=int(base.timestamp() * 1000), due_day=today,
+            )
+        )  # fmt: skip
+        for scheduler in schedulers:
+            for loads in (None, busy):
+                shown = scheduler.outcomes(state, base, loads)
+                for rating in Rating:
+                    assert scheduler.answer(state, rating, base, loads) == shown[rating]
 
 
 @pytest.mark.parametrize(

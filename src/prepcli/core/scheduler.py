@@ -33,6 +33,8 @@ from prepcli.core.loadbalance import DayLoads, balanced_interval
 from prepcli.core.models import CardState, Phase, Rating, ReviewKind, Settings
 
 DAY = timedelta(days=1)
+#: The ratings whose review intervals are kept apart, in order (Anki's rule).
+_ORDERED = (Rating.HARD, Rating.GOOD, Rating.EASY)
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,14 @@ class Scheduler:
     def answer(
         self, state: CardState, rating: Rating, now: datetime, loads: DayLoads | None = None
     ) -> Outcome:
-        return self.outcomes(state, now, loads)[rating]
+        """`outcomes(...)[rating]`, computing only the ratings that can move this one's
+        interval: each rating's review stands alone (its fuzz and balance are seeded by the
+        card), and the ordering pushes Good past Hard and Easy past Good. Again and Hard so
+        need one review, Good two, Easy three — not four: a replay of a long history
+        (`check`, sync) is mostly Good."""
+        needed = _ORDERED[: _ORDERED.index(rating) + 1] if rating in _ORDERED else (rating,)
+        raw = {r: self._review(state, r, now, loads) for r in needed}
+        return self._order_intervals(raw, now)[rating]
 
     def _review(
         self, state: CardState, rating: Rating, now: datetime, loads: DayLoads | None = None
@@ -212,11 +221,14 @@ class Scheduler:
         return (lapses - threshold) % max(1, math.ceil(threshold / 2)) == 0
 
     def _order_intervals(self, raw: dict[Rating, Outcome], now: datetime) -> dict[Rating, Outcome]:
-        """Hard ≤ Good ≤ Easy with at least a day between review intervals (Anki's rule)."""
+        """Hard ≤ Good ≤ Easy with at least a day between review intervals (Anki's rule);
+        `raw` holds every rating, or (from `answer`) Again or a first part of that order."""
         ordered = dict(raw)
         previous: int | None = None
-        for rating in (Rating.HARD, Rating.GOOD, Rating.EASY):
-            outcome = ordered[rating]
+        for rating in _ORDERED:
+            outcome = ordered.get(rating)
+            if outcome is None:
+                break  # `answer`: the ratings above the one chosen were not computed
             if outcome.after.phase != Phase.REVIEW:
                 previous = None
                 continue
