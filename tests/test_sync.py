@@ -333,6 +333,32 @@ def test_review_syncs_at_its_start_and_end(
     assert [r[0] for r in rows(b.db, "SELECT rating FROM review ORDER BY reviewed_ms")] == [4, 3]
 
 
+def test_sync_in_a_terminal_shows_that_it_is_working(
+    devices: tuple[Device, Device, Device], tmp_path: Path
+) -> None:
+    """A first sync of a long history takes seconds: a terminal sees a spinner meanwhile
+    (on stderr; a pipe gets only the report)."""
+    import os
+    import sys
+
+    import pexpect
+
+    a, _b, _single = devices
+    a("23T08:00", "answer", ATTENTION, "good")
+    folder = tmp_path / "shared"
+    env = dict(os.environ, PREPCLI_DB=str(a.db), PREPCLI_NOW="2026-11-23T09:00:00+01:00",
+               TERM="xterm", COLUMNS="100", LINES="40")  # fmt: skip
+    child = pexpect.spawn(sys.executable, ["-m", "prepcli", "sync", str(folder)], env=env,
+                          encoding="utf-8", timeout=20, dimensions=(40, 100))  # fmt: skip
+    child.expect(f"Syncing with {folder}")
+    child.expect("Wrote 1 event")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    piped = a("23T09:01", "sync", str(folder))
+    assert "Syncing" not in piped.out + piped.err
+
+
 def test_events_that_cannot_be_used_are_reported_once_and_never_applied(
     devices: tuple[Device, Device, Device], tmp_path: Path
 ) -> None:

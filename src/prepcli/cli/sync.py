@@ -67,7 +67,10 @@ def sync_command(
             raise UsageError(
                 "name the sync folder: `prepcli sync DIR` (or `prepcli config set sync_dir DIR`)"
             )
-        report = sync.sync(store, chosen, now())
+        from prepcli.ui import render
+
+        with render.status(f"Syncing with {chosen}…"):  # a first sync takes seconds
+            report = sync.sync(store, chosen, now())
     finally:
         store.close()
     _print_report(report, as_json)
@@ -95,8 +98,11 @@ def sync_for_review(store: Store, moment: str) -> None:
     folder = settings_from(store.settings.all()).sync_dir
     if not folder:
         return
+    from prepcli.ui import render
+
     try:
-        report = sync.sync(store, Path(folder), now())
+        with render.status(f"Syncing with {folder}…"):
+            report = sync.sync(store, Path(folder), now())
     except PrepError as exc:
         echo(f"sync at the {moment} of the session: {exc}", err=True)
         return
