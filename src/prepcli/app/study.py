@@ -113,8 +113,8 @@ class Study:
 
         return Answering(self)
 
-    def _made(self, part: str) -> bool:
-        """Whether a part exists yet (one not made has nothing to forget)."""
+    def made(self, part: str) -> bool:
+        """Whether a part exists yet (one not made has nothing to forget, no queue kept)."""
         return part in self.__dict__
 
     def study_day(self, moment: datetime) -> int:
@@ -241,7 +241,7 @@ class Study:
         ones."""
         self.__dict__.pop("scheduler", None)
         self.__dict__.pop("curve", None)
-        if self._made("interview"):
+        if self.made("interview"):
             self.interview.forget_memory_model()
 
     # --- looking up ------------------------------------------------------------------
@@ -279,9 +279,9 @@ class Study:
 
     def _changed(self) -> None:
         self._states = None
-        if self._made("plans"):
+        if self.made("plans"):
             self.plans.forget_status()
-        if self._made("queue"):
+        if self.made("queue"):
             self.queue.forget()
 
     def write(self, action: Callable[[], T]) -> T:

@@ -64,7 +64,8 @@ class Answering:
                 reason=reason if planned else None,  # why the planner showed it today
             )
 
-        queue = self.study.queue.take()
+        # The queue a review session keeps, to update; a lone `prepcli answer` built none.
+        queue = self.study.queue.take() if self.study.made("queue") else None
         before, change, _id = self.study.write(
             lambda: self.study.store.change(key, decide, self._context(moment, duration_ms))
         )
