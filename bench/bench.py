@@ -235,6 +235,34 @@ def session_latency_ms(db: Path, env: dict[str, str], answers: int = 12) -> floa
     return round(statistics.median(samples) * 1000, 1)
 
 
+def review_first_card_ms(db: Path, env: dict[str, str], runs: int = 5) -> float | None:
+    """Median time from starting `prepcli review` (a real pseudo-terminal) to the first
+    card's front on the screen: the wait that opens every day's session. None without
+    pexpect. Each run quits on the first card, on a copy of the database."""
+    try:
+        import pexpect
+    except ImportError:
+        return None
+    copy = db.with_name("first-card.sqlite3")
+    shutil.copy(db, copy)
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        child = pexpect.spawn(
+            PYTHON,
+            ["-m", "prepcli", "--db", str(copy), "review"],
+            env={**env, "TERM": "xterm"},
+            encoding="utf-8",
+            dimensions=(40, 100),
+            timeout=60,
+        )
+        child.expect("Space")  # the first card's front
+        samples.append(time.perf_counter() - started)
+        child.send("q")
+        child.expect(pexpect.EOF)
+    return round(statistics.median(samples) * 1000, 1)
+
+
 def peak_memory_kib(argv: list[str], env: dict[str, str]) -> int:
     code = (
         "import resource, subprocess, sys\n"
@@ -485,6 +513,7 @@ def run(work: Path, decks: int, per_deck: int, repeats: int) -> dict[str, Any]:
         db=plain, deck_roots=roots, cache_dir=work / "cache", plan_dirs=(work / "plans",)
     )
     session_ms = session_latency_ms(db, env)
+    first_card_ms = review_first_card_ms(db, env)
     session_near_ms = session_latency_ms(closing, env)
 
     # Like for like with Anki's engine: the same cards and states, limits and durability,
@@ -552,6 +581,7 @@ def run(work: Path, decks: int, per_deck: int, repeats: int) -> dict[str, Any]:
             "warm": round(warm_s, 5),
             "warm_over_cold": round(warm_s / cold_s, 3),
         },
+        "review_start_to_first_card_ms_median": first_card_ms,
         "review_session_key_to_next_card_ms_median": session_ms,
         "review_session_key_to_next_card_ms_median_interview_in_5_days": session_near_ms,
         "peak_memory_mib": {"prepcli (today)": round(peak_memory_kib(prepcli, env) / 1024, 1)},
@@ -596,6 +626,11 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
             f"{r['ratio_to_floor'][name]}× ({r['wall_s'][name]:.3f} s)" for r in sizes.values()
         ]
         lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    lines.append(
+        "| `prepcli review` start → first card on screen (pty) | "
+        + " | ".join(f"{r['review_start_to_first_card_ms_median']} ms" for r in sizes.values())
+        + " |"
+    )
     lines.append(
         "| key press → next card in `prepcli review` (pty) | "
         + " | ".join(f"{r['review_session_key_to_next_card_ms_median']} ms" for r in sizes.values())
