@@ -480,6 +480,32 @@ def test_check_finds_and_repairs_mismatches_dangling_rows_and_empty_orphans(
 
 
 @pytest.mark.usefixtures("sample_decks")
+def test_check_reports_its_progress_through_the_replay(
+    run: Run, db_path: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long history takes a while to replay: check says how far it is, from the first
+    card (so a bar shows at once) to the last; its report is the same either way."""
+    from datetime import datetime
+
+    from prepcli.app import maintenance
+    from prepcli.app.study import Locations, Study
+
+    _history(run, monkeypatch)
+    monkeypatch.setattr(maintenance, "_PROGRESS_EVERY", 2)
+    where = Locations(db=db_path, deck_roots=(SAMPLE_DECKS,), cache_dir=isolated_home / "c")
+    study = Study.open(where, datetime.fromisoformat("2026-11-23T09:00+01:00"))
+    heard: list[tuple[int, int]] = []
+    try:
+        report = maintenance.check(
+            study, fix=False, backup_folder=isolated_home, progress=lambda *seen: heard.append(seen)
+        )
+    finally:
+        study.close()
+    assert heard == [(0, 3), (2, 3), (3, 3)]  # three cards have a history; every second one
+    assert report.ok and report.cards == 4 and report.reviews == 8
+
+
+@pytest.mark.usefixtures("sample_decks")
 def test_check_keeps_the_history_of_cards_no_deck_has(
     run: Run, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

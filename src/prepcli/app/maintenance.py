@@ -12,6 +12,7 @@ import hashlib
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -246,10 +247,18 @@ class CheckReport:
         return not self.integrity and (self.fixed or not self.repairable)
 
 
-def check(study: Study, *, fix: bool, backup_folder: Path, keep: int = 10) -> CheckReport:
+def check(
+    study: Study,
+    *,
+    fix: bool,
+    backup_folder: Path,
+    keep: int = 10,
+    progress: Callable[[int, int], None] | None = None,
+) -> CheckReport:
     """Integrity, values out of range, then every card's history replayed and compared with
     its stored state. A card with a value out of range is not replayed (its history may
-    not even convert to a date); `fix` removes what is out of range, then replays it."""
+    not even convert to a date); `fix` removes what is out of range, then replays it.
+    `progress` hears (cards replayed, cards with a history) as the replay goes."""
     from prepcli.storage import rowcheck
 
     store = study.store
@@ -270,7 +279,9 @@ def check(study: Study, *, fix: bool, backup_folder: Path, keep: int = 10) -> Ch
     histories = store.upkeep.histories()
     affected = ranges.affected
     mismatches = []
-    for key, history in sorted(histories.items()):
+    for done, (key, history) in enumerate(sorted(histories.items())):
+        if progress is not None and done % _PROGRESS_EVERY == 0:
+            progress(done, len(histories))
         if key in affected:
             continue
         stored = states[key]
@@ -278,13 +289,15 @@ def check(study: Study, *, fix: bool, backup_folder: Path, keep: int = 10) -> Ch
         differences = _differences(stored, replayed)
         if differences:
             mismatches.append(Mismatch(key, differences))
+    if progress is not None:
+        progress(len(histories), len(histories))
     report = CheckReport(
         integrity=[],
         cards=len(states),
         reviews=sum(len(h) for h in histories.values()),
         mismatches=mismatches,
-        orphans=sorted(k for k in states if k not in study.cards and k in histories),
-        empty_orphans=sorted(k for k in states if k not in study.cards and k not in histories),
+        orphans=sorted(k for k in states if k not in study.card_keys and k in histories),
+        empty_orphans=sorted(k for k in states if k not in study.card_keys and k not in histories),
         dangling_reviews=store.upkeep.dangling_reviews(),
         out_of_range=[str(finding) for finding in ranges.found],
     )
@@ -321,6 +334,9 @@ def check(study: Study, *, fix: bool, backup_folder: Path, keep: int = 10) -> Ch
     run_guarded(work, store.path)
     study.forget_scheduler()
     return replace(report, fixed=True, backup=str(made.path))
+
+
+_PROGRESS_EVERY = 250  # cards between two reports of check's progress
 
 
 def _differences(stored: CardState, replayed: CardState) -> dict[str, tuple[Any, Any]]:

@@ -320,9 +320,11 @@ def check(
     from prepcli.ui import collection_view, render
 
     study = open_study(ctx)
-    with render.status("Checking: replaying every card's history…"):
-        report = maintenance.check(study, fix=fix, backup_folder=paths.data_dir() / "backups")
-        synced = sync.verify_for_check(study.store)  # None: this database does not sync
+    with render.progress_bar("Checking: replaying every card's history", 0) as progress:
+        report = maintenance.check(
+            study, fix=fix, backup_folder=paths.data_dir() / "backups", progress=progress
+        )
+    synced = sync.verify_for_check(study.store)  # None: this database does not sync
     ok = report.ok and (synced is None or not synced.differences)
     if as_json:
         emit_json({**asdict(report), "ok": ok, "sync": sync.verification_json(synced)})

@@ -122,7 +122,10 @@ def verify_for_check(store: Store) -> Verification | None:
         return None
     if not folder.is_dir():
         raise PrepError(f"sync folder {folder} is not there: it cannot be compared")
-    return syncstatus.verify(store, folder, now())
+    from prepcli.ui import render
+
+    with render.status(f"Comparing with the logs in {folder}…"):
+        return syncstatus.verify(store, folder, now())
 
 
 def verification_json(found: Verification | None) -> dict[str, Any] | None:
