@@ -202,6 +202,20 @@ def interleaved(
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def _start_review(db: Path, env: dict[str, str]) -> Any:
+    """`prepcli review` on `db` in a real pseudo-terminal (a pexpect child)."""
+    import pexpect
+
+    return pexpect.spawn(
+        PYTHON,
+        ["-m", "prepcli", "--db", str(db), "review"],
+        env={**env, "TERM": "xterm"},
+        encoding="utf-8",
+        dimensions=(40, 100),
+        timeout=60,
+    )
+
+
 def session_latency_ms(db: Path, env: dict[str, str], answers: int = 12) -> float | None:
     """Median time from pressing a rating key in `prepcli review` (a real pseudo-terminal)
     to the next card's screen: what DESIGN.md asks to be imperceptible. None without
@@ -212,14 +226,7 @@ def session_latency_ms(db: Path, env: dict[str, str], answers: int = 12) -> floa
         return None
     copy = db.with_name("session.sqlite3")
     shutil.copy(db, copy)
-    child = pexpect.spawn(
-        PYTHON,
-        ["-m", "prepcli", "--db", str(copy), "review"],
-        env={**env, "TERM": "xterm"},
-        encoding="utf-8",
-        dimensions=(40, 100),
-        timeout=60,
-    )
+    child = _start_review(copy, env)
     child.delaybeforesend = None  # pexpect waits 50 ms before each send by default
     child.expect("Space")  # the first card's front
     samples = []
@@ -248,14 +255,7 @@ def review_first_card_ms(db: Path, env: dict[str, str], runs: int = 5) -> float 
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
-        child = pexpect.spawn(
-            PYTHON,
-            ["-m", "prepcli", "--db", str(copy), "review"],
-            env={**env, "TERM": "xterm"},
-            encoding="utf-8",
-            dimensions=(40, 100),
-            timeout=60,
-        )
+        child = _start_review(copy, env)
         child.expect("Space")  # the first card's front
         samples.append(time.perf_counter() - started)
         child.send("q")
