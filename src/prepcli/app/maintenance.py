@@ -247,6 +247,9 @@ class CheckReport:
         return not self.integrity and (self.fixed or not self.repairable)
 
 
+_PROGRESS_EVERY = 250  # cards replayed between two reports of check's progress
+
+
 def check(
     study: Study,
     *,
@@ -334,9 +337,6 @@ def check(
     run_guarded(work, store.path)
     study.forget_scheduler()
     return replace(report, fixed=True, backup=str(made.path))
-
-
-_PROGRESS_EVERY = 250  # cards between two reports of check's progress
 
 
 def _differences(stored: CardState, replayed: CardState) -> dict[str, tuple[Any, Any]]:
