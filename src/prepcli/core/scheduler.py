@@ -19,7 +19,6 @@ import random
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from copy import copy
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -144,12 +143,11 @@ class Scheduler:
     def _review(
         self, state: CardState, rating: Rating, now: datetime, loads: DayLoads | None = None
     ) -> Outcome:
-        card = self._to_fsrs(state, now)
+        card = self._to_fsrs(state, now)  # made for this review: ours to change
         elapsed: float | None = None
         if card.last_review is not None:
             crossed = self.calendar.day(now) - self.calendar.day(card.last_review)
             elapsed = float(max(crossed, 0))
-            card = copy(card)
             # py-fsrs floors elapsed time to 24-hour periods; hand it exactly the study days
             # crossed, and a same-day review (even after a clock or zone change) as same-day.
             card.last_review = now - crossed * DAY if crossed > 0 else now
