@@ -484,7 +484,7 @@ def test_check_reports_its_progress_through_the_replay(
     run: Run, db_path: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A long history takes a while to replay: check says how far it is, from the first
-    card (so a bar shows at once) to the last; its report is the same either way."""
+    card (so a bar shows at once) to the last, and reports as it does without listening."""
     from datetime import datetime
 
     from prepcli.app import maintenance
