@@ -27,19 +27,21 @@ from prepcli.core.plans import Plan, Selector, Task, Week
 from prepcli.files import decks as decks_module
 from prepcli.files.decks import load_decks
 from prepcli.files.plan import load_plan
-from prepcli.storage import cachecodec, paths, plancache
+from prepcli.storage import cachecodec, paths, plancache, plancodec
 from prepcli.storage.cachecodec import (
     CacheDataError,
     decode_card,
     decode_deck,
-    decode_interview_plan,
-    decode_layout,
     encode_card,
     encode_deck_header,
+)
+from prepcli.storage.deckcache import CACHE_FILE, DeckCache
+from prepcli.storage.plancodec import (
+    decode_interview_plan,
+    decode_layout,
     encode_interview_plan,
     encode_layout,
 )
-from prepcli.storage.deckcache import CACHE_FILE, DeckCache
 from tests.conftest import DATA, SAMPLE_DECKS, Result
 
 Run = Callable[..., Result]
@@ -72,11 +74,11 @@ def test_every_bundled_card_and_deck_round_trips_through_json(bundled: Any) -> N
 def test_the_codecs_name_every_field() -> None:
     assert {f.name for f in fields(CardDef)} == cachecodec.CARD_FIELDS
     assert {f.name for f in fields(Deck)} - {"cards"} == cachecodec.DECK_FIELDS
-    assert {f.name for f in fields(Plan)} == cachecodec.PLAN_FIELDS
-    assert {f.name for f in fields(Week)} == cachecodec.WEEK_FIELDS
-    assert {f.name for f in fields(Selector)} == cachecodec.SELECTOR_FIELDS
-    assert {f.name for f in fields(Task)} == cachecodec.TASK_FIELDS
-    assert {f.name for f in fields(InterviewPlan)} == cachecodec.INTERVIEW_PLAN_FIELDS
+    assert {f.name for f in fields(Plan)} == plancodec.PLAN_FIELDS
+    assert {f.name for f in fields(Week)} == plancodec.WEEK_FIELDS
+    assert {f.name for f in fields(Selector)} == plancodec.SELECTOR_FIELDS
+    assert {f.name for f in fields(Task)} == plancodec.TASK_FIELDS
+    assert {f.name for f in fields(InterviewPlan)} == plancodec.INTERVIEW_PLAN_FIELDS
 
 
 def test_a_plan_layout_round_trips_on_its_index(bundled: Any) -> None:

@@ -117,13 +117,15 @@ def test_today_wraps_at_the_width_shutil_would_give(
 def test_a_command_loads_only_the_parts_of_a_study_it_runs() -> None:
     """A Study makes its parts (queue, planner, plans, answering) when first used:
     `stats` predicts recall with the forgetting curve alone (no fsrs with the default
-    parameters) and needs none of the parts nor the quiz; today's summary writes nothing,
-    so it needs neither the answering part nor the review log's records."""
+    parameters) and needs none of the parts nor the quiz, nor the plans' records and codec
+    (it reads no plan); today's summary writes nothing, so it needs neither the answering
+    part nor the review log's records."""
     parts = tuple(
         f"prepcli.app.{name}"
         for name in ("study_queue", "study_interview", "study_plans", "study_answering", "quiz")
     )
     loaded_after(["next", "--json"])  # writes the deck cache
-    assert loaded_after(["stats", "--json"], ("fsrs", *parts)) == set()
+    plans = ("prepcli.core.plans", "prepcli.core.interview", "prepcli.storage.plancodec")
+    assert loaded_after(["stats", "--json"], ("fsrs", *parts, *plans)) == set()
     today = loaded_after([], ("prepcli.app.study_answering", "prepcli.core.history"))
     assert today == set()

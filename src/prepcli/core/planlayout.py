@@ -74,7 +74,7 @@ def interleaving(plan: Plan, decks: DeckSet) -> dict[str, tuple[int, int]]:
 
 class PlanLayout:
     """A plan applied to one deck set: the week that introduces each card and its place in
-    that week's streams. Kept in the deck cache between runs (storage/cachecodec.py) as flat
+    that week's streams. Kept in the deck cache between runs (storage/plancodec.py) as flat
     sequences — the keys grouped by week, each week a slice — which read back far faster
     than dictionaries; the lookups are built from them when first used."""
 

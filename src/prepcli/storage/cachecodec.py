@@ -8,18 +8,11 @@ turned into objects prepcli did not make.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import sys
-from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from prepcli.core.cards import CardDef, Deck, Kind, Tier
 from prepcli.core.errors import Problem
-from prepcli.core.interview import InterviewPlan
-from prepcli.core.planlayout import PlanLayout
-from prepcli.core.plans import Plan, Selector, Task, Week
 
 
 class CacheDataError(ValueError):
@@ -71,6 +64,12 @@ def wholes(value: object) -> tuple[int, ...]:
 def _all_of_type(items: list[object], kind: type) -> bool:
     # Exact types, as JSON makes them (so a bool, a subclass of int, is not a number here).
     return set(map(type, items)) <= {kind}
+
+
+def items(value: object) -> list[object]:
+    if not isinstance(value, list):
+        raise CacheDataError("expected a list")
+    return value
 
 
 def text_map(value: object) -> dict[str, str]:
@@ -198,124 +197,7 @@ def decode_deck(header: object, cards: tuple[CardDef, ...]) -> Deck:
     )
 
 
-# --- plans and their layouts -------------------------------------------------------------
-
-PLAN_FIELDS = frozenset(("id", "title", "description", "path", "weeks"))
-WEEK_FIELDS = frozenset(("number", "title", "focus", "introduce", "tasks"))
-SELECTOR_FIELDS = frozenset(("deck", "tags"))
-TASK_FIELDS = frozenset(("id", "title", "week"))
-
-
-def encode_plan(plan: Plan) -> dict[str, Any]:
-    return {
-        "id": plan.id,
-        "title": plan.title,
-        "description": plan.description,
-        "path": plan.path,
-        "weeks": [
-            {
-                "number": week.number,
-                "title": week.title,
-                "focus": week.focus,
-                "introduce": [{"deck": s.deck, "tags": list(s.tags)} for s in week.introduce],
-                "tasks": [{"id": t.id, "title": t.title, "week": t.week} for t in week.tasks],
-            }
-            for week in plan.weeks
-        ],
-    }
-
-
-def decode_plan(value: object) -> Plan:
-    plan = fields_of(value, PLAN_FIELDS, "plan")
-    return Plan(
-        id=text(plan["id"]),
-        title=text(plan["title"]),
-        description=text(plan["description"]),
-        path=text(plan["path"]),
-        weeks=tuple(_decode_week(week) for week in _items(plan["weeks"])),
-    )
-
-
-def _decode_week(value: object) -> Week:
-    week = fields_of(value, WEEK_FIELDS, "plan week")
-    selectors = [fields_of(s, SELECTOR_FIELDS, "selector") for s in _items(week["introduce"])]
-    tasks = [fields_of(t, TASK_FIELDS, "task") for t in _items(week["tasks"])]
-    return Week(
-        number=whole(week["number"]),
-        title=text(week["title"]),
-        focus=text(week["focus"]),
-        introduce=tuple(Selector(optional_text(s["deck"]), texts(s["tags"])) for s in selectors),
-        tasks=tuple(Task(text(t["id"]), text(t["title"]), whole(t["week"])) for t in tasks),
-    )
-
-
-def _items(value: object) -> list[object]:
-    if not isinstance(value, list):
-        raise CacheDataError("expected a list")
-    return value
-
-
-LAYOUT_FIELDS = frozenset(("plan", "by_week", "starts", "places", "streams"))
-
-
-def encode_layout(layout: PlanLayout, positions: dict[str, int]) -> dict[str, Any]:
-    """A layout on the deck index it was built from: its keys as their positions in the
-    index's `keys` (`positions`), so each key is written once, in the index. The three
-    per-card sequences are packed words (`words_text`): every command with a running plan
-    reads them back, and a JSON list of 20,000 numbers takes milliseconds to parse."""
-    return {
-        "plan": encode_plan(layout.plan),
-        "by_week": words_text(array("I", [positions[key] for key in layout.by_week])),
-        "starts": list(layout.starts),
-        "places": words_text(layout.places),
-        "streams": words_text(layout.streams),
-    }
-
-
-def decode_layout(value: object, keys: tuple[str, ...]) -> PlanLayout:
-    layout = fields_of(value, LAYOUT_FIELDS, "plan layout")
-    positions = words(layout["by_week"])
-    starts = wholes(layout["starts"])
-    places, streams = words(layout["places"]), words(layout["streams"])
-    if (
-        not _within(positions, 0, len(keys) - 1)
-        or len(places) != len(positions)
-        or len(streams) != len(positions)
-        or not _within(starts, 0, len(positions))
-        or list(starts) != sorted(starts)
-    ):
-        raise CacheDataError("a plan layout that does not fit its deck index")
-    plan = decode_plan(layout["plan"])
-    if len(starts) != len(plan.weeks) + 2:
-        raise CacheDataError("a plan layout with another number of weeks than its plan")
-    return PlanLayout(plan, tuple([keys[p] for p in positions]), starts, places, streams)
-
-
-def words_text(numbers: array[int]) -> str:
-    """Whole numbers below 2**32 (an array("I"), 32-bit words on every platform Python
-    supports) as base64 of their little-endian bytes."""
-    packed = array("I", numbers)
-    if sys.byteorder == "big":
-        packed.byteswap()
-    return base64.b64encode(packed.tobytes()).decode("ascii")
-
-
-def words(value: object) -> array[int]:
-    """The numbers `words_text` wrote."""
-    if not isinstance(value, str):
-        raise CacheDataError("expected packed words")
-    try:
-        raw = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise CacheDataError("expected packed words") from None
-    unpacked = array("I")
-    if len(raw) % unpacked.itemsize:
-        raise CacheDataError("packed words of an odd length")
-    unpacked.frombytes(raw)
-    if sys.byteorder == "big":
-        unpacked.byteswap()
-    return unpacked
-
+# --- the problems found in a deck or plan file ------------------------------------------
 
 PROBLEM_FIELDS = frozenset(("path", "line", "col", "message", "severity"))
 
@@ -329,7 +211,7 @@ def encode_problems(problems: list[Problem]) -> list[dict[str, Any]]:
 
 def decode_problems(value: object) -> list[Problem]:
     problems = []
-    for item in _items(value):
+    for item in items(value):
         problem = fields_of(item, PROBLEM_FIELDS, "problem")
         severity = problem["severity"]
         if severity not in ("error", "warning"):
@@ -344,34 +226,3 @@ def decode_problems(value: object) -> list[Problem]:
             )
         )
     return problems
-
-
-def _within(numbers: Sequence[int], low: int, high: int) -> bool:
-    return not numbers or (low <= min(numbers) and max(numbers) <= high)
-
-
-# --- the interview planner's day ---------------------------------------------------------
-
-INTERVIEW_PLAN_FIELDS = frozenset(("day", "today", "final_day", "at_risk"))
-
-
-def encode_interview_plan(plan: InterviewPlan) -> dict[str, Any]:
-    return {
-        "day": plan.day,
-        "today": plan.today,
-        "final_day": plan.final_day,
-        "at_risk": list(plan.at_risk),
-    }
-
-
-def decode_interview_plan(value: object) -> InterviewPlan:
-    plan = fields_of(value, INTERVIEW_PLAN_FIELDS, "interview plan")
-    final_day = plan["final_day"]
-    if not isinstance(final_day, dict):
-        raise CacheDataError("expected a mapping of days")
-    return InterviewPlan(
-        day=whole(plan["day"]),
-        today=text_map(plan["today"]),
-        final_day={text(key): whole(day) for key, day in final_day.items()},
-        at_risk=texts(plan["at_risk"]),
-    )

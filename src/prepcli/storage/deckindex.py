@@ -22,9 +22,7 @@ from prepcli.core.errors import ProblemsError
 from prepcli.files.deckfiles import cache_tag, deck_files
 from prepcli.storage.cachecodec import (
     CacheDataError,
-    decode_layout,
     decode_problems,
-    encode_layout,
     encode_problems,
     fields_of,
     text,
@@ -100,6 +98,8 @@ class DeckIndex:
                 return  # an unreadable file may be readable next time, unchanged
             saved: dict[str, Any] = {"problems": encode_problems(outcome.problems)}
         else:
+            from prepcli.storage.plancodec import encode_layout  # a plan's: see _saved_layout
+
             positions = {key: index for index, key in enumerate(self.keys)}
             saved = {"layout": encode_layout(outcome, positions)}
         self.cache.put_layout(self.name, str(plan_path), self._decks_id, json.dumps(stamp), saved)
@@ -111,6 +111,10 @@ class DeckIndex:
         decks, saved_stamp, saved = found
         if decks != self._decks_id or saved_stamp != json.dumps(stamp):
             return None  # made on other decks (another process's index) or another plan file
+        # The plans' codec and records load with the first layout read: a command that
+        # reads no plan (stats, card show) does without them.
+        from prepcli.storage.plancodec import decode_layout
+
         try:
             data = json.loads(text(saved))
             if isinstance(data, dict) and data.keys() == {"problems"}:

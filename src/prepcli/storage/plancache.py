@@ -21,12 +21,8 @@ from pathlib import Path
 from prepcli import __version__
 from prepcli.core.interview import InterviewPlan
 from prepcli.files.safeio import open_own, private_folder, write_file
-from prepcli.storage.cachecodec import (
-    CacheDataError,
-    decode_interview_plan,
-    encode_interview_plan,
-    fields_of,
-)
+from prepcli.storage.cachecodec import CacheDataError, fields_of
+from prepcli.storage.plancodec import decode_interview_plan, encode_interview_plan
 
 FILE_FIELDS = frozenset(("key", "plan"))
 
