@@ -316,3 +316,55 @@ def test_a_log_lost_from_the_folder_is_written_again(
     b.sync("23T09:06", folder)
     assert collection(b.db) == collection(a.db)
     assert a.sync("23T09:07", folder)["written"] == 0
+
+
+@pytest.mark.parametrize("cut", [False, True])
+def test_a_long_history_is_written_in_segments_a_sync_engine_can_carry(
+    run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cut: bool
+) -> None:
+    """A first sync of a long history writes it in segments of at most SEGMENT_BYTES (a
+    git host refuses a file over 100 MB; a year of answers makes one), each whole. With
+    `cut`, a kill leaves the second segment's last line half written: the next sync
+    writes the rest, nothing twice, and no file of this device is left waiting."""
+    from prepcli.storage import synclog
+
+    limit = 3_000
+    monkeypatch.setattr(synclog, "SEGMENT_BYTES", limit)
+    a = Device(run, monkeypatch, tmp_path / "a.sqlite3")
+    b = Device(run, monkeypatch, tmp_path / "b.sqlite3")
+    folder = tmp_path / "shared"
+    _history(a, range(1, 12), [KV, ATTENTION, ADD])
+    real_append, appends = synclog.append, []
+
+    def append(folder: Path, relative: str, text: str) -> int:
+        appends.append(relative)
+        if cut and len(appends) == 2:
+            real_append(folder, relative, text[: len(text) - 40])
+            raise KeyboardInterrupt
+        return real_append(folder, relative, text)
+
+    monkeypatch.setattr(synclog, "append", append)
+    left_whole = 0
+    if cut:
+        a("20T09:00", "sync", str(folder), code=130)
+        monkeypatch.setattr(synclog, "append", real_append)
+        left_whole = len(_events(folder, _device(a.db)))
+        assert left_whole > 0  # the first segment, and the second's lines before the cut
+    assert a.sync("20T09:01", folder)["written"] == 33 - left_whole
+    assert a.sync("20T09:02", folder)["written"] == 0
+    device = _device(a.db)
+    segments = sorted((folder / device).glob("*.jsonl"))
+    assert len(segments) >= 33 * 450 // limit
+    for segment in segments:
+        data = segment.read_bytes()
+        assert len(data) <= limit or data.count(b"\n") <= 2  # a header and one long line
+        if not (cut and segment == segments[1]):
+            assert data.endswith(b"\n")
+    assert len(_events(folder, device)) == 33  # every answer, each once
+    b.sync("20T09:03", folder)
+    assert collection(b.db) == collection(a.db)
+    for who in (a, b):
+        status = json.loads(who("20T09:04", "sync", "--status", "--json").out)
+        assert status["problems"] == []
+        if who is a or not cut:  # B cannot tell A's cut line from one still being copied
+            assert status["not_read"] == []

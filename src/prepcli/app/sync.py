@@ -182,45 +182,84 @@ def _merge(store: Store, folder: Path, now_ms: int) -> tuple[SyncReport, Lines]:
 
 
 def _publish(store: Store, folder: Path, now_ms: int, made: Lines) -> int:
+    """Append the events not yet written to this device's segments. A long history (a
+    first sync) is split into segments of SEGMENT_BYTES, as sync engines and git hosts
+    want files: one write per segment, each synced to disk before the next starts."""
+    day = syncevents.iso_day(datetime.fromtimestamp(now_ms / 1000, UTC).date().toordinal())
     with store.transaction():
         me = syncdb.device(store)
         assert me is not None
         segment = _resume(store, folder, me)
         lines = _lines(store, me.device, made)
-        if not lines:
-            return 0
-        day = syncevents.iso_day(datetime.fromtimestamp(now_ms / 1000, UTC).date().toordinal())
-        path = folder / segment if segment is not None else None
-        size = path.stat().st_size if path is not None and path.exists() else 0
-        cursor = syncdb.cursors(store).get(segment) if segment is not None else None
-        header = ""
-        if segment is None or cursor is None or synclog.needs_new_segment(segment, size, day):
-            taken = set(os.listdir(folder / me.device)) if (folder / me.device).is_dir() else set()
-            taken |= {path.rsplit("/", 1)[-1] for path in syncdb.cursors(store)}  # even if gone
-            segment = f"{me.device}/{synclog.segment_name(day, taken)}"
-            header = synclog.header(me.device, me.name, now_ms) + "\n"
-            cursor = None
-        text = header + "\n".join([line for _id, line in lines]) + "\n"
-        try:
-            start = synclog.append(folder, segment, text)
-        except OSError as exc:
-            raise PrepError(
-                f"cannot write to sync folder {folder}: {exc.strerror or exc}; this device's "
-                "events stay in the database and the next sync writes them"
-            ) from None
-        file = syncdb.file_id(store, segment, me.device)
-        position = start + len(header.encode("utf-8"))
-        located = []
-        for identifier, line in lines:
-            located.append((file, position, identifier))
-            position += len(line.encode("utf-8")) + 1
-        syncdb.locate(store, located)
-        read_lines = (cursor.read_lines if cursor is not None else 1) + len(lines)
-        syncdb.advance(store, file, position, read_lines)
-        syncdb.set_device(store, segment=segment)
-        if header:
-            syncdb.name_file(store, file, me.name)
-    return len(lines)
+        written = 0
+        while written < len(lines):
+            full = written > 0  # a write stops where its segment is full
+            if (
+                full
+                or segment is None
+                or synclog.needs_new_segment(segment, _size(folder / segment), day)
+            ):
+                segment = _new_segment(store, folder, me.device, day)
+            written += _write_segment(store, folder, me, segment, lines[written:], now_ms)
+    return written
+
+
+def _new_segment(store: Store, folder: Path, device: str, day: str) -> str:
+    taken = set(os.listdir(folder / device)) if (folder / device).is_dir() else set()
+    taken |= {path.rsplit("/", 1)[-1] for path in syncdb.cursors(store)}  # even if gone
+    segment = f"{device}/{synclog.segment_name(day, taken)}"
+    syncdb.set_device(store, segment=segment)
+    return segment
+
+
+def _write_segment(
+    store: Store,
+    folder: Path,
+    me: syncdb.Device,
+    segment: str,
+    lines: list[tuple[str, str]],
+    now_ms: int,
+) -> int:
+    """Append as many of `lines` as fit in the segment (at least one) and record where
+    each went. Returns how many were written."""
+    size = _size(folder / segment)
+    header = "" if size else synclog.header(me.device, me.name, now_ms) + "\n"
+    room = synclog.SEGMENT_BYTES - size - len(header.encode("utf-8"))
+    chosen: list[str] = []
+    lengths: list[int] = []
+    for _id, line in lines:
+        length = len(line.encode("utf-8")) + 1
+        if chosen and length > room:
+            break
+        chosen.append(line)
+        lengths.append(length)
+        room -= length
+    try:
+        start = synclog.append(folder, segment, header + "\n".join(chosen) + "\n")
+    except OSError as exc:
+        raise PrepError(
+            f"cannot write to sync folder {folder}: {exc.strerror or exc}; this device's "
+            "events stay in the database and the next sync writes them"
+        ) from None
+    file = syncdb.file_id(store, segment, me.device)
+    position = start + len(header.encode("utf-8"))
+    located = []
+    for (identifier, _line), length in zip(lines, lengths, strict=False):
+        located.append((file, position, identifier))
+        position += length
+    syncdb.locate(store, located)
+    cursor = syncdb.cursors(store)[segment]
+    syncdb.advance(store, file, position, cursor.read_lines + bool(header) + len(chosen))
+    if header:
+        syncdb.name_file(store, file, me.name)
+    return len(chosen)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _resume(store: Store, folder: Path, me: syncdb.Device) -> str | None:

@@ -76,7 +76,7 @@ def read_folder(store: Store, folder: Path, me: syncdb.Device) -> Incoming:
         if batch.newer is not None:
             found.newer.append((str(folder / log.path), batch.newer))
             continue
-        if batch.tail:
+        if batch.tail and log.device != me.device:  # ours: a write cut off, see sync._resume
             found.waiting.append((str(folder / log.path), batch.tail))
         if batch.name is not None:
             syncdb.name_file(store, file, batch.name)

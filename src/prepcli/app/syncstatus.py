@@ -72,7 +72,7 @@ def status(store: Store, folder: Path | None, now: datetime) -> SyncStatus:
         )
     if not any(d.this_device for d in devices):
         devices.append(DeviceStatus(me.device, me.name, True, 0, 0, None, None, None))
-    unread = _unread(store, where) if where is not None and where.is_dir() else []
+    unread = _unread(store, where, me.device) if where is not None and where.is_dir() else []
     problems = tuple(
         (Problem(path, line, col, message), found)
         for path, line, col, message, found in syncdb.problems(store)
@@ -89,7 +89,10 @@ def status(store: Store, folder: Path | None, now: datetime) -> SyncStatus:
     )
 
 
-def _unread(store: Store, folder: Path) -> list[Unread]:
+def _unread(store: Store, folder: Path, this_device: str) -> list[Unread]:
+    """Files with complete lines not read yet, or a last line still being copied. A
+    broken last line in this device's own file is a write that was cut off (its events
+    were written whole again): nothing to wait for."""
     found = []
     cursors = syncdb.cursors(store)
     try:
@@ -105,8 +108,10 @@ def _unread(store: Store, folder: Path) -> list[Unread]:
             data = synclog.read_bytes(folder / log.path, offset)
         except synclog.Unreadable:
             continue
-        cut = data.rfind(b"\n") + 1
-        found.append(Unread(str(folder / log.path), data.count(b"\n"), len(data) - cut))
+        lines = data.count(b"\n")
+        partial = len(data) - (data.rfind(b"\n") + 1) if log.device != this_device else 0
+        if lines or partial:
+            found.append(Unread(str(folder / log.path), lines, partial))
     return found
 
 
