@@ -136,6 +136,49 @@ def test_backup_prints_its_documented_shape(run: Run, tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("history")
+@pytest.mark.parametrize("export_format", ["json", "csv", "anki"])
+def test_export_to_a_file_prints_its_documented_shape(
+    run: Run, tmp_path: Path, export_format: str
+) -> None:
+    target = tmp_path / f"out.{export_format}"
+    result = run("export", "--format", export_format, "-o", str(target), "--json")
+    assert result.code == 0, result
+    document = json.loads(result.out)
+    assert conforms(document, SHAPES["export"], "export") == []
+    assert general_rules(document) == []
+    assert (document["path"], document["bytes"]) == (str(target), target.stat().st_size)
+    assert result.err == ""  # the line on stderr is what --json replaces
+    counted = {"json": {"cards", "reviews"}, "csv": {"rows"}}
+    assert set(document["written"]) == counted.get(
+        export_format, {"notes", "decks", "reviews", "cards_reviewed"}
+    )
+    assert document["written"].get("reviews", 2) == 2  # the history fixture's two answers
+
+
+def test_export_json_to_stdout_refuses_json_with_a_reason(run: Run, sample_decks: Path) -> None:
+    result = run("export", "--json")
+    assert result.code == 2 and "add -o PATH" in result.err
+
+
+def test_deck_new_and_preview_print_their_documented_shapes(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "mine" / "rag.yaml"
+    made = json.loads(run("deck", "new", str(path), "--deck", "mine.rag", "--title", "RAG",
+                          "--json").out)  # fmt: skip
+    assert conforms(made, SHAPES["deck new"], "deck new") == []
+    assert made["path"] == str(path) and made["schema_written"] is True
+    assert made["schema"] is not None and Path(made["schema"]).is_file()
+    shown = json.loads(run("deck", "preview", str(path), "--json").out)
+    assert conforms(shown, SHAPES["deck preview"], "deck preview") == []
+    assert general_rules(shown) == []
+    (card,) = shown["cards"]
+    assert (card["deck"], card["path"]) == ("mine.rag", str(path)) and card["line"] > 1
+    assert set(card) == set(SHAPES["next"].__annotations__) - {"phase", "intervals", "version"}
+    again = json.loads(run("deck", "new", str(tmp_path / "mine" / "b.yaml"), "--deck", "mine.b",
+                           "--title", "B", "--json").out)  # fmt: skip
+    assert (again["schema"], again["schema_written"]) == (made["schema"], False)
+
+
+@pytest.mark.usefixtures("history")
 def test_times_are_in_the_users_zone_and_enums_are_names(run: Run) -> None:
     shown = json.loads(run("card", "show", KEY, "--json").out)
     entry = shown["history"][0]

@@ -143,11 +143,16 @@ def export(
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing file (never the database).")
     ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Say what was written to the file as JSON (needs a file: -o)."),
+    ] = False,
 ) -> None:
     """Export the decks to Anki, or cards with state and full history as CSV or JSON.
 
     JSON is what `prepcli import` reads back; CSV (a row per review) is for spreadsheets
-    and pandas. Writing to a file says what was written, on stderr.
+    and pandas. Writing to a file says what was written, on stderr (with --json, on
+    stdout as a document).
 
     \b
     Examples:
@@ -159,6 +164,11 @@ def export(
 
     if format_ not in EXPORT_FORMATS:
         raise UsageError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, got {format_!r}")
+    if as_json and output is None and format_ != "anki":
+        raise UsageError(
+            f"--json says what an export to a file wrote: add -o PATH (without it the "
+            f"{format_.upper()} export itself is printed)"
+        )
     study = open_study(ctx)
     if format_ == "anki":
         target = output or Path("prepcli.apkg")
@@ -168,7 +178,13 @@ def export(
             what += f", with {plural(made.reviews, 'review')} of {plural(made.reviewed, 'card')}"
         # Anki imports every card as new unless this box is ticked (off by default).
         how = "an Anki package: in Anki, File → Import, with “Import any learning progress”"
-        _exported(what, made.path, f"{how} ticked")
+        counts = {
+            "notes": made.notes,
+            "decks": made.decks,
+            "reviews": made.reviews,
+            "cards_reviewed": made.reviewed,
+        }
+        _exported(as_json, format_, made.path, counts, what, f"{how} ticked")
         return
     if format_ == "json":
         if output is None:
@@ -176,7 +192,10 @@ def export(
         else:
             cards, reviews = exchange.export_json_file(study, output, force=force)
             what = f"{plural(cards, 'card')} with {plural(reviews, 'review')}"
-            _exported(what, output, "JSON: `prepcli import` reads it back")
+            counts = {"cards": cards, "reviews": reviews}
+            _exported(
+                as_json, format_, output, counts, what, "JSON: `prepcli import` reads it back"
+            )
         return
     if output is None and sys.stdout.isatty():
         shown = io.StringIO()  # read on a screen: keys from an import are shown as echo does
@@ -187,12 +206,26 @@ def export(
         exchange.export_csv(study, sys.stdout)  # piped: exact
         return
     count = exchange.export_csv_file(study, output, force=force)
-    _exported(plural(count, "row"), output, "CSV: a row per review, one per card without")
+    _exported(
+        as_json,
+        format_,
+        output,
+        {"rows": count},
+        plural(count, "row"),
+        "CSV: a row per review, one per card without",
+    )
 
 
-def _exported(what: str, path: Path, kind: str) -> None:
-    """The one message of every export to a file, on stderr: stdout is for the data."""
-    echo(f"Exported {what} to {path} ({kind}).", err=True)
+def _exported(
+    as_json: bool, format_: str, path: Path, counts: dict[str, int], what: str, kind: str
+) -> None:
+    """What an export to a file says it wrote: a line on stderr (stdout may be the data),
+    or with --json a document on stdout."""
+    if not as_json:
+        echo(f"Exported {what} to {path} ({kind}).", err=True)
+        return
+    size = path.stat().st_size
+    emit_json({"format": format_, "path": str(path), "bytes": size, "written": counts})
 
 
 @app.command("import")

@@ -152,15 +152,18 @@ def deck_preview(
             metavar="PATH[#CARD_ID]", help="A deck file or folder, optionally with #card-id."
         ),
     ],
+    as_json: JsonOption = False,
 ) -> None:
     """Show cards as the review session draws them, front then back (no database).
 
-    PATH#CARD_ID shows one card. Long output goes through your pager on a terminal.
+    PATH#CARD_ID shows one card. Long output goes through your pager on a terminal;
+    --json gives each card's fields as its deck file defines them.
 
     \b
     Examples:
       prepcli deck preview my-decks/rag.yaml
       prepcli deck preview my-decks/rag.yaml#chunking
+      prepcli deck preview my-decks/rag.yaml --json
     """
     from prepcli.files.decks import load_decks
     from prepcli.files.safeio import path_problem
@@ -176,6 +179,11 @@ def deck_preview(
     if not cards:
         known = ", ".join(c.id for c in decks.cards())
         raise UsageError(f"no card {card_id!r} in {path} (cards: {known or 'none'})")
+    if as_json:
+        from prepcli.cli.jsonout import card_definition
+
+        emit_json({"cards": [card_definition(card) for card in cards]})
+        return
     shown: list[object] = []
     for card in cards:
         shown += [*([""] if shown else []), card_view.card_preview(card)]
@@ -237,6 +245,7 @@ def deck_new(
             "--source", metavar="TEXT", help="Where the material comes from (repeatable)."
         ),
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Write a new deck file with one example card; never overwrites a file.
 
@@ -271,10 +280,25 @@ def deck_new(
     except OSError as exc:
         raise PrepError(f"cannot write {path}: {exc.strerror or exc}") from None
     schema = path.parent / deckschema.SCHEMA_NAME
+    problem = None
     try:
         wrote_schema = deckschema.write_schema(path.parent, refresh=False)
     except PrepError as exc:  # the deck is written; only the editor's help is missing
-        echo(f"Wrote {path} (deck {deck}, one example card); no editor schema: {exc}")
+        wrote_schema, problem = False, str(exc)
+    if as_json:
+        emit_json(
+            {
+                "path": str(path),
+                "deck": deck,
+                "cards": 1,
+                "schema": None if problem else str(schema),
+                "schema_written": wrote_schema,
+                "schema_problem": problem,
+            }
+        )
+        return
+    if problem:
+        echo(f"Wrote {path} (deck {deck}, one example card); no editor schema: {problem}")
     else:
         also = f" and {schema} for editors" if wrote_schema else ""
         echo(f"Wrote {path} (deck {deck}, one example card){also}.")

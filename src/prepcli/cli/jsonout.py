@@ -23,6 +23,7 @@ from prepcli.core.clock import from_ms, local_zone
 from prepcli.core.models import Rating
 
 if TYPE_CHECKING:
+    from prepcli.core.cards import CardDef
     from prepcli.core.clock import StudyCalendar
     from prepcli.core.history import Review
     from prepcli.core.models import CardState
@@ -72,6 +73,25 @@ def jsonable(value: Any, zone: tzinfo) -> Any:
 def fields_of(record: Any) -> dict[str, Any]:
     """A dataclass's fields as the keys of a document (for commands that print one record)."""
     return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+
+
+def card_definition(card: CardDef) -> dict[str, Any]:
+    """A card as its deck file defines it: what it asks, where it is written."""
+    return {
+        "card": card.key,
+        "deck": card.deck,
+        "id": card.id,
+        "kind": card.kind.value,
+        "tier": card.tier.value,
+        "front": card.front,
+        "back": card.back,
+        "explain": card.explain,
+        "points": list(card.points),
+        "hints": list(card.hints),
+        "time_limit": card.timer_seconds,
+        "path": card.path,
+        "line": card.line,
+    }
 
 
 def card_state(state: CardState, calendar: StudyCalendar) -> dict[str, Any]:

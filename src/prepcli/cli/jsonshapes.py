@@ -206,7 +206,6 @@ class BackupDoc(Versioned):
     removed: list[Any]
 
 
-#: The document each command line prints with --json (by its command words).
 class PostponeDoc(Versioned):
     first_day: str
     last_day: str
@@ -221,6 +220,29 @@ class PostponeDoc(Versioned):
     saved: bool  # False with --dry-run
 
 
+class DeckNewDoc(Versioned):
+    path: str
+    deck: str
+    cards: int
+    schema: str | None  # the editor schema beside the deck; null when it could not be written
+    schema_written: bool  # written now (false: one was there already, or it failed)
+    schema_problem: str | None
+
+
+class DeckPreviewDoc(Versioned):
+    cards: list[Any]  # {card, deck, id, kind, tier, front, back, explain, points, hints,
+    #                    time_limit, path, line}: as `next --json` has them
+
+
+class ExportDoc(Versioned):
+    format: str  # anki, json or csv
+    path: str
+    bytes: int
+    written: dict[str, int]  # anki: notes, decks, reviews, cards_reviewed; json: cards,
+    #                          reviews; csv: rows
+
+
+#: The document each command line prints with --json (by its command words).
 SHAPES: dict[str, type] = {
     "today": TodayDoc,
     "next": NextCardDoc,
@@ -242,6 +264,8 @@ SHAPES: dict[str, type] = {
     "config set": ConfigOneDoc,
     "config reset": ConfigOneDoc,
     "deck list": DeckListDoc,
+    "deck new": DeckNewDoc,
+    "deck preview": DeckPreviewDoc,
     "deck lint": DeckLintDoc,
     "deck orphans": DeckOrphansDoc,
     "deck overrides": DeckOverridesDoc,
@@ -249,4 +273,5 @@ SHAPES: dict[str, type] = {
     "stats": StatsDoc,
     "check": CheckDoc,
     "backup": BackupDoc,
+    "export": ExportDoc,
 }

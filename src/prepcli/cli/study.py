@@ -141,26 +141,15 @@ def review(
 
 
 def _card_json(study: Study, key: str) -> dict[str, Any]:
+    from prepcli.cli import jsonout
     from prepcli.core.textfmt import RATING_NAMES, format_interval
 
     card = study.card(key)
     state = study.state_of(key)
     outcomes = study.answering.outcomes(key)
     return {
-        "card": card.key,
-        "deck": card.deck,
-        "id": card.id,
-        "kind": card.kind.value,
-        "tier": card.tier.value,
+        **jsonout.card_definition(card),
         "phase": state.phase,
-        "front": card.front,
-        "back": card.back,
-        "explain": card.explain,
-        "points": list(card.points),
-        "hints": list(card.hints),
-        "time_limit": card.timer_seconds,
-        "path": card.path,
-        "line": card.line,
         "intervals": {
             RATING_NAMES[rating].lower(): {
                 "days": round(outcome.scheduled_days, 6),
