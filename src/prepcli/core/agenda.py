@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -197,16 +198,25 @@ def _split_learning(
     learning: Iterable[CardState], now_ms: int
 ) -> tuple[tuple[CardState, ...], tuple[CardState, ...]]:
     """(Re)learning cards due by `now_ms` and due later today, each earliest first."""
-    ordered = sorted(
-        (s for s in learning if s.due_ms is not None), key=lambda s: (s.due_ms or 0, s.key)
-    )
-    due = tuple(s for s in ordered if (s.due_ms or 0) <= now_ms)
-    return due, tuple(s for s in ordered if (s.due_ms or 0) > now_ms)
+    ordered = sorted((s for s in learning if s.due_ms is not None), key=_due_order)
+    return _split_ordered(ordered, now_ms)
+
+
+def _due_order(state: CardState) -> tuple[int, str]:
+    return state.due_ms or 0, state.key
+
+
+def _split_ordered(
+    ordered: Sequence[CardState], now_ms: int
+) -> tuple[tuple[CardState, ...], tuple[CardState, ...]]:
+    """`_split_learning` of cards already in due order (a kept queue's: no sort needed)."""
+    cut = bisect.bisect_right(ordered, now_ms, key=lambda s: s.due_ms or 0)
+    return tuple(ordered[:cut]), tuple(ordered[cut:])
 
 
 def queue_at(agenda: Agenda, now_ms: int) -> Agenda:
     """The same queue a little later: learning cards that fell due move up."""
-    due, later = _split_learning((*agenda.learning_due, *agenda.learning_later), now_ms)
+    due, later = _split_ordered((*agenda.learning_due, *agenda.learning_later), now_ms)
     return replace(agenda, learning_due=due, learning_later=later)
 
 
@@ -229,6 +239,8 @@ def after_answer(
     the review limit grew (a relearning card graduated) while due reviews wait beyond it.
     `progress` is the day's counts after the answer."""
     key = after.key
+    # In due order, as the queue keeps them: the answered card leaves, its next step (if
+    # today) goes in at its place, with no sort.
     learning = [s for s in (*agenda.learning_due, *agenda.learning_later) if s.key != key]
     reviews = [s for s in agenda.reviews if s.key != key]
     new = tuple(k for k in agenda.new if k != key)
@@ -242,12 +254,12 @@ def after_answer(
         and after.due_ms is not None
         and after.due_ms < day_end_ms
     ):
-        learning.append(after)
+        bisect.insort(learning, after, key=_due_order)
     due_total = agenda.reviews_due_total - was_review
     room = review_room(progress, learning, reviews_per_day, lapse_steps)
     if room > len(reviews) and due_total > len(reviews):
         return None
-    learning_due, learning_later = _split_learning(learning, now_ms)
+    learning_due, learning_later = _split_ordered(learning, now_ms)
     return Agenda(
         learning_due=learning_due,
         learning_later=learning_later,

@@ -116,7 +116,7 @@ class Scheduler:
 
     def project(self, state: CardState, rating: Rating, instant: datetime) -> CardState:
         """The state after one answer at `instant`, for forecasts (no button ordering)."""
-        return self._review(state, rating, instant).after
+        return self._reviews(state, (rating,), instant)[rating].after
 
     # --- answering -------------------------------------------------------------------
 
@@ -125,8 +125,7 @@ class Scheduler:
     ) -> dict[Rating, Outcome]:
         """The result of each of the four ratings, ordered as Anki orders them; with
         `loads`, review intervals balanced over the days ahead (while fuzz is on)."""
-        raw = {rating: self._review(state, rating, now, loads) for rating in Rating}
-        return self._order_intervals(raw, now)
+        return self._order_intervals(self._reviews(state, tuple(Rating), now, loads), now)
 
     def answer(
         self, state: CardState, rating: Rating, now: datetime, loads: DayLoads | None = None
@@ -137,51 +136,64 @@ class Scheduler:
         need one review, Good two, Easy three — not four: a replay of a long history
         (`check`, sync) is mostly Good."""
         needed = _ORDERED[: _ORDERED.index(rating) + 1] if rating in _ORDERED else (rating,)
-        raw = {r: self._review(state, r, now, loads) for r in needed}
-        return self._order_intervals(raw, now)[rating]
+        return self._order_intervals(self._reviews(state, needed, now, loads), now)[rating]
 
-    def _review(
-        self, state: CardState, rating: Rating, now: datetime, loads: DayLoads | None = None
-    ) -> Outcome:
-        card = self._to_fsrs(state, now)  # made for this review: ours to change
+    def _reviews(
+        self,
+        state: CardState,
+        ratings: Sequence[Rating],
+        now: datetime,
+        loads: DayLoads | None = None,
+    ) -> dict[Rating, Outcome]:
+        """Each rating's review of `state` at `now`. What the ratings share (the card as
+        py-fsrs takes it, which it copies before changing; the days elapsed; the recall
+        before; the kind of review) is worked out once."""
+        card = self._to_fsrs(state, now)
+        today = self.calendar.day(now)
         elapsed: float | None = None
         if card.last_review is not None:
-            crossed = self.calendar.day(now) - self.calendar.day(card.last_review)
+            crossed = today - self.calendar.day(card.last_review)
             elapsed = float(max(crossed, 0))
             # py-fsrs floors elapsed time to 24-hour periods; hand it exactly the study days
             # crossed, and a same-day review (even after a clock or zone change) as same-day.
             card.last_review = now - crossed * DAY if crossed > 0 else now
         r_before = self.retrievability(state, now)
+        kind = self._kind(state, today)
         seed = card_seed(state.key) + state.reps
-        updated = self._balanced(card, rating, now, loads, seed) if loads is not None else None
-        if updated is None:
-            with _seeded_fuzz(seed):
-                updated, _log = self.fsrs.review_card(card, fsrs.Rating(int(rating)), now)
-        lapses = state.lapses + (1 if state.phase == Phase.REVIEW and rating == Rating.AGAIN else 0)
-        after = CardState(
-            key=state.key,
-            card_id=state.card_id,
-            phase=Phase(int(updated.state)),
-            step=updated.step,
-            stability=updated.stability,
-            difficulty=updated.difficulty,
-            due_ms=to_ms(updated.due),
-            due_day=self.calendar.day(updated.due),
-            last_review_ms=to_ms(now),
-            reps=state.reps + 1,
-            lapses=lapses,
-            suspended=state.suspended,
-            buried_until_day=None,
-            leech=state.leech or self._is_new_leech(lapses, state.lapses),
-        )
-        return Outcome(
-            rating=rating,
-            after=after,
-            kind=self._kind(state, now),
-            elapsed_days=elapsed,
-            scheduled_days=(updated.due - now) / DAY,
-            r_predicted=r_before,
-        )
+
+        def review(rating: Rating) -> Outcome:
+            updated = self._balanced(card, rating, now, loads, seed) if loads is not None else None
+            if updated is None:
+                with _seeded_fuzz(seed):
+                    updated, _log = self.fsrs.review_card(card, fsrs.Rating(int(rating)), now)
+            lapsed = state.phase == Phase.REVIEW and rating == Rating.AGAIN
+            lapses = state.lapses + (1 if lapsed else 0)
+            after = CardState(
+                key=state.key,
+                card_id=state.card_id,
+                phase=Phase(int(updated.state)),
+                step=updated.step,
+                stability=updated.stability,
+                difficulty=updated.difficulty,
+                due_ms=to_ms(updated.due),
+                due_day=self.calendar.day(updated.due),
+                last_review_ms=to_ms(now),
+                reps=state.reps + 1,
+                lapses=lapses,
+                suspended=state.suspended,
+                buried_until_day=None,
+                leech=state.leech or self._is_new_leech(lapses, state.lapses),
+            )
+            return Outcome(
+                rating=rating,
+                after=after,
+                kind=kind,
+                elapsed_days=elapsed,
+                scheduled_days=(updated.due - now) / DAY,
+                r_predicted=r_before,
+            )
+
+        return {rating: review(rating) for rating in ratings}
 
     def _balanced(
         self, card: fsrs.Card, rating: Rating, now: datetime, loads: DayLoads, seed: int
@@ -202,12 +214,12 @@ class Scheduler:
         updated.due = now + days * DAY
         return updated
 
-    def _kind(self, state: CardState, now: datetime) -> ReviewKind:
+    def _kind(self, state: CardState, today: int) -> ReviewKind:
         if state.phase in (Phase.NEW, Phase.LEARNING):
             return ReviewKind.LEARN
         if state.phase == Phase.RELEARNING:
             return ReviewKind.RELEARN
-        if state.due_day is not None and state.due_day > self.calendar.day(now):
+        if state.due_day is not None and state.due_day > today:
             return ReviewKind.EARLY
         return ReviewKind.REVIEW
 
