@@ -179,6 +179,8 @@ class Store:
                 modified_ms,
             ),
         )
+        if state.card_id:  # read from this table in the same transaction: its row id
+            return state.card_id
         row = self.db.execute("SELECT id FROM card WHERE key = ?", (state.key,)).fetchone()
         return int(row[0])
 
