@@ -234,3 +234,14 @@ def _agree(line: dict[str, Any]) -> None:
     plain = plain_answer(line)
     if plain is not None:  # repr: 1 and 1.0, or a bool and an int, are not the same value
         assert repr(plain) == repr(_field_by_field(line)), line
+
+
+@given(ms=st.integers(bounds.EARLIEST_MS, bounds.LATEST_MS))
+def test_an_instant_is_written_as_iso_8601_utc_and_read_back_exactly(ms: int) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from prepcli.core.syncevents import iso_ms
+
+    instant = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
+    assert iso_ms(ms) == instant.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    assert ms_of(iso_ms(ms)) == ms

@@ -45,6 +45,7 @@ PHASE_NAMES = {int(p): p.name.lower() for p in Phase}
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
+_EPOCH_DAY = _EPOCH.date().toordinal()
 
 
 class Answer(NamedTuple):
@@ -106,7 +107,13 @@ def fingerprint(values: Any) -> int:
 
 
 def iso_ms(ms: int) -> str:
-    return (_EPOCH + ms * _MS).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """An instant as the log writes it, `2026-11-23T08:00:00.000Z`: its date (one of the
+    few hundred a log's instants fall on: iso_day keeps them) and its time of day."""
+    days, in_day = divmod(ms, 86_400_000)
+    seconds, millis = divmod(in_day, 1000)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    return f"{iso_day(_EPOCH_DAY + days)}T{hour:02d}:{minute:02d}:{second:02d}.{millis:03d}Z"
 
 
 def ms_of(text: str) -> int:
