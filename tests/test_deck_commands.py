@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import sqlite3
 from collections.abc import Callable
 from copy import deepcopy
@@ -414,6 +415,35 @@ def test_list_shows_decks_card_counts_and_files(run: Run, monkeypatch: pytest.Mo
         {"deck": "sample.coding", "title": "Sample coding", "cards": 1,
          "path": "decks/coding.yaml"},
     ]  # fmt: skip
+
+
+def test_list_reads_the_deck_cache_without_loading_a_deck(
+    run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Once the decks are cached, `deck list` takes titles and counts from the cache: the
+    same table, and no deck file parsed nor card decoded (a big collection lists at once).
+    A deck file changed since: loaded again, and listed as it now is."""
+    from prepcli.files import decks as deck_files
+
+    shutil.copytree(DATA / "decks", tmp_path / "decks")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PREPCLI_DECKS", "decks")
+    first = run("deck", "list", "--json").out
+    loads: list[object] = []
+    real = deck_files.load_decks
+    monkeypatch.setattr(deck_files, "load_decks", lambda *a: loads.append(a) or real(*a))
+    assert run("deck", "list", "--json").out == first
+    assert run("deck", "list").out.splitlines()[1].split() == [
+        "sample.basics", "Sample", "basics", "3", "decks/basics.yaml"
+    ]  # fmt: skip
+    assert loads == []
+    basics = tmp_path / "decks" / "basics.yaml"
+    basics.write_text(basics.read_text("utf-8").replace("Sample basics", "Basics v2"), "utf-8")
+    listed = json.loads(run("deck", "list", "--json").out)["decks"]
+    assert [(d["title"], d["cards"]) for d in listed] == [("Basics v2", 3), ("Sample coding", 1)]
+    assert len(loads) == 1
+    assert json.loads(run("deck", "list", "--json").out)["decks"] == listed
+    assert len(loads) == 1  # cached again
 
 
 # --- orphans -----------------------------------------------------------------------------

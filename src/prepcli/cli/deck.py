@@ -56,13 +56,21 @@ def deck_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
       prepcli deck list
       prepcli --decks my-decks/ deck list --json
     """
-    from prepcli.storage.deckcache import load_cached_decks
+    from prepcli.storage.deckindex import load_index
 
     where = locations_of(ctx)
-    decks = load_cached_decks(where.deck_roots, where.cache_dir)
-    rows = [
-        {"deck": d.id, "title": d.title, "cards": len(d.cards), "path": d.path} for d in decks.decks
-    ]
+    index, decks = load_index(where.deck_roots, where.cache_dir)  # decks: when it was stale
+    try:
+        listed = index.deck_list() if decks is None else None
+        if listed is None:
+            if decks is None:
+                from prepcli.files.decks import load_decks
+
+                decks = load_decks(where.deck_roots, index.cache)
+            listed = [(d.id, d.title, len(d.cards), d.path) for d in decks.decks]
+    finally:
+        index.close()
+    rows = [{"deck": i, "title": t, "cards": n, "path": p} for i, t, n, p in listed]
     if as_json:
         emit_json({"decks": rows})
         return

@@ -194,6 +194,27 @@ class DeckCache:
                     return None
         return None
 
+    def deck_headers(self, stamps: Iterable[tuple[str, int, int]]) -> list[tuple[Deck, int]] | None:
+        """The decks of the files with these (path, size, mtime) stamps, in their order,
+        without their cards, each with its card count; None when the cache does not hold
+        every file in that version (the decks must then be loaded)."""
+        rows = self._read_all(
+            "SELECT f.path, f.size, f.mtime_ns, f.tag, f.deck, "
+            "(SELECT count(*) FROM card AS c WHERE c.path = f.path) FROM deck_file AS f",
+            (),
+        )
+        by_path = {row[0]: row for row in rows}
+        found: list[tuple[Deck, int]] = []
+        for path, size, mtime_ns in stamps:
+            row = by_path.get(path)
+            if row is None or (row[1], row[2], row[3]) != (size, mtime_ns, self.tag):
+                return None
+            try:
+                found.append((decode_deck(json.loads(text(row[4])), ()), int(row[5])))
+            except (CacheDataError, ValueError, TypeError):
+                return None
+        return found
+
     # --- the deck index of a set of folders, and plan layouts (storage/deckindex.py) ---
 
     def deck_set(self, name: str) -> tuple[Any, Any] | None:

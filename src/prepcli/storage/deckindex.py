@@ -135,6 +135,14 @@ class DeckIndex:
             return None
         return self.cache.card(key, self._stamp_set)
 
+    def deck_list(self) -> list[tuple[str, str, int, str]] | None:
+        """(deck id, title, card count, path) of each deck, from the cache without reading
+        a card; None when the cache cannot tell (then the decks must be loaded)."""
+        headers = None if self.cache is None else self.cache.deck_headers(self.stamps)
+        if headers is None or tuple(deck.id for deck, _ in headers) != self.deck_ids:
+            return None
+        return [(deck.id, deck.title, count, deck.path) for deck, count in headers]
+
     @cached_property
     def _stamp_set(self) -> frozenset[Stamp]:
         return frozenset(self.stamps)
