@@ -361,6 +361,14 @@ def test_a_long_history_is_written_in_segments_a_sync_engine_can_carry(
         if not (cut and segment == segments[1]):
             assert data.endswith(b"\n")
     assert len(_events(folder, device)) == 33  # every answer, each once
+    _history(a, range(21, 23), [KV, ATTENTION, ADD])  # later syncs fill the last segment
+    assert a.sync("22T23:00", folder)["written"] == 6
+    for minute in range(3):
+        a(f"23T09:0{minute}", "answer", KV, "good")
+        assert a.sync(f"23T09:1{minute}", folder)["written"] == 1
+    for segment in sorted((folder / device).glob("*.jsonl")):
+        assert len(segment.read_bytes()) <= limit or segment.read_bytes().count(b"\n") <= 2
+    assert len(_events(folder, device)) == 42
     b.sync("20T09:03", folder)
     assert collection(b.db) == collection(a.db)
     for who in (a, b):

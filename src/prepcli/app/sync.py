@@ -191,9 +191,8 @@ def _publish(store: Store, folder: Path, now_ms: int, made: Lines) -> int:
         assert me is not None
         segment = _resume(store, folder, me)
         lines = _lines(store, me.device, made)
-        written = 0
+        written, full = 0, False
         while written < len(lines):
-            full = written > 0  # a write stops where its segment is full
             if (
                 full
                 or segment is None
@@ -201,6 +200,7 @@ def _publish(store: Store, folder: Path, now_ms: int, made: Lines) -> int:
             ):
                 segment = _new_segment(store, folder, me.device, day)
             written += _write_segment(store, folder, me, segment, lines[written:], now_ms)
+            full = True  # a write stops where its segment has no room for the next line
     return written
 
 
@@ -220,8 +220,9 @@ def _write_segment(
     lines: list[tuple[str, str]],
     now_ms: int,
 ) -> int:
-    """Append as many of `lines` as fit in the segment (at least one) and record where
-    each went. Returns how many were written."""
+    """Append as many of `lines` as fit in the segment and record where each went.
+    Returns how many were written: none when the segment has no room for the first; a new
+    segment takes at least one (a line is far shorter than a segment)."""
     size = _size(folder / segment)
     header = "" if size else synclog.header(me.device, me.name, now_ms) + "\n"
     room = synclog.SEGMENT_BYTES - size - len(header.encode("utf-8"))
@@ -229,11 +230,13 @@ def _write_segment(
     lengths: list[int] = []
     for _id, line in lines:
         length = len(line.encode("utf-8")) + 1
-        if chosen and length > room:
+        if length > room and (chosen or size):
             break
         chosen.append(line)
         lengths.append(length)
         room -= length
+    if not chosen:
+        return 0
     try:
         start = synclog.append(folder, segment, header + "\n".join(chosen) + "\n")
     except OSError as exc:
