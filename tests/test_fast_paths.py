@@ -381,3 +381,42 @@ def test_an_answer_updates_the_kept_queue_without_building_it_again(
         assert builds == [1]
     finally:
         study.close()
+
+
+def test_todays_counts_are_carried_by_own_answers_and_counted_again_after_any_other_change(
+    collection: tuple[Path, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session does not count the day's log again after each answer: its own answers
+    carry the counts forward. Anything else (another process's answer, an undo) makes the
+    next read count again, so the counts always equal a fresh count."""
+    from prepcli.core.models import Rating
+    from prepcli.storage.reviewlog import ReviewLog
+
+    root, keys = collection
+    db = tmp_path / "prep.sqlite3"
+    here, elsewhere = open_study(root, db), open_study(root, db)
+    counted: list[int] = []
+    real = ReviewLog.day_counts
+    monkeypatch.setattr(
+        ReviewLog, "day_counts", lambda log, day: counted.append(day) or real(log, day)
+    )
+
+    def fresh() -> tuple[int, int, int, int]:
+        return real(here.store.log, here.today)
+
+    try:
+        ratings = [Rating.AGAIN, Rating.GOOD, Rating.EASY, Rating.GOOD, Rating.AGAIN, Rating.HARD]
+        for index, rating in enumerate(ratings * 2):  # new, then (re)learning and review cards
+            here.progress()
+            here.answering.answer(keys[index % 4], rating, NOW + timedelta(minutes=index))
+            assert tuple(vars(here.progress()).values()) == fresh()
+        assert len(counted) == 1  # counted once, then carried by each answer
+        elsewhere.answering.answer(keys[5], Rating.GOOD, NOW + timedelta(minutes=30))
+        assert tuple(vars(here.progress()).values()) == fresh()  # another connection wrote
+        assert len(counted) == 2
+        here.answering.undo()
+        assert tuple(vars(here.progress()).values()) == fresh()
+        assert len(counted) == 3
+    finally:
+        here.close()
+        elsewhere.close()

@@ -22,7 +22,7 @@ from prepcli.core import agenda as agenda_mod
 from prepcli.core.agenda import DayProgress
 from prepcli.core.clock import StudyCalendar, zone_named
 from prepcli.core.errors import PrepError, UsageError
-from prepcli.core.models import CardState, Settings, settings_from
+from prepcli.core.models import CardState, Phase, Settings, settings_from
 from prepcli.storage.deckindex import DeckIndex, index_of, load_index
 from prepcli.storage.rows import KeyGroups
 from prepcli.storage.sqlitefile import run_guarded
@@ -76,6 +76,8 @@ class Study:
         self._cards: dict[str, CardDef] | None = None
         self._card_keys: frozenset[str] | None = None
         self._states: dict[str, CardState] | None = None
+        # Today's counts, with the database's version they hold for (see `progress`).
+        self._progress: tuple[tuple[int, int], DayProgress] | None = None
         self.settings: Settings = settings_from(store.settings.all())
         self.calendar = StudyCalendar(
             zone_named(self.settings.timezone), self.settings.rollover_hour
@@ -279,6 +281,7 @@ class Study:
 
     def _changed(self) -> None:
         self._states = None
+        self._progress = None
         if self.made("plans"):
             self.plans.forget_status()
         if self.made("queue"):
@@ -292,8 +295,49 @@ class Study:
             self._changed()
 
     def progress(self) -> DayProgress:
+        """Today's counts. Counting reads every row the day logged, so the counts are kept
+        while the database is as they saw it (`Store.version`: no commit by another
+        connection, no change through this one) and carried forward by this Study's own
+        answers (`count_answer`): a session does not count the day again per answer."""
+        version = self.store.version()
+        if self._progress is not None and self._progress[0] == version:
+            return self._progress[1]
         answers, new, reviews, relearning = self.store.log.day_counts(self.today)
-        return DayProgress(answers, new, reviews, relearning)
+        counted = DayProgress(answers, new, reviews, relearning)
+        self._progress = (version, counted)
+        return counted
+
+    def kept_progress(self) -> tuple[tuple[int, int], DayProgress] | None:
+        """Today's counts if kept and still the database's, to carry past an answer about
+        to be written (`count_answer`); None otherwise."""
+        if self._progress is not None and self._progress[0] == self.store.version():
+            return self._progress
+        return None
+
+    def count_answer(
+        self, kept: tuple[tuple[int, int], DayProgress] | None, before: CardState, day: int
+    ) -> None:
+        """Today's counts after this Study's own answer on `day` to a card that was in
+        `before`'s phase: the counts kept before it, plus it, valid for the database as
+        the answer left it, if nothing but the answer changed it since they were counted
+        (otherwise the next `progress` counts again)."""
+        if kept is None or day != self.today:
+            return
+        (committed_elsewhere, _changes), counts = kept
+        version = self.store.version()
+        if version[0] != committed_elsewhere:
+            return  # another connection committed in the meantime: count again
+        self._progress = (
+            version,
+            DayProgress(
+                answers=counts.answers + 1,
+                new_introduced=counts.new_introduced + (before.phase == Phase.NEW),
+                reviews_answered=counts.reviews_answered + (before.phase == Phase.REVIEW),
+                relearning_answered=(
+                    counts.relearning_answered + (before.phase == Phase.RELEARNING)
+                ),
+            ),
+        )
 
     def key_groups(self, today: int | None = None) -> KeyGroups:
         return self.store.due.key_groups(self.today if today is None else today)

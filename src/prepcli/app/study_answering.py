@@ -66,9 +66,11 @@ class Answering:
 
         # The queue a review session keeps, to update; a lone `prepcli answer` built none.
         queue = self.study.queue.take() if self.study.made("queue") else None
+        counts = self.study.kept_progress()
         before, change, _id = self.study.write(
             lambda: self.study.store.change(key, decide, self._context(moment, duration_ms))
         )
+        self.study.count_answer(counts, before, day)
         self.balance.moved(before, change.after)
         if queue is not None:
             self.study.queue.after_answer(queue, change.after, moment)

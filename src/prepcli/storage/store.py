@@ -80,6 +80,13 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def version(self) -> tuple[int, int]:
+        """Changes as this connection sees them: SQLite's data_version (moves when another
+        connection commits) and the rows this connection has changed. Equal values: the
+        database is as it was."""
+        other = int(self.db.execute("PRAGMA data_version").fetchone()[0])
+        return other, self.db.total_changes
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """A write transaction that takes the write lock up front (no upgrade deadlocks)."""
