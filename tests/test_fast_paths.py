@@ -420,3 +420,32 @@ def test_todays_counts_are_carried_by_own_answers_and_counted_again_after_any_ot
     finally:
         here.close()
         elsewhere.close()
+
+
+def test_a_kept_queue_is_built_again_after_another_terminal_answers(
+    collection: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    """Two sessions on one database: a card answered in one leaves the other's queue too
+    (the kept queue notices another connection's commit), and the rebuilt queue is the
+    one a fresh start would build."""
+    from prepcli.core.models import Rating
+
+    root, _keys = collection
+    db = tmp_path / "prep.sqlite3"
+    here, elsewhere = open_study(root, db), open_study(root, db)
+    try:
+        here.plans.start("fast", here.today, None)
+        first = here.queue.agenda()
+        key = first.next_card(to_ms(NOW))
+        assert key is not None and here.queue.agenda() == first  # kept
+        elsewhere.answering.answer(key, Rating.GOOD, NOW)
+        after = here.queue.agenda()
+        assert key not in after.new and after != first
+        fresh = open_study(root, db)
+        try:
+            assert after == fresh.queue.agenda()
+        finally:
+            fresh.close()
+    finally:
+        here.close()
+        elsewhere.close()

@@ -58,8 +58,11 @@ class Queue:
     def __init__(self, study: Study) -> None:
         self.study = study
         # The last queue built, with what it was built for (selection, day) and its review
-        # limit: an answer updates it (after_answer); any other write drops it.
+        # limit: an answer updates it (after_answer); any other write drops it, and so
+        # does a commit by another connection (another terminal's answer), seen through
+        # the data_version it was built at (this connection's own commits leave it).
         self._kept: tuple[_QueueKey, Agenda, _ReviewLimit] | None = None
+        self._kept_at = -1
 
     def forget(self) -> None:
         self._kept = None
@@ -108,11 +111,17 @@ class Queue:
         moment = now or self.study.now
         today = self.study.study_day(moment)
         wanted: _QueueKey = (decks, tags, ahead, today)
-        if groups is None and self._kept is not None and self._kept[0] == wanted:
+        seen = self.study.store.version()[0]
+        if (
+            groups is None
+            and self._kept is not None
+            and self._kept[0] == wanted
+            and self._kept_at == seen
+        ):
             return agenda_mod.queue_at(self._kept[1], to_ms(moment))
         agenda, limit = self._build(decks, tags, moment, today, ahead, groups)
         if groups is None:
-            self._kept = (wanted, agenda, limit)
+            self._kept, self._kept_at = (wanted, agenda, limit), seen
         return agenda
 
     def _build(
