@@ -22,7 +22,7 @@ from prepcli.core import agenda as agenda_mod
 from prepcli.core.agenda import DayProgress
 from prepcli.core.clock import StudyCalendar, zone_named
 from prepcli.core.errors import PrepError, UsageError
-from prepcli.core.models import CardState, Phase, Settings, settings_from
+from prepcli.core.models import CardState, Settings, settings_from
 from prepcli.storage.deckindex import DeckIndex, index_of, load_index
 from prepcli.storage.rows import KeyGroups
 from prepcli.storage.sqlitefile import run_guarded
@@ -327,17 +327,7 @@ class Study:
         version = self.store.version()
         if version[0] != committed_elsewhere:
             return  # another connection committed in the meantime: count again
-        self._progress = (
-            version,
-            DayProgress(
-                answers=counts.answers + 1,
-                new_introduced=counts.new_introduced + (before.phase == Phase.NEW),
-                reviews_answered=counts.reviews_answered + (before.phase == Phase.REVIEW),
-                relearning_answered=(
-                    counts.relearning_answered + (before.phase == Phase.RELEARNING)
-                ),
-            ),
-        )
+        self._progress = (version, counts.with_answer(before.phase))
 
     def key_groups(self, today: int | None = None) -> KeyGroups:
         return self.store.due.key_groups(self.today if today is None else today)

@@ -24,6 +24,16 @@ class DayProgress:
     reviews_answered: int = 0
     relearning_answered: int = 0
 
+    def with_answer(self, phase_before: Phase) -> DayProgress:
+        """The counts after one more answer to a card that was in `phase_before`, as the
+        day's log counts it (storage's `ReviewLog.day_counts`, by the phase before)."""
+        return DayProgress(
+            answers=self.answers + 1,
+            new_introduced=self.new_introduced + (phase_before == Phase.NEW),
+            reviews_answered=self.reviews_answered + (phase_before == Phase.REVIEW),
+            relearning_answered=self.relearning_answered + (phase_before == Phase.RELEARNING),
+        )
+
 
 @dataclass(frozen=True)
 class Agenda:
