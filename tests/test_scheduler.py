@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -164,7 +163,7 @@ def test_leech_rule_is_ankis(lapses: int, leech: bool) -> None:
     after = scheduler.answer(state, Rating.AGAIN, now).after
     assert after.lapses == lapses
     assert after.leech is leech
-    assert scheduler.answer(replace(state, leech=True), Rating.GOOD, now).after.leech
+    assert scheduler.answer(state._replace(leech=True), Rating.GOOD, now).after.leech
 
 
 def test_clock_going_backwards_is_a_same_day_review() -> None:
@@ -188,7 +187,7 @@ def test_retrievability_uses_fractional_days() -> None:
         last_review_ms=int((now - timedelta(days=10)).timestamp() * 1000),
     )  # fmt: skip
     assert scheduler.retrievability(state, now) == pytest.approx(0.9, abs=1e-9)
-    half_day = replace(state, last_review_ms=int((now - timedelta(hours=12)).timestamp() * 1000))
+    half_day = state._replace(last_review_ms=int((now - timedelta(hours=12)).timestamp() * 1000))
     r = scheduler.retrievability(half_day, now)
     assert r is not None and 0.99 < r < 1.0
     assert scheduler.retrievability(CardState(key="d/new"), now) is None

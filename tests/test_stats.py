@@ -7,7 +7,6 @@ import json
 import math
 import sqlite3
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -49,8 +48,8 @@ def answer(
     try:
 
         def decide(before: CardState) -> LoggedChange:
-            after = replace(
-                before, phase=phase, stability=3.0, difficulty=5.0, due_ms=now + due_in_ms,
+            after = before._replace(
+                phase=phase, stability=3.0, difficulty=5.0, due_ms=now + due_in_ms,
                 due_day=CAL.day_of_ms(now + due_in_ms), last_review_ms=now,
                 reps=before.reps + 1, lapses=lapses, leech=leech,
             )  # fmt: skip

@@ -297,7 +297,7 @@ def import_history(study: Study, document: ImportDocument, *, merge: bool) -> Im
                     "histories and replays each card from the combined log."
                 )
             if document.parameters is not None and store.settings.fsrs_parameters() is None:
-                store.settings.add_parameters(replace(document.parameters, created_ms=now_ms))
+                store.settings.add_parameters(document.parameters._replace(created_ms=now_ms))
                 counts["adopted"] = 1
             stored = store.settings.fsrs_parameters()
             scheduler = Scheduler(

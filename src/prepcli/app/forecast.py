@@ -6,8 +6,7 @@ Only `prepcli plan` shows it; the interview planner itself is app/study_intervie
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from prepcli.core.clock import to_ms
 from prepcli.core.interview import days_to_interview, memory_of
@@ -17,8 +16,7 @@ if TYPE_CHECKING:
     from prepcli.app.study import Study
 
 
-@dataclass(frozen=True)
-class Readiness:
+class Readiness(NamedTuple):
     """The interview forecast `prepcli plan` shows."""
 
     interview_date: str

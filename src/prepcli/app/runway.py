@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from prepcli.core.planlayout import EXTENDED_PLACES, PlanLayout
 from prepcli.core.runway import Runway, StreamCount, Tiers, plan_runway, week_bounds
 
 
-@dataclass(frozen=True)
-class TodayRunway:
+class TodayRunway(NamedTuple):
     """A day's runway with what the queue needs from it."""
 
     runway: Runway

@@ -12,14 +12,14 @@ from __future__ import annotations
 import random
 import statistics
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from prepcli.core.agenda import DayProgress, build_agenda
 from prepcli.core.clock import StudyCalendar, from_ms, to_ms
 from prepcli.core.deadline import MemoryModel
 from prepcli.core.interview import FINAL_WEEK, InterviewPolicy, memories, plan_interview
-from prepcli.core.models import CardState, Phase, Rating, Settings
+from prepcli.core.models import DEFAULT_SETTINGS, CardState, Phase, Rating, Settings
 from prepcli.core.scheduler import Scheduler
 
 ANSWER_SECONDS = 15  # time one answer takes in simulated time
@@ -75,9 +75,9 @@ class Policy:
     name: str
     desired_retention: float
     planner: bool = False
-    price: float = Settings.interview_price
-    retention: float = Settings.interview_retention
-    headroom: float = Settings.interview_headroom
+    price: float = DEFAULT_SETTINGS.interview_price
+    retention: float = DEFAULT_SETTINGS.interview_retention
+    headroom: float = DEFAULT_SETTINGS.interview_headroom
 
 
 def fsrs_policy(retention: float) -> Policy:
@@ -95,9 +95,9 @@ def planner_policy(
     """The planner on top of FSRS at `retention`; its name shows the price, and the
     retention and headroom when they are not the defaults (or `name_retention`)."""
     name = f"planner λ={price:g}"
-    if name_retention or planner_retention != Settings.interview_retention:
+    if name_retention or planner_retention != DEFAULT_SETTINGS.interview_retention:
         name += f" r={planner_retention:g}"
-    if headroom != Settings.interview_headroom:
+    if headroom != DEFAULT_SETTINGS.interview_headroom:
         name += f" h={headroom:g}"
     return Policy(name, retention, True, price, planner_retention, headroom)
 
@@ -197,11 +197,11 @@ def _one_run(
 ) -> tuple[dict[str, float], list[int]]:
     """One run's figures, and its answers on each day."""
     calendar = runway.calendar
-    settings = replace(runway.settings, desired_retention=policy.desired_retention)
+    settings = runway.settings._replace(desired_retention=policy.desired_retention)
     own = tuple(scheduler_parameters) if scheduler_parameters else None
     scheduler = Scheduler(settings, calendar, own)
     truth_parameters = tuple(learner_parameters) if learner_parameters else own
-    learner = Scheduler(replace(settings, fuzz=False), calendar, truth_parameters)
+    learner = Scheduler(settings._replace(fuzz=False), calendar, truth_parameters)
     rng = random.Random(seed)
     interview_day = runway.interview_day
     interview_moment = _morning(calendar, interview_day)

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from prepcli.core import agenda as agenda_mod
 from prepcli.core.agenda import DayProgress
@@ -40,8 +39,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Locations:
+class Locations(NamedTuple):
     """Where a collection's files are: database, deck folders, caches, plan folders."""
 
     db: Path

@@ -4,10 +4,9 @@ kept for the day (see interview_plan), and the countdown today's summary shows."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from prepcli.core import interview as interview_mod
 from prepcli.core.clock import to_ms
@@ -22,8 +21,7 @@ if TYPE_CHECKING:
 MORNING = timedelta(hours=5)  # sessions are assumed five hours after rollover (09:00)
 
 
-@dataclass(frozen=True)
-class InterviewOutlook:
+class InterviewOutlook(NamedTuple):
     """The interview date as today's summary shows it (the recall forecast, which replays
     reviews, is `prepcli plan`'s)."""
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import weakref
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from prepcli.app import runway as runway_mod
 from prepcli.core import interview as interview_mod
@@ -27,8 +26,7 @@ if TYPE_CHECKING:
 DEFAULT_PLAN = "six-week"  # the bundled plan, whose order new cards follow before any plan starts
 
 
-@dataclass(frozen=True)
-class ActivePlan:
+class ActivePlan(NamedTuple):
     """The started plan, with its layout on the current decks."""
 
     run_id: int
@@ -146,9 +144,9 @@ class Plans:
             else interview_mod.new_card_cutoff(policy, self.study.settings.interview_buffer)
         )
         if cutoff is not None and self.study.today > cutoff:
-            status = replace(status, new_cards_stopped=True)
+            status = status._replace(new_cards_stopped=True)
         if runway is not None and not status.new_cards_stopped:
-            status = replace(status, runway=runway.runway, catch_up_per_day=runway.new_limit)
+            status = status._replace(runway=runway.runway, catch_up_per_day=runway.new_limit)
         return status
 
     def runway(self, today: int, groups: KeyGroups | None = None) -> runway_mod.TodayRunway | None:

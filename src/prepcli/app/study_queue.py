@@ -4,9 +4,8 @@ and how many are left — computed once, from what the storage layer counts."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from prepcli.app import runway as runway_mod
 from prepcli.app.daysoff import days_off, today_note
@@ -28,8 +27,7 @@ _QueueKey = tuple[tuple[str, ...], tuple[str, ...], bool, int]  # decks, tags, a
 _ReviewLimit = tuple[int, int]  # reviews a day, relearning steps a lapse brings (planner days)
 
 
-@dataclass(frozen=True)
-class TodaySummary:
+class TodaySummary(NamedTuple):
     """Today's numbers: the screen of `prepcli` and `prepcli today --json`."""
 
     study_date: str

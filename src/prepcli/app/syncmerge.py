@@ -11,7 +11,7 @@ latest event, by time and then id.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from prepcli.core import syncevents
@@ -64,7 +64,7 @@ class Rules:
         wanted = self.settings.desired_retention if retention is None else retention
         found = self._schedulers.get(wanted)
         if found is None:
-            settings = replace(self.settings, desired_retention=wanted)
+            settings = self.settings._replace(desired_retention=wanted)
             found = Scheduler(settings, self.calendar, parameters=self.parameters)
             self._schedulers[wanted] = found
         return found
@@ -172,14 +172,14 @@ def replay(key: str, ordered: Sequence[Logged], rules: Rules) -> list[Replayed]:
         else:
             scheduler = rules.scheduler(item.desired_retention)
             outcome = scheduler.answer(state, Rating(item.rating), from_ms(item.at_ms))
-            after = replace(outcome.after, last_review_ms=item.at_ms)
+            after = outcome.after._replace(last_review_ms=item.at_ms)
             kind = int(outcome.kind)
             elapsed, scheduled = outcome.elapsed_days, outcome.scheduled_days
             predicted = outcome.r_predicted
             if item.after is not None and _same_memory(snapshot(after), item.after):
                 # The device balanced the load within the fuzz range, which depends on its
                 # other cards: keep its day, as long as the memory it chose it for is this.
-                after = replace(after, due_ms=item.after[4], due_day=item.after[5])
+                after = after._replace(due_ms=item.after[4], due_day=item.after[5])
                 scheduled = item.scheduled_days
         rows.append(
             Replayed(item, snapshot(state), snapshot(after), kind, elapsed, scheduled, predicted)

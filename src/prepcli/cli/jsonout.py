@@ -59,8 +59,8 @@ def jsonable(value: Any, zone: tzinfo) -> Any:
         return value.isoformat()
     if isinstance(value, Path):
         return str(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name), zone) for f in dataclasses.fields(value)}
+    if _is_record(value):
+        return {name: jsonable(item, zone) for name, item in fields_of(value).items()}
     if isinstance(value, Mapping):
         return {str(k): jsonable(v, zone) for k, v in value.items()}
     if isinstance(value, (set, frozenset)):
@@ -71,8 +71,17 @@ def jsonable(value: Any, zone: tzinfo) -> Any:
 
 
 def fields_of(record: Any) -> dict[str, Any]:
-    """A dataclass's fields as the keys of a document (for commands that print one record)."""
+    """A record's fields as the keys of a document (for commands that print one record);
+    a record is a NamedTuple or a dataclass (core/models.py says which is which)."""
+    if isinstance(record, tuple):
+        return dict(record._asdict())  # type: ignore[attr-defined]
     return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+
+
+def _is_record(value: object) -> bool:
+    if isinstance(value, tuple):
+        return hasattr(value, "_fields")
+    return dataclasses.is_dataclass(value) and not isinstance(value, type)
 
 
 def card_definition(card: CardDef) -> dict[str, Any]:

@@ -3,9 +3,8 @@ the environment name it, and the one way a command's result is printed as JSON."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from typing import Any
@@ -13,8 +12,7 @@ if TYPE_CHECKING:
     from prepcli.app.study import Locations
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     """Where the collection lives, as the global options (or the environment) say."""
 
     db: Path | None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -16,6 +15,7 @@ from prepcli.cli.common import (
     show,
     show_long,
 )
+from prepcli.cli.jsonout import fields_of
 from prepcli.core.errors import PrepError, UsageError
 
 plan_app = typer.Typer(
@@ -74,8 +74,6 @@ def plan_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
             return
         raise PrepError("no plan started yet (`prepcli plan start --interview YYYY-MM-DD`)")
     if as_json:
-        from prepcli.cli.jsonout import fields_of
-
         emit_json({**fields_of(status), "readiness": readiness}, zone)
     else:
         shown = [plan_view.plan_status_view(status)]
@@ -134,8 +132,6 @@ def plan_start(
     status = study.plans.status()
     assert status is not None
     if as_json:
-        from prepcli.cli.jsonout import fields_of
-
         emit_json(fields_of(status), study.calendar.tz)
         return
     echo(f"Started {status.title}: {status.start_date} to {status.end_date}.")
@@ -257,8 +253,8 @@ def plan_show(
     if as_json:
         weeks = [
             {
-                **asdict(w),
-                "tasks": [{**asdict(t), "done": t.id in done} for t in w.tasks],
+                **fields_of(w),
+                "tasks": [{**fields_of(t), "done": t.id in done} for t in w.tasks],
                 "cards": counts[w.number],
             }
             for w in chosen.weeks

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,6 +21,7 @@ from prepcli.cli.common import (
     show,
     show_long,
 )
+from prepcli.cli.jsonout import fields_of
 from prepcli.core.errors import UsageError
 
 app = typer.Typer(rich_markup_mode=None)
@@ -50,7 +50,7 @@ def stats(ctx: typer.Context, deck: DeckOption = None, as_json: JsonOption = Fal
     study = open_study(ctx)
     report = stats_report(study, tuple(deck or ()))
     if as_json:
-        emit_json(asdict(report))  # for scripts: without Rich
+        emit_json(fields_of(report))  # for scripts: without Rich
     else:
         from prepcli.ui import stats_view
 

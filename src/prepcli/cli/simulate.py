@@ -15,7 +15,7 @@ import typer
 from prepcli.cli.common import JsonOption, emit_json, open_study, show
 from prepcli.core.clock import StudyCalendar
 from prepcli.core.errors import UsageError
-from prepcli.core.models import Settings
+from prepcli.core.models import DEFAULT_SETTINGS
 from prepcli.core.textfmt import number, plural
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def learner_parameters(value: str | None) -> tuple[float, ...] | None:
         raise UsageError("--learner-params: every parameter must be a finite number")
     parameters = tuple(float(x) for x in data)
     try:
-        Scheduler(Settings(), StudyCalendar(UTC, 4), parameters)  # fsrs checks its bounds
+        Scheduler(DEFAULT_SETTINGS, StudyCalendar(UTC, 4), parameters)  # fsrs checks its bounds
     except ValueError as exc:
         raise UsageError(f"--learner-params: {exc}") from None
     return parameters
@@ -146,7 +146,7 @@ def simulate(
             metavar="NUMBER",
             help="The planner's price: recall on the day a review must buy.",
         ),
-    ] = Settings.interview_price,
+    ] = DEFAULT_SETTINGS.interview_price,
     planner_retention: Annotated[
         float,
         typer.Option(
@@ -156,7 +156,7 @@ def simulate(
             metavar="NUMBER",
             help="The planner's retention before a card's last review.",
         ),
-    ] = Settings.interview_retention,
+    ] = DEFAULT_SETTINGS.interview_retention,
     headroom: Annotated[
         float,
         typer.Option(
@@ -166,7 +166,7 @@ def simulate(
             metavar="NUMBER",
             help="Share of each day the planner's final reviews leave free.",
         ),
-    ] = Settings.interview_headroom,
+    ] = DEFAULT_SETTINGS.interview_headroom,
     learner_params: Annotated[
         str | None,
         typer.Option(

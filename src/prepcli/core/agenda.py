@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from prepcli.core.models import CardState, Phase
 
@@ -15,8 +14,7 @@ if TYPE_CHECKING:
     from prepcli.core.cards import CardDef
 
 
-@dataclass(frozen=True)
-class DayProgress:
+class DayProgress(NamedTuple):
     """What has already happened on the current study day."""
 
     answers: int = 0
@@ -35,8 +33,7 @@ class DayProgress:
         )
 
 
-@dataclass(frozen=True)
-class Agenda:
+class Agenda(NamedTuple):
     """Today's queue: the cards to show, in the order they come, and the totals before the
     day's limits."""
 
@@ -227,7 +224,7 @@ def _split_ordered(
 def queue_at(agenda: Agenda, now_ms: int) -> Agenda:
     """The same queue a little later: learning cards that fell due move up."""
     due, later = _split_ordered((*agenda.learning_due, *agenda.learning_later), now_ms)
-    return replace(agenda, learning_due=due, learning_later=later)
+    return agenda._replace(learning_due=due, learning_later=later)
 
 
 def after_answer(

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
+from typing import NamedTuple
 
 #: A cloze deletion: `{{c1::hidden text}}` or `{{c1::hidden text::hint}}`, as in Anki.
 CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::((?:(?!\}\}).)*?))?\}\}", re.DOTALL)
@@ -34,8 +35,7 @@ class Tier(StrEnum):
 DEFAULT_TIME_LIMITS: dict[Kind, int] = {Kind.BEHAVIORAL: 120, Kind.DESIGN: 600}
 
 
-@dataclass(frozen=True)
-class CardDef:
+class CardDef(NamedTuple):
     """A card as its deck file defines it (text, not progress)."""
 
     deck: str
@@ -85,8 +85,7 @@ class CardDef:
         return DEFAULT_TIME_LIMITS.get(self.kind)
 
 
-@dataclass(frozen=True)
-class Deck:
+class Deck(NamedTuple):
     """A deck file: its metadata and cards, in file order."""
 
     id: str
@@ -160,8 +159,7 @@ def cloze_items(card: CardDef) -> list[CardDef]:
         if card.back.strip():
             back += "\n\n" + card.back
         items.append(
-            replace(
-                card,
+            card._replace(
                 id=f"{card.id}.c{number}",
                 front=shown(number, revealed=False),
                 back=back,

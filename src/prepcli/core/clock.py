@@ -8,8 +8,8 @@ days are numbered by the proleptic Gregorian ordinal of their local date.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from prepcli.core.errors import PrepError, UsageError
@@ -84,8 +84,7 @@ def from_ms(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, UTC)
 
 
-@dataclass(frozen=True)
-class StudyCalendar:
+class StudyCalendar(NamedTuple):
     """Maps instants to study days: local date of (instant − rollover hours)."""
 
     tz: tzinfo

@@ -15,8 +15,8 @@ setting stores them as plain integers and shows them as ISO dates without a cale
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from prepcli.core.errors import UsageError
 
@@ -124,8 +124,7 @@ AFTER_INTERVIEW = "after_interview"  # the days after: the plan is over, what ne
 AFTER_SHOWN_DAYS = 7  # how long after the interview `prepcli` says what comes next
 
 
-@dataclass(frozen=True)
-class DayNote:
+class DayNote(NamedTuple):
     """What is special about today, for `prepcli` / `prepcli today --json`."""
 
     kind: str  # INTERVIEW, REST or AFTER_INTERVIEW

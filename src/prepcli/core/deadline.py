@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from prepcli.core.forgetting import DEFAULT_PARAMETERS, ForgettingCurve
 
@@ -25,8 +25,7 @@ STABILITY_MIN = 0.001  # py-fsrs's floor
 DIFFICULTY_MIN, DIFFICULTY_MAX = 1.0, 10.0
 
 
-@dataclass(frozen=True)
-class Memory:
+class Memory(NamedTuple):
     """A review card as the planner sees it."""
 
     key: str

@@ -3,8 +3,7 @@ with its history."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from prepcli.core.models import CardState, ReviewKind
 
@@ -12,8 +11,7 @@ if TYPE_CHECKING:
     from prepcli.core.cards import CardDef
 
 
-@dataclass(frozen=True)
-class Review:
+class Review(NamedTuple):
     """One row of the append-only review log, with the card before and after it."""
 
     id: int
@@ -31,8 +29,7 @@ class Review:
     after: CardState
 
 
-@dataclass(frozen=True)
-class AnswerContext:
+class AnswerContext(NamedTuple):
     """Where and when an answer happened, for its review-log row."""
 
     reviewed_ms: int
@@ -42,8 +39,7 @@ class AnswerContext:
     desired_retention: float
 
 
-@dataclass(frozen=True)
-class LoggedChange:
+class LoggedChange(NamedTuple):
     """A state change to write: the new state plus its review-log facts."""
 
     after: CardState
@@ -55,8 +51,7 @@ class LoggedChange:
     reason: str | None = None  # why it happened, e.g. 'interview' for a planned early review
 
 
-@dataclass(frozen=True)
-class CardInfo:
+class CardInfo(NamedTuple):
     """A card with its state and review history (`prepcli card info`)."""
 
     card: CardDef | None

@@ -41,11 +41,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from prepcli.core.clock import StudyCalendar, from_ms
 from prepcli.core.deadline import Memory, MemoryModel
 from prepcli.core.forgetting import DAY_MS
-from prepcli.core.models import CardState, Phase, Settings
+from prepcli.core.models import DEFAULT_SETTINGS, CardState, Phase
 
 FINAL_WEEK = 7  # study days up to the last session in which spare capacity goes to extra reviews
 AT_RISK_BELOW = 0.9  # recall on the day below which a card left without a final review is at risk
@@ -56,16 +57,15 @@ REASON_EXTRA = "interview:extra"
 REASONS = (REASON_FINAL, REASON_KEEP, REASON_EXTRA)
 
 
-@dataclass(frozen=True)
-class InterviewPolicy:
+class InterviewPolicy(NamedTuple):
     """The interview-date planner's settings while an interview lies ahead."""
 
     interview_day: int
-    capacity: int = Settings.reviews_per_day  # review answers a day, with their relearning
+    capacity: int = DEFAULT_SETTINGS.reviews_per_day  # review answers a day, with their relearning
     lead: int = 1  # 1: the last session is the eve; 0: a session on the morning itself
-    price: float = Settings.interview_price  # recall on the interview day a review must buy
-    retention: float = Settings.interview_retention  # below it: a keep review is due
-    headroom: float = Settings.interview_headroom  # share of a day final reviews leave free
+    price: float = DEFAULT_SETTINGS.interview_price  # recall on the interview day a review must buy
+    retention: float = DEFAULT_SETTINGS.interview_retention  # below it: a keep review is due
+    headroom: float = DEFAULT_SETTINGS.interview_headroom  # share of a day final reviews leave free
     rest_days: tuple[int, ...] = ()  # days off (core/daysoff.py): no last review goes there
 
     @property

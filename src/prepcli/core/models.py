@@ -5,7 +5,6 @@ The cards as deck files define them are in decks.py, with their loader."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
 from enum import IntEnum
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -39,8 +38,7 @@ class ReviewKind(IntEnum):
     MANUAL = 4
 
 
-@dataclass(frozen=True)
-class CardState:
+class CardState(NamedTuple):
     """A card's scheduling state as stored; times are UTC epoch milliseconds."""
 
     key: str
@@ -75,8 +73,7 @@ class CardFacts(NamedTuple):
     last_review_ms: int | None
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """User settings; every field can be shown and changed with `prepcli config`."""
 
     desired_retention: float = 0.9
@@ -107,27 +104,30 @@ class Settings:
     rest_days: tuple[int, ...] = ()  # study days off (date ordinals): nothing asked on them
 
 
+#: What a new user starts with (a record's class attribute is not its default value).
+DEFAULT_SETTINGS = Settings()
+
+
 def settings_from(stored: Mapping[str, Any]) -> Settings:
     """Build Settings from stored values; unknown or malformed entries fall back to defaults."""
-    defaults = Settings()
+    defaults = DEFAULT_SETTINGS
     changes: dict[str, Any] = {}
-    for field in fields(Settings):
-        if field.name not in stored:
+    for name in Settings._fields:
+        if name not in stored:
             continue
-        value = stored[field.name]
-        default = getattr(defaults, field.name)
+        value = stored[name]
+        default = getattr(defaults, name)
         if isinstance(default, tuple):
             if isinstance(value, list) and all(isinstance(v, int) for v in value):
-                changes[field.name] = tuple(value)
+                changes[name] = tuple(value)
         elif type(value) is type(default) or (
             isinstance(default, float) and isinstance(value, int)
         ):
-            changes[field.name] = value
-    return replace(defaults, **changes)
+            changes[name] = value
+    return defaults._replace(**changes)
 
 
-@dataclass(frozen=True)
-class PlanRun:
+class PlanRun(NamedTuple):
     """A started plan: which plan, its first study day and the interview day (if known)."""
 
     plan_id: str
@@ -135,8 +135,7 @@ class PlanRun:
     interview_day: int | None
 
 
-@dataclass(frozen=True)
-class ParameterSet:
+class ParameterSet(NamedTuple):
     """One row of fsrs_params: FSRS parameters and how well they fitted when saved."""
 
     params: tuple[float, ...]

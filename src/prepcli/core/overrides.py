@@ -14,8 +14,6 @@ used; `prepcli deck overrides` shows it as such.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from prepcli.core.cards import CardDef, DeckSet
 
 
@@ -33,7 +31,7 @@ def apply_overrides(bundled: DeckSet, overrides: DeckSet) -> DeckSet:
             _copy_in_place(card, mine[card.key]) if card.key in mine else card
             for card in deck.cards
         )
-        decks.append(replace(deck, cards=cards))
+        decks.append(deck._replace(cards=cards))
     return DeckSet(tuple(decks))
 
 
@@ -43,8 +41,7 @@ def unused_overrides(bundled_keys: frozenset[str], overrides: DeckSet) -> list[C
 
 
 def _copy_in_place(bundled: CardDef, copy: CardDef) -> CardDef:
-    return replace(
-        copy,
+    return copy._replace(
         deck=bundled.deck,
         id=bundled.id,
         tags=bundled.tags,

@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from prepcli.core.runway import DAYS_PER_WEEK
 
@@ -13,8 +12,7 @@ if TYPE_CHECKING:
     from prepcli.core.cards import CardDef
 
 
-@dataclass(frozen=True)
-class Selector:
+class Selector(NamedTuple):
     """Which cards a week introduces: one deck (or any), optionally narrowed by tags."""
 
     deck: str | None
@@ -26,8 +24,7 @@ class Selector:
         return not self.tags or bool(set(self.tags) & (set(card.tags) | set(deck_tags)))
 
 
-@dataclass(frozen=True)
-class Task:
+class Task(NamedTuple):
     """A non-card task of a plan week (e.g. a mock system-design round)."""
 
     id: str
@@ -35,8 +32,7 @@ class Task:
     week: int
 
 
-@dataclass(frozen=True)
-class Week:
+class Week(NamedTuple):
     """One week of a plan: its cards to introduce and its tasks."""
 
     number: int
@@ -46,8 +42,7 @@ class Week:
     tasks: tuple[Task, ...]
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """A study plan as its YAML file defines it."""
 
     id: str

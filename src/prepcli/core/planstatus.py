@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from prepcli.core.runway import Runway, scaled, week_at, week_bounds
 
@@ -14,8 +13,7 @@ if TYPE_CHECKING:
     from prepcli.core.plans import Plan
 
 
-@dataclass(frozen=True)
-class WeekStatus:
+class WeekStatus(NamedTuple):
     """One week's progress, as `prepcli plan` shows it."""
 
     number: int
@@ -29,8 +27,7 @@ class WeekStatus:
     status: str  # done, on track, behind, ahead, upcoming
 
 
-@dataclass(frozen=True)
-class TaskCheck:
+class TaskCheck(NamedTuple):
     """A plan task and whether it is ticked."""
 
     id: str
@@ -38,8 +35,7 @@ class TaskCheck:
     done: bool
 
 
-@dataclass(frozen=True)
-class OpenTask:
+class OpenTask(NamedTuple):
     """A task of a week gone by that is not ticked yet."""
 
     week: int
@@ -47,8 +43,7 @@ class OpenTask:
     title: str
 
 
-@dataclass(frozen=True)
-class PlanStatus:
+class PlanStatus(NamedTuple):
     """Where a started plan stands today."""
 
     plan_id: str

@@ -26,6 +26,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 DAYS_PER_WEEK = 7
 
@@ -71,8 +72,7 @@ class Tiers:
         return Tiers(self.core - other.core, self.extended - other.extended)
 
 
-@dataclass(frozen=True)
-class StreamCount:
+class StreamCount(NamedTuple):
     """One stream's new cards: those left to introduce, those introduced already, and of
     these the ones introduced today."""
 
@@ -81,8 +81,7 @@ class StreamCount:
     today: Tiers = Tiers()
 
 
-@dataclass(frozen=True)
-class StreamFit:
+class StreamFit(NamedTuple):
     """One plan week's new cards, or those of the cards outside the plan (week None)."""
 
     week: int | None
@@ -91,8 +90,7 @@ class StreamFit:
     will_not_fit: Tiers
 
 
-@dataclass(frozen=True)
-class Runway:
+class Runway(NamedTuple):
     """The running plan's pace on one study day (see the module docstring)."""
 
     last_new_date: str  # the last day new cards are introduced

@@ -19,8 +19,8 @@ import random
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import fsrs
 import fsrs.scheduler as fsrs_scheduler_module
@@ -36,8 +36,7 @@ DAY = timedelta(days=1)
 _ORDERED = (Rating.HARD, Rating.GOOD, Rating.EASY)
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What one rating would do to a card."""
 
     rating: Rating
@@ -246,8 +245,8 @@ class Scheduler:
             if previous is not None and days <= previous:
                 days = min(previous + 1, max(self.settings.maximum_interval, previous))
                 due = now + days * DAY
-                after = replace(outcome.after, due_ms=to_ms(due), due_day=self.calendar.day(due))
-                ordered[rating] = replace(outcome, after=after, scheduled_days=float(days))
+                after = outcome.after._replace(due_ms=to_ms(due), due_day=self.calendar.day(due))
+                ordered[rating] = outcome._replace(after=after, scheduled_days=float(days))
             previous = days
         return ordered
 
@@ -291,8 +290,7 @@ class Scheduler:
         state = CardState(key=key, card_id=card_id)
         for review in reviews:
             if review.rating == 0 or review.kind == ReviewKind.MANUAL:
-                after = replace(
-                    review.after,
+                after = review.after._replace(
                     key=key,
                     card_id=card_id,
                     suspended=state.suspended,
@@ -301,7 +299,7 @@ class Scheduler:
             else:
                 moment = from_ms(review.reviewed_ms)
                 outcome = self.answer(state, Rating(review.rating), moment)
-                after = replace(outcome.after, last_review_ms=review.reviewed_ms)
+                after = outcome.after._replace(last_review_ms=review.reviewed_ms)
             yield state, after
             state = after
 

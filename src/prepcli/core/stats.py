@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from prepcli.core.models import CardFacts, Phase
 
 
-@dataclass(frozen=True)
-class LogFacts:
+class LogFacts(NamedTuple):
     """The review log reduced in SQL to what the statistics need (storage/logfacts.py).
 
     days: (study day, answers, milliseconds answering) for every day with answers.
@@ -63,52 +62,45 @@ def iso(day: int) -> str:
     return date.fromordinal(day).isoformat()
 
 
-@dataclass(frozen=True)
-class DayCount:
+class DayCount(NamedTuple):
     date: str
     reviews: int
     minutes: float
 
 
-@dataclass(frozen=True)
-class Streaks:
+class Streaks(NamedTuple):
     current: int
     longest: int
     days_studied: int
     today: str  # "done" (answers today), "free" (nothing due), "rest" (a rest day), "pending"
 
 
-@dataclass(frozen=True)
-class Retention:
+class Retention(NamedTuple):
     passed: int
     reviews: int
     rate: float | None
 
 
-@dataclass(frozen=True)
-class RetentionPeriod:
+class RetentionPeriod(NamedTuple):
     period: str
     young: Retention
     mature: Retention
     all: Retention
 
 
-@dataclass(frozen=True)
-class ForecastDay:
+class ForecastDay(NamedTuple):
     date: str
     due: int
 
 
-@dataclass(frozen=True)
-class Forecast:
+class Forecast(NamedTuple):
     days: tuple[ForecastDay, ...]  # today first; today's count includes the overdue cards
     overdue: int
     next_14: int
     next_30: int
 
 
-@dataclass(frozen=True)
-class DeckCounts:
+class DeckCounts(NamedTuple):
     deck: str
     cards: int
     new: int
@@ -119,31 +111,27 @@ class DeckCounts:
     average_retrievability: float | None  # over studied cards, now
 
 
-@dataclass(frozen=True)
-class TimeSpent:
+class TimeSpent(NamedTuple):
     per_day: tuple[DayCount, ...]  # the last TIME_DAYS study days, today last
     total_minutes: float
     minutes_today: float
     average_minutes_per_study_day: float | None
 
 
-@dataclass(frozen=True)
-class TimeBin:
+class TimeBin(NamedTuple):
     label: str
     from_seconds: int
     to_seconds: int | None
     answers: int
 
 
-@dataclass(frozen=True)
-class AnswerTimes:
+class AnswerTimes(NamedTuple):
     bins: tuple[TimeBin, ...]
     answers: int
     median_seconds: int | None
 
 
-@dataclass(frozen=True)
-class CalibrationBin:
+class CalibrationBin(NamedTuple):
     low: float
     high: float
     reviews: int
@@ -151,8 +139,7 @@ class CalibrationBin:
     actual: float | None
 
 
-@dataclass(frozen=True)
-class Calibration:
+class Calibration(NamedTuple):
     bins: tuple[CalibrationBin, ...]
     reviews: int
     predicted: float | None
@@ -160,16 +147,14 @@ class Calibration:
     rmse_bins: float | None  # count-weighted root mean square gap between the two
 
 
-@dataclass(frozen=True)
-class Leech:
+class Leech(NamedTuple):
     card: str
     lapses: int
     suspended: bool
     retrievability: float | None
 
 
-@dataclass(frozen=True)
-class StatsReport:
+class StatsReport(NamedTuple):
     study_date: str
     selection: tuple[str, ...]
     reviews_total: int

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from prepcli.core.errors import PrepError
 from prepcli.core.overrides import apply_overrides
@@ -39,8 +38,7 @@ cards:
 """
 
 
-@dataclass(frozen=True)
-class CopiedCard:
+class CopiedCard(NamedTuple):
     """Where a card's override copy is: its file and the line its entry starts on."""
 
     path: Path

@@ -5,7 +5,7 @@ and moving review cards' due days (a break, `prepcli postpone`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from prepcli.core.models import Phase
 from prepcli.storage.store import Store
@@ -22,8 +22,7 @@ def review_load(store: Store, first: int, last: int) -> dict[int, int]:
     return {int(day): int(count) for day, count in rows}
 
 
-@dataclass(frozen=True)
-class DueReview:
+class DueReview(NamedTuple):
     """A review card due by some day, as a break moves it."""
 
     key: str

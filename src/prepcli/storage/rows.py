@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from prepcli.core.models import CardState, Phase, ReviewKind
@@ -42,11 +42,6 @@ STUDIED = f"{int(Phase.LEARNING)}, {int(Phase.REVIEW)}, {int(Phase.RELEARNING)}"
 #: The setting row that holds the newest review id an import wrote (not a user setting).
 IMPORTED_UP_TO = "(imported up to review id)"
 KEY_SEPARATOR = "\n"  # never in a deck's card key (ids are slugs); see Store._concat_keys
-
-
-def replace_state(state: CardState, **changes: Any) -> CardState:
-
-    return replace(state, **changes)
 
 
 def deck_filter(decks: tuple[str, ...]) -> tuple[str, list[Any]]:

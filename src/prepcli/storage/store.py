@@ -13,7 +13,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,7 +28,6 @@ from prepcli.storage.rows import (
     REVIEW_COLUMNS,
     STATE_FIELDS,
     key_chunks,
-    replace_state,
     review_from_row,
     snapshot,
     state_from_row,
@@ -161,7 +159,7 @@ class Store:
             review_id = cursor.lastrowid
             assert review_id is not None
         if change.after.card_id != card_id:
-            change = replace(change, after=replace_state(change.after, card_id=card_id))
+            change = change._replace(after=change.after._replace(card_id=card_id))
         return before, change, review_id
 
     def _write_state(self, state: CardState, modified_ms: int) -> int:
@@ -203,9 +201,9 @@ class Store:
         with self.transaction():
             state = self._state_or_new(key)
             if suspended is not None:
-                state = replace_state(state, suspended=suspended)
+                state = state._replace(suspended=suspended)
             if buried_until_day is not False:
-                state = replace_state(state, buried_until_day=buried_until_day)
+                state = state._replace(buried_until_day=buried_until_day)
             self._write_state(state, modified_ms)
         return state
 
