@@ -6,8 +6,7 @@ reviews due during the break are spread over the days after it; the interview da
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from prepcli.app.daysoff import days_off
 from prepcli.core.breaks import BreakPlan, DueCard, plan_break
@@ -24,8 +23,7 @@ if TYPE_CHECKING:
 MAX_BREAK_DAYS = 366
 
 
-@dataclass(frozen=True)
-class BreakOutcome:
+class BreakOutcome(NamedTuple):
     plan: BreakPlan
     capacity: int
     interview_day: int | None

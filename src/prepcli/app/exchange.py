@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from prepcli.core.bounds import DAY_MS
 from prepcli.core.clock import to_ms
@@ -191,7 +190,7 @@ def export_anki(study: Study, target: Path, *, force: bool) -> AnkiExport:
             overwrite=force,
         ),
     )
-    return replace(made, path=target)
+    return made._replace(path=target)
 
 
 # --- import ------------------------------------------------------------------------------
@@ -251,8 +250,7 @@ def read_import(study: Study, path: Path) -> ImportDocument:
     )
 
 
-@dataclass(frozen=True)
-class ImportOutcome:
+class ImportOutcome(NamedTuple):
     added: list[str]
     merged: list[str]
     unchanged: list[str]

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from prepcli.app.exchange import refuse_database_files
 from prepcli.core.clock import to_ms
@@ -35,8 +35,7 @@ if TYPE_CHECKING:
 # --- optimize ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OptimizeOutcome:
+class OptimizeOutcome(NamedTuple):
     fit: Fit
     saved: bool
     dry_run: bool
@@ -66,8 +65,7 @@ def optimize(study: Study, *, dry_run: bool) -> OptimizeOutcome:
     return OptimizeOutcome(fit, saved=True, dry_run=False, recomputed=use_parameters(study, chosen))
 
 
-@dataclass(frozen=True)
-class ResetOutcome:
+class ResetOutcome(NamedTuple):
     already_default: bool
     saved: bool
     recomputed: int
@@ -113,8 +111,7 @@ def use_parameters(study: Study, chosen: ParameterSet) -> int:
 # --- backup ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BackupOutcome:
+class BackupOutcome(NamedTuple):
     path: Path
     size: int
     removed: list[Path]
@@ -216,8 +213,7 @@ def _rotate(
 COMPARED = ("stability", "difficulty", "reps", "lapses", "last_review_ms")
 
 
-@dataclass(frozen=True)
-class Mismatch:
+class Mismatch(NamedTuple):
     card: str
     differences: dict[str, tuple[Any, Any]]  # field → (stored, replayed)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import fsrs_rs_python as rs
 
@@ -27,8 +27,7 @@ MIN_ITEMS = 400
 EPOCHS = 8
 
 
-@dataclass(frozen=True)
-class TrainingItem:
+class TrainingItem(NamedTuple):
     """One target review with the history before it: (rating, study days since previous)."""
 
     card: str
@@ -36,14 +35,12 @@ class TrainingItem:
     reviews: tuple[tuple[int, int], ...]
 
 
-@dataclass(frozen=True)
-class Evaluation:
+class Evaluation(NamedTuple):
     log_loss: float
     rmse_bins: float
 
 
-@dataclass(frozen=True)
-class Fit:
+class Fit(NamedTuple):
     """What `optimize` found; `accepted` only when the fit predicts the log better."""
 
     items: int

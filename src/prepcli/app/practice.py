@@ -23,7 +23,7 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 from prepcli.app import sandbox
 from prepcli.core.cards import CardDef
@@ -40,7 +40,7 @@ STATUSES = ("pass", "fail", "error")  # what the harness reports for a step
 
 
 @dataclass(frozen=True)
-class Step:
+class Step:  # a dataclass: a NamedTuple's `index` is tuple.index
     index: int
     line: int  # in the card's tests, 1-based
     end_line: int
@@ -52,15 +52,13 @@ class Step:
         return self.kind != "setup"
 
 
-@dataclass(frozen=True)
-class StepResult:
+class StepResult(NamedTuple):
     step: Step
     status: str  # "pass", "fail", "error", "timeout" or "not run"
     message: str = ""
 
 
-@dataclass(frozen=True)
-class CheckRun:
+class CheckRun(NamedTuple):
     card: str
     path: str
     results: tuple[StepResult, ...]  # every check, and set-up steps that did not pass

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from prepcli.app.progress import recall_now
 from prepcli.app.study import Study
@@ -68,8 +67,7 @@ def draw_quiz(
     return quiz_mod.draw(candidates, count, rng)
 
 
-@dataclass(frozen=True)
-class QuizSummary:
+class QuizSummary(NamedTuple):
     id: int
     started: str  # ISO, local time
     minutes: int

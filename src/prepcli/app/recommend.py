@@ -10,8 +10,7 @@ the scheduler's own model (its best guess of this user), seeded as every simulat
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from prepcli.app.simulate import Runway, planner_policy, run
 from prepcli.core.errors import PrepError
@@ -22,8 +21,7 @@ if TYPE_CHECKING:
     from prepcli.app.study import Study
 
 
-@dataclass(frozen=True)
-class CapacityOutcome:
+class CapacityOutcome(NamedTuple):
     capacity: int  # review answers a day
     mean_recall: float  # expected share recalled on the interview morning, mean over seeds
     lowest_recall: float  # the lowest seed's
@@ -31,8 +29,7 @@ class CapacityOutcome:
     eve_answers: float  # answers in the last session
 
 
-@dataclass(frozen=True)
-class Recommendation:
+class Recommendation(NamedTuple):
     interview_date: str
     days_left: int
     cards: int  # the cards in the decks (not suspended)

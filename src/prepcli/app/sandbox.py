@@ -42,9 +42,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from prepcli.core.errors import PrepError
 
@@ -84,8 +83,7 @@ PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 
 
-@dataclass(frozen=True)
-class Protection:
+class Protection(NamedTuple):
     """What protects the user while deck code runs, as found on this machine."""
 
     sandboxed: bool  # the namespaces of sandbox_init.py
@@ -198,8 +196,7 @@ def scrubbed_environment(work: Path) -> dict[str, str]:
     return keep
 
 
-@dataclass(frozen=True)
-class Ended:
+class Ended(NamedTuple):
     status: int  # the exit status, or minus the signal that killed it
     stopped: str | None  # None, "timeout" or "processes" (more than MAX_PROCESSES)
 

@@ -14,6 +14,7 @@ import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from prepcli.core.agenda import DayProgress, build_agenda
 from prepcli.core.clock import StudyCalendar, from_ms, to_ms
@@ -28,8 +29,7 @@ START = date(2026, 1, 5)
 AFTER_DAYS = 30  # recall this many days after the interview, if reviewing stopped there
 
 
-@dataclass(frozen=True)
-class Scenario:
+class Scenario(NamedTuple):
     """Research fsrs.md §6.5: 600 cards, 30 new a day for 20 days, interview on day 42."""
 
     cards: int = 600
@@ -68,8 +68,7 @@ class Runway:
         )
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     """Plain FSRS at a desired retention, or the interview planner on top of it."""
 
     name: str
@@ -117,8 +116,7 @@ METRICS = (
 )
 
 
-@dataclass(frozen=True)
-class PolicyResult:
+class PolicyResult(NamedTuple):
     """One policy's figures, means over the seeds (`seeds` holds each run's)."""
 
     policy: str

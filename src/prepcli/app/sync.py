@@ -22,9 +22,9 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from prepcli.app import syncin
 from prepcli.app.synccards import CardMerge
@@ -44,8 +44,7 @@ Lines = dict[str, tuple[str, int | None, int | None]]
 JSON_VERSION = 1
 
 
-@dataclass(frozen=True)
-class SyncReport:
+class SyncReport(NamedTuple):
     folder: str
     device: str
     name: str
@@ -105,9 +104,7 @@ def sync(store: Store, folder: Path, now: datetime, *, write: bool = True) -> Sy
 
 
 def _with(report: SyncReport, **changes: object) -> SyncReport:
-    from dataclasses import replace
-
-    return replace(report, **changes)  # type: ignore[arg-type]
+    return report._replace(**changes)  # type: ignore[arg-type]
 
 
 def _host_name() -> str:

@@ -11,8 +11,7 @@ latest event, by time and then id.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from prepcli.core import syncevents
 from prepcli.core.clock import StudyCalendar, from_ms, zone_named
@@ -70,8 +69,7 @@ class Rules:
         return found
 
 
-@dataclass(frozen=True)
-class Logged:
+class Logged(NamedTuple):
     """One answer or forget of a card, as replay needs it."""
 
     event: str
@@ -88,8 +86,7 @@ class Logged:
     scheduled_days: float | None = None
 
 
-@dataclass(frozen=True)
-class Replayed:
+class Replayed(NamedTuple):
     """A review row as replay makes it."""
 
     logged: Logged
@@ -191,8 +188,7 @@ def replay(key: str, ordered: Sequence[Logged], rules: Rules) -> list[Replayed]:
 # --- last writer wins ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One event's value for something decided by the last writer."""
 
     event: str
@@ -201,8 +197,7 @@ class Change:
     value: Any
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """A value two devices set differently: the later one holds."""
 
     subject: str

@@ -5,10 +5,9 @@ that the database equals the replay of the folder's logs (`prepcli check`).
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from prepcli.app.syncmerge import LOCAL_SETTINGS
 from prepcli.core.errors import Problem
@@ -18,8 +17,7 @@ if TYPE_CHECKING:
     from prepcli.storage.store import Store
 
 
-@dataclass(frozen=True)
-class DeviceStatus:
+class DeviceStatus(NamedTuple):
     device: str
     name: str | None
     this_device: bool
@@ -30,15 +28,13 @@ class DeviceStatus:
     last_card: str | None
 
 
-@dataclass(frozen=True)
-class Unread:
+class Unread(NamedTuple):
     path: str
     lines: int  # complete lines the next sync reads
     partial: int  # bytes of a last line still being copied
 
 
-@dataclass(frozen=True)
-class SyncStatus:
+class SyncStatus(NamedTuple):
     device: str | None  # None: this database never synced
     name: str | None
     folder: str | None
@@ -143,8 +139,7 @@ def pending(store: Store, now: datetime) -> int:
 # --- the database against the replay of the logs ----------------------------------------
 
 
-@dataclass(frozen=True)
-class Verification:
+class Verification(NamedTuple):
     folder: str
     compared: bool  # False when the database is not in sync with the folder
     not_applied: int  # events in the folder this database has not applied

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,6 +20,7 @@ from prepcli.cli.common import (
     show,
     show_long,
 )
+from prepcli.cli.jsonout import fields_of
 from prepcli.cli.options import json_document
 from prepcli.core.errors import UsageError
 
@@ -111,8 +111,8 @@ def optimize(
             "dry_run": outcome.dry_run,
             "reason": fit.reason,
             "recomputed": outcome.recomputed,
-            "before": None if fit.current_eval is None else asdict(fit.current_eval),
-            "after": None if fit.fitted_eval is None else asdict(fit.fitted_eval),
+            "before": None if fit.current_eval is None else fields_of(fit.current_eval),
+            "after": None if fit.fitted_eval is None else fields_of(fit.fitted_eval),
             "current_parameters": list(fit.current),
             "fitted_parameters": None if fit.fitted is None else list(fit.fitted),
             "fit_seconds": round(fit.fit_seconds, 4),
@@ -272,7 +272,7 @@ def import_(
     with render.status(f"Importing {plural(len(document.cards), 'card')}…"):
         done = exchange.import_history(study, document, merge=merge)
     if as_json:
-        emit_json({**asdict(done), "backup": None if backup is None else str(backup)})
+        emit_json({**fields_of(done), "backup": None if backup is None else str(backup)})
         return
     if backup is not None:
         echo(f"Backup: {backup}")  # a path to copy: never wrapped
@@ -360,7 +360,7 @@ def check(
     synced = sync.verify_for_check(study.store)  # None: this database does not sync
     ok = report.ok and (synced is None or not synced.differences)
     if as_json:
-        emit_json({**asdict(report), "ok": ok, "sync": sync.verification_json(synced)})
+        emit_json({**fields_of(report), "ok": ok, "sync": sync.verification_json(synced)})
     else:
         show_long(ctx, collection_view.check_view(report))
         if report.backup:

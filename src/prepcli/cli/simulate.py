@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from prepcli.cli.common import JsonOption, emit_json, open_study, show
+from prepcli.cli.jsonout import fields_of
 from prepcli.core.clock import StudyCalendar
 from prepcli.core.errors import UsageError
 from prepcli.core.models import DEFAULT_SETTINGS
@@ -251,7 +251,7 @@ def simulate(
     if as_json:
         emit_json(
             {
-                "scenario": asdict(scenario),
+                "scenario": fields_of(scenario),
                 "learner": list(learner) if learner else "default",
                 "sweep": None if sweep is None else sweep,
                 "policies": [_policy_json(r, results[0]) for r in results],
@@ -271,7 +271,7 @@ def simulate(
 
 
 def _policy_json(result: PolicyResult, baseline: PolicyResult) -> dict[str, object]:
-    fields = asdict(result)
+    fields = fields_of(result)
     seeds = fields.pop("seeds")
     return {
         **fields,
@@ -302,6 +302,6 @@ def _for_me(
     with render.progress_bar("simulating", len(chosen) * seeds) as update:
         advice = recommend.recommend(study, chosen, seeds, seed, update)
     if as_json:
-        emit_json(asdict(advice))
+        emit_json(fields_of(advice))
     else:
         show(plan_view.recommendation_view(advice))

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 #: Study days are proleptic Gregorian ordinals; a day starts up to 14 hours before or after
 #: midnight UTC, so the first study day of 1970 in a western zone is 1969-12-31.
@@ -44,8 +44,7 @@ CARD_KEY = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Bound:
+class Bound(NamedTuple):
     """The values one column may hold."""
 
     low: float

@@ -26,27 +26,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 HORIZON_DAYS = 366  # how far after a break a review may go when the capacity is small
 
 
-@dataclass(frozen=True)
-class DueCard:
+class DueCard(NamedTuple):
     key: str
     due_day: int
     stability: float
 
 
-@dataclass(frozen=True)
-class Move:
+class Move(NamedTuple):
     key: str
     from_day: int
     to_day: int
 
 
-@dataclass(frozen=True)
-class BreakPlan:
+class BreakPlan(NamedTuple):
     first_day: int  # the break's first and last study days
     last_day: int
     moves: tuple[Move, ...]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 from prepcli.core.cards import CardDef
 from prepcli.core.models import CardState, Phase, Rating
@@ -24,16 +24,14 @@ class QuizMark(IntEnum):
     RIGHT = 2
 
 
-@dataclass(frozen=True)
-class QuizAnswer:
+class QuizAnswer(NamedTuple):
     card_key: str
     mark: QuizMark
     answered_ms: int
     duration_ms: int | None = None
 
 
-@dataclass(frozen=True)
-class QuizRecord:
+class QuizRecord(NamedTuple):
     """A mock quiz as stored: `selection` is the JSON of how its questions were drawn."""
 
     id: int
@@ -64,15 +62,13 @@ MARK_RATINGS = {
 }
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(NamedTuple):
     card: CardDef
     topic: str
     weakness: float
 
 
-@dataclass(frozen=True)
-class TopicScore:
+class TopicScore(NamedTuple):
     topic: str
     asked: int
     right: int

@@ -11,7 +11,7 @@ import difflib
 import json
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 #: Words authors reach for that the format spells differently.
 SYNONYMS = {
@@ -79,8 +79,7 @@ def comment_hint(lines: Sequence[str], key_line: int, key: str) -> str:
     return ""
 
 
-@dataclass(frozen=True)
-class SyntaxHint:
+class SyntaxHint(NamedTuple):
     """A YAML syntax error said for a deck author, and where it points."""
 
     line: int

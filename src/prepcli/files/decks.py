@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from prepcli.core.cards import CardDef, Deck, DeckSet
 from prepcli.core.errors import Problem, ProblemsError
@@ -72,8 +71,7 @@ def check_decks(
     return decks, problems
 
 
-@dataclass(frozen=True)
-class ParsedDeck:
+class ParsedDeck(NamedTuple):
     """One deck file as the validator saw it, for checks that need to know where things are.
 
     `deck` is None when the file has errors; `cards` holds every card that is valid on its

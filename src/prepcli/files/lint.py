@@ -17,8 +17,8 @@ import re
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from prepcli.core.cards import CLOZE, CardDef, Kind, cloze_items
 from prepcli.core.errors import Problem
@@ -87,8 +87,7 @@ _SECOND_QUESTION = re.compile(r"(\band|,)\s+(why|how)\b", re.IGNORECASE)
 _CODE_KEYS = ("starter", "tests", "solution")
 
 
-@dataclass(frozen=True)
-class LintReport:
+class LintReport(NamedTuple):
     """What lint read: `decks` the files that hold a deck (a YAML mapping), `cards` every
     card in them (a cloze card's deletions each), `flawed_cards` those with errors, which
     keep the deck set from loading until fixed."""

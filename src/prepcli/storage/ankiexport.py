@@ -17,10 +17,9 @@ import html
 import re
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import genanki
 from markdown_it import MarkdownIt
@@ -60,8 +59,7 @@ _CODE = re.compile(r"(```.*?```|~~~.*?~~~|`[^`\n]*`)", re.DOTALL)
 _PLACEHOLDER = re.compile(r"PREPCLIMATH(\d+)X")
 
 
-@dataclass(frozen=True)
-class AnkiExport:
+class AnkiExport(NamedTuple):
     path: Path
     notes: int
     decks: int

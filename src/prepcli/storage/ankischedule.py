@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from prepcli.core.models import CardState, Phase, ReviewKind
 
@@ -45,8 +45,7 @@ _TYPES = {
 }
 
 
-@dataclass(frozen=True)
-class Schedule:
+class Schedule(NamedTuple):
     """What the export carries besides the notes: every card's state and review log."""
 
     states: Mapping[str, CardState]
@@ -58,8 +57,7 @@ class Schedule:
     relearning_steps: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class AnkiCard:
+class AnkiCard(NamedTuple):
     """The scheduling columns of one row of Anki's `cards` table."""
 
     type: int
@@ -73,8 +71,7 @@ class AnkiCard:
     data: str
 
 
-@dataclass(frozen=True)
-class AnkiReview:
+class AnkiReview(NamedTuple):
     """One row of Anki's `revlog` table (without the card id and usn)."""
 
     id: int

@@ -3,12 +3,10 @@ checked against."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     """A column of a table, as PRAGMA table_info describes it (for import checks)."""
 
     name: str
@@ -17,8 +15,7 @@ class Column:
     has_default: bool
 
 
-@dataclass(frozen=True)
-class ExportedCard:
+class ExportedCard(NamedTuple):
     """A card row and its review rows, as column → value (ids left out)."""
 
     key: str

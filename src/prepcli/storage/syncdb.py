@@ -9,7 +9,6 @@ Store.transaction() (app/sync.py groups them, so a sync lands whole or not at al
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from prepcli.core.syncevents import CARD_FLAGS, CARD_LOG
@@ -33,8 +32,7 @@ _LOG_TYPES = ", ".join(f"'{t}'" for t in CARD_LOG)
 _FLAG_TYPES = ", ".join(f"'{t}'" for t in CARD_FLAGS)
 
 
-@dataclass(frozen=True)
-class Device:
+class Device(NamedTuple):
     device: str
     name: str
     next_seq: int
@@ -106,8 +104,7 @@ def set_device(store: Store, **values: Any) -> None:
 # --- the folder's files --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Cursor:
+class Cursor(NamedTuple):
     id: int
     path: str
     device: str

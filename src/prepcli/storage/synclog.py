@@ -21,6 +21,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from prepcli.core import syncevents
 from prepcli.core.errors import Problem
@@ -39,8 +40,7 @@ PARSED_AT_ONCE = 1000
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
 
 
-@dataclass(frozen=True)
-class LogFile:
+class LogFile(NamedTuple):
     path: str  # relative to the folder: DEVICE/SEGMENT
     device: str
     size: int

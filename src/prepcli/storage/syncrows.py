@@ -8,7 +8,6 @@ Works on a Store's connection, inside Store.transaction() for the functions that
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from prepcli.storage.syncdb import STATE, chunks
@@ -103,8 +102,7 @@ def newest_review(store: Store) -> int:
     return int(store.db.execute("SELECT coalesce(max(id), 0) FROM review").fetchone()[0])
 
 
-@dataclass(frozen=True)
-class CardRow:
+class CardRow(NamedTuple):
     id: int
     state: tuple[Any, ...]  # STATE order
     suspended: bool

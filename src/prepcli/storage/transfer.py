@@ -14,9 +14,8 @@ import json.decoder
 import json.scanner
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import IO, Any, TypeGuard
+from typing import IO, Any, NamedTuple, TypeGuard
 
 from prepcli.core import bounds
 from prepcli.core.errors import Problem, ProblemsError
@@ -38,8 +37,7 @@ _RANGES: dict[str, set[int]] = {
 _TYPE_WORDS = {"INTEGER": "a whole number", "REAL": "a number", "TEXT": "text"}
 
 
-@dataclass(frozen=True)
-class ImportDocument:
+class ImportDocument(NamedTuple):
     cards: list[ExportedCard]
     parameters: ParameterSet | None
     schema: int
@@ -198,8 +196,7 @@ def _load_located(text: str) -> tuple[Any, dict[int, tuple[int, int]]]:
     return value, positions
 
 
-@dataclass(frozen=True)
-class _Limits:
+class _Limits(NamedTuple):
     parameters: ParameterBounds
     latest_ms: int
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.text import Text
 
@@ -50,8 +50,7 @@ class SessionResult:
     quit_early: bool = False
 
 
-@dataclass(frozen=True)
-class _Done:
+class _Done(NamedTuple):
     """One action of this session, for `u`: an answer (`flags_before` None), or a bury
     or suspend with the card's state before it."""
 
