@@ -191,3 +191,52 @@ def test_no_empty_type_checking_block() -> None:
         and all(isinstance(child, ast.Pass) for child in node.body)
     ]
     assert empty == []
+
+
+#: A field with one of these names would hide a tuple method (`index`, `count`).
+TUPLE_NAMES = frozenset(dir(tuple))
+
+
+def plain_frozen_dataclasses(tree: ast.Module) -> list[str]:
+    """Frozen dataclasses that are plain records: each could be a NamedTuple, which costs a
+    fraction of the time to define (every command defines dozens of records at start)."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ClassDef) or node.bases:
+            continue
+        decorators = [ast.unparse(d) for d in node.decorator_list]
+        if decorators != ["dataclass(frozen=True)"]:
+            continue  # mutable, or with its own ordering
+        fields = [item for item in node.body if isinstance(item, ast.AnnAssign)]
+        methods = [item for item in node.body if isinstance(item, ast.FunctionDef)]
+        needs_a_dataclass = (
+            any(item.value is not None and "field(" in ast.unparse(item.value) for item in fields)
+            or any(ast.unparse(item.target) in TUPLE_NAMES for item in fields)
+            or any(node.name in ast.unparse(item.annotation) for item in fields)  # recursive
+            or any(m.name.startswith("__") for m in methods)
+            or any("cached_property" in ast.unparse(d) for m in methods for d in m.decorator_list)
+        )
+        if not needs_a_dataclass:
+            found.append(node.name)
+    return found
+
+
+def test_plain_records_are_named_tuples() -> None:
+    plain = {
+        name: found
+        for name, path in modules().items()
+        if (found := plain_frozen_dataclasses(ast.parse(path.read_text("utf-8"))))
+    }
+    assert plain == {}
+
+
+def test_plain_frozen_dataclasses_are_found() -> None:
+    source = (
+        "@dataclass(frozen=True)\nclass A:\n    x: int\n\n"
+        "@dataclass(frozen=True)\nclass B:\n    index: int\n\n"
+        "@dataclass(frozen=True)\nclass C:\n    x: int = field(default_factory=int)\n\n"
+        "@dataclass(frozen=True)\nclass D:\n    child: D | None\n\n"
+        "@dataclass\nclass E:\n    x: int\n\n"
+        "class F(NamedTuple):\n    x: int\n"
+    )
+    assert plain_frozen_dataclasses(ast.parse(source)) == ["A"]
