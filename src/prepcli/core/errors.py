@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import total_ordering
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -12,11 +10,9 @@ if TYPE_CHECKING:
     Severity = Literal["error", "warning"]
 
 
-@total_ordering
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """Something wrong at a place in a user's file; line and column are 1-based. Problems
-    sort by file, place, message, severity (as `order=True` would sort them)."""
+    sort by file, place, message, severity: the order of their fields."""
 
     path: str
     line: int
@@ -27,18 +23,6 @@ class Problem:
     def __str__(self) -> str:
         """`path:line:col: error: message`, the form compilers and linters print."""
         return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
-
-    def __lt__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Problem)
-        return (self.path, self.line, self.col, self.message, self.severity) < (
-            other.path,
-            other.line,
-            other.col,
-            other.message,
-            other.severity,
-        )
 
 
 class PrepError(Exception):
