@@ -72,7 +72,7 @@ def jsonable(value: Any, zone: tzinfo) -> Any:
 
 def fields_of(record: Any) -> dict[str, Any]:
     """A record's fields as the keys of a document (for commands that print one record);
-    a record is a NamedTuple or a dataclass (core/models.py says which is which)."""
+    a record is a NamedTuple or a dataclass (README, Development, says which is which)."""
     if isinstance(record, tuple):
         return dict(record._asdict())  # type: ignore[attr-defined]
     return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
