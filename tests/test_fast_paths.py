@@ -15,11 +15,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from prepcli.app.forecast import readiness
 from prepcli.app.study import Locations, Study
 from prepcli.core.agenda import build_agenda
 from prepcli.core.clock import to_ms
 from prepcli.core.forgetting import DEFAULT_PARAMETERS, DEFAULT_W20
-from prepcli.core.interview import InterviewPlan, InterviewPolicy, memories, plan_interview
+from prepcli.core.interview import (
+    InterviewPlan,
+    InterviewPolicy,
+    memories,
+    memory_of,
+    plan_interview,
+)
 from prepcli.core.models import CardState, Phase
 from prepcli.core.planlayout import plan_order
 from prepcli.core.planstatus import current_week
@@ -449,3 +456,82 @@ def test_a_kept_queue_is_built_again_after_another_terminal_answers(
     finally:
         here.close()
         elsewhere.close()
+
+
+def card_by_card_readiness(study: Study, keys: list[str]) -> dict[str, object]:
+    """The interview forecast worked out card by card from every card's full state (the
+    reference for the per-deck sums SQLite makes)."""
+    policy = study.interview.policy()
+    assert policy is not None
+    plan = study.interview.plan()
+    model = study.interview.memory_model
+    interview_ms = to_ms(study.interview.instant(policy))
+    today, last = study.today, policy.last_session_day
+    day_start_ms = to_ms(study.calendar.day_start(today))
+    states = study.store.states()
+    per_deck: dict[str, list[float]] = {}
+    floor, studied, unstudied = [], 0, 0
+    for key in keys:
+        state = states.get(key)
+        if state is None or state.phase == Phase.NEW:
+            unstudied += not (state is not None and state.suspended)
+            continue
+        if state.suspended:
+            continue
+        studied += 1
+        s, d, last_ms = state.stability, state.difficulty, state.last_review_ms
+        if s is None or d is None or last_ms is None:
+            continue
+        if_stopped = model.recall(s, (interview_ms - last_ms) / 86_400_000)
+        floor.append(if_stopped)
+        reviews = [today] if key in plan.today and last_ms < day_start_ms else []
+        final = plan.final_day.get(key)
+        if final is None and state.phase != Phase.REVIEW and today <= last:
+            final = last
+        if final is not None and final > today:
+            reviews.append(final)
+        recall = if_stopped
+        if reviews:
+            card = memory_of(key, s, d, last_ms, study.calendar, interview_ms)
+            recall = model.expected_recall(card, reviews, policy.interview_day)
+        per_deck.setdefault(key.split("/", 1)[0], []).append(recall)
+    every = [r for values in per_deck.values() for r in values]
+    return {
+        "studied": studied,
+        "unstudied": unstudied,
+        "mean_recall": sum(every) / len(every) if every else None,
+        "share_at_90": sum(r >= 0.9 for r in every) / len(every) if every else None,
+        "per_deck": {deck: sum(v) / len(v) for deck, v in sorted(per_deck.items())},
+        "if_stopped_now": sum(floor) / len(floor) if floor else None,
+    }
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(0, 10_000), week=st.integers(0, 2), interview_in=st.integers(1, 25))
+def test_the_forecast_summed_by_sqlite_matches_one_worked_out_card_by_card(
+    collection: tuple[Path, list[str]], tmp_path_factory: pytest.TempPathFactory,
+    seed: int, week: int, interview_in: int,
+) -> None:  # fmt: skip
+    root, keys = collection
+    db = tmp_path_factory.mktemp("db") / "prep.sqlite3"
+    open_store(db).close()
+    study = open_study(root, db)
+    today = study.today
+    study.plans.start("fast", today - 7 * week, today + interview_in)
+    study.close()
+    random_states(db, keys, seed, today)  # every phase and flag, and cards gone from the decks
+    study = open_study(root, db)
+    try:
+        found = readiness(study)
+        assert found is not None
+        expected = card_by_card_readiness(study, keys)
+        assert (found.studied, found.unstudied) == (expected["studied"], expected["unstudied"])
+        assert found.share_at_90 == expected["share_at_90"]  # the same values compared with 0.9
+        for name in ("mean_recall", "if_stopped_now"):
+            value, wanted = getattr(found, name), expected[name]
+            assert value == wanted if wanted is None else value == pytest.approx(wanted, abs=1e-12)
+        assert found.per_deck == pytest.approx(expected["per_deck"], abs=1e-12)
+    finally:
+        study.close()

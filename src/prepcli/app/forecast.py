@@ -14,6 +14,7 @@ from prepcli.core.models import Phase
 
 if TYPE_CHECKING:
     from prepcli.app.study import Study
+    from prepcli.storage.rows import KeyGroups
 
 
 class Readiness(NamedTuple):
@@ -32,12 +33,17 @@ class Readiness(NamedTuple):
     if_stopped_now: float | None = None  # mean recall then if no card were reviewed again
 
 
-def readiness(study: Study) -> Readiness | None:
+def readiness(study: Study, groups: KeyGroups | None = None) -> Readiness | None:
     """Expected recall on the interview morning, two ways: if every review the planner has
     chosen is done (today's, and each card's last review before the interview; a card
     still in learning steps is counted with a last review on the last session), each
     passing with the model's probability — the level to aim at; and if reviewing stopped
-    today — the floor. Both come from the value model the planner uses (deadline.py)."""
+    today — the floor. Both come from the value model the planner uses (deadline.py).
+
+    Most cards have no review planned before the interview: their recall is the
+    forgetting curve's alone, which SQLite works out and sums per deck. Only the cards
+    with a planned review (today's and the final ones) are read and valued here.
+    `groups`: the key groups the caller already read, if any."""
     policy = study.interview.policy()
     if policy is None:
         return None
@@ -46,49 +52,52 @@ def readiness(study: Study) -> Readiness | None:
     interview_ms = to_ms(study.interview.instant(policy))
     today, last = study.today, policy.last_session_day
     day_start_ms = to_ms(study.calendar.day_start(today))
-    memories = study.store.due.memory_states()  # no card's full state is built
-    studied: list[tuple[str, int, float, float, int]] = []  # key, phase (a Phase), …
-    studied_count = unstudied = 0
-    for key in study.index.keys:  # the keys are enough: no card's text is read
-        found = memories.get(key)
-        if found is None or found[0] == Phase.NEW:
-            unstudied += not (found is not None and found[1])
-        elif not found[1]:
-            studied_count += 1
-            phase, _suspended, stability, difficulty, last_ms = found
-            if stability is not None and difficulty is not None and last_ms is not None:
-                studied.append((key, phase, stability, difficulty, last_ms))
-    per_deck: dict[str, list[float]] = {}
-    floor: list[float] = []
-    for key, phase, stability, difficulty, last_ms in studied:
-        # A card in (re)learning steps counts with its current memory, as a review card.
-        # Were reviewing to stop today, its forgetting curve alone would decide its recall.
-        if_stopped = model.recall(stability, days_to_interview(last_ms, interview_ms))
-        floor.append(if_stopped)
+    in_decks = study.card_keys
+    groups = groups or study.key_groups(today)
+    gone = groups.outside(in_decks)  # rows of cards no longer in the decks: left out
+    due = study.store.due
+    studied, known = due.studied_and_known(gone)
+    by_deck = due.recall_by_deck(interview_ms, model.curve.factor, model.curve.decay, gone)
+    # Deck → [cards, recall summed with the planned reviews, how many at 90% or more].
+    per_deck = {deck: [cards, total, high] for deck, (cards, total, high) in by_deck.items()}
+    if_stopped_total = sum(total for _cards, total, _high in by_deck.values())
+    candidates = set(plan.today) | set(plan.final_day)
+    if today <= last:
+        candidates |= groups.learning  # in learning steps: taken up once it graduates
+    for key, state in study.store.states_of(candidates & in_decks).items():
+        stability, difficulty, last_ms = state.stability, state.difficulty, state.last_review_ms
+        if state.phase == Phase.NEW or state.suspended or stability is None:
+            continue  # not among the studied cards with a memory (nor in the sums)
+        if difficulty is None or last_ms is None:
+            continue
         reviews: list[int] = []
         if key in plan.today and last_ms < day_start_ms:  # chosen, not yet answered today
             reviews.append(today)
         final = plan.final_day.get(key)
-        if final is None and phase != Phase.REVIEW and today <= last:
+        if final is None and state.phase != Phase.REVIEW and today <= last:
             final = last  # in learning steps now: the planner takes it up once it graduates
         if final is not None and final > today:
             reviews.append(final)
-        recall = if_stopped  # most cards: no review planned before the interview
-        if reviews:
-            card = memory_of(key, stability, difficulty, last_ms, study.calendar, interview_ms)
-            recall = model.expected_recall(card, reviews, policy.interview_day)
-        per_deck.setdefault(key.split("/", 1)[0], []).append(recall)  # a key is deck/id
-    every = [r for values in per_deck.values() for r in values]
+        if not reviews:
+            continue
+        # A card in (re)learning steps counts with its current memory, as a review card.
+        if_stopped = model.recall(stability, days_to_interview(last_ms, interview_ms))
+        card = memory_of(key, stability, difficulty, last_ms, study.calendar, interview_ms)
+        recall = model.expected_recall(card, reviews, policy.interview_day)
+        sums = per_deck[key.split("/", 1)[0]]  # a key is deck/id
+        sums[1] += recall - if_stopped
+        sums[2] += (recall >= 0.9) - (if_stopped >= 0.9)
+    counted = sum(cards for cards, _total, _high in per_deck.values())
     return Readiness(
         interview_date=study.calendar.date_of(policy.interview_day).isoformat(),
         days_left=policy.interview_day - today,
-        mean_recall=sum(every) / len(every) if every else None,
-        share_at_90=sum(r >= 0.9 for r in every) / len(every) if every else None,
-        per_deck={d: sum(v) / len(v) for d, v in sorted(per_deck.items())},
-        studied=studied_count,
-        unstudied=unstudied,
+        mean_recall=sum(s[1] for s in per_deck.values()) / counted if counted else None,
+        share_at_90=sum(s[2] for s in per_deck.values()) / counted if counted else None,
+        per_deck={d: total / cards for d, (cards, total, _high) in sorted(per_deck.items())},
+        studied=studied,
+        unstudied=len(in_decks) - known,
         reviews_today=len(plan.today),
         final_reviews=len(plan.final_day),
         at_risk=plan.at_risk,
-        if_stopped_now=sum(floor) / len(floor) if floor else None,
+        if_stopped_now=if_stopped_total / counted if counted else None,
     )

@@ -65,8 +65,9 @@ def plan_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     from prepcli.ui import plan_view
 
     study = open_study(ctx)
-    status = study.plans.status()
-    readiness = forecast.readiness(study)
+    groups = study.key_groups()  # read once for the status and the forecast
+    status = study.plans.status(groups)
+    readiness = forecast.readiness(study, groups)
     zone = study.calendar.tz
     if status is None:
         if as_json:

@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Collection
 from typing import Any
 
+from prepcli.core.forgetting import DAY_MS
 from prepcli.core.models import CardState, Phase
 from prepcli.storage.rows import (
     CARD_COLUMNS,
@@ -135,19 +136,49 @@ class DueCards:
             totals = [total - part for total, part in zip(totals, row, strict=True)]
         return totals
 
-    def memory_states(
-        self,
-    ) -> dict[str, tuple[int, bool, float | None, float | None, int | None]]:
-        """Key → (phase, suspended, stability, difficulty, last review) of every card that
-        is suspended or past the new phase: what the interview forecast needs of a card,
-        without building its whole state."""
-        rows = self.db.execute(
-            "SELECT key, phase, suspended, stability, difficulty, last_review_ms FROM card "
-            f"WHERE phase != {int(Phase.NEW)} OR suspended"
+    def recall_by_deck(
+        self, instant_ms: int, factor: float, decay: float, leaving_out: Collection[str] = ()
+    ) -> dict[str, tuple[int, float, int]]:
+        """Deck → (cards, their summed recall at `instant_ms`, how many of them at 90% or
+        more) over the studied cards that are not suspended, each by the forgetting curve
+        R = (1 + factor · days / S) ^ decay from its last review (core/forgetting.py, the
+        same arithmetic in the same order), leaving out the `leaving_out` keys (cards no
+        longer in the decks). SQLite works out every card's recall; Python sees a row per
+        deck."""
+        recall = (
+            "pow(1 + :factor * max((:instant - last_review_ms) / :day_ms, 0.0) / stability, :decay)"
         )
-        return {
-            key: (phase, bool(suspended), s, d, last) for key, phase, suspended, s, d, last in rows
+        query = (
+            "SELECT deck, count(*), sum(r), sum(r >= 0.9) FROM ("
+            f"SELECT substr(key, 1, instr(key, '/') - 1) AS deck, {recall} AS r FROM card "
+            f"WHERE phase != {int(Phase.NEW)} AND NOT suspended AND stability IS NOT NULL "
+            "AND difficulty IS NOT NULL AND last_review_ms IS NOT NULL{among}) GROUP BY deck"
+        )
+        params: dict[str, Any] = {
+            "factor": factor, "decay": decay, "instant": instant_ms, "day_ms": float(DAY_MS),
+        }  # fmt: skip
+        sums = {
+            deck: (cards, total, high)
+            for deck, cards, total, high in self.db.execute(query.format(among=""), params)
         }
+        for among, chosen in key_chunks(leaving_out):
+            for deck, cards, total, high in self.db.execute(
+                query.format(among=f" AND {among}"), params | chosen
+            ):
+                was = sums[deck]
+                sums[deck] = (was[0] - cards, was[1] - total, was[2] - high)
+        return {deck: found for deck, found in sums.items() if found[0] > 0}
+
+    def studied_and_known(self, leaving_out: Collection[str] = ()) -> tuple[int, int]:
+        """How many cards are studied and not suspended, and how many have a row that is
+        not a plain new card's (studied, or suspended), leaving out the `leaving_out` keys."""
+        studied, known = self._counts(
+            f"coalesce(sum(phase != {int(Phase.NEW)} AND NOT suspended), 0), count(*)",
+            f"(phase != {int(Phase.NEW)} OR suspended)",
+            {},
+            leaving_out,
+        )
+        return studied, known
 
     def reviews_at_start(self, day: int) -> list[tuple[str, float, float, int]]:
         """(key, stability, difficulty, last review) of the review cards (not suspended) as
