@@ -155,8 +155,11 @@ class DueCards:
             "AND difficulty IS NOT NULL AND last_review_ms IS NOT NULL{among}) GROUP BY deck"
         )
         params: dict[str, Any] = {
-            "factor": factor, "decay": decay, "instant": instant_ms, "day_ms": float(DAY_MS),
-        }  # fmt: skip
+            "factor": factor,
+            "decay": decay,
+            "instant": instant_ms,
+            "day_ms": float(DAY_MS),  # a float: SQLite then divides as Python's `/` does
+        }
         sums = {
             deck: (cards, total, high)
             for deck, cards, total, high in self.db.execute(query.format(among=""), params)
