@@ -52,21 +52,21 @@ class InterviewPart:
 
     def policy(self) -> InterviewPolicy | None:
         """The planner's settings while an interview date lies ahead, else None."""
-        active = self.study.plans.active()
-        if active is None or active.run.interview_day is None:
+        run = self.study.plans.run()
+        if run is None or run.interview_day is None:
             return None
-        if self.study.today > active.run.interview_day:
+        if self.study.today > run.interview_day:
             return None  # afterwards the normal FSRS schedule simply continues
         settings = self.study.settings
         return InterviewPolicy(
-            interview_day=active.run.interview_day,
+            interview_day=run.interview_day,
             capacity=settings.interview_capacity or settings.reviews_per_day,
             lead=settings.interview_lead,
             price=settings.interview_price,
             retention=settings.interview_retention,
             headroom=settings.interview_headroom,
             rest_days=tuple(
-                d for d in settings.rest_days if self.study.today <= d <= active.run.interview_day
+                d for d in settings.rest_days if self.study.today <= d <= run.interview_day
             ),
         )
 

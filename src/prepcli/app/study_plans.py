@@ -55,6 +55,7 @@ class Plans:
         self._runway_memo: tuple[int, ActivePlan, runway_mod.TodayRunway | None] | None = None
         # Read once per Study, until a plan changes (a one-tuple: None means no plan).
         self._active_memo: tuple[ActivePlan | None] | None = None
+        self._run_memo: tuple[PlanRun | None] | None = None
         self._order_memo: tuple[dict[str, int], dict[str, tuple[int, int]]] | None = None
 
     def forget_status(self) -> None:
@@ -107,14 +108,27 @@ class Plans:
                 self._active_memo = (ActivePlan(run_id, run, self.layout(run.plan_id)),)
         return self._active_memo[0]
 
+    def run(self) -> PlanRun | None:
+        """The started plan's run (which plan, its first day, the interview day) without
+        laying the plan out on the decks: what the interview planner's policy needs, so an
+        answer does not read the plan's layout."""
+        if self._active_memo is not None:
+            active = self._active_memo[0]
+            return None if active is None else active.run
+        if self._run_memo is None:
+            found = self.study.store.plans.active()
+            self._run_memo = (None if found is None else found[1],)
+        return self._run_memo[0]
+
     def interview_day(self) -> int | None:
         """The active plan's interview day (past or ahead), if it has one."""
-        active = self.active()
-        return None if active is None else active.run.interview_day
+        run = self.run()
+        return None if run is None else run.interview_day
 
     def forget_cached(self) -> None:
         """After a plan was started or changed, or the decks were reloaded."""
         self._active_memo = None
+        self._run_memo = None
         self._order_memo = None
         self.forget_status()
         self.study.interview.forget()
