@@ -110,6 +110,26 @@ def open_study(root: Path, db: Path) -> Study:
     return Study.open(where, NOW)
 
 
+def planned_collection(
+    collection: tuple[Path, list[str]], tmp_path_factory: pytest.TempPathFactory,
+    seed: int, week: int, interview_in: int, review_limit: int | None = None,
+) -> Path:  # fmt: skip
+    """A new database for the collection: the plan started `week` weeks ago with the
+    interview `interview_in` days ahead, then random card states (every phase and flag,
+    and rows of cards gone from the decks)."""
+    root, keys = collection
+    db = tmp_path_factory.mktemp("db") / "prep.sqlite3"
+    open_store(db).close()
+    study = open_study(root, db)
+    today = study.today
+    study.plans.start("fast", today - 7 * week, today + interview_in)
+    if review_limit is not None:
+        study.store.settings.put("reviews_per_day", review_limit)
+    study.close()
+    random_states(db, keys, seed, today)
+    return db
+
+
 def full_read_plan(study: Study, states: list[CardState], policy: InterviewPolicy) -> InterviewPlan:
     """The planner run over every card's state read in full (the reference for the inputs
     Study gathers from the database: no card was answered today, so the day began with
@@ -132,15 +152,9 @@ def test_queue_counts_and_planner_match_a_full_read(
     seed: int, week: int, interview_in: int, review_limit: int,
 ) -> None:  # fmt: skip
     root, keys = collection
-    db = tmp_path_factory.mktemp("db") / "prep.sqlite3"
-    open_store(db).close()
+    db = planned_collection(collection, tmp_path_factory, seed, week, interview_in, review_limit)
     study = open_study(root, db)
     today = study.today
-    study.plans.start("fast", today - 7 * week, today + interview_in)
-    study.store.settings.put("reviews_per_day", review_limit)
-    study.close()
-    random_states(db, keys, seed, today)
-    study = open_study(root, db)
     try:
         active = study.plans.active()
         policy = study.interview.policy()
@@ -515,13 +529,7 @@ def test_the_forecast_summed_by_sqlite_matches_one_worked_out_card_by_card(
     seed: int, week: int, interview_in: int,
 ) -> None:  # fmt: skip
     root, keys = collection
-    db = tmp_path_factory.mktemp("db") / "prep.sqlite3"
-    open_store(db).close()
-    study = open_study(root, db)
-    today = study.today
-    study.plans.start("fast", today - 7 * week, today + interview_in)
-    study.close()
-    random_states(db, keys, seed, today)  # every phase and flag, and cards gone from the decks
+    db = planned_collection(collection, tmp_path_factory, seed, week, interview_in)
     study = open_study(root, db)
     try:
         found = readiness(study)
