@@ -16,6 +16,7 @@ count too: they are still a dependency a reader has to follow).
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
 import prepcli
@@ -167,13 +168,17 @@ def repeated_imports(tree: ast.Module) -> list[str]:
     ]
 
 
-def test_no_function_imports_what_its_module_already_imports() -> None:
-    repeated = {
+def found_in_modules(check: Callable[[ast.Module], list[str]]) -> dict[str, list[str]]:
+    """Module → what `check` finds in its source, for the modules where it finds any."""
+    return {
         name: found
         for name, path in modules().items()
-        if (found := repeated_imports(ast.parse(path.read_text("utf-8"))))
+        if (found := check(ast.parse(path.read_text("utf-8"))))
     }
-    assert repeated == {}
+
+
+def test_no_function_imports_what_its_module_already_imports() -> None:
+    assert found_in_modules(repeated_imports) == {}
 
 
 def test_repeated_imports_are_found() -> None:
@@ -222,12 +227,7 @@ def plain_frozen_dataclasses(tree: ast.Module) -> list[str]:
 
 
 def test_plain_records_are_named_tuples() -> None:
-    plain = {
-        name: found
-        for name, path in modules().items()
-        if (found := plain_frozen_dataclasses(ast.parse(path.read_text("utf-8"))))
-    }
-    assert plain == {}
+    assert found_in_modules(plain_frozen_dataclasses) == {}
 
 
 def test_plain_frozen_dataclasses_are_found() -> None:
