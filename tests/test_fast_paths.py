@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from prepcli.app.forecast import readiness
+from prepcli.app.progress import stats_report
 from prepcli.app.study import Locations, Study
 from prepcli.core.agenda import build_agenda
 from prepcli.core.clock import to_ms
@@ -30,6 +31,8 @@ from prepcli.core.interview import (
 from prepcli.core.models import CardState, Phase
 from prepcli.core.planlayout import plan_order
 from prepcli.core.planstatus import current_week
+from prepcli.core.stats import FORECAST_DAYS, DeckCounts, cards_per_deck
+from prepcli.storage.cardfacts import card_tallies
 from prepcli.storage.deckindex import load_index
 from prepcli.storage.store import open_store
 from tests.conftest import Result
@@ -69,14 +72,16 @@ def write_collection(root: Path) -> list[str]:
 
 
 def random_states(db: Path, keys: list[str], seed: int, today: int) -> None:
-    """Card rows in every phase and flag, due around today, plus rows of deleted cards."""
+    """Card rows in every phase and flag, due around today, plus rows of deleted cards
+    (of a deleted deck, and deleted from the decks that remain)."""
     rng = random.Random(seed)
     connection = sqlite3.connect(db)
     rows = []
     day_ms = 86_400_000
     start_ms = to_ms(NOW)
     chosen = rng.sample(keys, rng.randint(0, len(keys)))
-    orphans = [f"fast.gone/c{i}" for i in range(rng.randint(0, 6))]
+    orphans = [f"fast.gone/c{i}" for i in range(rng.randint(0, 6))]  # a deck gone too
+    orphans += [f"fast.d{rng.randrange(DECKS)}/gone{i}" for i in range(rng.randint(0, 4))]
     for index, key in enumerate(chosen + orphans, start=1):
         phase = rng.choice(list(Phase))
         due_day = None if phase == Phase.NEW else today + rng.randint(-5, 30)
@@ -543,3 +548,97 @@ def test_the_forecast_summed_by_sqlite_matches_one_worked_out_card_by_card(
         assert found.per_deck == pytest.approx(expected["per_deck"], abs=1e-12)
     finally:
         study.close()
+
+
+def card_by_card_stats(study: Study, keys: list[str]) -> dict[str, object]:
+    """The card figures of `prepcli stats` counted card by card from every selected card's
+    full state (the reference for the per-deck counts SQLite makes)."""
+    states = study.store.states()
+    now_ms, today = to_ms(NOW), study.today
+    decks: dict[str, list[float]] = {}  # cards, new, learning, review, suspended, leeches, Σr, n
+    forecast = [0] * FORECAST_DAYS
+    overdue, leeches = 0, []
+    due: dict[tuple[int, int | None], int] = {}  # (due day, buried until) → cards
+    for key in keys:
+        tally = decks.setdefault(key.split("/")[0], [0, 0, 0, 0, 0, 0, 0.0, 0])
+        state = states.get(key)
+        tally[0] += 1
+        if state is None:
+            tally[1] += 1
+            continue
+        column = {Phase.NEW: 1, Phase.LEARNING: 2, Phase.RELEARNING: 2, Phase.REVIEW: 3}
+        tally[4 if state.suspended else column[state.phase]] += 1
+        tally[5] += state.leech
+        recall = None
+        if state.stability is not None and state.last_review_ms is not None:
+            recall = study.curve.recall_at_ms(state.stability, state.last_review_ms, now_ms)
+            tally[6] += recall
+            tally[7] += 1
+        if state.leech:
+            leeches.append((key, state.lapses, state.suspended, recall))
+        if state.suspended or state.phase == Phase.NEW or state.due_day is None:
+            continue
+        shown = max(state.due_day, state.buried_until_day or state.due_day)
+        overdue += shown < today
+        if shown - today < FORECAST_DAYS:
+            forecast[max(shown - today, 0)] += 1
+        if state.due_day < today + FORECAST_DAYS:
+            group = (state.due_day, state.buried_until_day)
+            due[group] = due.get(group, 0) + 1
+    return {
+        "decks": decks,
+        "forecast": forecast,
+        "overdue": overdue,
+        "due": due,
+        "leeches": sorted(leeches, key=lambda leech: (-leech[1], leech[0])),
+    }
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(0, 10_000), selection=st.sampled_from([(), ("fast.d1",), ("fast",)]))
+def test_the_stats_counted_by_sqlite_match_a_card_by_card_count(
+    collection: tuple[Path, list[str]], tmp_path_factory: pytest.TempPathFactory,
+    seed: int, selection: tuple[str, ...],
+) -> None:  # fmt: skip
+    root, _keys = collection
+    db = planned_collection(collection, tmp_path_factory, seed, 0, 20)
+    study = open_study(root, db)
+    try:
+        report = stats_report(study, selection)
+        keys = study.selected_keys(selection)
+        expected = card_by_card_stats(study, keys)
+        counted = card_tallies(
+            study.store.db, decks=tuple(cards_per_deck(keys)), now_ms=to_ms(NOW),
+            horizon=study.today + FORECAST_DAYS - 1, factor=study.curve.factor,
+            decay=study.curve.decay, leaving_out=study.key_groups().outside(study.card_keys),
+        )  # fmt: skip
+    finally:
+        study.close()
+    tallies = expected["decks"]
+    assert isinstance(tallies, dict)
+    assert [row.deck for row in report.decks] == list(tallies)
+    for row in (*report.decks, report.total):
+        cards, new, learning, review, suspended, leeches, recall, recalled = (
+            [sum(t[i] for t in tallies.values()) for i in range(8)]
+            if row.deck == "all"
+            else tallies[row.deck]
+        )
+        assert row._replace(average_retrievability=None) == DeckCounts(
+            row.deck, cards, new, learning, review, suspended, leeches, None
+        )
+        average = recall / recalled if recalled else None
+        assert row.average_retrievability == (
+            None if average is None else pytest.approx(average, abs=5e-5 + 1e-12)
+        )  # rounded to 4 places after sums in another order
+    assert [day.due for day in report.forecast.days] == expected["forecast"]
+    assert report.forecast.overdue == expected["overdue"]
+    assert {(day, buried): n for day, buried, n in counted.due} == expected["due"]
+    leeches = expected["leeches"]
+    assert isinstance(leeches, list)
+    assert [(leech.card, leech.lapses, leech.suspended) for leech in report.leeches] == [
+        leech[:3] for leech in leeches
+    ]
+    for leech, (*_, recall) in zip(report.leeches, leeches, strict=True):
+        assert leech.retrievability == (None if recall is None else round(recall, 4))

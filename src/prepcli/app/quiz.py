@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from prepcli.app.progress import recall_now
 from prepcli.app.study import Study
 from prepcli.core import quiz as quiz_mod
 from prepcli.core.cards import CardDef
-from prepcli.core.clock import from_ms
+from prepcli.core.clock import from_ms, to_ms
 from prepcli.core.errors import UsageError
 from prepcli.core.models import CardState
 from prepcli.core.quiz import QuizAnswer, QuizMark
@@ -43,6 +43,18 @@ def quiz_selection(
     if not open_cards:
         raise UsageError("no cards to quiz on in that selection (all suspended or none match)")
     return open_cards
+
+
+def recall_now(study: Study, states: Mapping[str, CardState], keys: set[str]) -> dict[str, float]:
+    """Predicted recall now of every studied card among `keys`."""
+    recall = {}
+    now_ms = to_ms(study.now)
+    for key in keys:
+        state = states.get(key)
+        if state is None or state.stability is None or state.last_review_ms is None:
+            continue  # never reviewed: no memory to predict
+        recall[key] = study.curve.recall_at_ms(state.stability, state.last_review_ms, now_ms)
+    return recall
 
 
 def draw_quiz(

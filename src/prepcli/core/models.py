@@ -57,22 +57,6 @@ class CardState(NamedTuple):
     leech: bool = False
 
 
-class CardFacts(NamedTuple):
-    """The columns of a card's state that the statistics count (core/stats.py), as
-    storage/cardfacts.py reads them: `stats` reads every card, and these few cost a
-    fraction of a whole CardState."""
-
-    key: str
-    phase: Phase
-    suspended: bool
-    leech: bool
-    lapses: int
-    due_day: int | None
-    buried_until_day: int | None
-    stability: float | None
-    last_review_ms: int | None
-
-
 class Settings(NamedTuple):
     """User settings; every field can be shown and changed with `prepcli config`."""
 

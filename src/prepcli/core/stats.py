@@ -1,8 +1,9 @@
 """Pure aggregations for `prepcli stats`, with Anki's definitions (research/fsrs.md §4).
 
-Inputs are plain data: the review log already reduced in SQL (`LogFacts`), the cards'
-current states, and each studied card's predicted recall now (computed by the caller,
-which owns the scheduler). Nothing here reads the clock, the database or the terminal.
+Inputs are plain data: the review log and the card table already reduced in SQL
+(`LogFacts`, `CardTallies`, predicted recall now included) and how many cards each
+selected deck has.
+Nothing here reads the clock, the database or the terminal.
 
 Definitions:
 - *True retention* counts answered reviews whose previous interval was at least a day
@@ -24,11 +25,10 @@ Definitions:
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
-
-from prepcli.core.models import CardFacts, Phase
 
 
 class LogFacts(NamedTuple):
@@ -46,6 +46,40 @@ class LogFacts(NamedTuple):
     retention: tuple[tuple[int, bool, bool, int], ...] = ()
     calibration: tuple[tuple[int, int, float, int], ...] = ()
     answer_seconds: tuple[tuple[int, int], ...] = ()
+
+
+class DeckTally(NamedTuple):
+    """One deck's cards that have a row, counted in SQL (cards without one are new)."""
+
+    suspended: int
+    learning: int  # learning and relearning, not suspended
+    review: int  # not suspended
+    leeches: int
+    recall_sum: float  # predicted recall now, summed over the cards with a memory
+    recalled: int  # the cards with a memory (a stability and a last review)
+
+
+class LeechRow(NamedTuple):
+    key: str
+    lapses: int
+    suspended: bool
+    recall: float | None  # predicted recall now
+
+
+class CardTallies(NamedTuple):
+    """The card table reduced in SQL to what the statistics need (storage/cardfacts.py),
+    over the selected decks' cards that have a row and are still in the decks.
+
+    decks: deck → its DeckTally.
+    due: (due day, buried until day, cards) of the studied cards not suspended, up to the
+        forecast's last day (a card due later counts in neither the forecast nor the
+        cards waiting now).
+    leeches: every leech.
+    """
+
+    decks: Mapping[str, DeckTally]
+    due: tuple[tuple[int, int | None, int], ...]
+    leeches: tuple[LeechRow, ...]
 
 
 MATURE_DAYS = 21
@@ -270,21 +304,20 @@ def retention(
     return tuple(periods)
 
 
-def forecast(states: Iterable[CardFacts], today: int, days: int = FORECAST_DAYS) -> Forecast:
-    """Cards coming due on each of the next `days` days (today includes the overdue)."""
+def forecast(
+    due: Iterable[tuple[int, int | None, int]], today: int, days: int = FORECAST_DAYS
+) -> Forecast:
+    """Cards coming due on each of the next `days` days (today includes the overdue), from
+    (due day, buried until day, cards) of the studied cards not suspended."""
     counts = [0] * days
     overdue = 0
-    for state in states:
-        if state.suspended or state.phase == Phase.NEW or state.due_day is None:
-            continue
-        due = state.due_day
-        if state.buried_until_day is not None:
-            due = max(due, state.buried_until_day)
-        if due < today:
-            overdue += 1
-        offset = max(due - today, 0)
+    for due_day, buried_until, cards in due:
+        shown = due_day if buried_until is None else max(due_day, buried_until)
+        if shown < today:
+            overdue += cards
+        offset = max(shown - today, 0)
         if offset < days:
-            counts[offset] += 1
+            counts[offset] += cards
     return Forecast(
         days=tuple(ForecastDay(iso(today + i), n) for i, n in enumerate(counts)),
         overdue=overdue,
@@ -293,48 +326,37 @@ def forecast(states: Iterable[CardFacts], today: int, days: int = FORECAST_DAYS)
     )
 
 
+NO_ROWS = DeckTally(0, 0, 0, 0, 0.0, 0)
+
+
+def cards_per_deck(keys: Iterable[str]) -> dict[str, int]:
+    """How many of the card keys (`deck/card`) each deck has, in the order decks come."""
+    return dict(Counter(key.partition("/")[0] for key in keys))
+
+
 def deck_counts(
-    keys: Iterable[str], states: Mapping[str, CardFacts], recall: Mapping[str, float]
+    cards: Mapping[str, int], tallies: Mapping[str, DeckTally]
 ) -> tuple[tuple[DeckCounts, ...], DeckCounts]:
-    """Per deck (in deck order) and in total: cards by state, leeches, average recall now.
-
-    `keys` are card keys (`deck/card`), in deck order."""
-    tallies: dict[str, list[float]] = {}
-    for key in keys:
-        tally = tallies.setdefault(key.partition("/")[0], [0, 0, 0, 0, 0, 0, 0.0, 0])
-        state = states.get(key)
-        tally[0] += 1
-        if state is not None and state.suspended:
-            tally[4] += 1
-        elif state is None or state.phase == Phase.NEW:
-            tally[1] += 1
-        elif state.phase in (Phase.LEARNING, Phase.RELEARNING):
-            tally[2] += 1
-        else:
-            tally[3] += 1
-        if state is not None and state.leech:
-            tally[5] += 1
-        chance = recall.get(key)
-        if chance is not None:
-            tally[6] += chance
-            tally[7] += 1
-    rows = tuple(_deck_row(deck, tally) for deck, tally in tallies.items())
-    total = [sum(t[i] for t in tallies.values()) for i in range(8)]
-    return rows, _deck_row("all", total)
+    """Per deck (in `cards`' order) and in total: cards by state, leeches, average recall
+    now. `cards` holds each deck's number of cards; `tallies` count those that have a row
+    (the others are new)."""
+    rows = tuple(_deck_row(deck, n, tallies.get(deck, NO_ROWS)) for deck, n in cards.items())
+    counted = [tallies.get(deck, NO_ROWS) for deck in cards]
+    total = DeckTally(*(sum(column) for column in zip(NO_ROWS, *counted, strict=True)))
+    return rows, _deck_row("all", sum(cards.values()), total)
 
 
-def _deck_row(deck: str, tally: Sequence[float]) -> DeckCounts:
-    cards, new, learning, review, suspended, leeches, recall_sum, recalled = tally
-    average = round(recall_sum / recalled, 4) if recalled else None
+def _deck_row(deck: str, cards: int, tally: DeckTally) -> DeckCounts:
+    average = round(tally.recall_sum / tally.recalled, 4) if tally.recalled else None
     return DeckCounts(
         deck,
-        int(cards),
-        int(new),
-        int(learning),
-        int(review),
-        int(suspended),
-        int(leeches),
-        average,
+        cards,
+        new=cards - tally.suspended - tally.learning - tally.review,
+        learning=tally.learning,
+        review=tally.review,
+        suspended=tally.suspended,
+        leeches=tally.leeches,
+        average_retrievability=average,
     )
 
 
@@ -421,10 +443,8 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def leeches(states: Iterable[CardFacts], recall: Mapping[str, float]) -> tuple[Leech, ...]:
-    found = [
-        Leech(s.key, s.lapses, s.suspended, _round(recall.get(s.key))) for s in states if s.leech
-    ]
+def leeches(rows: Iterable[LeechRow]) -> tuple[Leech, ...]:
+    found = [Leech(r.key, r.lapses, r.suspended, _round(r.recall)) for r in rows]
     return tuple(sorted(found, key=lambda leech: (-leech.lapses, leech.card)))
 
 
@@ -434,41 +454,34 @@ def leeches(states: Iterable[CardFacts], recall: Mapping[str, float]) -> tuple[L
 def build_report(
     *,
     today: int,
-    keys: Sequence[str],
-    states: Mapping[str, CardFacts],
-    recall: Mapping[str, float],
+    cards: Mapping[str, int],
+    counted: CardTallies,
     facts: LogFacts,
     selection: tuple[str, ...] = (),
     rest_days: Collection[int] = (),
 ) -> StatsReport:
-    """Everything `prepcli stats` shows, for the cards whose keys are `keys` (the selected
-    decks, in deck order).
-
-    `states` may hold more cards (the whole database); only the selected ones count for
-    the per-deck, forecast, leech and "still due" figures. `recall` maps card keys to
-    predicted recall now.
-    """
-    selected = [states[k] for k in keys if k in states]
-    waiting = [
-        s.due_day
-        for s in selected
-        if not s.suspended and s.phase != Phase.NEW and s.due_day is not None and s.due_day <= today
-    ]
-    rows, total = deck_counts(keys, states, recall)
+    """Everything `prepcli stats` shows about the selected decks: `cards` holds each one's
+    number of cards (in deck order), `counted` their cards with a row, `facts` their
+    review log."""
+    rows, total = deck_counts(cards, counted.decks)
     return StatsReport(
         study_date=iso(today),
         selection=selection,
         reviews_total=sum(n for _day, n, _ms in facts.days),
         streaks=streaks(
-            (d for d, _n, _ms in facts.days), facts.overdue_spans, waiting, today, rest_days
+            (d for d, _n, _ms in facts.days),
+            facts.overdue_spans,
+            {day for day, _buried, _n in counted.due if day <= today},  # cards still waiting
+            today,
+            rest_days,
         ),
         heatmap=heatmap(facts.days, today),
         retention=retention(facts.retention, today),
-        forecast=forecast(selected, today),
+        forecast=forecast(counted.due, today),
         decks=rows,
         total=total,
         time=time_spent(facts.days, today),
         answer_times=answer_times(facts.answer_seconds),
         calibration=calibration(facts.calibration),
-        leeches=leeches(selected, recall),
+        leeches=leeches(counted.leeches),
     )

@@ -9,15 +9,17 @@ import sqlite3
 from collections.abc import Collection
 from typing import Any
 
-from prepcli.core.forgetting import DAY_MS
 from prepcli.core.models import CardState, Phase
 from prepcli.storage.rows import (
     CARD_COLUMNS,
+    DECK_OF_KEY,
     KEY_SEPARATOR,
+    RECALL_AT,
     STUDIED,
     VISIBLE,
     KeyGroups,
     key_chunks,
+    recall_params,
     state_from_row,
 )
 
@@ -141,25 +143,15 @@ class DueCards:
     ) -> dict[str, tuple[int, float, int]]:
         """Deck → (cards, their summed recall at `instant_ms`, how many of them at 90% or
         more) over the studied cards that are not suspended, each by the forgetting curve
-        R = (1 + factor · days / S) ^ decay from its last review (core/forgetting.py, the
-        same arithmetic in the same order), leaving out the `leaving_out` keys (cards no
-        longer in the decks). SQLite works out every card's recall; Python sees a row per
-        deck."""
-        recall = (
-            "pow(1 + :factor * max((:instant - last_review_ms) / :day_ms, 0.0) / stability, :decay)"
-        )
+        (rows.RECALL_AT), leaving out the `leaving_out` keys (cards no longer in the
+        decks). SQLite works out every card's recall; Python sees a row per deck."""
         query = (
             "SELECT deck, count(*), sum(r), sum(r >= 0.9) FROM ("
-            f"SELECT substr(key, 1, instr(key, '/') - 1) AS deck, {recall} AS r FROM card "
+            f"SELECT {DECK_OF_KEY} AS deck, {RECALL_AT} AS r FROM card "
             f"WHERE phase != {int(Phase.NEW)} AND NOT suspended AND stability IS NOT NULL "
             "AND difficulty IS NOT NULL AND last_review_ms IS NOT NULL{among}) GROUP BY deck"
         )
-        params: dict[str, Any] = {
-            "factor": factor,
-            "decay": decay,
-            "instant": instant_ms,
-            "day_ms": float(DAY_MS),  # a float: SQLite then divides as Python's `/` does
-        }
+        params = recall_params(instant_ms, factor, decay)
         sums = {
             deck: (cards, total, high)
             for deck, cards, total, high in self.db.execute(query.format(among=""), params)

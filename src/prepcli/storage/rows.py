@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from prepcli.core.forgetting import DAY_MS
 from prepcli.core.models import CardState, Phase, ReviewKind
 
 if TYPE_CHECKING:
@@ -42,6 +43,21 @@ STUDIED = f"{int(Phase.LEARNING)}, {int(Phase.REVIEW)}, {int(Phase.RELEARNING)}"
 #: The setting row that holds the newest review id an import wrote (not a user setting).
 IMPORTED_UP_TO = "(imported up to review id)"
 KEY_SEPARATOR = "\n"  # never in a deck's card key (ids are slugs); see Store._concat_keys
+DECK_OF_KEY = "substr(key, 1, instr(key, '/') - 1)"  # a key is deck/id
+#: A card's predicted recall at :instant by the forgetting curve R = (1 + factor · days / S)
+#: ^ decay from its last review: core/forgetting.py's arithmetic in the same order (SQLite's
+#: pow() and Python's ** are both C's pow), with the values of `recall_params`.
+RECALL_AT = "pow(1 + :factor * max((:instant - last_review_ms) / :day_ms, 0.0) / stability, :decay)"
+
+
+def recall_params(instant_ms: int, factor: float, decay: float) -> dict[str, Any]:
+    """RECALL_AT's values for a curve's `factor` and `decay` at `instant_ms`."""
+    return {
+        "factor": factor,
+        "decay": decay,
+        "instant": instant_ms,
+        "day_ms": float(DAY_MS),  # a float: SQLite then divides as Python's `/` does
+    }
 
 
 def deck_filter(decks: tuple[str, ...]) -> tuple[str, list[Any]]:
