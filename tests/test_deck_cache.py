@@ -5,6 +5,7 @@ several processes at once, and one card read without loading the decks."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import os
 import pickle
@@ -108,8 +109,19 @@ def test_a_layout_with_words_prepcli_did_not_pack_is_refused(bundled: Any, packe
 
 
 def test_an_interview_plan_round_trips_and_its_key_is_canonical() -> None:
-    plan = InterviewPlan(740_000, {"a/b": "final"}, {"a/b": 740_003, "c/d": 740_001}, ("c/d",))
-    assert decode_interview_plan(_through_text(encode_interview_plan(plan))) == plan
+    plan = InterviewPlan(
+        740_000,
+        {"a/b": "final", "e/f": "keep"},
+        {"a/b": 740_003, "c/d": 740_001},
+        ("c/d",),
+        {"e/f": (0.1 + 0.2, 1 / 3), "c/d": (0.95, 0.875), "a/b": (2**-40, 0.5)},
+    )
+    assert decode_interview_plan(_through_text(encode_interview_plan(plan))) == plan  # exact
+    saved = encode_interview_plan(plan)
+    with pytest.raises(CacheDataError):  # outcomes for other cards than the planned ones
+        decode_interview_plan({**saved, "today": {"a/b": "final"}})
+    with pytest.raises(ValueError, match="planned cards"):
+        encode_interview_plan(dataclasses.replace(plan, outcomes={}))
     policy = InterviewPolicy(740_010)
     key = ("tag", 740_000, policy, (0.5, 1.25), 1, (("p", 1, 2),), (None, 0, None))
     same = ("tag", 740_000, InterviewPolicy(740_010), [0.5, 1.25], 1, [["p", 1, 2]], [None, 0])

@@ -28,7 +28,7 @@ from prepcli.core.interview import (
     memory_of,
     plan_interview,
 )
-from prepcli.core.models import CardState, Phase
+from prepcli.core.models import CardState, Phase, Rating
 from prepcli.core.planlayout import plan_order
 from prepcli.core.planstatus import current_week
 from prepcli.core.stats import FORECAST_DAYS, DeckCounts, cards_per_deck
@@ -335,8 +335,6 @@ def test_the_queue_kept_after_an_answer_equals_a_fresh_one(
 ) -> None:  # fmt: skip
     """A session updates its queue after each answer instead of building it again; the
     updated queue is the one a fresh start would build at that moment."""
-    from prepcli.core.models import Rating
-
     root, _keys = collection
     db = tmp_path_factory.mktemp("db") / "prep.sqlite3"
     open_store(db).close()
@@ -528,15 +526,25 @@ def card_by_card_readiness(study: Study, keys: list[str]) -> dict[str, object]:
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(seed=st.integers(0, 10_000), week=st.integers(0, 2), interview_in=st.integers(1, 25))
+@given(
+    seed=st.integers(0, 10_000), week=st.integers(0, 2), interview_in=st.integers(1, 25),
+    answered=st.integers(0, 4),
+)  # fmt: skip
 def test_the_forecast_summed_by_sqlite_matches_one_worked_out_card_by_card(
     collection: tuple[Path, list[str]], tmp_path_factory: pytest.TempPathFactory,
-    seed: int, week: int, interview_in: int,
+    seed: int, week: int, interview_in: int, answered: int,
 ) -> None:  # fmt: skip
+    """Also after `answered` of the planned cards are answered today: the planner valued
+    them as the day began, so the forecast values them again from their states now."""
     root, keys = collection
     db = planned_collection(collection, tmp_path_factory, seed, week, interview_in)
     study = open_study(root, db)
     try:
+        plan = study.interview.plan()
+        planned = sorted(set(plan.today) | set(plan.final_day))
+        rng = random.Random(seed)
+        for key in rng.sample(planned, min(answered, len(planned))):
+            study.answering.answer(key, Rating(rng.choice([1, 3])), NOW + timedelta(minutes=5))
         found = readiness(study)
         assert found is not None
         expected = card_by_card_readiness(study, keys)

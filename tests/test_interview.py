@@ -107,6 +107,26 @@ def test_planner_invariants(seed: int) -> None:
     for key in plan.at_risk:
         assert key not in plan.final_day and key not in plan.today
         assert MODEL.expected_recall(by_key[key], (), policy.interview_day) < AT_RISK_BELOW
+    # Each planned card's outcomes: recall on the day with its planned reviews, and without.
+    assert plan.outcomes.keys() == plan.today.keys() | plan.final_day.keys()
+    for key, outcome in plan.outcomes.items():
+        final = plan.final_day.get(key, TODAY)
+        reviews = [TODAY] * (key in plan.today) + [final] * (final > TODAY)
+        assert outcome == (
+            MODEL.expected_recall(by_key[key], reviews, policy.interview_day),
+            MODEL.expected_recall(by_key[key], (), policy.interview_day),
+        )
+
+
+def test_a_card_reviewed_today_has_no_review_today_in_its_outcome() -> None:
+    """As `prepcli plan`'s forecast counts a card answered today (app/forecast.py)."""
+    policy = InterviewPolicy(interview_day=TODAY + 1, price=0.0)
+    fresh = Memory("d/today", 0.5, 5.0, TODAY, 1.0)  # reviewed this morning
+    plan = plan_interview([fresh], policy, TODAY, MODEL)
+    assert plan.final_day == {"d/today": TODAY}  # a same-day review still lifts it
+    without = MODEL.expected_recall(fresh, (), policy.interview_day)
+    assert MODEL.expected_recall(fresh, (TODAY,), policy.interview_day) > without
+    assert plan.outcomes == {"d/today": (without, without)}
 
 
 def test_least_stable_cards_go_latest_and_the_eve_is_not_overfilled() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from prepcli.core.clock import to_ms
-from prepcli.core.interview import days_to_interview, memory_of
+from prepcli.core.interview import InterviewPlan, InterviewPolicy, memory_of, planned_reviews
 from prepcli.core.models import Phase
 
 if TYPE_CHECKING:
@@ -41,49 +41,34 @@ def readiness(study: Study, groups: KeyGroups | None = None) -> Readiness | None
     today — the floor. Both come from the value model the planner uses (deadline.py).
 
     Most cards have no review planned before the interview: their recall is the
-    forgetting curve's alone, which SQLite works out and sums per deck. Only the cards
-    with a planned review (today's and the final ones) are read and valued here.
+    forgetting curve's alone, which SQLite works out and sums per deck. The cards with a
+    planned review were valued by the planner when it made the day's plan
+    (InterviewPlan.outcomes); only those changed since the day began (answered today) and
+    those in learning steps are read and valued here.
     `groups`: the key groups the caller already read, if any."""
     policy = study.interview.policy()
     if policy is None:
         return None
     plan = study.interview.plan()
-    model = study.interview.memory_model
-    interview_ms = to_ms(study.interview.instant(policy))
     today, last = study.today, policy.last_session_day
-    day_start_ms = to_ms(study.calendar.day_start(today))
     in_decks = study.card_keys
     groups = groups or study.key_groups(today)
     gone = groups.outside(in_decks)  # rows of cards no longer in the decks: left out
     due = study.store.due
     studied, known = due.studied_and_known(gone)
+    model = study.interview.memory_model
+    interview_ms = to_ms(study.interview.instant(policy))
     by_deck = due.recall_by_deck(interview_ms, model.curve.factor, model.curve.decay, gone)
     # Deck → [cards, recall summed with the planned reviews, how many at 90% or more].
     per_deck = {deck: [cards, total, high] for deck, (cards, total, high) in by_deck.items()}
     if_stopped_total = sum(total for _cards, total, _high in by_deck.values())
-    candidates = set(plan.today) | set(plan.final_day)
+    candidates = (set(plan.today) | set(plan.final_day)) & in_decks
     if today <= last:
-        candidates |= groups.learning  # in learning steps: taken up once it graduates
-    for key, state in study.store.states_of(candidates & in_decks).items():
-        stability, difficulty, last_ms = state.stability, state.difficulty, state.last_review_ms
-        if state.phase == Phase.NEW or state.suspended or stability is None:
-            continue  # not among the studied cards with a memory (nor in the sums)
-        if difficulty is None or last_ms is None:
-            continue
-        reviews: list[int] = []
-        if key in plan.today and last_ms < day_start_ms:  # chosen, not yet answered today
-            reviews.append(today)
-        final = plan.final_day.get(key)
-        if final is None and state.phase != Phase.REVIEW and today <= last:
-            final = last  # in learning steps now: the planner takes it up once it graduates
-        if final is not None and final > today:
-            reviews.append(final)
-        if not reviews:
-            continue
-        # A card in (re)learning steps counts with its current memory, as a review card.
-        if_stopped = model.recall(stability, days_to_interview(last_ms, interview_ms))
-        card = memory_of(key, stability, difficulty, last_ms, study.calendar, interview_ms)
-        recall = model.expected_recall(card, reviews, policy.interview_day)
+        candidates |= groups.learning & in_decks  # in learning steps: taken up once it graduates
+    changed = study.store.log.cards_logged_since(today) | (candidates - plan.outcomes.keys())
+    outcomes = [plan.outcomes[key] + (key,) for key in candidates - changed]
+    outcomes += _valued_now(study, changed & candidates, plan, policy, interview_ms)
+    for recall, if_stopped, key in outcomes:
         sums = per_deck[key.split("/", 1)[0]]  # a key is deck/id
         sums[1] += recall - if_stopped
         sums[2] += (recall >= 0.9) - (if_stopped >= 0.9)
@@ -101,3 +86,38 @@ def readiness(study: Study, groups: KeyGroups | None = None) -> Readiness | None
         at_risk=plan.at_risk,
         if_stopped_now=if_stopped_total / counted if counted else None,
     )
+
+
+def _valued_now(
+    study: Study, keys: set[str], plan: InterviewPlan, policy: InterviewPolicy, interview_ms: int
+) -> list[tuple[float, float, str]]:
+    """(expected recall on the interview morning with the planned reviews still to come,
+    without any, key) of those of the cards that have a memory and a review to come,
+    from their states now."""
+    today, last = study.today, policy.last_session_day
+    day_start_ms = to_ms(study.calendar.day_start(today))
+    model = study.interview.memory_model
+    valued = []
+    for key, state in study.store.states_of(keys).items():
+        stability, difficulty, last_ms = state.stability, state.difficulty, state.last_review_ms
+        if state.phase == Phase.NEW or state.suspended or stability is None:
+            continue  # not among the studied cards with a memory (nor in the sums)
+        if difficulty is None or last_ms is None:
+            continue
+        final_day = plan.final_day
+        if key not in final_day and state.phase != Phase.REVIEW and today <= last:
+            final_day = {key: last}  # in learning steps now: taken up once it graduates
+        not_yet = plan.today if last_ms < day_start_ms else ()  # today's review still to do
+        reviews = planned_reviews(key, not_yet, final_day, today)
+        if not reviews:
+            continue
+        # A card in (re)learning steps counts with its current memory, as a review card.
+        card = memory_of(key, stability, difficulty, last_ms, study.calendar, interview_ms)
+        valued.append(
+            (
+                model.expected_recall(card, reviews, policy.interview_day),
+                model.expected_recall(card, (), policy.interview_day),
+                key,
+            )
+        )
+    return valued

@@ -39,7 +39,7 @@ continues as it stands.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -85,6 +85,10 @@ class InterviewPlan:
     today: dict[str, str]  # key → reason: the review cards to show today
     final_day: dict[str, int] = field(default_factory=dict)  # each card's last review day
     at_risk: tuple[str, ...] = ()  # below AT_RISK_BELOW on the day, with no room for a review
+    # Key → expected recall on the interview morning if the card's planned reviews (today's,
+    # its last) are done, and if it is not reviewed again: for every card with a planned
+    # review, from its state as the day began (`prepcli plan`'s forecast reads them).
+    outcomes: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def reason(self, key: str) -> str | None:
         return self.today.get(key)
@@ -176,16 +180,39 @@ def plan_interview(
     ordered = sorted(cards, key=lambda c: (c.stability, c.key))
     final_day = _last_review_days(ordered, policy, today, model)
     chosen = _todays_reviews(ordered, final_day, policy, today, model)
+    interview = policy.interview_day
     at_risk = tuple(
         sorted(
             card.key
             for card in ordered
             if card.key not in final_day
             and card.key not in chosen
-            and model.expected_recall(card, (), policy.interview_day) < AT_RISK_BELOW
+            and model.expected_recall(card, (), interview) < AT_RISK_BELOW
         )
     )
-    return InterviewPlan(today, chosen, final_day, at_risk)
+    outcomes = {}
+    for card in ordered:
+        if card.key in chosen or card.key in final_day:
+            # Today's review counts for a card not reviewed yet today (as app/forecast.py
+            # counts the cards answered since the day began).
+            not_yet = chosen if card.last_day < today else ()
+            reviews = planned_reviews(card.key, not_yet, final_day, today)
+            outcomes[card.key] = (
+                model.expected_recall(card, reviews, interview),
+                model.expected_recall(card, (), interview),
+            )
+    return InterviewPlan(today, chosen, final_day, at_risk, outcomes)
+
+
+def planned_reviews(
+    key: str, today_reviews: Collection[str], final_day: dict[str, int], today: int
+) -> tuple[int, ...]:
+    """The days a card's planned reviews fall on from `today`: today's if it is among
+    `today_reviews`, and its last one if that comes later."""
+    final = final_day.get(key)
+    return ((today,) if key in today_reviews else ()) + (
+        (final,) if final is not None and final > today else ()
+    )
 
 
 def _last_review_days(

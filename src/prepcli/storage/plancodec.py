@@ -114,30 +114,47 @@ def decode_layout(value: object, keys: tuple[str, ...]) -> PlanLayout:
     return PlanLayout(plan, tuple([keys[p] for p in positions]), starts, places, streams)
 
 
-def words_text(numbers: array[int]) -> str:
+def words_text(numbers: Sequence[int]) -> str:
     """Whole numbers below 2**32 (an array("I"), 32-bit words on every platform Python
     supports) as base64 of their little-endian bytes."""
-    packed = array("I", numbers)
+    return _packed_text(array("I", numbers))
+
+
+def words(value: object) -> array[int]:
+    """The numbers `words_text` wrote."""
+    return _unpacked(value, array("I"), "packed words")
+
+
+def doubles_text(values: Sequence[float]) -> str:
+    """Floats as base64 of their IEEE 754 doubles, little-endian: exact, and read back
+    in microseconds where a JSON list of thousands of floats takes milliseconds."""
+    return _packed_text(array("d", values))
+
+
+def doubles(value: object) -> array[float]:
+    """The floats `doubles_text` wrote."""
+    return _unpacked(value, array("d"), "packed doubles")
+
+
+def _packed_text(packed: array[Any]) -> str:
     if sys.byteorder == "big":
         packed.byteswap()
     return base64.b64encode(packed.tobytes()).decode("ascii")
 
 
-def words(value: object) -> array[int]:
-    """The numbers `words_text` wrote."""
+def _unpacked(value: object, into: array[Any], what: str) -> array[Any]:
     if not isinstance(value, str):
-        raise CacheDataError("expected packed words")
+        raise CacheDataError(f"expected {what}")
     try:
         raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise CacheDataError("expected packed words") from None
-    unpacked = array("I")
-    if len(raw) % unpacked.itemsize:
-        raise CacheDataError("packed words of an odd length")
-    unpacked.frombytes(raw)
+        raise CacheDataError(f"expected {what}") from None
+    if len(raw) % into.itemsize:
+        raise CacheDataError(f"{what} of an odd length")
+    into.frombytes(raw)
     if sys.byteorder == "big":
-        unpacked.byteswap()
-    return unpacked
+        into.byteswap()
+    return into
 
 
 def _within(numbers: Sequence[int], low: int, high: int) -> bool:
@@ -146,15 +163,20 @@ def _within(numbers: Sequence[int], low: int, high: int) -> bool:
 
 # --- the interview planner's day ---------------------------------------------------------
 
-INTERVIEW_PLAN_FIELDS = frozenset(("day", "today", "final_day", "at_risk"))
+INTERVIEW_PLAN_FIELDS = frozenset(("day", "today", "final_day", "at_risk", "outcomes"))
 
 
 def encode_interview_plan(plan: InterviewPlan) -> dict[str, Any]:
+    planned = _planned_keys(plan.today, plan.final_day)
+    if plan.outcomes.keys() != set(planned):
+        raise ValueError("an interview plan's outcomes are for its planned cards")
     return {
         "day": plan.day,
         "today": plan.today,
         "final_day": plan.final_day,
         "at_risk": list(plan.at_risk),
+        # Two floats per planned card, in _planned_keys' order (the keys are written once).
+        "outcomes": doubles_text([value for key in planned for value in plan.outcomes[key]]),
     }
 
 
@@ -163,9 +185,22 @@ def decode_interview_plan(value: object) -> InterviewPlan:
     final_day = plan["final_day"]
     if not isinstance(final_day, dict):
         raise CacheDataError("expected a mapping of days")
+    today = text_map(plan["today"])
+    final_day = {text(key): whole(day) for key, day in final_day.items()}
+    planned = _planned_keys(today, final_day)
+    values = doubles(plan["outcomes"])
+    if len(values) != 2 * len(planned):
+        raise CacheDataError("an interview plan's outcomes that do not fit its cards")
+    pairs = zip(values[0::2], values[1::2], strict=True)
     return InterviewPlan(
         day=whole(plan["day"]),
-        today=text_map(plan["today"]),
-        final_day={text(key): whole(day) for key, day in final_day.items()},
+        today=today,
+        final_day=final_day,
         at_risk=texts(plan["at_risk"]),
+        outcomes=dict(zip(planned, pairs, strict=True)),
     )
+
+
+def _planned_keys(today: dict[str, str], final_day: dict[str, int]) -> list[str]:
+    """The cards with a planned review: those with a last review day, then today's others."""
+    return [*final_day, *(key for key in today if key not in final_day)]

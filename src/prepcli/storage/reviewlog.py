@@ -70,6 +70,16 @@ class ReviewLog:
         )
         return [int(row[0]) for row in rows]
 
+    def cards_logged_since(self, day: int) -> set[str]:
+        """The keys of the cards with a log row (an answer or a logged change) on study day
+        `day` or later: through the review_day index, the day's rows only."""
+        rows = self.db.execute(
+            "SELECT DISTINCT card.key FROM review JOIN card ON card.id = review.card_id "
+            "WHERE review.study_day >= ?",
+            (day,),
+        )
+        return {row[0] for row in rows}
+
     def latest_study_day(self) -> int | None:
         """The latest study day in the log (any row, answers and manual changes alike)."""
         row = self.db.execute("SELECT MAX(study_day) FROM review").fetchone()
