@@ -58,7 +58,9 @@ def readiness(study: Study, groups: KeyGroups | None = None) -> Readiness | None
     studied, known = due.studied_and_known(gone)
     model = study.interview.memory_model
     interview_ms = to_ms(study.interview.instant(policy))
-    by_deck = due.recall_by_deck(interview_ms, model.curve.factor, model.curve.decay, gone)
+    by_deck = due.recall_by_deck(
+        study.index.deck_ids, interview_ms, model.curve.factor, model.curve.decay, gone
+    )
     # Deck → [cards, recall summed with the planned reviews, how many at 90% or more].
     per_deck = {deck: [cards, total, high] for deck, (cards, total, high) in by_deck.items()}
     if_stopped_total = sum(total for _cards, total, _high in by_deck.values())

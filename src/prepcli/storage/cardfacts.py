@@ -10,7 +10,14 @@ from typing import Any
 
 from prepcli.core.models import Phase
 from prepcli.core.stats import CardTallies, DeckTally, LeechRow
-from prepcli.storage.rows import DECK_OF_KEY, RECALL_AT, STUDIED, key_chunks, recall_params
+from prepcli.storage.rows import (
+    DECK_OF_KEY,
+    RECALL_AT,
+    STUDIED,
+    key_chunks,
+    recall_params,
+    sums_by_deck,
+)
 
 _MEMORY = "stability IS NOT NULL AND last_review_ms IS NOT NULL"  # recall can be predicted
 _LEARNING = f"{int(Phase.LEARNING)}, {int(Phase.RELEARNING)}"
@@ -55,7 +62,7 @@ def card_tallies(
     gone = list(key_chunks(leaving_out))
     db.execute("BEGIN")
     try:
-        tallies = _deck_tallies(db, decks, params, gone)
+        tallies = sums_by_deck(db, decks, _DECK_SUMS, "true", params, leaving_out)
         due = _due_days(db, _DUE.replace("{decks}", listed), params, gone)
         leeches = [
             LeechRow(key, lapses, bool(suspended), recall)
@@ -68,32 +75,11 @@ def card_tallies(
         ]
     finally:
         db.execute("COMMIT")
-    return CardTallies(decks=tallies, due=due, leeches=tuple(leeches))
-
-
-def _deck_tallies(
-    db: sqlite3.Connection,
-    decks: Sequence[str],
-    params: dict[str, Any],
-    gone: list[tuple[str, dict[str, str]]],
-) -> dict[str, DeckTally]:
-    # A deck's cards are a range of the key index (every key of deck d lies between "d/"
-    # and "d0", "0" being the character after "/"): read deck by deck, nothing is sorted.
-    found = {}
-    for deck in decks:
-        bounds = {"low": deck + "/", "high": deck + "0"}
-        found[deck] = list(
-            db.execute(
-                f"SELECT {_DECK_SUMS} FROM card WHERE key >= :low AND key < :high",
-                params | bounds,
-            ).fetchone()
-        )
-    for among, chosen in gone:
-        query = f"SELECT {DECK_OF_KEY}, {_DECK_SUMS} FROM card WHERE {among} GROUP BY 1"
-        for deck, *parts in db.execute(query, params | chosen):
-            if deck in found:
-                found[deck] = [total - part for total, part in zip(found[deck], parts, strict=True)]
-    return {deck: DeckTally(*sums) for deck, sums in found.items()}
+    return CardTallies(
+        decks={deck: DeckTally(*sums) for deck, sums in tallies.items()},
+        due=due,
+        leeches=tuple(leeches),
+    )
 
 
 def _due_days(

@@ -6,13 +6,12 @@ collection; the planner's read the day's reviews as well."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from prepcli.core.models import CardState, Phase
 from prepcli.storage.rows import (
     CARD_COLUMNS,
-    DECK_OF_KEY,
     KEY_SEPARATOR,
     RECALL_AT,
     STUDIED,
@@ -21,6 +20,7 @@ from prepcli.storage.rows import (
     key_chunks,
     recall_params,
     state_from_row,
+    sums_by_deck,
 )
 
 
@@ -139,30 +139,28 @@ class DueCards:
         return totals
 
     def recall_by_deck(
-        self, instant_ms: int, factor: float, decay: float, leaving_out: Collection[str] = ()
+        self,
+        decks: Sequence[str],
+        instant_ms: int,
+        factor: float,
+        decay: float,
+        leaving_out: Collection[str] = (),
     ) -> dict[str, tuple[int, float, int]]:
         """Deck → (cards, their summed recall at `instant_ms`, how many of them at 90% or
-        more) over the studied cards that are not suspended, each by the forgetting curve
-        (rows.RECALL_AT), leaving out the `leaving_out` keys (cards no longer in the
-        decks). SQLite works out every card's recall; Python sees a row per deck."""
-        query = (
-            "SELECT deck, count(*), sum(r), sum(r >= 0.9) FROM ("
-            f"SELECT {DECK_OF_KEY} AS deck, {RECALL_AT} AS r FROM card "
-            f"WHERE phase != {int(Phase.NEW)} AND NOT suspended AND stability IS NOT NULL "
-            "AND difficulty IS NOT NULL AND last_review_ms IS NOT NULL{among}) GROUP BY deck"
+        more) over each of `decks`' studied cards that are not suspended, each by the
+        forgetting curve (rows.RECALL_AT), leaving out the `leaving_out` keys (cards no
+        longer in the decks); the decks without such cards left out. SQLite works out
+        every card's recall; Python sees a row per deck."""
+        found = sums_by_deck(
+            self.db,
+            decks,
+            f"count(*), coalesce(sum({RECALL_AT}), 0.0), coalesce(sum({RECALL_AT} >= 0.9), 0)",
+            f"phase != {int(Phase.NEW)} AND NOT suspended AND stability IS NOT NULL "
+            "AND difficulty IS NOT NULL AND last_review_ms IS NOT NULL",
+            recall_params(instant_ms, factor, decay),
+            leaving_out,
         )
-        params = recall_params(instant_ms, factor, decay)
-        sums = {
-            deck: (cards, total, high)
-            for deck, cards, total, high in self.db.execute(query.format(among=""), params)
-        }
-        for among, chosen in key_chunks(leaving_out):
-            for deck, cards, total, high in self.db.execute(
-                query.format(among=f" AND {among}"), params | chosen
-            ):
-                was = sums[deck]
-                sums[deck] = (was[0] - cards, was[1] - total, was[2] - high)
-        return {deck: found for deck, found in sums.items() if found[0] > 0}
+        return {deck: (cards, total, high) for deck, (cards, total, high) in found.items() if cards}
 
     def studied_and_known(self, leaving_out: Collection[str] = ()) -> tuple[int, int]:
         """How many cards are studied and not suspended, and how many have a row that is

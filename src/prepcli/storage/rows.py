@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,33 @@ DECK_OF_KEY = "substr(key, 1, instr(key, '/') - 1)"  # a key is deck/id
 #: ^ decay from its last review: core/forgetting.py's arithmetic in the same order (SQLite's
 #: pow() and Python's ** are both C's pow), with the values of `recall_params`.
 RECALL_AT = "pow(1 + :factor * max((:instant - last_review_ms) / :day_ms, 0.0) / stability, :decay)"
+
+
+def sums_by_deck(
+    db: sqlite3.Connection,
+    decks: Sequence[str],
+    sums: str,
+    where: str,
+    params: dict[str, Any],
+    leaving_out: Collection[str] = (),
+) -> dict[str, list[Any]]:
+    """Deck → the `sums` (SQL aggregates) over its cards that `where` holds for, minus
+    their values over the `leaving_out` keys (few: the cards no longer in the decks).
+
+    A deck's cards are a range of the key index — every key of deck d lies between "d/"
+    and "d0", "0" being the character after "/" — so each deck is one range read, and
+    nothing is sorted to group the rows (GROUP BY on the key's deck part sorts them all)."""
+    found = {}
+    for deck in decks:
+        bounds = {"low": deck + "/", "high": deck + "0"}
+        query = f"SELECT {sums} FROM card WHERE key >= :low AND key < :high AND ({where})"
+        found[deck] = list(db.execute(query, params | bounds).fetchone())
+    for among, chosen in key_chunks(leaving_out):
+        query = f"SELECT {DECK_OF_KEY}, {sums} FROM card WHERE {among} AND ({where}) GROUP BY 1"
+        for deck, *parts in db.execute(query, params | chosen):
+            if deck in found:
+                found[deck] = [total - part for total, part in zip(found[deck], parts, strict=True)]
+    return found
 
 
 def recall_params(instant_ms: int, factor: float, decay: float) -> dict[str, Any]:
