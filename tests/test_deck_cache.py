@@ -120,6 +120,11 @@ def test_an_interview_plan_round_trips_and_its_key_is_canonical() -> None:
     saved = encode_interview_plan(plan)
     with pytest.raises(CacheDataError):  # outcomes for other cards than the planned ones
         decode_interview_plan({**saved, "today": {"a/b": "final"}})
+    for days in ({"a/b": True, "c/d": 740_001}, {"a/b": "740003", "c/d": 740_001}, [1, 2]):
+        with pytest.raises(CacheDataError):  # not a key → whole-number mapping
+            decode_interview_plan({**saved, "final_day": days})
+    with pytest.raises(CacheDataError):
+        decode_interview_plan({**saved, "today": {"a/b": 1, "e/f": "keep"}})
     with pytest.raises(ValueError, match="planned cards"):
         encode_interview_plan(dataclasses.replace(plan, outcomes={}))
     policy = InterviewPolicy(740_010)

@@ -73,8 +73,15 @@ def items(value: object) -> list[object]:
 
 
 def text_map(value: object) -> dict[str, str]:
-    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+    if not isinstance(value, dict) or not _all_of_type(list(value.values()), str):
         raise CacheDataError("expected a mapping of strings")
+    return dict(value)
+
+
+def whole_map(value: object) -> dict[str, int]:
+    """A JSON object of whole numbers (its keys are strings, as JSON's always are)."""
+    if not isinstance(value, dict) or not _all_of_type(list(value.values()), int):
+        raise CacheDataError("expected a mapping of whole numbers")
     return dict(value)
 
 

@@ -24,6 +24,7 @@ from prepcli.storage.cachecodec import (
     text_map,
     texts,
     whole,
+    whole_map,
     wholes,
 )
 
@@ -182,11 +183,8 @@ def encode_interview_plan(plan: InterviewPlan) -> dict[str, Any]:
 
 def decode_interview_plan(value: object) -> InterviewPlan:
     plan = fields_of(value, INTERVIEW_PLAN_FIELDS, "interview plan")
-    final_day = plan["final_day"]
-    if not isinstance(final_day, dict):
-        raise CacheDataError("expected a mapping of days")
     today = text_map(plan["today"])
-    final_day = {text(key): whole(day) for key, day in final_day.items()}
+    final_day = whole_map(plan["final_day"])
     planned = _planned_keys(today, final_day)
     values = doubles(plan["outcomes"])
     if len(values) != 2 * len(planned):
