@@ -2,8 +2,7 @@
 
 Inputs are plain data: the review log and the card table already reduced in SQL
 (`LogFacts`, `CardTallies`, predicted recall now included) and how many cards each
-selected deck has.
-Nothing here reads the clock, the database or the terminal.
+selected deck has. Nothing here reads the clock, the database or the terminal.
 
 Definitions:
 - *True retention* counts answered reviews whose previous interval was at least a day
@@ -74,7 +73,7 @@ class CardTallies(NamedTuple):
     due: (due day, buried until day, cards) of the studied cards not suspended, up to the
         forecast's last day (a card due later counts in neither the forecast nor the
         cards waiting now).
-    leeches: every leech.
+    leeches: the leeches among them.
     """
 
     decks: Mapping[str, DeckTally]
