@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,7 @@ from prepcli.core.interview import (
     InterviewPolicy,
     plan_interview,
 )
+from prepcli.storage import sqlitefile
 from tests.conftest import DATA, SAMPLE_DECKS, Result, rows
 
 Run = Callable[..., Result]
@@ -404,6 +406,43 @@ def test_the_days_plan_is_kept_until_something_it_depends_on_changes(
 
 
 @pytest.mark.usefixtures("sample_decks")
+def test_plan_and_stats_do_without_sqlites_math_functions(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some SQLite builds leave pow() out (Python's on Windows, SQLite before 3.35): then
+    prepcli brings Python's, and `plan` and `stats` show the same figures."""
+    _learned_deck_history(run, monkeypatch)
+    monkeypatch.setenv("PREPCLI_PLANS", str(DATA / "plans"))
+    run("plan", "start", "--plan", "mini", "--start", "2026-11-02", "--interview", "2026-12-02")
+    monkeypatch.setenv("PREPCLI_NOW", "2026-11-25T09:00:00+01:00")
+    with_sqlites = [run(*command).out for command in (("plan", "--json"), ("stats", "--json"))]
+    calls = []
+    pythons_pow = sqlitefile.sql_pow
+
+    def counted_pow(base: float | None, exponent: float | None) -> float | None:
+        calls.append(base)
+        return pythons_pow(base, exponent)
+
+    monkeypatch.setattr(sqlitefile, "has_pow", lambda connection: False)
+    monkeypatch.setattr(sqlitefile, "sql_pow", counted_pow)
+    with_pythons = [run(*command).out for command in (("plan", "--json"), ("stats", "--json"))]
+    assert calls  # Python's pow did the work
+    assert with_pythons == with_sqlites
+    assert json.loads(with_pythons[0])["readiness"]["mean_recall"] is not None
+
+
+def test_pow_for_sql_is_sqlites() -> None:
+    connection = sqlite3.connect(":memory:")
+    if not sqlitefile.has_pow(connection):
+        pytest.skip("this SQLite has no math functions to compare with")
+    rng = random.Random(3)
+    for _ in range(2000):
+        base, exponent = rng.uniform(1, 50), rng.uniform(-3, 3)
+        (found,) = connection.execute("SELECT pow(?, ?)", (base, exponent)).fetchone()
+        assert sqlitefile.sql_pow(base, exponent) == found  # the same C pow()
+    assert sqlitefile.sql_pow(None, 2.0) is None and sqlitefile.sql_pow(-8.0, 0.5) is None
+
+
 def test_the_forecast_counts_studied_cards_and_leaves_suspended_ones_out(
     run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,6 +4,7 @@ SQLite errors translated into messages for the user."""
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sqlite3
 import stat
@@ -30,6 +31,7 @@ def connect(path: Path, *, create_parents: bool = True) -> sqlite3.Connection:
         raise PrepError(f"cannot open database {path}: {exc}") from None
     try:
         _configure(connection, path)
+        _math_functions(connection)
         _migrate(connection, path)
         _apply_durability(connection)
     except sqlite3.DatabaseError as exc:
@@ -134,6 +136,34 @@ def _configure(connection: sqlite3.Connection, path: Path) -> None:
     # A read-only location cannot switch to WAL: keep the default journal, writes fail clearly.
     with contextlib.suppress(sqlite3.OperationalError):
         connection.execute("PRAGMA journal_mode = WAL")
+
+
+def _math_functions(connection: sqlite3.Connection) -> None:
+    """pow(), which the forgetting curve in SQL needs (storage/rows.py RECALL_AT), is one
+    of SQLite's math functions: builds that leave them out (Python's on Windows, SQLite
+    before 3.35 as on Ubuntu 20.04) get Python's instead, C's pow() either way."""
+    if not has_pow(connection):
+        connection.create_function("pow", 2, sql_pow, deterministic=True)
+
+
+def has_pow(connection: sqlite3.Connection) -> bool:
+    try:
+        connection.execute("SELECT pow(2.0, 0.5)")
+    except sqlite3.OperationalError:  # no such function: pow
+        return False
+    return True
+
+
+def sql_pow(base: float | None, exponent: float | None) -> float | None:
+    """pow() for SQL: NULL for a NULL argument, or where Python's math.pow fails (a
+    negative base to a fraction, zero to a negative power, an overflow), where SQLite's
+    gives NULL or an infinity. The forgetting curve's base is always above 1."""
+    if base is None or exponent is None:
+        return None
+    try:
+        return math.pow(base, exponent)
+    except (ValueError, OverflowError, TypeError):
+        return None
 
 
 def _apply_durability(connection: sqlite3.Connection) -> None:
