@@ -443,6 +443,7 @@ def test_pow_for_sql_is_sqlites() -> None:
     assert sqlitefile.sql_pow(None, 2.0) is None and sqlitefile.sql_pow(-8.0, 0.5) is None
 
 
+@pytest.mark.usefixtures("sample_decks")
 def test_the_forecast_counts_studied_cards_and_leaves_suspended_ones_out(
     run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
