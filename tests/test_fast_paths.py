@@ -27,6 +27,7 @@ from prepcli.core.interview import (
     memories,
     memory_of,
     plan_interview,
+    with_outcomes,
 )
 from prepcli.core.models import CardState, Phase, Rating
 from prepcli.core.planlayout import plan_order
@@ -140,9 +141,9 @@ def full_read_plan(study: Study, states: list[CardState], policy: InterviewPolic
     Study gathers from the database: no card was answered today, so the day began with
     the states as they are)."""
     instant = to_ms(study.interview.instant(policy))
-    return plan_interview(
-        memories(states, study.calendar, instant), policy, study.today, study.interview.memory_model
-    )
+    cards = memories(states, study.calendar, instant)
+    model = study.interview.memory_model
+    return with_outcomes(plan_interview(cards, policy, study.today, model), cards, policy, model)
 
 
 @settings(

@@ -25,6 +25,7 @@ from prepcli.core.interview import (
     InterviewPlan,
     InterviewPolicy,
     plan_interview,
+    with_outcomes,
 )
 from prepcli.storage import sqlitefile
 from tests.conftest import DATA, SAMPLE_DECKS, Result, rows
@@ -110,8 +111,10 @@ def test_planner_invariants(seed: int) -> None:
         assert key not in plan.final_day and key not in plan.today
         assert MODEL.expected_recall(by_key[key], (), policy.interview_day) < AT_RISK_BELOW
     # Each planned card's outcomes: recall on the day with its planned reviews, and without.
-    assert plan.outcomes.keys() == plan.today.keys() | plan.final_day.keys()
-    for key, outcome in plan.outcomes.items():
+    assert plan.outcomes == {}  # worked out on demand (the simulator plans without them)
+    outcomes = with_outcomes(plan, cards, policy, MODEL).outcomes
+    assert outcomes.keys() == plan.today.keys() | plan.final_day.keys()
+    for key, outcome in outcomes.items():
         final = plan.final_day.get(key, TODAY)
         reviews = [TODAY] * (key in plan.today) + [final] * (final > TODAY)
         assert outcome == (
@@ -124,7 +127,7 @@ def test_a_card_reviewed_today_has_no_review_today_in_its_outcome() -> None:
     """As `prepcli plan`'s forecast counts a card answered today (app/forecast.py)."""
     policy = InterviewPolicy(interview_day=TODAY + 1, price=0.0)
     fresh = Memory("d/today", 0.5, 5.0, TODAY, 1.0)  # reviewed this morning
-    plan = plan_interview([fresh], policy, TODAY, MODEL)
+    plan = with_outcomes(plan_interview([fresh], policy, TODAY, MODEL), [fresh], policy, MODEL)
     assert plan.final_day == {"d/today": TODAY}  # a same-day review still lifts it
     without = MODEL.expected_recall(fresh, (), policy.interview_day)
     assert MODEL.expected_recall(fresh, (TODAY,), policy.interview_day) > without

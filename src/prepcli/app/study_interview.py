@@ -131,7 +131,8 @@ class InterviewPart:
             for key, stability, difficulty, last_ms in self.study.store.due.reviews_at_start(day)
             if key in in_decks
         ]
-        return interview_mod.plan_interview(cards, policy, day, self.memory_model)
+        plan = interview_mod.plan_interview(cards, policy, day, self.memory_model)
+        return interview_mod.with_outcomes(plan, cards, policy, self.memory_model)
 
     def outlook(self, planned: Sequence[CardState], fsrs_due: int) -> InterviewOutlook | None:
         """The countdown, with the planner's reviews still to do today (`planned`) and the

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from prepcli.core.clock import StudyCalendar, from_ms
@@ -180,28 +180,37 @@ def plan_interview(
     ordered = sorted(cards, key=lambda c: (c.stability, c.key))
     final_day = _last_review_days(ordered, policy, today, model)
     chosen = _todays_reviews(ordered, final_day, policy, today, model)
-    interview = policy.interview_day
     at_risk = tuple(
         sorted(
             card.key
             for card in ordered
             if card.key not in final_day
             and card.key not in chosen
-            and model.expected_recall(card, (), interview) < AT_RISK_BELOW
+            and model.expected_recall(card, (), policy.interview_day) < AT_RISK_BELOW
         )
     )
+    return InterviewPlan(today, chosen, final_day, at_risk)
+
+
+def with_outcomes(
+    plan: InterviewPlan, cards: Iterable[Memory], policy: InterviewPolicy, model: MemoryModel
+) -> InterviewPlan:
+    """The plan with each planned card's outcomes (InterviewPlan.outcomes), from `cards`,
+    the review cards it was made from: worked out once with the day's plan, for
+    `prepcli plan`'s forecast (the simulator, which plans every day, does without)."""
+    interview, today = policy.interview_day, plan.day
     outcomes = {}
-    for card in ordered:
-        if card.key in chosen or card.key in final_day:
+    for card in cards:
+        if card.key in plan.today or card.key in plan.final_day:
             # Today's review counts for a card not reviewed yet today (as app/forecast.py
             # counts the cards answered since the day began).
-            not_yet = chosen if card.last_day < today else ()
-            reviews = planned_reviews(card.key, not_yet, final_day, today)
+            not_yet = plan.today if card.last_day < today else ()
+            reviews = planned_reviews(card.key, not_yet, plan.final_day, today)
             outcomes[card.key] = (
                 model.expected_recall(card, reviews, interview),
                 model.expected_recall(card, (), interview),
             )
-    return InterviewPlan(today, chosen, final_day, at_risk, outcomes)
+    return replace(plan, outcomes=outcomes)
 
 
 def planned_reviews(
