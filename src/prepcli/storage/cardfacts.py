@@ -59,11 +59,10 @@ def card_tallies(
     names = {f"d{i}": deck for i, deck in enumerate(decks)}
     params |= names
     listed = ", ".join(f":{name}" for name in names)
-    gone = list(key_chunks(leaving_out))
     db.execute("BEGIN")
     try:
         tallies = sums_by_deck(db, decks, _DECK_SUMS, "true", params, leaving_out)
-        due = _due_days(db, _DUE.replace("{decks}", listed), params, gone)
+        due = _due_days(db, _DUE.replace("{decks}", listed), params, leaving_out)
         leeches = [
             LeechRow(key, lapses, bool(suspended), recall)
             for key, lapses, suspended, recall in db.execute(
@@ -86,14 +85,14 @@ def _due_days(
     db: sqlite3.Connection,
     query: str,
     params: dict[str, Any],
-    gone: list[tuple[str, dict[str, str]]],
+    leaving_out: Collection[str],
 ) -> tuple[tuple[int, int | None, int], ...]:
     """(due day, buried until day, cards), from the query's rows (one per phase too) minus
-    the `gone` keys' own."""
+    the `leaving_out` keys' own."""
     counts: dict[tuple[int, int | None], int] = {}
     for day, buried, n in db.execute(query.replace("{among}", ""), params):
         counts[day, buried] = counts.get((day, buried), 0) + n
-    for among, chosen in gone:
+    for among, chosen in key_chunks(leaving_out):
         leaving = query.replace("{among}", f" AND {among}")
         for day, buried, n in db.execute(leaving, params | chosen):
             counts[day, buried] -= n

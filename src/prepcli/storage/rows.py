@@ -1,4 +1,5 @@
-"""The card and review tables' columns, and their rows read back as records."""
+"""The card and review tables' columns, their rows read back as records, and the SQL
+pieces several reads share (a key's deck, recall by the forgetting curve, sums per deck)."""
 
 from __future__ import annotations
 
