@@ -245,3 +245,109 @@ def test_an_instant_is_written_as_iso_8601_utc_and_read_back_exactly(ms: int) ->
     instant = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
     assert iso_ms(ms) == instant.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     assert ms_of(iso_ms(ms)) == ms
+
+
+def _documented(event: Event) -> dict[str, Any]:
+    """An answer's line as docs/sync.md describes it, built as a dict (the writer writes
+    text, field by field; this is what that text must parse to, in the same order)."""
+    from prepcli.core.syncevents import KIND_NAMES, PHASE_NAMES, RATING_NAMES, iso_day, iso_ms
+
+    answer = event.answer
+    assert answer is not None
+    phase, step, stability, difficulty, due, due_day, last, reps, lapses, leech = answer.after
+    line: dict[str, Any] = {
+        "id": event.id,
+        "device": event.device,
+        "at": iso_ms(event.at_ms),
+        "type": event.type,
+        "card": event.card,
+        "rating": RATING_NAMES[answer.rating],
+        "day": iso_day(answer.study_day),
+        "tz": answer.tz_offset_min,
+        "kind": KIND_NAMES[answer.kind],
+    }
+    optional = {
+        "retention": answer.desired_retention,
+        "duration_ms": answer.duration_ms,
+        "reason": answer.reason,
+        "elapsed_days": answer.elapsed_days,
+        "scheduled_days": answer.scheduled_days,
+        "r_predicted": answer.r_predicted,
+    }
+    line.update({name: value for name, value in optional.items() if value is not None})
+    after: dict[str, Any] = {"phase": PHASE_NAMES[phase], "reps": reps, "lapses": lapses}
+    shape = {"step": step, "stability": stability, "difficulty": difficulty}
+    after.update({name: value for name, value in shape.items() if value is not None})
+    if due is not None:
+        after["due"] = iso_ms(due)
+    if due_day is not None:
+        after["due_day"] = iso_day(due_day)
+    if last != (event.at_ms if answer.rating else None):
+        after["last_review"] = None if last is None else iso_ms(last)
+    if leech:
+        after["leech"] = True
+    line["after"] = after
+    if answer.prev is not None:
+        line["prev"] = f"{answer.prev:016x}"
+    if answer.rules is not None:
+        line["rules"] = f"{answer.rules:016x}"
+    return line
+
+
+def _maybe(values: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.none(), values)
+
+
+FINITE = st.floats(allow_nan=False, allow_infinity=False)
+INSTANTS = st.integers(bounds.EARLIEST_MS, bounds.LATEST_MS)
+DAYS = st.integers(bounds.EARLIEST_DAY, bounds.LATEST_DAY)
+ANY_TEXT = st.text(max_size=12)  # quotes, backslashes, controls, non-ASCII: all escaped
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    rating=st.integers(0, 4),
+    at_ms=INSTANTS,
+    card=st.one_of(st.sampled_from(["sample.basics/kv-cache"]), ANY_TEXT),
+    facts=st.tuples(DAYS, st.integers(-900, 900), _maybe(st.integers(0, 10**9)), _maybe(FINITE)),
+    reason=_maybe(ANY_TEXT),
+    kind=st.integers(0, 4),
+    days=st.tuples(_maybe(FINITE), _maybe(FINITE), _maybe(FINITE)),
+    after=st.tuples(
+        st.integers(0, 3),
+        _maybe(st.integers(0, 20)),
+        _maybe(FINITE),
+        _maybe(FINITE),
+        _maybe(INSTANTS),
+        _maybe(DAYS),
+        st.one_of(st.none(), st.just("at"), INSTANTS),
+        st.integers(0, 10**6),
+        st.integers(0, 10**6),
+        st.integers(0, 1),
+    ),
+    digests=st.tuples(_maybe(st.integers(0, 2**63 - 1)), _maybe(st.integers(0, 2**63 - 1))),
+)
+def test_an_answer_is_written_as_the_json_encoder_writes_its_documented_fields(
+    rating: int,
+    at_ms: int,
+    card: str,
+    facts: tuple[int, int, int | None, float | None],
+    reason: str | None,
+    kind: int,
+    days: tuple[float | None, float | None, float | None],
+    after: tuple[Any, ...],
+    digests: tuple[int | None, int | None],
+) -> None:
+    study_day, tz, duration, retention = facts
+    last = at_ms if after[6] == "at" else after[6]
+    state = (*after[:6], last, *after[7:])
+    answer = Answer(
+        rating, study_day, tz, duration, retention, reason, kind, *days, state, *digests
+    )
+    event = Event(
+        f"{DEVICE}-7", DEVICE, 7, at_ms, "forget" if rating == 0 else "answer", card, answer
+    )
+    written = encode(event)
+    expected = json.dumps(_documented(event), ensure_ascii=False, separators=(",", ":"))
+    assert written == expected
+    assert json.loads(written) == _documented(event)
