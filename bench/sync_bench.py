@@ -9,11 +9,17 @@ Device A is an existing database (bench.py's year of FSRS-scheduled reviews, wri
 bulk); B is a new device. Each figure is the median of `--repeats` runs on fresh copies,
 timed two ways: the sync itself in-process (app.sync.sync), and the whole `prepcli sync`
 command (Python's start-up included).
+
+The "floor" rows time, on the same lines and rows, the parts of a first sync that one
+JSON event per line makes unavoidable: parsing the folder's lines (as the reader does,
+PARSED_AT_ONCE lines a call), checking each event's fields (core/syncread.decode),
+writing each answer's line (core/syncevents.encode), and inserting B's review rows.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -32,7 +38,9 @@ from bench import NOW, build_decks, build_history
 
 from prepcli.app.study import Locations, Study
 from prepcli.app.sync import sync
+from prepcli.core import syncevents, syncread
 from prepcli.core.models import Rating
+from prepcli.storage import synclog
 from prepcli.storage.store import open_store
 
 
@@ -68,6 +76,47 @@ def answer_a_day(db: Path, work: Path, keys: list[str], answers: int, seed: int)
             )
     finally:
         study.close()
+
+
+def floors(folder: Path, b: Path, work: Path) -> dict[str, float]:
+    """The unavoidable parts of a first sync with one JSON event per line, timed alone."""
+    lines = [
+        line
+        for path in sorted(folder.glob("*/*.jsonl"))
+        for line in path.read_bytes().splitlines()[1:]  # after the header
+    ]
+    step = synclog.PARSED_AT_ONCE
+    parsed: list[object] = []
+    started = time.perf_counter()
+    for start in range(0, len(lines), step):
+        parsed += json.loads(b"[" + b",".join(lines[start : start + step]) + b"]")
+    parse_s = time.perf_counter() - started
+    started = time.perf_counter()
+    events = [syncread.decode(item) for item in parsed]
+    decode_s = time.perf_counter() - started
+    encode_s = timed(lambda: [syncevents.encode(event) for event in events])
+    copy = work / "floor.sqlite3"
+    shutil.copyfile(b, copy)
+    store = open_store(copy)  # prepcli's own settings (WAL, synchronous)
+    try:
+        rows = store.db.execute("SELECT * FROM review").fetchall()
+        with store.transaction():
+            store.db.execute("DELETE FROM review")
+        marks = ", ".join("?" * len(rows[0]))
+
+        def insert() -> None:
+            with store.transaction():
+                store.db.executemany(f"INSERT INTO review VALUES ({marks})", rows)
+
+        insert_s = timed(insert)
+    finally:
+        store.close()
+    return {
+        f"floor: parsing the {len(lines):,} lines' JSON": parse_s,
+        "floor: checking their fields (decode)": decode_s,
+        "floor: writing them (encode)": encode_s,
+        f"floor: inserting B's {len(rows):,} review rows": insert_s,
+    }
 
 
 def main() -> None:
@@ -106,6 +155,8 @@ def run(work: Path, args: argparse.Namespace) -> None:
         # B's first sync: every event read and applied.
         shutil.copyfile(a, trial / "a-after.sqlite3")
         record(f"B's first sync: {answers:,} events applied (in-process)", in_process(b, folder))
+        for name, seconds in floors(folder, b, trial).items():
+            record(name, seconds)
         b_cmd = trial / "b-cmd.sqlite3"
         record(f"B's first sync: {answers:,} events applied (`prepcli sync`)",
                command(b_cmd, folder, env))  # fmt: skip
