@@ -85,15 +85,18 @@ def floors(folder: Path, b: Path, work: Path) -> dict[str, float]:
         for path in sorted(folder.glob("*/*.jsonl"))
         for line in path.read_bytes().splitlines()[1:]  # after the header
     ]
+    # Chunk by chunk, as the reader does: each chunk's parsed objects are freed once its
+    # events are made (held all at once, they would slow the garbage collector's passes).
     step = synclog.PARSED_AT_ONCE
-    parsed: list[object] = []
-    started = time.perf_counter()
+    events: list[syncevents.Event] = []
+    parse_s = decode_s = 0.0
     for start in range(0, len(lines), step):
-        parsed += json.loads(b"[" + b",".join(lines[start : start + step]) + b"]")
-    parse_s = time.perf_counter() - started
-    started = time.perf_counter()
-    events = [syncread.decode(item) for item in parsed]
-    decode_s = time.perf_counter() - started
+        began = time.perf_counter()
+        parsed = json.loads(b"[" + b",".join(lines[start : start + step]) + b"]")
+        parsed_at = time.perf_counter()
+        events += [syncread.decode(item) for item in parsed]
+        parse_s += parsed_at - began
+        decode_s += time.perf_counter() - parsed_at
     encode_s = timed(lambda: [syncevents.encode(event) for event in events])
     copy = work / "floor.sqlite3"
     shutil.copyfile(b, copy)
