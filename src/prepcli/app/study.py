@@ -258,14 +258,15 @@ class Study:
 
     def find_card(self, key: str) -> CardDef | None:
         """The card `key`, or None when no deck has it. Until a command has loaded every
-        card, one card is read from the deck cache (the decks are loaded only if the cache
-        lacks it)."""
+        card, one card is read from the deck cache, which holds it only for the current
+        deck files; the index's keys then say whether a card it lacks is in the decks at
+        all (the decks are loaded only if it is). Neither builds a set of every key."""
         if self._decks is None:
-            if key not in self.card_keys:
-                return None
             found = self.index.card(key)
             if found is not None:
                 return found
+            if key not in self.index.keys:
+                return None
         return self.cards.get(key)
 
     def state_of(self, key: str) -> CardState:
