@@ -21,7 +21,7 @@ _FACTS = (
     "elapsed_days, scheduled_days, r_predicted, desired_retention, reason, "
     + ", ".join(f"a_{f}" for f in STATE)
 )
-_REVIEW_COLUMNS = (
+REVIEW_COLUMNS = (
     "card_id, reviewed_ms, study_day, tz_offset_min, rating, kind, duration_ms, elapsed_days, "
     "scheduled_days, r_predicted, desired_retention, reason, "
     + ", ".join(f"b_{f}" for f in STATE)
@@ -194,17 +194,17 @@ def next_review_id(store: Store) -> int:
 
 
 def add_reviews(store: Store, values: Iterable[Sequence[Any]]) -> None:
-    """Review rows with their ids first, then _REVIEW_COLUMNS."""
+    """Review rows with their ids first, then REVIEW_COLUMNS."""
     store.db.executemany(
-        f"INSERT INTO review (id, {_REVIEW_COLUMNS}) VALUES (?, {', '.join('?' * 32)})",
+        f"INSERT INTO review (id, {REVIEW_COLUMNS}) VALUES (?, {', '.join('?' * 32)})",
         values,
     )
 
 
 def add_review(store: Store, values: Sequence[Any]) -> int:
-    """A review row from values in _REVIEW_COLUMNS order; its id."""
+    """A review row from values in REVIEW_COLUMNS order; its id."""
     cursor = store.db.execute(
-        f"INSERT INTO review ({_REVIEW_COLUMNS}) VALUES ({', '.join('?' * len(values))})", values
+        f"INSERT INTO review ({REVIEW_COLUMNS}) VALUES ({', '.join('?' * len(values))})", values
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid
