@@ -394,7 +394,8 @@ def bare_answers(path: Path, answers: int, synchronous: int) -> list[float]:
     db.execute("PRAGMA journal_mode = WAL")
     db.execute(f"PRAGMA synchronous = {synchronous}")
     scheduler = fsrs.Scheduler(enable_fuzzing=False)
-    today = StudyCalendar(UTC, 4).day(NOW)
+    calendar = StudyCalendar(UTC, 4)
+    today = calendar.day(NOW)
     now_ms = to_ms(NOW)
     columns = "key, id, phase, step, stability, difficulty, due_ms, due_day, last_review_ms"
     due = [
@@ -441,7 +442,7 @@ def bare_answers(path: Path, answers: int, synchronous: int) -> list[float]:
                 after.stability,
                 after.difficulty,
                 due_ms,
-                today,
+                calendar.day(after.due),
                 now_ms,
                 now_ms,
                 card_id,
