@@ -189,6 +189,15 @@ def median_time(action: Callable[[], object], repeats: int) -> float:
 
 STARTUP_REPEATS_FACTOR = 3
 RICH_FLOOR = "import typer, rich.console, rich.table"
+REFERENCE_ROWS = (
+    "The two reference rows are not comparisons: the Rich row is the start-up every "
+    "screen drawn with Rich pays before any prepcli code runs; the bare engine "
+    "(`bare_answers`) does less than either engine on purpose — review cards only, "
+    "popped from a kept list (no learning cards, no limits), no load balancing or "
+    "fuzz, no undo or queue bookkeeping, 24 of the review row's 32 columns — so it is"
+    " a lower bound for a Python engine on py-fsrs at the same durability, not a "
+    "rival to Anki."
+)
 
 
 def interleaved(
@@ -819,7 +828,8 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
         "What still differs: Anki counts intraday learning cards due within its 20-minute "
         "learn-ahead in its queue size, prepcli only those due now; Anki's (re)learning cards "
         "carry one remaining step (`left` = 1), a close match to prepcli's one relearning "
-        "step; Anki's notes have plain text, prepcli's cards are read from YAML decks.\n\n"
+        "step; Anki's notes have plain text, prepcli's cards are read from YAML decks. "
+        f"{REFERENCE_ROWS}\n\n"
         + "\n".join(lines)
         + "\n"
         + growth
